@@ -1,0 +1,47 @@
+# Sourced by scripts/run.sh and scripts/test.sh: installs what netpol needs, idempotently, on a
+# fresh Debian 12 machine as root. Nothing here runs twice when it is already in place.
+
+# Debian packages the project needs; later components add theirs here.
+NETPOL_APT_PACKAGES=(ca-certificates)
+
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    echo "netpol: Node.js 20 or newer is required and was not found on PATH" >&2
+    exit 1
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    echo "netpol: Node.js 20 or newer is required (found $(node --version))" >&2
+    exit 1
+  fi
+}
+
+ensure_apt_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "netpol: missing Debian packages (${missing[*]}); run as root or install them first" >&2
+    exit 1
+  fi
+  echo "netpol: installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+ensure_node_modules() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "netpol: installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_all() {
+  ensure_node
+  ensure_apt_packages "${NETPOL_APT_PACKAGES[@]}"
+  ensure_node_modules
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The main job, for now: the netpol CLI on the reference scenario in examples/. Installs what it
+# needs, builds, then walks through: everything flows -> default-deny in backend cuts frontend ->
+# "allow frontend nginx to backend" produces the policy -> with it applied, frontend gets through.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/ensure-deps.sh
+ensure_all
+npm run --silent build
+
+netpol() { node dist/src/cli/bin.js "$@"; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "1. The reference cluster: nginx in frontend and in backend, no policies; everything flows"
+netpol matrix --state examples/reference-cluster.yaml --port 80
+
+step "2. A default-deny-ingress policy in backend: frontend now times out"
+netpol parse "deny ingress in backend" --state examples/reference-cluster.yaml > "$work/deny.yaml"
+cat "$work/deny.yaml"
+cat examples/reference-cluster.yaml <(echo '---') "$work/deny.yaml" > "$work/denied.yaml"
+netpol matrix --state "$work/denied.yaml" --port 80
+netpol explain --state "$work/denied.yaml" --from frontend/nginx-7c5ddbdf54-2xkqp --to backend/nginx-6d4cf56db6-8p9wz --port http
+
+step "3. /netpol allow frontend nginx to backend"
+netpol parse "allow frontend nginx to backend" --state "$work/denied.yaml" > "$work/allow.yaml"
+cat "$work/allow.yaml"
+
+step "4. With it applied, frontend reaches backend again, and only frontend's nginx does"
+cat "$work/denied.yaml" <(echo '---') "$work/allow.yaml" > "$work/allowed.yaml"
+netpol matrix --state "$work/allowed.yaml" --port 80
+netpol explain --state "$work/allowed.yaml" --from frontend/nginx-7c5ddbdf54-2xkqp --to backend/nginx-6d4cf56db6-8p9wz --port http
+netpol parse "who can reach backend/nginx" --state "$work/allowed.yaml"
