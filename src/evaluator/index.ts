@@ -1,0 +1,25 @@
+/**
+ * The NetworkPolicy evaluator: networking.k8s.io/v1 semantics over a precomputed, immutable
+ * PolicyIndex. Build the index once per ClusterState, then ask per connection
+ * (evaluateConnection), for the whole pod matrix (computeMatrix), or for one pod's compiled rule
+ * set (compilePodIngress/compilePodEgress), which the node agent turns into eBPF maps.
+ */
+export { buildPolicyIndex } from './policy-index';
+export type { IndexedIpBlock, IndexedPeers, IndexedPolicy, IndexedRule, PolicyIndex } from './policy-index';
+export { endpointForIp, evaluateConnection } from './connection';
+export type { ConnectionVerdict, Direction, RuleRef, SideVerdict, TrafficEndpoint } from './verdict';
+export { computeMatrix } from './matrix';
+export type { ReachabilityMatrix } from './matrix';
+export { compiledSideAllows, compilePodEgress, compilePodIngress, podSetKeys, podSetPods } from './compile';
+export type {
+  CompiledIpBlock,
+  CompiledNamedPort,
+  CompiledPeers,
+  CompiledPort,
+  CompiledPortRange,
+  CompiledRule,
+  CompiledSide,
+} from './compile';
+export { PodSet } from './pod-set';
+export { effectivePolicyTypes } from './policy-types';
+export { ruleText } from './reasons';

@@ -1,0 +1,23 @@
+/**
+ * Which directions a NetworkPolicy isolates: its policyTypes after the API server's defaulting.
+ *
+ * networking.k8s.io/v1 NetworkPolicySpec.policyTypes: "If this field is not specified, it will
+ * default based on the existence of ingress or egress rules; policies that contain an egress
+ * section are assumed to affect egress, and all policies (whether or not they contain an ingress
+ * section) are assumed to affect ingress." The apiserver (SetDefaults_NetworkPolicy) sets
+ * ["Ingress"], plus "Egress" when spec.egress has at least one rule; an explicit empty list is
+ * defaulted the same way. An explicit list is taken as given, even when rules of the other
+ * direction are present (they are then ignored).
+ */
+import type { NetworkPolicySpec, PolicyType } from '../k8s/types';
+
+export function effectivePolicyTypes(spec: NetworkPolicySpec): PolicyType[] {
+  const given = spec.policyTypes ?? [];
+  if (given.length > 0) {
+    const types: PolicyType[] = [];
+    if (given.includes('Ingress')) types.push('Ingress');
+    if (given.includes('Egress')) types.push('Egress');
+    return types;
+  }
+  return (spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
