@@ -30,7 +30,7 @@ export function renderGrid(pods: readonly string[], cell: (from: string, to: str
   const pad = (s: string): string => s.padEnd(width);
   const lines = [[pad('-'), ...pods.map(pad)].join(' ')];
   for (const from of pods) lines.push([pad(from), ...pods.map((to) => pad(cell(from, to)))].join(' '));
-  return lines.join('\n');
+  return lines.map((line) => line.trimEnd()).join('\n');
 }
 
 const allowedMark = (allowed: boolean): string => (allowed ? '.' : 'X');
