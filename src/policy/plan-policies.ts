@@ -214,13 +214,9 @@ function planAllow(request: AllowRequest, options: PlanOptions): PlannedPolicy[]
 
   for (const destination of destinations) {
     const ns = destination.namespace;
-    if (ns.kind !== 'name') {
-      throw unsupported(
-        'the destination must be pods of one namespace: a NetworkPolicy lives in the namespace of the pods it protects',
-        destination.span,
-        'name the namespace, e.g. allow frontend/app=nginx to backend/app=api',
-      );
-    }
+    // Pods of one named namespace get the ingress policy; pods across namespaces (`*/x`, `ns(...)/x`)
+    // cannot be protected by one namespaced object, so they are reached through the source's egress.
+    if (ns.kind !== 'name') continue;
     planned.push({
       namespace: ns.name,
       nameHint: ['allow', ...describePeers(request.from), 'to', ...describePods(destination.pods)],
@@ -231,8 +227,16 @@ function planAllow(request: AllowRequest, options: PlanOptions): PlannedPolicy[]
       },
     });
   }
+  if (planned.length === 0 && sources.length === 0) {
+    const first = destinations[0] ?? request.to[0];
+    throw unsupported(
+      'the destination spans namespaces and the source is not pods, so no NetworkPolicy can hold the rule',
+      first?.span ?? { start: 0 },
+      'name one destination namespace, e.g. allow 10.0.0.0/8 to backend/app=api',
+    );
+  }
 
-  const nonPodDestination = request.to.some((p) => p.type !== 'endpoint');
+  const nonPodDestination = request.to.some((p) => p.type !== 'endpoint' || p.namespace.kind !== 'name');
   for (const source of sources) {
     const always = request.bothSides || nonPodDestination;
     for (const namespace of egressNamespaces(source, always, options.state)) {

@@ -156,6 +156,10 @@ class StateBuilder {
       throw new NetpolError('E_STATE', `${where}: ${label} appears twice (first at line ${earlier})`);
     }
     this.seenAt.set(identity, line);
+    const namespaceProblem = kind === 'Namespace' ? undefined : dns1123LabelProblem(namespace);
+    if (namespaceProblem !== undefined && typeof metadata.namespace === 'string') {
+      return fail([`metadata.namespace: "${namespace}" ${namespaceProblem}`]);
+    }
 
     switch (kind) {
       case 'Namespace': {
