@@ -1,0 +1,52 @@
+/**
+ * Timing helpers for the benchmarks: monotonic nanosecond samples (process.hrtime.bigint) reduced
+ * to order statistics, and a plain-text table. No clock is read anywhere else in the benches.
+ */
+
+export interface Summary {
+  samples: number;
+  medianMs: number;
+  p90Ms: number;
+  minMs: number;
+  maxMs: number;
+}
+
+/** Runs `fn` and returns its result and the elapsed nanoseconds. */
+export function timed<T>(fn: () => T): [T, bigint] {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return [result, process.hrtime.bigint() - start];
+}
+
+export function summarise(samplesNs: readonly bigint[]): Summary {
+  const ms = samplesNs.map((ns) => Number(ns) / 1e6).sort((a, b) => a - b);
+  if (ms.length === 0) throw new Error('no samples');
+  const at = (q: number): number => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)]!;
+  return { samples: ms.length, medianMs: at(0.5), p90Ms: at(0.9), minMs: ms[0]!, maxMs: ms[ms.length - 1]! };
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(4);
+}
+
+export function table(rows: { name: string; summary: Summary; note?: string }[]): string {
+  const header = ['measurement', 'n', 'median ms', 'p90 ms', 'min ms', 'max ms', 'note'];
+  const body = rows.map((r) => [
+    r.name,
+    String(r.summary.samples),
+    formatMs(r.summary.medianMs),
+    formatMs(r.summary.p90Ms),
+    formatMs(r.summary.minMs),
+    formatMs(r.summary.maxMs),
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
