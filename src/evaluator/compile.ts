@@ -49,6 +49,10 @@ export interface CompiledNamedPort {
 
 export type CompiledPort = CompiledPortRange | CompiledNamedPort;
 
+/**
+ * A connection matches a rule when its peer matches `peers` (a pod of `peers.pods`, or an address,
+ * a pod's included, inside an ipBlock and outside its excepts) AND its port matches `ports`.
+ */
 export interface CompiledRule {
   ref: RuleRef;
   /** 'any': every peer, inside and outside the cluster. */

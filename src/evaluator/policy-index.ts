@@ -9,7 +9,14 @@
  * throws a NetpolError rather than being guessed at.
  */
 import { cidrProblem, formatIp, type IpAddress, ipProblem, parseCidr, parseIp } from '../k8s/cidr';
-import { type Labels, NAMESPACE_NAME_LABEL, type NetworkPolicyPeer, type PolicyType } from '../k8s/types';
+import {
+  type Labels,
+  NAMESPACE_NAME_LABEL,
+  type NetworkPolicy,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type PolicyType,
+} from '../k8s/types';
 import { NetpolError } from '../errors';
 import { type ClusterState, type PodInfo, podKey, policyKey } from '../state/cluster-state';
 import { type ParsedIpBlock, PeerResolver } from './peer-resolver';
@@ -119,41 +126,7 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
     if (indexed.length > 0 && indexed[indexed.length - 1]!.key === key) {
       throw new NetpolError('E_STATE', `NetworkPolicy ${key} appears more than once`);
     }
-    const namespace = policy.metadata.namespace;
-    const types = effectivePolicyTypes(policy.spec);
-    const rules = (
-      direction: Direction,
-      list: { peers?: NetworkPolicyPeer[]; ports: IndexedRule['ports'] }[],
-    ) =>
-      list.map((rule, ruleIndex): IndexedRule => ({
-        ref: { policy: key, direction, ruleIndex },
-        peers: compilePeers(rule.peers, {
-          namespace,
-          resolver,
-          podCount: pods.length,
-          where: `NetworkPolicy ${key} spec.${direction.toLowerCase()}[${ruleIndex}].${direction === 'Ingress' ? 'from' : 'to'}`,
-        }),
-        ports: rule.ports,
-      }));
-    indexed.push({
-      key,
-      namespace,
-      name: policy.metadata.name,
-      types,
-      selects: resolver.podsInNamespace(namespace, policy.spec.podSelector),
-      ingress: types.includes('Ingress')
-        ? rules(
-            'Ingress',
-            (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: compilePorts(r.ports) })),
-          )
-        : [],
-      egress: types.includes('Egress')
-        ? rules(
-            'Egress',
-            (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: compilePorts(r.ports) })),
-          )
-        : [],
-    });
+    indexed.push(indexPolicy(policy, resolver, pods.length));
   }
 
   const selectingPolicies = pods.map((): number[] => []);
@@ -181,6 +154,45 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
     egressPolicies,
     namedPorts,
     namedPortPods,
+  };
+}
+
+function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: number): IndexedPolicy {
+  const key = policyKey(policy);
+  const namespace = policy.metadata.namespace;
+  const types = effectivePolicyTypes(policy.spec);
+  const rules = (
+    direction: Direction,
+    list: { peers?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[],
+  ) =>
+    list.map((rule, ruleIndex): IndexedRule => ({
+      ref: { policy: key, direction, ruleIndex },
+      peers: compilePeers(rule.peers, {
+        namespace,
+        resolver,
+        podCount,
+        where: `NetworkPolicy ${key} spec.${direction.toLowerCase()}[${ruleIndex}].${direction === 'Ingress' ? 'from' : 'to'}`,
+      }),
+      ports: compilePorts(rule.ports),
+    }));
+  return {
+    key,
+    namespace,
+    name: policy.metadata.name,
+    types,
+    selects: resolver.podsInNamespace(namespace, policy.spec.podSelector),
+    ingress: types.includes('Ingress')
+      ? rules(
+          'Ingress',
+          (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })),
+        )
+      : [],
+    egress: types.includes('Egress')
+      ? rules(
+          'Egress',
+          (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports })),
+        )
+      : [],
   };
 }
 
