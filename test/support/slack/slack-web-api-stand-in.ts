@@ -4,9 +4,10 @@
  * run the real @slack/web-api and Bolt code against it. It also serves `response_url`s.
  *
  * What it reproduces because bots get it wrong: bearer-token checks (`not_authed`, `invalid_auth`),
- * message limits (see block-kit-limits.ts), chat.update semantics (see SlackWorkspace.update),
- * ephemeral messages being un-editable, HTTP 429 with `Retry-After`, and response_url's 5 uses /
- * 30 minutes.
+ * message limits (block-kit-limits.ts), chat.update semantics (SlackWorkspace.update), ephemeral
+ * messages being un-editable, HTTP 429 with `Retry-After`, and response_url's 5 uses / 30 minutes
+ * (slack-response-urls.ts). This file owns the transport: routing, auth, fault injection, recording
+ * and waiting; the methods themselves are pure handlers in slack-web-api-methods.ts.
  *
  * Lifecycle: `await SlackWebApiStandIn.start()` per test, `await standIn.close()` after it. Every call
  * and response_url post is recorded; waits are event-driven with a deadline (no polling, no sleeps).
@@ -15,7 +16,8 @@
 import { EventEmitter } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { checkMessageContent } from './block-kit-limits';
+import { parseApiArgs, readBody } from './slack-http-bodies';
+import { ResponseUrlBinding, ResponseUrlPost, SlackResponseUrls } from './slack-response-urls';
 import { ApiArgs, ApiResult, WEB_API_METHODS } from './slack-web-api-methods';
 import { SlackBotIdentity, SlackTeamIdentity, TEST_BOT, TEST_TEAM } from './slack-test-identity';
 import {
@@ -25,6 +27,8 @@ import {
   SlackWorkspace,
   StoredMessage,
 } from './slack-workspace';
+
+export type { ResponseUrlBinding, ResponseUrlPost } from './slack-response-urls';
 
 export interface SlackWebApiStandInOptions {
   /** Bearer tokens accepted; default the test bot's token. */
@@ -60,39 +64,12 @@ export interface RecordedCall {
   response: ApiResult;
 }
 
-export interface ResponseUrlBinding {
-  channel?: string;
-  /** The message the interaction came from; replace_original / delete_original act on it. */
-  messageTs?: string;
-  /** Who sees ephemeral replies. */
-  user?: string;
-}
-
-export interface ResponseUrlPost {
-  seq: number;
-  id: string;
-  at: number;
-  monotonicMs: number;
-  status: number;
-  body: Record<string, unknown>;
-  response_type?: string;
-  replace_original?: boolean;
-  delete_original?: boolean;
-  text?: string;
-  blocks?: unknown[];
-  thread_ts?: string;
-  error?: string;
-}
-
 interface FaultRule {
   method?: string;
   remaining: number;
   apply: (method: string) => { status: number; body: ApiResult; headers?: Record<string, string> };
 }
 
-const RESPONSE_URL_MAX_USES = 5;
-const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
-const JSON_ARGS = ['blocks', 'attachments', 'metadata'];
 const DEFAULT_SCOPES = ['chat:write', 'commands', 'users:read', 'usergroups:read', 'channels:read'];
 
 export class SlackWebApiStandIn {
@@ -106,8 +83,7 @@ export class SlackWebApiStandIn {
   private readonly now: () => number;
   private readonly events = new EventEmitter();
   private readonly recorded: RecordedCall[] = [];
-  private readonly responsePosts: ResponseUrlPost[] = [];
-  private readonly bindings = new Map<string, ResponseUrlBinding & { createdAt: number; uses: number }>();
+  private readonly responseUrls: SlackResponseUrls;
   private faults: FaultRule[] = [];
   private seq = 0;
 
@@ -130,6 +106,7 @@ export class SlackWebApiStandIn {
     for (const [id, members] of Object.entries(options.usergroups ?? {})) {
       this.workspace.setUsergroupMembers(id, members);
     }
+    this.responseUrls = new SlackResponseUrls(this.workspace, this.now);
     this.events.setMaxListeners(0);
   }
 
@@ -170,7 +147,7 @@ export class SlackWebApiStandIn {
   }
 
   get responseUrlPosts(): readonly ResponseUrlPost[] {
-    return this.responsePosts;
+    return this.responseUrls.posts;
   }
 
   /** Every live message in the channel (top-level and replies), oldest first, as snapshots. */
@@ -220,7 +197,7 @@ export class SlackWebApiStandIn {
 
   /** A response_url on this server; the binding says what replace/delete/in_channel act on. */
   responseUrl(id: string, binding: ResponseUrlBinding = {}): string {
-    this.bindings.set(id, { ...binding, createdAt: this.now(), uses: 0 });
+    this.responseUrls.bind(id, binding);
     return `${this.url}/response-url/${encodeURIComponent(id)}`;
   }
 
@@ -270,7 +247,11 @@ export class SlackWebApiStandIn {
     predicate: (post: ResponseUrlPost) => boolean,
     timeoutMs = 2000,
   ): Promise<ResponseUrlPost> {
-    return this.waitFor(() => this.responsePosts.find(predicate), timeoutMs, 'a matching response_url post');
+    return this.waitFor(
+      () => this.responseUrls.posts.find(predicate),
+      timeoutMs,
+      'a matching response_url post',
+    );
   }
 
   waitForEphemeral(predicate: (e: EphemeralMessage) => boolean, timeoutMs = 2000): Promise<EphemeralMessage> {
@@ -321,7 +302,16 @@ export class SlackWebApiStandIn {
     if (apiMatch?.[1] !== undefined) {
       await this.handleApi(apiMatch[1], req, raw, url, monotonicMs, res);
     } else if (responseUrlMatch?.[1] !== undefined && req.method === 'POST') {
-      this.handleResponseUrl(decodeURIComponent(responseUrlMatch[1]), req, raw, monotonicMs, res);
+      const post = this.responseUrls.receive(
+        decodeURIComponent(responseUrlMatch[1]),
+        req.headers['content-type'],
+        raw.toString('utf8'),
+        { seq: ++this.seq, monotonicMs },
+      );
+      res
+        .writeHead(post.status, { 'content-type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify(post.error === undefined ? { ok: true } : { ok: false, error: post.error }));
+      this.events.emit('change');
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
@@ -391,158 +381,5 @@ export class SlackWebApiStandIn {
     rule.remaining -= 1;
     this.faults = this.faults.filter((f) => f.remaining > 0);
     return rule;
-  }
-
-  private handleResponseUrl(
-    id: string,
-    req: IncomingMessage,
-    raw: Buffer,
-    monotonicMs: number,
-    res: ServerResponse,
-  ): void {
-    const binding = this.bindings.get(id) ?? { createdAt: this.now(), uses: 0 };
-    this.bindings.set(id, binding);
-    const body = parseResponseUrlBody(req.headers['content-type'], raw.toString('utf8'));
-    const post: ResponseUrlPost = {
-      seq: ++this.seq,
-      id,
-      at: this.now(),
-      monotonicMs,
-      status: 200,
-      body: body ?? {},
-    };
-    if (body !== undefined) {
-      if (typeof body.response_type === 'string') post.response_type = body.response_type;
-      if (typeof body.replace_original === 'boolean') post.replace_original = body.replace_original;
-      if (typeof body.delete_original === 'boolean') post.delete_original = body.delete_original;
-      if (typeof body.text === 'string') post.text = body.text;
-      if (Array.isArray(body.blocks)) post.blocks = body.blocks;
-      if (typeof body.thread_ts === 'string') post.thread_ts = body.thread_ts;
-    }
-    const error = this.applyResponseUrlPost(binding, post, body);
-    if (error !== undefined) {
-      post.error = error.error;
-      post.status = error.status;
-    }
-    this.responsePosts.push(post);
-    res
-      .writeHead(post.status, { 'content-type': 'application/json; charset=utf-8' })
-      .end(JSON.stringify(error === undefined ? { ok: true } : { ok: false, error: error.error }));
-    this.events.emit('change');
-  }
-
-  private applyResponseUrlPost(
-    binding: ResponseUrlBinding & { createdAt: number; uses: number },
-    post: ResponseUrlPost,
-    body: Record<string, unknown> | undefined,
-  ): { status: number; error: string } | undefined {
-    if (this.now() - binding.createdAt > RESPONSE_URL_TTL_MS) return { status: 404, error: 'expired_url' };
-    if (binding.uses >= RESPONSE_URL_MAX_USES) return { status: 404, error: 'used_url' };
-    if (body === undefined) return { status: 400, error: 'invalid_payload' };
-    const ws = this.workspace;
-    const original =
-      binding.channel !== undefined && binding.messageTs !== undefined
-        ? ws.find(binding.channel, binding.messageTs)
-        : undefined;
-    if (post.delete_original === true) {
-      if (original !== undefined) ws.delete(original);
-      binding.uses += 1;
-      return undefined;
-    }
-    const rejection = checkMessageContent({
-      text: body.text,
-      blocks: body.blocks,
-      attachments: body.attachments,
-    });
-    if (rejection !== undefined) return { status: 400, error: rejection.error };
-    binding.uses += 1;
-    const content = {
-      text: post.text ?? '',
-      ...(post.blocks !== undefined ? { blocks: post.blocks } : {}),
-    };
-    if (post.replace_original === true && original !== undefined) {
-      // A replacement is a whole new message body: blocks not sent are gone.
-      ws.update(original, { ...content, blocks: post.blocks ?? [] }, ws.bot.userId);
-    } else if (post.response_type === 'in_channel' && binding.channel !== undefined) {
-      ws.post(binding.channel, {
-        ...content,
-        ...(post.thread_ts !== undefined ? { thread_ts: post.thread_ts } : {}),
-      });
-    } else if (binding.channel !== undefined && binding.user !== undefined) {
-      ws.postEphemeral({ channel: binding.channel, user: binding.user, ...content, via: 'response_url' });
-    }
-    return undefined;
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-interface ParsedArgs {
-  args: ApiArgs;
-  error?: string;
-  missingCharset?: boolean;
-}
-
-/** Parses a Web API request body the ways Slack accepts one, decoding JSON-in-form fields. */
-async function parseApiArgs(
-  contentType: string | undefined,
-  raw: Buffer,
-  query: URLSearchParams,
-): Promise<ParsedArgs> {
-  const args: ApiArgs = Object.fromEntries(query.entries());
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (raw.length === 0) return { args };
-  if (mediaType === undefined) return { args, error: 'missing_post_type' };
-  if (mediaType === 'application/x-www-form-urlencoded') {
-    Object.assign(args, Object.fromEntries(new URLSearchParams(raw.toString('utf8')).entries()));
-  } else if (mediaType === 'application/json') {
-    try {
-      const json: unknown = JSON.parse(raw.toString('utf8'));
-      if (typeof json !== 'object' || json === null || Array.isArray(json))
-        return { args, error: 'invalid_json' };
-      Object.assign(args, json);
-    } catch {
-      return { args, error: 'invalid_json' };
-    }
-  } else if (mediaType === 'multipart/form-data') {
-    const form = await new Response(raw, { headers: { 'content-type': contentType ?? '' } }).formData();
-    for (const [key, value] of form.entries()) {
-      args[key] = typeof value === 'string' ? value : { filename: value.name, size: value.size };
-    }
-  } else {
-    return { args, error: 'invalid_post_type' };
-  }
-  for (const key of JSON_ARGS) {
-    const v = args[key];
-    if (typeof v !== 'string') continue;
-    try {
-      args[key] = JSON.parse(v);
-    } catch {
-      // Left as a string: the handler answers invalid_blocks_format / invalid_attachments, like Slack.
-    }
-  }
-  const missingCharset = mediaType === 'application/json' && !/charset=/i.test(contentType ?? '');
-  return { args, missingCharset };
-}
-
-/** response_url accepts JSON (what Bolt's respond() sends) or a form with a `payload` field. */
-function parseResponseUrlBody(
-  contentType: string | undefined,
-  raw: string,
-): Record<string, unknown> | undefined {
-  try {
-    const text = contentType?.startsWith('application/x-www-form-urlencoded')
-      ? (new URLSearchParams(raw).get('payload') ?? '')
-      : raw;
-    const json: unknown = JSON.parse(text);
-    return typeof json === 'object' && json !== null && !Array.isArray(json)
-      ? (json as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
