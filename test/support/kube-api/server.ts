@@ -1,0 +1,817 @@
+/**
+ * A Kubernetes API server stand-in on loopback HTTP for netpol's tests and for trying netpol by hand:
+ * namespaces, pods and networking.k8s.io/v1 NetworkPolicies over the real REST paths, verbs, watch
+ * stream, Status errors, validation, resourceVersion and server-side apply semantics (registry.ts),
+ * so @kubernetes/client-node and kubectl run their real code against it.
+ *
+ * Lifecycle: `startKubeApiStandIn()` listens and resolves once it accepts connections; `close()` ends
+ * open watches and connections. Everything runs on Node's event loop: each request is handled to the
+ * end of its synchronous part before the next, so store writes and watch fan-out are ordered.
+ *
+ * Test hooks: `failNext()` injects Status failures, `requests` records every request, `waitFor()`
+ * awaits a condition on the store without sleeping, `compact()` makes old resourceVersions too old.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
+import { clientKubeConfig, writeKubeconfigFile } from './kubeconfig';
+import { asListItem, Registry, type ApiResult, type PatchType } from './registry';
+import {
+  discoveryDocument,
+  groupKindOf,
+  groupResourceOf,
+  RESOURCES,
+  resourceForKind,
+  type ResourceInfo,
+  type ResourceName,
+} from './resources';
+import { parseFieldSelector, parseLabelSelector, SelectorError, type ObjectPredicate } from './selectors';
+import {
+  badRequest,
+  conflict,
+  expired,
+  forbidden,
+  internalError,
+  invalid,
+  methodNotAllowed,
+  notFound,
+  resourceNotFound,
+  serviceUnavailable,
+  tooManyRequests,
+  unauthorized,
+  unsupportedMediaType,
+  type Status,
+} from './status';
+import { ObjectStore, type StoreEvent } from './store';
+import { toTable, wantsTable, type IncludeObject } from './tables';
+
+type Obj = Record<string, unknown>;
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export interface InitialObjects {
+  namespaces?: object[];
+  pods?: object[];
+  networkpolicies?: object[];
+}
+
+export interface KubeApiStandInOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Objects present from the start (namespaces a namespaced object needs are created if missing). */
+  initial?: InitialObjects;
+  /** The bearer token clients must send. Default `netpol-stand-in-token`. */
+  token?: string;
+  /** The user the token authenticates as, named in 403 messages. Default `system:serviceaccount:netpol:worker`. */
+  user?: string;
+  /** Change events kept for watches to resume from; older resourceVersions get 410. Default 1000. */
+  watchHistory?: number;
+  clock?: () => Date;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType?: string;
+  accept?: string;
+  userAgent?: string;
+  /** The parsed body (JSON or YAML), when there was one and it parsed. */
+  body?: unknown;
+  rawBody: string;
+  verb?: Verb;
+  resource?: ResourceName;
+  namespace?: string;
+  name?: string;
+  /** The HTTP status answered (200 for a watch that was started). */
+  status?: number;
+}
+
+export type FaultStatus = 401 | 403 | 404 | 409 | 410 | 422 | 429 | 500 | 503;
+
+export interface Fault {
+  verb?: Verb;
+  resource?: ResourceName;
+  name?: string;
+  namespace?: string;
+  status: FaultStatus;
+  /** Replaces the Status message (the default is the real server's wording for that status). */
+  message?: string;
+  /** How many matching requests fail. Default 1. */
+  times?: number;
+}
+
+/** A read-only view of the stand-in's storage, for assertions and `waitFor`. */
+export interface StoreView {
+  get(resource: ResourceName, namespace: string | undefined, name: string): Obj | undefined;
+  list(resource: ResourceName, namespace?: string): Obj[];
+  resourceVersion(): string;
+}
+
+export interface KubeApiStandIn {
+  readonly url: string;
+  readonly token: string;
+  readonly requests: RecordedRequest[];
+  readonly store: StoreView;
+  kubeConfig(): KubeConfig;
+  writeKubeconfig(path: string): Promise<void>;
+  failNext(fault: Fault): void;
+  clearFaults(): void;
+  /** Create or replace objects directly (as another actor would), routed by kind. */
+  seed(objects: object[]): void;
+  /**
+   * Resolves with the predicate's first truthy result, checked now and again after every store change
+   * and every answered request (so it may look at `requests` too); rejects after `timeoutMs` (5000).
+   */
+  waitFor<T>(predicate: (store: StoreView) => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Forget the watch history: a watch from any resourceVersion before the current one gets 410. */
+  compact(): void;
+  /** End every open watch stream, as the real server does when a watch's timeout comes. */
+  dropWatches(): void;
+  close(): Promise<void>;
+}
+
+interface ResourceRoute {
+  info: ResourceInfo;
+  namespace?: string;
+  name?: string;
+}
+
+type Route =
+  | { type: 'discovery'; path: string }
+  | { type: 'health' }
+  | { type: 'resource'; route: ResourceRoute }
+  | { type: 'unknownResource' }
+  | { type: 'notFound' };
+
+function parseRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (['/healthz', '/livez', '/readyz'].includes(path)) return { type: 'health' };
+  if (
+    [
+      '/api',
+      '/api/v1',
+      '/apis',
+      '/apis/networking.k8s.io',
+      '/apis/networking.k8s.io/v1',
+      '/version',
+    ].includes(path)
+  ) {
+    return { type: 'discovery', path };
+  }
+  const parts = path.split('/').slice(1).map(decodeURIComponent);
+  let rest: string[];
+  let own: ResourceName[];
+  if (parts[0] === 'api' && parts[1] === 'v1') {
+    rest = parts.slice(2);
+    own = ['namespaces', 'pods'];
+  } else if (parts[0] === 'apis' && parts[1] === 'networking.k8s.io' && parts[2] === 'v1') {
+    rest = parts.slice(3);
+    own = ['networkpolicies'];
+  } else {
+    return { type: 'notFound' };
+  }
+  const isOwn = (r: string | undefined): r is ResourceName => own.includes(r as ResourceName);
+  const [a, b, c, d, ...more] = rest;
+  if (more.length > 0) return { type: 'unknownResource' };
+  if (a === 'namespaces' && b !== undefined && c !== undefined) {
+    if (!isOwn(c) || !RESOURCES[c].namespaced) return { type: 'unknownResource' };
+    return { type: 'resource', route: { info: RESOURCES[c], namespace: b, name: d } };
+  }
+  if (isOwn(a) && c === undefined) {
+    if (a === 'namespaces') return { type: 'resource', route: { info: RESOURCES.namespaces, name: b } };
+    if (b !== undefined) return { type: 'unknownResource' };
+    return { type: 'resource', route: { info: RESOURCES[a] } };
+  }
+  return { type: 'unknownResource' };
+}
+
+function verbOf(method: string, route: ResourceRoute, watch: boolean): Verb | undefined {
+  const named = route.name !== undefined;
+  switch (method) {
+    case 'GET':
+      return named ? 'get' : watch ? 'watch' : 'list';
+    case 'POST':
+      return named ? undefined : 'create';
+    case 'PUT':
+      return named ? 'update' : undefined;
+    case 'PATCH':
+      return named ? 'patch' : undefined;
+    case 'DELETE':
+      return named
+        ? 'delete'
+        : route.info.namespaced && route.namespace !== undefined
+          ? 'deletecollection'
+          : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/apply-patch+yaml': 'apply',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/json-patch+json': 'json',
+};
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+class BodyError extends Error {}
+
+function parseBody(raw: string, contentType: string): unknown {
+  if (raw.trim() === '') return undefined;
+  if (contentType.endsWith('yaml')) {
+    try {
+      return parseYaml(raw) as unknown;
+    } catch (error) {
+      throw new BodyError(`error converting YAML to JSON: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (error) {
+    throw new BodyError(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The manager of a non-apply write: `fieldManager`, else the User-Agent up to its first "/". */
+function managerOf(query: URLSearchParams, userAgent: string | undefined): string {
+  const explicit = query.get('fieldManager');
+  if (explicit !== null && explicit !== '') return explicit;
+  return (userAgent ?? '').split('/')[0]?.slice(0, 128) ?? '';
+}
+
+const PATCH_OPTIONS = { group: 'meta.k8s.io', kind: 'PatchOptions' };
+
+class StandIn implements KubeApiStandIn {
+  readonly requests: RecordedRequest[] = [];
+  readonly token: string;
+  readonly store: StoreView;
+  url = '';
+  private readonly objects: ObjectStore;
+  private readonly registry: Registry;
+  private readonly faults: Fault[] = [];
+  private readonly user: string;
+  private readonly clock: () => Date;
+  private readonly server: Server;
+  private readonly closers = new Set<() => void>();
+  /** Called after every store change and every answered request (waitFor's re-checks). */
+  private readonly observers = new Set<() => void>();
+
+  constructor(options: KubeApiStandInOptions) {
+    this.token = options.token ?? 'netpol-stand-in-token';
+    this.user = options.user ?? 'system:serviceaccount:netpol:worker';
+    this.clock = options.clock ?? (() => new Date());
+    this.objects = new ObjectStore({ watchHistory: options.watchHistory });
+    this.registry = new Registry({ store: this.objects, clock: this.clock });
+    const objects = this.objects;
+    this.store = {
+      get: (resource, namespace, name) => objects.get(resource, namespace, name),
+      list: (resource, namespace) => objects.list(resource, namespace),
+      resourceVersion: () => objects.resourceVersion(),
+    };
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        const status = internalError(error instanceof Error ? error.message : String(error));
+        if (!res.headersSent) this.sendStatus(res, status);
+        else res.destroy();
+      });
+    });
+  }
+
+  async listen(port: number, host: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.url = `http://${shownHost}:${address.port}`;
+  }
+
+  kubeConfig(): KubeConfig {
+    return clientKubeConfig({ url: this.url, token: this.token });
+  }
+
+  writeKubeconfig(path: string): Promise<void> {
+    return writeKubeconfigFile(path, { url: this.url, token: this.token });
+  }
+
+  failNext(fault: Fault): void {
+    this.faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  compact(): void {
+    this.objects.compact();
+  }
+
+  dropWatches(): void {
+    for (const close of [...this.closers]) close();
+  }
+
+  private notify(): void {
+    for (const observer of [...this.observers]) observer();
+  }
+
+  seed(objects: object[]): void {
+    const order: ResourceName[] = ['namespaces', 'pods', 'networkpolicies'];
+    const routed = objects.map((o) => {
+      const obj = o as Obj;
+      const info = resourceForKind(obj.apiVersion, obj.kind);
+      if (info === undefined) {
+        throw new Error(`the stand-in serves no ${String(obj.apiVersion)} ${String(obj.kind)}`);
+      }
+      return { info, obj };
+    });
+    routed.sort((a, b) => order.indexOf(a.info.resource) - order.indexOf(b.info.resource));
+    const options = { dryRun: false, manager: 'netpol-stand-in' };
+    for (const { info, obj } of routed) {
+      const meta = (obj.metadata ?? {}) as Obj;
+      const namespace = info.namespaced ? String(meta.namespace ?? 'default') : undefined;
+      if (namespace !== undefined && !this.registry.namespaceExists(namespace)) {
+        this.expectOk(
+          this.registry.create(RESOURCES.namespaces, undefined, { metadata: { name: namespace } }, options),
+        );
+      }
+      const name = String(meta.name ?? '');
+      const exists = this.objects.get(info.resource, namespace, name) !== undefined;
+      const copy = structuredClone(obj);
+      if (typeof copy.metadata === 'object' && copy.metadata !== null) {
+        delete (copy.metadata as Obj).resourceVersion;
+      }
+      this.expectOk(
+        exists
+          ? this.registry.update(info, namespace, name, copy, options)
+          : this.registry.create(info, namespace, copy, options),
+      );
+    }
+  }
+
+  private expectOk(result: ApiResult): void {
+    if (result.code >= 300)
+      throw new Error(`seeding the stand-in failed: ${(result.body as Status).message}`);
+  }
+
+  waitFor<T>(predicate: (store: StoreView) => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = (): boolean => {
+        const result = predicate(this.store);
+        if (result === undefined || result === null || result === false) return false;
+        cleanup();
+        resolve(result);
+        return true;
+      };
+      const observer = (): void => {
+        try {
+          check();
+        } catch (error) {
+          cleanup();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      const unsubscribe = this.objects.subscribe(observer);
+      this.observers.add(observer);
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`waitFor: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        this.observers.delete(observer);
+      };
+      try {
+        check();
+      } catch (error) {
+        cleanup();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const close of [...this.closers]) close();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private send(res: ServerResponse, code: number, body: object, warnings?: string[]): void {
+    const text = JSON.stringify(body);
+    const headers: Record<string, string | string[]> = {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Content-Length': String(Buffer.byteLength(text)),
+    };
+    if (warnings !== undefined && warnings.length > 0) headers.Warning = warnings;
+    if (code === 429) headers['Retry-After'] = String((body as Status).details?.retryAfterSeconds ?? 1);
+    res.writeHead(code, headers);
+    res.end(text);
+  }
+
+  private sendStatus(res: ServerResponse, status: Status): void {
+    this.send(res, status.code, status);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const rawBody = await readBody(req);
+    const contentType = mediaType(req.headers['content-type']);
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams.entries()),
+      rawBody,
+    };
+    if (req.headers['content-type'] !== undefined) record.contentType = req.headers['content-type'];
+    if (req.headers.accept !== undefined) record.accept = req.headers.accept;
+    if (req.headers['user-agent'] !== undefined) record.userAgent = req.headers['user-agent'];
+    this.requests.push(record);
+    res.on('finish', () => {
+      record.status ??= res.statusCode;
+      this.notify();
+    });
+
+    let body: unknown;
+    try {
+      body = parseBody(rawBody, contentType);
+      if (body !== undefined) record.body = body;
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      this.sendStatus(res, badRequest(error.message));
+      return;
+    }
+
+    const route = parseRoute(url.pathname);
+    const authorization = req.headers.authorization;
+    const authenticated = authorization === `Bearer ${this.token}`;
+    const publicPath = route.type === 'health' || (route.type === 'discovery' && route.path === '/version');
+    if (!authenticated && (authorization !== undefined || !publicPath)) {
+      this.sendStatus(res, unauthorized());
+      return;
+    }
+
+    switch (route.type) {
+      case 'health':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('ok');
+        return;
+      case 'discovery': {
+        const host = req.headers.host ?? '';
+        this.send(res, 200, discoveryDocument(route.path, host) ?? {});
+        return;
+      }
+      case 'notFound':
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('404 page not found\n');
+        return;
+      case 'unknownResource':
+        this.sendStatus(res, resourceNotFound());
+        return;
+      case 'resource':
+        break;
+    }
+
+    const { info, namespace, name } = route.route;
+    const watch = ['1', 'true'].includes(url.searchParams.get('watch') ?? '');
+    const verb = verbOf(record.method, route.route, watch);
+    record.resource = info.resource;
+    if (namespace !== undefined) record.namespace = namespace;
+    if (name !== undefined) record.name = name;
+    if (verb === undefined) {
+      this.sendStatus(res, methodNotAllowed(record.method));
+      return;
+    }
+    record.verb = verb;
+
+    const fault = this.takeFault(verb, info, namespace, name);
+    if (fault !== undefined) {
+      this.sendStatus(res, this.faultStatus(fault, verb, info, namespace, name));
+      return;
+    }
+
+    const query = url.searchParams;
+    const dryRun = query.getAll('dryRun').includes('All');
+    switch (verb) {
+      case 'get':
+        return this.respond(res, req, this.registry.get(info, namespace, name ?? ''), info);
+      case 'list':
+      case 'watch':
+      case 'deletecollection': {
+        let filter: ObjectPredicate;
+        try {
+          const byLabel = parseLabelSelector(query.get('labelSelector') ?? undefined);
+          const byField = parseFieldSelector(info.resource, query.get('fieldSelector') ?? undefined);
+          filter = (o) => byLabel(o) && byField(o);
+        } catch (error) {
+          if (!(error instanceof SelectorError)) throw error;
+          this.sendStatus(res, badRequest(error.message));
+          return;
+        }
+        if (verb === 'watch') {
+          this.watch(req, res, info, namespace, filter, query);
+          // A started watch has answered 200 but not finished: tell waiters now.
+          if (res.headersSent && !res.writableEnded) {
+            record.status = res.statusCode;
+            this.notify();
+          }
+          return;
+        }
+        if (verb === 'list') return this.respond(res, req, this.registry.list(info, namespace, filter), info);
+        return this.deleteCollection(res, info, namespace ?? '', filter, dryRun);
+      }
+      case 'create':
+        return this.respond(
+          res,
+          req,
+          this.registry.create(info, namespace, body, {
+            dryRun,
+            manager: managerOf(query, record.userAgent),
+          }),
+          info,
+        );
+      case 'update':
+        return this.respond(
+          res,
+          req,
+          this.registry.update(info, namespace, name ?? '', body, {
+            dryRun,
+            manager: managerOf(query, record.userAgent),
+          }),
+          info,
+        );
+      case 'delete':
+        return this.respond(
+          res,
+          req,
+          this.registry.delete(info, namespace, name ?? '', body, { dryRun }),
+          info,
+        );
+      case 'patch':
+        return this.patch(req, res, info, namespace, name ?? '', contentType, body, query, dryRun);
+    }
+  }
+
+  private patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    body: unknown,
+    query: URLSearchParams,
+    dryRun: boolean,
+  ): void {
+    const type = PATCH_TYPES[contentType];
+    if (type === undefined) {
+      this.sendStatus(res, unsupportedMediaType(contentType, Object.keys(PATCH_TYPES)));
+      return;
+    }
+    const force = query.get('force');
+    if (type !== 'apply') {
+      if (force !== null) {
+        this.sendStatus(
+          res,
+          invalid(PATCH_OPTIONS, '', [
+            {
+              type: 'FieldValueForbidden',
+              field: 'force',
+              detail: 'may not be specified for non-apply patch',
+            },
+          ]),
+        );
+        return;
+      }
+      const manager = managerOf(query, req.headers['user-agent']);
+      this.respond(
+        res,
+        req,
+        this.registry.patch(info, namespace, name, type, body, { dryRun, manager }),
+        info,
+      );
+      return;
+    }
+    const manager = query.get('fieldManager') ?? '';
+    if (manager === '') {
+      this.sendStatus(
+        res,
+        invalid(PATCH_OPTIONS, '', [
+          { type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' },
+        ]),
+      );
+      return;
+    }
+    const result = this.registry.apply(info, namespace, name, body, {
+      dryRun,
+      manager,
+      force: force === 'true',
+    });
+    this.respond(res, req, result, info);
+  }
+
+  private deleteCollection(
+    res: ServerResponse,
+    info: ResourceInfo,
+    namespace: string,
+    filter: ObjectPredicate,
+    dryRun: boolean,
+  ): void {
+    const deleted: Obj[] = [];
+    for (const o of this.objects.list(info.resource, namespace).filter(filter)) {
+      const name = String(((o.metadata ?? {}) as Obj).name);
+      if (!dryRun) this.objects.remove(info.resource, namespace, name);
+      deleted.push(asListItem(o));
+    }
+    this.send(res, 200, {
+      kind: info.listKind,
+      apiVersion: info.group === '' ? info.version : `${info.group}/${info.version}`,
+      metadata: { resourceVersion: this.objects.resourceVersion() },
+      items: deleted,
+    });
+  }
+
+  /** Send a registry result, as a Table when the client asked for one and it is not an error. */
+  private respond(res: ServerResponse, req: IncomingMessage, result: ApiResult, info: ResourceInfo): void {
+    const body = result.body as Obj;
+    if (result.code < 300 && wantsTable(req.headers.accept) && body.kind !== 'Status') {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const includeObject = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
+      const isList = Array.isArray(body.items);
+      const objects = isList ? (body.items as Obj[]) : [body];
+      const resourceVersion = isList ? ((body.metadata ?? {}) as Obj).resourceVersion : undefined;
+      const table = toTable(info.resource, objects, {
+        includeObject,
+        now: this.clock(),
+        resourceVersion: typeof resourceVersion === 'string' ? resourceVersion : undefined,
+      });
+      this.send(res, result.code, table, result.warnings);
+      return;
+    }
+    this.send(res, result.code, result.body, result.warnings);
+  }
+
+  private takeFault(
+    verb: Verb,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): Fault | undefined {
+    const index = this.faults.findIndex(
+      (f) =>
+        (f.verb === undefined || f.verb === verb) &&
+        (f.resource === undefined || f.resource === info.resource) &&
+        (f.name === undefined || f.name === name) &&
+        (f.namespace === undefined || f.namespace === namespace),
+    );
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    if (fault === undefined) return undefined;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private faultStatus(
+    fault: Fault,
+    verb: Verb,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): Status {
+    const gr = groupResourceOf(info);
+    const objectName = name ?? '';
+    let status: Status;
+    switch (fault.status) {
+      case 401:
+        status = unauthorized();
+        break;
+      case 403:
+        status = forbidden({ user: this.user, verb, gr, name, namespace });
+        break;
+      case 404:
+        status = notFound(gr, objectName);
+        break;
+      case 409:
+        status = conflict(gr, objectName);
+        break;
+      case 410:
+        status = expired('too old resource version');
+        break;
+      case 422:
+        status = invalid(groupKindOf(info), objectName, []);
+        break;
+      case 429:
+        status = tooManyRequests(1);
+        break;
+      case 500:
+        status = internalError(fault.message ?? 'injected failure');
+        break;
+      case 503:
+        status = serviceUnavailable();
+        break;
+    }
+    if (fault.message !== undefined) status.message = fault.message;
+    return status;
+  }
+
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: ResourceInfo,
+    namespace: string | undefined,
+    filter: ObjectPredicate,
+    query: URLSearchParams,
+  ): void {
+    const inScope = (o: Obj): boolean =>
+      namespace === undefined || ((o.metadata ?? {}) as Obj).namespace === namespace;
+    const matches = (o: Obj | undefined): boolean => o !== undefined && inScope(o) && filter(o);
+    const rvParam = query.get('resourceVersion') ?? '';
+    let backlog: { type: string; object: Obj }[];
+    if (rvParam === '' || rvParam === '0') {
+      backlog = this.objects
+        .list(info.resource, namespace)
+        .filter(filter)
+        .map((object) => ({ type: 'ADDED', object }));
+    } else {
+      if (!/^\d+$/.test(rvParam)) {
+        this.sendStatus(res, badRequest(`invalid resource version "${rvParam}"`));
+        return;
+      }
+      const since = this.objects.eventsSince(Number(rvParam));
+      if ('expired' in since) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+        res.end(`${JSON.stringify({ type: 'ERROR', object: expired(since.expired) })}\n`);
+        return;
+      }
+      backlog = since.flatMap((e) => this.watchEvent(e, info, matches));
+    }
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    for (const event of backlog) res.write(`${JSON.stringify(event)}\n`);
+    const unsubscribe = this.objects.subscribe((e) => {
+      for (const event of this.watchEvent(e, info, matches)) res.write(`${JSON.stringify(event)}\n`);
+    });
+    const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0');
+    const timer = timeoutSeconds > 0 ? setTimeout(() => stop(), timeoutSeconds * 1000) : undefined;
+    const stop = (): void => {
+      unsubscribe();
+      if (timer !== undefined) clearTimeout(timer);
+      this.closers.delete(stop);
+      if (!res.writableEnded) res.end();
+    };
+    this.closers.add(stop);
+    req.socket.on('close', stop);
+    res.on('close', stop);
+  }
+
+  /** A store event as a watcher with a selector sees it: moving in is ADDED, moving out DELETED. */
+  private watchEvent(
+    e: StoreEvent,
+    info: ResourceInfo,
+    matches: (o: Obj | undefined) => boolean,
+  ): { type: string; object: Obj }[] {
+    if (e.resource !== info.resource) return [];
+    const now = matches(e.object);
+    if (e.type !== 'MODIFIED') return now ? [{ type: e.type, object: e.object }] : [];
+    const before = matches(e.previous);
+    if (now && before) return [{ type: 'MODIFIED', object: e.object }];
+    if (now) return [{ type: 'ADDED', object: e.object }];
+    if (before) return [{ type: 'DELETED', object: e.object }];
+    return [];
+  }
+}
+
+export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): Promise<KubeApiStandIn> {
+  const standIn = new StandIn(options);
+  const initial = options.initial ?? {};
+  standIn.seed([...(initial.namespaces ?? []), ...(initial.pods ?? []), ...(initial.networkpolicies ?? [])]);
+  await standIn.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return standIn;
+}
