@@ -124,6 +124,11 @@ async function parseCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${helpText(parsed.topic)}\n`);
     return 0;
   }
+  if (isQueryRequest(parsed) && state === undefined) {
+    throw new NetpolError('E_USAGE', 'a question about reachability needs the cluster state', {
+      hint: 'add --state FILE',
+    });
+  }
   const { request, notes } = resolveRequest(parsed, state === undefined ? {} : { state });
   const canonical = formatRequest(request);
   io.stderr(`netpol: understood: ${canonical}\n`);

@@ -21,5 +21,5 @@ export type {
   CompiledSide,
 } from './compile';
 export { PodSet } from './pod-set';
-export { effectivePolicyTypes } from './policy-types';
+export { effectivePolicyTypes } from '../k8s/policy-types';
 export { ruleText } from './reasons';

@@ -21,7 +21,7 @@ import { NetpolError } from '../errors';
 import { type ClusterState, type PodInfo, podKey, policyKey } from '../state/cluster-state';
 import { type ParsedIpBlock, PeerResolver } from './peer-resolver';
 import { PodSet, PodSetBuilder } from './pod-set';
-import { effectivePolicyTypes } from './policy-types';
+import { effectivePolicyTypes } from '../k8s/policy-types';
 import { compilePorts, type NamedPorts, namedPortKey, type PortMatcher } from './ports';
 import type { Direction, RuleRef } from './verdict';
 

@@ -1,18 +1,29 @@
 /**
- * The policyTypes a NetworkPolicy really has. The API server defaults an absent or empty list to
- * ["Ingress"], plus "Egress" when the policy has egress rules (networking/v1 SetDefaults); so a policy
- * written without policyTypes isolates ingress even if it only lists egress rules.
+ * Which directions a NetworkPolicy isolates: its policyTypes after the API server's defaulting.
+ *
+ * networking.k8s.io/v1 NetworkPolicySpec.policyTypes: "If this field is not specified, it will
+ * default based on the existence of ingress or egress rules; policies that contain an egress
+ * section are assumed to affect egress, and all policies (whether or not they contain an ingress
+ * section) are assumed to affect ingress." The apiserver (SetDefaults_NetworkPolicy) sets
+ * ["Ingress"], plus "Egress" when spec.egress has at least one rule; an explicit empty list is
+ * defaulted the same way. An explicit list is taken as given, even when rules of the other
+ * direction are present (they are then ignored).
  */
 import { selectorMatches } from './label-selector';
-import type { Labels, NetworkPolicy, PolicyType } from './types';
+import type { Labels, NetworkPolicy, NetworkPolicySpec, PolicyType } from './types';
 
-export function effectivePolicyTypes(policy: NetworkPolicy): PolicyType[] {
-  const declared = policy.spec.policyTypes;
-  if (declared !== undefined && declared.length > 0) return declared;
-  return (policy.spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+export function effectivePolicyTypes(spec: NetworkPolicySpec): PolicyType[] {
+  const given = spec.policyTypes ?? [];
+  if (given.length > 0) {
+    const types: PolicyType[] = [];
+    if (given.includes('Ingress')) types.push('Ingress');
+    if (given.includes('Egress')) types.push('Egress');
+    return types;
+  }
+  return (spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
-/** Policies of `namespace` that select a pod with these labels for `direction`. */
+/** Policies of the pod's namespace that select it for `direction` (none for hostNetwork pods). */
 export function policiesIsolating(
   policies: readonly NetworkPolicy[],
   pod: { namespace: string; labels: Labels; hostNetwork?: boolean },
@@ -22,7 +33,7 @@ export function policiesIsolating(
   return policies.filter(
     (p) =>
       p.metadata.namespace === pod.namespace &&
-      effectivePolicyTypes(p).includes(direction) &&
+      effectivePolicyTypes(p.spec).includes(direction) &&
       selectorMatches(p.spec.podSelector, pod.labels),
   );
 }

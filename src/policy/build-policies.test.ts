@@ -126,7 +126,7 @@ describe('buildPolicies', () => {
 
   it.each([
     ['10.0.0.0/8 to 192.168.0.0/16', 'neither side is pods'],
-    ['*/app=a to 10.0.0.0/8', 'source must be pods of one namespace'],
+    ['*/app=a to 10.0.0.0/8', 'source must then be pods of one namespace'],
     ['10.0.0.0/8 to */app=a', 'destination spans namespaces'],
   ])('explains why "allow %s" cannot be a NetworkPolicy', (text, fragment) => {
     let error: unknown;

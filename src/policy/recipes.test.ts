@@ -3,14 +3,14 @@
  * docs) in its chat form, each producing the recipe's intended policy. Specs are written out in
  * full, as the recipes' YAML has them, so a change in the builder cannot slip through.
  */
-import type { NetworkPolicySpec } from '../k8s/types';
+import type { NetworkPolicyEgressRule, NetworkPolicySpec } from '../k8s/types';
 import { parseRequest } from '../request/parser';
 import { isPolicyRequest } from '../request/request';
 import { formatRequest } from '../request/format-request';
 import { buildPolicies } from './build-policies';
 
 const NAME = 'kubernetes.io/metadata.name';
-const DNS_RULE = {
+const DNS_RULE: NetworkPolicyEgressRule = {
   ports: [
     { protocol: 'UDP', port: 53 },
     { protocol: 'TCP', port: 53 },

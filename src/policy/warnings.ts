@@ -305,7 +305,7 @@ function denyIneffective(
       for (const policy of policiesIsolating(state.policies, pod, direction)) {
         if (addedKeys.has(policyKey(policy))) continue;
         const rules = direction === 'Ingress' ? policy.spec.ingress : policy.spec.egress;
-        if ((rules ?? []).length > 0 && effectivePolicyTypes(policy).includes(direction))
+        if ((rules ?? []).length > 0 && effectivePolicyTypes(policy.spec).includes(direction))
           allowing.add(policyKey(policy));
       }
     }
