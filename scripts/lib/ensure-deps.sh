@@ -2,7 +2,7 @@
 # fresh Debian 12 machine as root. Nothing here runs twice when it is already in place.
 
 # Debian packages the project needs; later components add theirs here.
-NETPOL_APT_PACKAGES=(ca-certificates)
+NETPOL_APT_PACKAGES=(ca-certificates redis-server)
 
 ensure_node() {
   if ! command -v node >/dev/null 2>&1; then
