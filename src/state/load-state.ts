@@ -61,6 +61,16 @@ export function parseState(text: string, source = 'state'): ClusterState {
   return builder.build();
 }
 
+/**
+ * The same reading for objects that come from the API (the workers' cache): each needs its `kind`
+ * (list items from the API lack it; set it from the list's kind). Invalid objects throw E_STATE.
+ */
+export function stateFromObjects(objects: readonly unknown[], source = 'api'): ClusterState {
+  const builder = new StateBuilder(source);
+  objects.forEach((object, i) => builder.add({ object, line: i + 1 }));
+  return builder.build();
+}
+
 function locateObjects(text: string, source: string): Located[] {
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
