@@ -12,6 +12,8 @@
  * | E_NOT_OWNED           | the policy would overwrite one netpol does not manage  | pick another name or remove it    |
  * | E_UNKNOWN_ENDPOINT    | a pod or IP given to explain/query is not known        | check the name                    |
  * | E_USAGE               | the command line is wrong                              | see `netpol --help`               |
+ * | E_CONFIG              | the configuration is invalid (every problem is listed) | fix the variables / file named    |
+ * | E_FORBIDDEN           | the person may not do this (request, approve)          | ask an approver / an admin        |
  */
 
 export type ErrorCode =
@@ -22,7 +24,9 @@ export type ErrorCode =
   | 'E_STATE'
   | 'E_NOT_OWNED'
   | 'E_UNKNOWN_ENDPOINT'
-  | 'E_USAGE';
+  | 'E_USAGE'
+  | 'E_CONFIG'
+  | 'E_FORBIDDEN';
 
 export interface NetpolErrorOptions {
   /** What the user can do about it, in one sentence. */
