@@ -26,7 +26,7 @@ export interface BotConfig {
   /** Prefix of every Redis key and BullMQ queue, so several installations share a Redis. */
   prefix: string;
   clusters: string[];
-  /** Used when a request names no cluster; required when there is more than one. */
+  /** Used when a request names no cluster; '' when several are configured and none is the default. */
   defaultCluster: string;
   /** Where approval messages are posted. */
   approvalChannel: string;

@@ -125,10 +125,15 @@ requestTtl: 2h
     ).toContain('no such file');
   });
 
-  it('requires a default cluster when there are several', () => {
-    expect(configError(() => loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b' })).message).toContain(
-      'defaultCluster: is required',
-    );
+  it('has no default cluster when there are several, unless one is named', () => {
+    expect(loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b' }).defaultCluster).toBe('');
+    expect(
+      loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b', NETPOL_DEFAULT_CLUSTER: 'b' }).defaultCluster,
+    ).toBe('b');
+    expect(
+      configError(() => loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b', NETPOL_DEFAULT_CLUSTER: 'c' }))
+        .message,
+    ).toContain('"c" is not among the clusters');
   });
 });
 

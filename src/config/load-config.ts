@@ -269,9 +269,8 @@ export function loadBotConfig(env: Env): BotConfig {
     env.NETPOL_DEFAULT_CLUSTER ??
     text(file.defaultCluster, 'defaultCluster', problems) ??
     (clusters.length === 1 ? clusters[0] : undefined);
-  if (defaultCluster === undefined && clusters.length > 1)
-    problems.add('defaultCluster', `is required with several clusters (one of ${clusters.join(', ')})`);
-  else if (defaultCluster !== undefined && !clusters.includes(defaultCluster))
+  // With several clusters and no default, every request must name its cluster (`/netpol @prod ...`).
+  if (defaultCluster !== undefined && !clusters.includes(defaultCluster))
     problems.add('defaultCluster', `"${defaultCluster}" is not among the clusters (${clusters.join(', ')})`);
 
   const approvalChannel =
