@@ -374,9 +374,6 @@ describe('watch', () => {
       new k8s.Watch(kc),
       () => net.listNetworkPolicyForAllNamespaces(),
       false,
-      undefined,
-      undefined,
-      { delayFn: () => Promise.resolve() },
     );
     const added: string[] = [];
     informer.on('add', (obj) => added.push(obj.metadata?.name ?? ''));

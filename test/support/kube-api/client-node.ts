@@ -1,8 +1,9 @@
 /**
  * Loads @kubernetes/client-node for tests, failing with what to do instead of jest's bare
- * "Must use import to load ES Module". client-node 2.x is an ES module built on undici 8: it needs
- * Node >= 22.19 to load at all, and jest can only `require` it on Node >= 24.9 started with
- * `--experimental-vm-modules` (jest's native require(esm) support).
+ * "Must use import to load ES Module". client-node is an ES module (as are its openid-client,
+ * oauth4webapi and jose): Node 20 can require it, but jest's own module loader cannot, unless jest
+ * compiles those packages to CommonJS (a `^.+\\.js$` transform plus a `transformIgnorePatterns`
+ * that lets them through) or runs on Node >= 24.9 with `--experimental-vm-modules`.
  */
 import type * as ClientNode from '@kubernetes/client-node';
 
@@ -16,8 +17,9 @@ export function loadClientNode(): ClientNodeModule {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new Error(
       `@kubernetes/client-node could not be loaded on Node ${process.version} (${why}). ` +
-        'It needs Node >= 22.19 (undici 8), and under jest Node >= 24.9 run as ' +
-        '`node --experimental-vm-modules node_modules/.bin/jest`.',
+        'Under jest it needs its ES modules compiled to CommonJS: in jest.config.js, transform ' +
+        "'^.+\\.js$' with ts-jest (tsconfig { allowJs: true }) and set transformIgnorePatterns to " +
+        "['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'].",
       { cause: error },
     );
   }

@@ -1,8 +1,8 @@
 /**
  * Decoding a request body into a stored object the way the API server's typed decoder does for the
  * built-in types: NetworkPolicy fields are rebuilt in Go struct order, unknown fields are dropped
- * (and reported, as the server's `Warning: unknown field` headers do), a value of the wrong JSON type
- * is a 400, and the API's defaults are applied (port protocol TCP, policyTypes, namespace finalizers).
+ * (and reported, as the server's `Warning: unknown field` headers do), empty lists and maps are
+ * dropped (Go's omitempty), a value of the wrong JSON type is a 400, and the API's defaults are applied (port protocol TCP, policyTypes, namespace finalizers).
  * Pods keep whatever spec and status they are given: only their metadata is typed here. Pure.
  */
 
@@ -233,6 +233,9 @@ function decodeValue(value: Json, schema: Schema, ctx: DecodeContext): Json {
           unknown: ctx.unknown,
           warnPath: `${ctx.warnPath}.${name}`,
         });
+        // Go's `omitempty`: an empty list or map is not stored (`ingress: []` reads back absent).
+        if (Array.isArray(decoded) && decoded.length === 0) continue;
+        if (fieldSchema.t === 'stringMap' && Object.keys(decoded as object).length === 0) continue;
         if (decoded !== undefined) out[name] = decoded;
       }
       for (const name of Object.keys(value)) {

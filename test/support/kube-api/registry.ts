@@ -34,10 +34,14 @@ export interface ApiResult {
   warnings?: string[];
 }
 
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
 export interface WriteOptions {
   dryRun: boolean;
   /** The fieldManager query parameter, or the manager derived from the User-Agent. */
   manager: string;
+  /** What unknown fields get: a 400 (Strict), a Warning header (Warn, the default) or nothing. */
+  fieldValidation?: FieldValidation;
 }
 
 export type PatchType = 'apply' | 'merge' | 'strategic' | 'json';
@@ -126,7 +130,11 @@ export class Registry {
   }
 
   /** Decode a body as `info`'s kind; a DecodeError becomes the 400 the real decoder gives. */
-  private decode(info: ResourceInfo, body: unknown): { object: Obj; warnings?: string[] } | ApiResult {
+  private decode(
+    info: ResourceInfo,
+    body: unknown,
+    validation: FieldValidation = 'Warn',
+  ): { object: Obj; warnings?: string[] } | ApiResult {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return fail(badRequest(`Object '${info.kind}' is missing in '${JSON.stringify(body)}'`));
     }
@@ -147,7 +155,16 @@ export class Registry {
     }
     try {
       const decoded = decodeObject(info.kind as DecodableKind, apiVersionOf(info), raw);
-      return { object: decoded.object, warnings: warningsFor(decoded.unknownFields) };
+      const unknown = decoded.unknownFields;
+      if (validation === 'Strict' && unknown.length > 0) {
+        const fields = unknown.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ');
+        return fail(
+          badRequest(
+            `${info.kind} in version "v1" cannot be handled as a ${info.kind}: strict decoding error: ${fields}`,
+          ),
+        );
+      }
+      return { object: decoded.object, warnings: validation === 'Ignore' ? undefined : warningsFor(unknown) };
     } catch (error) {
       if (error instanceof DecodeError) return fail(badRequest(error.message));
       throw error;
@@ -224,7 +241,7 @@ export class Registry {
   }
 
   create(info: ResourceInfo, namespace: string | undefined, body: unknown, options: WriteOptions): ApiResult {
-    const decoded = this.decode(info, body);
+    const decoded = this.decode(info, body, options.fieldValidation);
     if ('code' in decoded) return decoded;
     const object = decoded.object;
     const refused = this.checkNamespace(info, object, namespace);
@@ -264,7 +281,7 @@ export class Registry {
     body: unknown,
     options: WriteOptions,
   ): ApiResult {
-    const decoded = this.decode(info, body);
+    const decoded = this.decode(info, body, options.fieldValidation);
     if ('code' in decoded) return decoded;
     return this.replace(info, namespace, name, decoded.object, options, decoded.warnings);
   }
@@ -328,7 +345,7 @@ export class Registry {
       if (error instanceof JsonPatchError) return fail(internalError(error.message));
       throw error;
     }
-    const decoded = this.decode(info, patched);
+    const decoded = this.decode(info, patched, options.fieldValidation);
     if ('code' in decoded) return decoded;
     return this.replace(info, namespace, name, decoded.object, options, decoded.warnings);
   }
@@ -349,7 +366,7 @@ export class Registry {
     if (raw.apiVersion === undefined || raw.apiVersion === '') {
       return fail(badRequest(`Object 'apiVersion' is missing in '${JSON.stringify(raw)}'`));
     }
-    const decodedDefaulted = this.decode(info, raw);
+    const decodedDefaulted = this.decode(info, raw, options.fieldValidation);
     if ('code' in decodedDefaulted) return decodedDefaulted;
     const applied = this.appliedFieldsOnly(raw, decodedDefaulted.object);
     const appliedMeta = metaOf(applied);

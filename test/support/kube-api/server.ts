@@ -12,11 +12,13 @@
  * awaits a condition on the store without sleeping, `compact()` makes old resourceVersions too old.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { clientKubeConfig, writeKubeconfigFile } from './kubeconfig';
-import { asListItem, Registry, type ApiResult, type PatchType } from './registry';
+import { openApiDocument } from './openapi';
+import { asListItem, Registry, type ApiResult, type PatchType, type WriteOptions } from './registry';
 import {
   discoveryDocument,
   groupKindOf,
@@ -45,6 +47,7 @@ import {
 } from './status';
 import { ObjectStore, type StoreEvent } from './store';
 import { toTable, wantsTable, type IncludeObject } from './tables';
+import { selfSignedCertificate, type Certificate } from './tls';
 
 type Obj = Record<string, unknown>;
 
@@ -61,6 +64,11 @@ export interface KubeApiStandInOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * Serve HTTPS with a self-signed certificate (made with openssl), which the kubeconfigs trust.
+   * Needed for kubectl, which sends no credentials to a plain-http cluster. Default false.
+   */
+  tls?: boolean;
   /** Objects present from the start (namespaces a namespaced object needs are created if missing). */
   initial?: InitialObjects;
   /** The bearer token clients must send. Default `netpol-stand-in-token`. */
@@ -114,6 +122,8 @@ export interface StoreView {
 export interface KubeApiStandIn {
   readonly url: string;
   readonly token: string;
+  /** The PEM certificate clients must trust, when serving HTTPS. */
+  readonly caPem?: string;
   readonly requests: RecordedRequest[];
   readonly store: StoreView;
   kubeConfig(): KubeConfig;
@@ -142,6 +152,7 @@ interface ResourceRoute {
 
 type Route =
   | { type: 'discovery'; path: string }
+  | { type: 'openapi'; document: object }
   | { type: 'health' }
   | { type: 'resource'; route: ResourceRoute }
   | { type: 'unknownResource' }
@@ -162,6 +173,8 @@ function parseRoute(pathname: string): Route {
   ) {
     return { type: 'discovery', path };
   }
+  const openapi = openApiDocument(path);
+  if (openapi !== undefined) return { type: 'openapi', document: openapi };
   const parts = path.split('/').slice(1).map(decodeURIComponent);
   let rest: string[];
   let own: ResourceName[];
@@ -263,6 +276,7 @@ class StandIn implements KubeApiStandIn {
   readonly token: string;
   readonly store: StoreView;
   url = '';
+  readonly caPem?: string;
   private readonly objects: ObjectStore;
   private readonly registry: Registry;
   private readonly faults: Fault[] = [];
@@ -273,7 +287,7 @@ class StandIn implements KubeApiStandIn {
   /** Called after every store change and every answered request (waitFor's re-checks). */
   private readonly observers = new Set<() => void>();
 
-  constructor(options: KubeApiStandInOptions) {
+  constructor(options: KubeApiStandInOptions, certificate: Certificate | undefined) {
     this.token = options.token ?? 'netpol-stand-in-token';
     this.user = options.user ?? 'system:serviceaccount:netpol:worker';
     this.clock = options.clock ?? (() => new Date());
@@ -285,13 +299,18 @@ class StandIn implements KubeApiStandIn {
       list: (resource, namespace) => objects.list(resource, namespace),
       resourceVersion: () => objects.resourceVersion(),
     };
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((error: unknown) => {
         const status = internalError(error instanceof Error ? error.message : String(error));
         if (!res.headersSent) this.sendStatus(res, status);
         else res.destroy();
       });
-    });
+    };
+    if (certificate === undefined) this.server = createServer(handler);
+    else {
+      this.caPem = certificate.cert;
+      this.server = createHttpsServer({ cert: certificate.cert, key: certificate.key }, handler);
+    }
   }
 
   async listen(port: number, host: string): Promise<void> {
@@ -304,15 +323,15 @@ class StandIn implements KubeApiStandIn {
     });
     const address = this.server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.url = `http://${shownHost}:${address.port}`;
+    this.url = `${this.caPem === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`;
   }
 
   kubeConfig(): KubeConfig {
-    return clientKubeConfig({ url: this.url, token: this.token });
+    return clientKubeConfig({ url: this.url, token: this.token, caPem: this.caPem });
   }
 
   writeKubeconfig(path: string): Promise<void> {
-    return writeKubeconfigFile(path, { url: this.url, token: this.token });
+    return writeKubeconfigFile(path, { url: this.url, token: this.token, caPem: this.caPem });
   }
 
   failNext(fault: Fault): void {
@@ -483,6 +502,9 @@ class StandIn implements KubeApiStandIn {
         this.send(res, 200, discoveryDocument(route.path, host) ?? {});
         return;
       }
+      case 'openapi':
+        this.send(res, 200, route.document);
+        return;
       case 'notFound':
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('404 page not found\n');
@@ -514,6 +536,13 @@ class StandIn implements KubeApiStandIn {
 
     const query = url.searchParams;
     const dryRun = query.getAll('dryRun').includes('All');
+    const write: WriteOptions = {
+      dryRun,
+      manager: managerOf(query, record.userAgent),
+      fieldValidation: (['Strict', 'Warn', 'Ignore'] as const).find(
+        (v) => v === query.get('fieldValidation'),
+      ),
+    };
     switch (verb) {
       case 'get':
         return this.respond(res, req, this.registry.get(info, namespace, name ?? ''), info);
@@ -543,25 +572,9 @@ class StandIn implements KubeApiStandIn {
         return this.deleteCollection(res, info, namespace ?? '', filter, dryRun);
       }
       case 'create':
-        return this.respond(
-          res,
-          req,
-          this.registry.create(info, namespace, body, {
-            dryRun,
-            manager: managerOf(query, record.userAgent),
-          }),
-          info,
-        );
+        return this.respond(res, req, this.registry.create(info, namespace, body, write), info);
       case 'update':
-        return this.respond(
-          res,
-          req,
-          this.registry.update(info, namespace, name ?? '', body, {
-            dryRun,
-            manager: managerOf(query, record.userAgent),
-          }),
-          info,
-        );
+        return this.respond(res, req, this.registry.update(info, namespace, name ?? '', body, write), info);
       case 'delete':
         return this.respond(
           res,
@@ -570,7 +583,7 @@ class StandIn implements KubeApiStandIn {
           info,
         );
       case 'patch':
-        return this.patch(req, res, info, namespace, name ?? '', contentType, body, query, dryRun);
+        return this.patch(req, res, info, namespace, name ?? '', contentType, body, query, write);
     }
   }
 
@@ -583,7 +596,7 @@ class StandIn implements KubeApiStandIn {
     contentType: string,
     body: unknown,
     query: URLSearchParams,
-    dryRun: boolean,
+    write: WriteOptions,
   ): void {
     const type = PATCH_TYPES[contentType];
     if (type === undefined) {
@@ -605,13 +618,7 @@ class StandIn implements KubeApiStandIn {
         );
         return;
       }
-      const manager = managerOf(query, req.headers['user-agent']);
-      this.respond(
-        res,
-        req,
-        this.registry.patch(info, namespace, name, type, body, { dryRun, manager }),
-        info,
-      );
+      this.respond(res, req, this.registry.patch(info, namespace, name, type, body, write), info);
       return;
     }
     const manager = query.get('fieldManager') ?? '';
@@ -625,7 +632,7 @@ class StandIn implements KubeApiStandIn {
       return;
     }
     const result = this.registry.apply(info, namespace, name, body, {
-      dryRun,
+      ...write,
       manager,
       force: force === 'true',
     });
@@ -809,7 +816,7 @@ class StandIn implements KubeApiStandIn {
 }
 
 export async function startKubeApiStandIn(options: KubeApiStandInOptions = {}): Promise<KubeApiStandIn> {
-  const standIn = new StandIn(options);
+  const standIn = new StandIn(options, options.tls === true ? await selfSignedCertificate() : undefined);
   const initial = options.initial ?? {};
   standIn.seed([...(initial.namespaces ?? []), ...(initial.pods ?? []), ...(initial.networkpolicies ?? [])]);
   await standIn.listen(options.port ?? 0, options.host ?? '127.0.0.1');
