@@ -138,6 +138,12 @@ describe('parseRequest: allow', () => {
     expect(allow('allow a/example.com/canary to b').from[0]).toEqual(
       ep(ns('a'), sel({ key: 'example.com/canary', op: 'exists' })),
     );
+    expect(allow('allow a/job/tier=web,deploy/x to b').from[0]).toEqual(
+      ep(ns('a'), sel({ key: 'job/tier', op: '=', value: 'web' }, { key: 'deploy/x', op: 'exists' })),
+    );
+    expect(allow('allow a/job/tier to b').from[0]).toEqual(
+      ep(ns('a'), { kind: 'named', objectKind: 'job', name: 'tier' } as EndpointRef['pods']),
+    );
     expect(allow('allow a/mycorp/tier=web to b').from[0]).toEqual(
       ep(ns('a'), sel({ key: 'mycorp/tier', op: '=', value: 'web' })),
     );
@@ -290,6 +296,10 @@ describe('parseRequest: allow', () => {
     ]);
     expect(ports('on 53/udp')).toEqual([{ protocol: 'UDP', port: 53 }]);
     expect(ports('on udp')).toEqual([{ protocol: 'UDP' }]);
+    expect(ports('on TCP 80, udp 8000-8100')).toEqual([
+      { protocol: 'TCP', port: 80 },
+      { protocol: 'UDP', port: 8000, endPort: 8100 },
+    ]);
     expect(ports('on 443,80')).toEqual([
       { protocol: 'TCP', port: 443 },
       { protocol: 'TCP', port: 80 },
@@ -340,6 +350,14 @@ describe('parseRequest: deny, isolate, queries, help', () => {
       except: [{ peer: { type: 'keyword', keyword: 'dns' }, ports: 'any' }],
     });
     expect(deny('deny ingress in namespace foo').subject).toEqual({ kind: 'namespace', namespace: 'foo' });
+    expect(deny('deny ingress in namespace except dns').subject).toEqual({
+      kind: 'namespace',
+      namespace: 'namespace',
+    });
+    expect(deny('deny ingress to ns/foo').subject).toEqual({
+      kind: 'endpoint',
+      endpoint: ep(ns('ns'), word('foo')),
+    });
   });
 
   it('reads deny on pods with the right preposition for each direction', () => {
@@ -792,6 +810,9 @@ describe('parseRequest: errors', () => {
     expectError('allow a to b on tcp/', 'E_SYNTAX', '', /expected a port number or name after "tcp\/"/);
     expectError('allow a to b on 80/icmp', 'E_SYNTAX', 'icmp', /unknown protocol/);
     expectError('allow a to b on *', 'E_SYNTAX', '*', /expected a port/);
+    expectError('allow a to b on port', 'E_SYNTAX', '', /expected a port after "port"/);
+    expectError('allow a to b on tcp/ 80', 'E_SYNTAX', '80', /after "tcp\/"/);
+    expectError('allow a to b on tcp http', 'E_SYNTAX', 'http');
   });
 
   it('refuses bad addresses', () => {

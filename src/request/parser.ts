@@ -150,7 +150,7 @@ class Parser {
   // ---- machinery ------------------------------------------------------------------------------
 
   private peek(ahead = 0): Token {
-    return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)] as Token;
+    return this.tokens[Math.max(0, Math.min(this.pos + ahead, this.tokens.length - 1))] as Token;
   }
 
   private advance(): Token {
@@ -327,11 +327,7 @@ class Parser {
       subject = this.namespaceSubject('a namespace after "in"');
     } else if (this.isWord(preposition, ...allowed)) {
       this.advance();
-      const namespaceAnnounced =
-        this.isWord(this.peek(), 'ns', 'namespace') &&
-        this.peek(1).kind === 'word' &&
-        this.peek(1).spaceBefore;
-      subject = namespaceAnnounced
+      subject = this.namespaceAnnounced()
         ? this.namespaceSubject('a namespace')
         : {
             kind: 'endpoint',
@@ -596,14 +592,7 @@ class Parser {
     }
     if (first.kind === 'word' && (this.peek(1).kind === '/' || !STOP_WORDS.has(first.text.toLowerCase()))) {
       const next = this.peek(1);
-      const selectorNext =
-        next.kind === '=' ||
-        next.kind === '==' ||
-        next.kind === '!=' ||
-        next.kind === ',' ||
-        (this.isWord(next, 'in', 'notin') && this.peek(2).kind === '(') ||
-        (first.text.includes('.') && this.tightSlashAt(1));
-      if (selectorNext) this.noNamespace(first);
+      if (this.labelAt(1) || (first.text.includes('.') && this.tightSlashAt(1))) this.noNamespace(first);
       this.advance();
       return { kind: 'name', name: this.namespaceName(first), span: spanOf(first) };
     }
@@ -660,15 +649,16 @@ class Parser {
     return name;
   }
 
+  /** `ns foo` or `namespace foo`: the word announces the namespace name that follows. */
+  private namespaceAnnounced(): boolean {
+    const next = this.peek(1);
+    const named = next.kind === 'word' && next.spaceBefore && !STOP_WORDS.has(next.text.toLowerCase());
+    return this.isWord(this.peek(), 'ns', 'namespace') && named;
+  }
+
   /** A namespace name alone, optionally announced by `ns` or `namespace` (`from ns foo`). */
   private namespaceWord(what: string): Token {
-    if (
-      this.isWord(this.peek(), 'ns', 'namespace') &&
-      this.peek(1).kind === 'word' &&
-      this.peek(1).spaceBefore
-    ) {
-      this.advance();
-    }
+    if (this.namespaceAnnounced()) this.advance();
     const token = this.peek();
     if (token.kind !== 'word') this.expected(token, what, 'e.g. backend');
     this.advance();
@@ -683,6 +673,13 @@ class Parser {
     return token;
   }
 
+  /** The token `ahead` continues a label requirement: `job/tier=web` is a key with a prefix, not a Job. */
+  private labelAt(ahead: number): boolean {
+    const token = this.peek(ahead);
+    const opens = this.isWord(token, 'in', 'notin') && this.peek(ahead + 1).kind === '(';
+    return token.kind === '=' || token.kind === '==' || token.kind === '!=' || token.kind === ',' || opens;
+  }
+
   private podRef(): PodRef {
     const first = this.peek();
     if (first.kind === '*') {
@@ -690,7 +687,12 @@ class Parser {
       return { kind: 'all', span: spanOf(first) };
     }
     const objectKind = first.kind === 'word' ? KINDS.get(first.text.toLowerCase()) : undefined;
-    if (objectKind !== undefined && this.peek(1).kind === '/' && !this.peek(1).spaceBefore) {
+    if (
+      objectKind !== undefined &&
+      this.peek(1).kind === '/' &&
+      !this.peek(1).spaceBefore &&
+      !this.labelAt(3)
+    ) {
       this.advance();
       this.advance();
       const name = this.peek();
@@ -917,14 +919,8 @@ class Parser {
   // ---- ports ----------------------------------------------------------------------------------
 
   private ports(): PortsRef {
-    const intro = this.advance();
-    if (
-      this.isWord(intro, 'on') &&
-      this.isWord(this.peek(), 'port', 'ports') &&
-      this.peek(1).kind === 'word'
-    ) {
-      this.advance();
-    }
+    let intro = this.advance();
+    if (this.isWord(intro, 'on') && this.isWord(this.peek(), 'port', 'ports')) intro = this.advance();
     if (this.isWord(this.peek(), 'any', 'all')) {
       this.advance();
       return 'any';
@@ -950,8 +946,11 @@ class Parser {
     const protocol = PROTOCOLS.get(lower);
     if (protocol !== undefined) {
       this.advance();
-      if (!slashNext) return [{ protocol, span: spanOf(first) }];
-      this.advance();
+      const next = this.peek();
+      // `tcp 80`: a number after a protocol can only be its port.
+      const spacedNumber = next.kind === 'word' && next.spaceBefore && /^[0-9]+(-[0-9]+)?$/.test(next.text);
+      if (!slashNext && !spacedNumber) return [{ protocol, span: spanOf(first) }];
+      if (slashNext) this.advance();
       return [this.portValue(protocol, first)];
     }
     const port = this.portValue('TCP', first);
@@ -971,7 +970,7 @@ class Parser {
   /** A number, a range or a port name, for a protocol already read (`first` starts the port's span). */
   private portValue(protocol: Protocol, first: Token): PortRef {
     const token = this.peek();
-    if (token.kind !== 'word' || (token !== first && token.spaceBefore)) {
+    if (token.kind !== 'word' || (token !== first && token.spaceBefore && this.peek(-1).kind === '/')) {
       this.expected(token, `a port number or name after ${quote(`${first.text}/`)}`, PORT_EXAMPLE);
     }
     this.advance();
