@@ -1,0 +1,54 @@
+/**
+ * Who may request and who may approve, by Slack user ID (never display names). Approvers are
+ * configured per namespace (users and user groups) with a default; an approver must be allowed for
+ * every namespace a request touches. Group membership is looked up through an injected function
+ * (the bot caches Slack's usergroups.users.list briefly).
+ */
+import type { ApproverRule, BotConfig } from '../config/config';
+
+export type GroupMembers = (groupId: string) => Promise<readonly string[]>;
+
+export function mayRequest(config: Pick<BotConfig, 'requesters'>, user: string, channel: string): boolean {
+  const { channels, users } = config.requesters;
+  const channelOk = channels.length === 0 || channels.includes(channel);
+  const userOk = users.length === 0 || users.includes(user);
+  return channelOk && userOk;
+}
+
+export function approverRuleFor(config: Pick<BotConfig, 'approvers'>, namespace: string): ApproverRule {
+  return config.approvers.namespaces[namespace] ?? config.approvers.default;
+}
+
+async function matches(rule: ApproverRule, user: string, groupMembers: GroupMembers): Promise<boolean> {
+  if (rule.users.includes(user)) return true;
+  for (const group of rule.groups) {
+    if ((await groupMembers(group)).includes(user)) return true;
+  }
+  return false;
+}
+
+/** The namespaces of `namespaces` that `user` may NOT approve (empty: allowed for all). */
+export async function namespacesNotApprovable(
+  config: Pick<BotConfig, 'approvers'>,
+  namespaces: readonly string[],
+  user: string,
+  groupMembers: GroupMembers,
+): Promise<string[]> {
+  const refused: string[] = [];
+  for (const namespace of namespaces) {
+    if (!(await matches(approverRuleFor(config, namespace), user, groupMembers))) refused.push(namespace);
+  }
+  return refused;
+}
+
+/** Caches group membership for `ttlMs`, so a burst of clicks costs one Slack call per group. */
+export function cachedGroupMembers(lookup: GroupMembers, ttlMs: number, now: () => number): GroupMembers {
+  const cache = new Map<string, { at: number; members: readonly string[] }>();
+  return async (groupId) => {
+    const hit = cache.get(groupId);
+    if (hit !== undefined && now() - hit.at < ttlMs) return hit.members;
+    const members = await lookup(groupId);
+    cache.set(groupId, { at: now(), members });
+    return members;
+  };
+}

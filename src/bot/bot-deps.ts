@@ -1,0 +1,31 @@
+/**
+ * What the bot needs from the outside world, injected (build apart from listen): tests pass real
+ * Redis-backed implementations pointed at a test Redis, and a fake clock where time matters.
+ */
+import type { Logger } from 'pino';
+import type { ClusterSnapshot } from '../cluster-cache/cluster-cache';
+import type { BotConfig } from '../config/config';
+import type { ApplyJob, SlackOutboundJob } from '../queue-contract';
+import type { RequestStoreApi } from '../requests/request-store-api';
+import type { GroupMembers } from './authorize';
+import type { DraftStore } from './draft-store';
+
+export interface BotQueues {
+  /** Enqueue the apply job (idempotent job id) on the cluster's apply queue. */
+  enqueueApply(job: ApplyJob): Promise<void>;
+  /** A delayed job that expires the request when it is due. */
+  scheduleExpiry(requestId: string, delayMs: number): Promise<void>;
+}
+
+export interface BotDeps {
+  config: BotConfig;
+  store: RequestStoreApi;
+  drafts: DraftStore;
+  clusters: { read(cluster: string): Promise<ClusterSnapshot | undefined> };
+  outbox: { send(job: SlackOutboundJob, options?: { jobId?: string }): Promise<void> };
+  queues: BotQueues;
+  groupMembers: GroupMembers;
+  clock: () => Date;
+  newRequestId: () => string;
+  log: Logger;
+}

@@ -1,0 +1,57 @@
+/** The bot's side of the queue contract: apply jobs per cluster, and each request's expiry. */
+import { Queue, type ConnectionOptions } from 'bullmq';
+import {
+  applyJobId,
+  applyQueueName,
+  EXPIRY_QUEUE,
+  expiryJobId,
+  RETRY_POLICY,
+  type ApplyJob,
+  type ExpiryJob,
+} from '../queue-contract';
+import type { BotQueues } from './bot-deps';
+
+export class BullBotQueues implements BotQueues {
+  private readonly applyQueues = new Map<string, Queue<ApplyJob>>();
+  private readonly expiryQueue: Queue<ExpiryJob>;
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly prefix: string,
+  ) {
+    this.expiryQueue = new Queue<ExpiryJob>(EXPIRY_QUEUE, { connection, prefix });
+  }
+
+  private applyQueue(cluster: string): Queue<ApplyJob> {
+    let queue = this.applyQueues.get(cluster);
+    if (queue === undefined) {
+      queue = new Queue<ApplyJob>(applyQueueName(cluster), {
+        connection: this.connection,
+        prefix: this.prefix,
+      });
+      this.applyQueues.set(cluster, queue);
+    }
+    return queue;
+  }
+
+  async enqueueApply(job: ApplyJob): Promise<void> {
+    await this.applyQueue(job.cluster).add('apply', job, {
+      jobId: applyJobId(job.requestId),
+      ...RETRY_POLICY,
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 5000 },
+    });
+  }
+
+  async scheduleExpiry(requestId: string, delayMs: number): Promise<void> {
+    await this.expiryQueue.add(
+      'expire',
+      { requestId },
+      { jobId: expiryJobId(requestId), delay: delayMs, ...RETRY_POLICY, removeOnComplete: true },
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.expiryQueue.close(), ...[...this.applyQueues.values()].map((q) => q.close())]);
+  }
+}

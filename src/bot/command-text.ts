@@ -1,0 +1,35 @@
+/**
+ * Splits what follows `/netpol` into the cluster (`@prod`, optional), the subcommand, and the rest.
+ * Anything that is not a bot subcommand is a request of the policy language (allow, deny, can...).
+ * Pure; the Slack markup is normalised by the request parser later.
+ */
+
+export type Subcommand = 'help' | 'show' | 'explain' | 'revoke' | 'pending' | 'history' | 'request';
+
+export interface CommandText {
+  cluster?: string;
+  subcommand: Subcommand;
+  /** The text after the subcommand word (for `request`: the whole request). */
+  rest: string;
+}
+
+const SUBCOMMANDS: readonly Subcommand[] = ['help', 'show', 'explain', 'revoke', 'pending', 'history'];
+
+export function splitCommandText(raw: string): CommandText {
+  let text = raw.trim();
+  let cluster: string | undefined;
+  const clusterMatch = /^@([a-z0-9][-a-z0-9]*)\s*/i.exec(text);
+  if (clusterMatch !== null) {
+    cluster = (clusterMatch[1] as string).toLowerCase();
+    text = text.slice(clusterMatch[0].length);
+  }
+  const [first = '', ...others] = text.split(/\s+/);
+  const word = first.toLowerCase();
+  const withCluster = (value: CommandText): CommandText =>
+    cluster === undefined ? value : { ...value, cluster };
+  if (text === '') return withCluster({ subcommand: 'help', rest: '' });
+  if ((SUBCOMMANDS as readonly string[]).includes(word)) {
+    return withCluster({ subcommand: word as Subcommand, rest: others.join(' ') });
+  }
+  return withCluster({ subcommand: 'request', rest: text });
+}

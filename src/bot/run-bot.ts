@@ -1,0 +1,108 @@
+/**
+ * The bot process, wired: Redis (request store, drafts, cluster cache), the queues it produces
+ * (apply per cluster, expiry), the Slack outbound worker (every post and edit, paced per channel),
+ * the expiry worker, and the Bolt app. main.ts calls this with the loaded config; end-to-end tests
+ * call it with stand-ins' URLs. Holds no Kubernetes credentials.
+ */
+import { Worker } from 'bullmq';
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { ClusterCache } from '../cluster-cache/cluster-cache';
+import type { BotConfig } from '../config/config';
+import { EXPIRY_QUEUE, type ExpiryJob } from '../queue-contract';
+import { newRequestId } from '../requests/request-id';
+import { RequestStore } from '../requests/request-store';
+import {
+  createSlackWebClient,
+  pinoSlackLogger,
+  SlackOutbox,
+  startSlackOutboundWorker,
+} from '../slack-outbound';
+import { cachedGroupMembers } from './authorize';
+import { BullBotQueues } from './bot-queues';
+import { buildBot, type BuiltBot } from './build-bot';
+import { DraftStore } from './draft-store';
+
+export interface BotProcessOptions {
+  log: Logger;
+  clock?: () => Date;
+  /** HTTP mode: where to listen (default: config.slack.port on all interfaces). */
+  port?: number;
+  host?: string;
+  /** Spacing of messages to one channel (Slack: ~1 s). */
+  perChannelIntervalMs?: number;
+}
+
+export interface BotProcess {
+  bot: BuiltBot;
+  port?: number;
+  close(): Promise<void>;
+}
+
+export async function startBotProcess(config: BotConfig, options: BotProcessOptions): Promise<BotProcess> {
+  const { log } = options;
+  const clock = options.clock ?? (() => new Date());
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  redis.on('error', (error: Error) => log.warn({ error: error.message }, 'redis connection error'));
+  const store = new RequestStore(redis, { prefix: config.prefix });
+  const outbox = new SlackOutbox({ connection: redis, prefix: config.prefix, log });
+  const queues = new BullBotQueues(redis, config.prefix);
+  const client = createSlackWebClient({
+    token: config.slack.botToken,
+    ...(config.slack.apiUrl === undefined ? {} : { apiUrl: config.slack.apiUrl }),
+    logger: pinoSlackLogger(log),
+  });
+  const groupMembers = cachedGroupMembers(
+    async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
+    60_000,
+    () => clock().getTime(),
+  );
+  const bot = buildBot({
+    config,
+    store,
+    drafts: new DraftStore(redis, config.prefix),
+    clusters: new ClusterCache(redis, config.prefix),
+    outbox,
+    queues,
+    groupMembers,
+    clock,
+    newRequestId,
+    log: log.child({ component: 'bot' }),
+  });
+  const outbound = startSlackOutboundWorker({
+    connection: redis,
+    prefix: config.prefix,
+    client,
+    log,
+    ...(options.perChannelIntervalMs === undefined
+      ? {}
+      : { perChannelIntervalMs: options.perChannelIntervalMs }),
+    onPosted: async (job, delivered) => {
+      if (job.kind === 'post' && job.recordApprovalFor !== undefined) {
+        await store.setApprovalMessage(job.recordApprovalFor, delivered.channel, delivered.ts);
+      }
+    },
+  });
+  const expiry = new Worker<ExpiryJob>(EXPIRY_QUEUE, async (job) => bot.service.expire(job.data.requestId), {
+    connection: redis,
+    prefix: config.prefix,
+  });
+  expiry.on('error', (error) => log.warn({ error: error.message }, 'expiry worker error'));
+  const started = await bot.start({
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+  });
+  log.info({ mode: config.slack.mode, port: started.port, clusters: config.clusters }, 'bot started');
+  return {
+    bot,
+    ...(started.port === undefined ? {} : { port: started.port }),
+    async close() {
+      await bot.stop().catch(() => undefined);
+      await expiry.close();
+      await outbound.close();
+      await outbox.close();
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
