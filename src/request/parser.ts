@@ -591,7 +591,6 @@ class Parser {
       return requirements.length === 0 ? { kind: 'all', span } : { kind: 'selector', requirements, span };
     }
     if (first.kind === 'word' && (this.peek(1).kind === '/' || !STOP_WORDS.has(first.text.toLowerCase()))) {
-      const next = this.peek(1);
       if (this.labelAt(1) || (first.text.includes('.') && this.tightSlashAt(1))) this.noNamespace(first);
       this.advance();
       return { kind: 'name', name: this.namespaceName(first), span: spanOf(first) };
