@@ -1,57 +1,62 @@
 /**
- * A Kubernetes API server stand-in on loopback HTTP for netpol's tests and for trying netpol by hand:
+ * A Kubernetes API server stand-in on loopback for netpol's tests and for trying netpol by hand:
  * namespaces, pods and networking.k8s.io/v1 NetworkPolicies over the real REST paths, verbs, watch
- * stream, Status errors, validation, resourceVersion and server-side apply semantics (registry.ts),
- * so @kubernetes/client-node and kubectl run their real code against it.
+ * stream (watch.ts), Status errors, validation, resourceVersion and server-side apply semantics
+ * (registry.ts), so @kubernetes/client-node and kubectl run their real code against it. Plain http
+ * by default; `tls: true` serves HTTPS with a throwaway certificate, which kubectl needs.
  *
  * Lifecycle: `startKubeApiStandIn()` listens and resolves once it accepts connections; `close()` ends
  * open watches and connections. Everything runs on Node's event loop: each request is handled to the
  * end of its synchronous part before the next, so store writes and watch fan-out are ordered.
  *
- * Test hooks: `failNext()` injects Status failures, `requests` records every request, `waitFor()`
- * awaits a condition on the store without sleeping, `compact()` makes old resourceVersions too old.
+ * Test hooks: `failNext()` injects Status failures (faults.ts), `requests` records every request,
+ * `waitFor()` awaits a condition without sleeping, `compact()` makes old resourceVersions too old
+ * and `dropWatches()` ends open watches, as a real server's watch timeout does.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
+import { FaultQueue, type Fault, type Verb } from './faults';
 import { clientKubeConfig, writeKubeconfigFile } from './kubeconfig';
-import { openApiDocument } from './openapi';
-import { asListItem, Registry, type ApiResult, type PatchType, type WriteOptions } from './registry';
+import { asListItem, Registry, type ApiResult, type WriteOptions } from './registry';
 import {
+  apiVersionOf,
   discoveryDocument,
-  groupKindOf,
-  groupResourceOf,
   RESOURCES,
   resourceForKind,
   type ResourceInfo,
   type ResourceName,
 } from './resources';
+import {
+  BodyError,
+  managerOf,
+  mediaType,
+  parseBody,
+  parseRoute,
+  PATCH_TYPES,
+  readBody,
+  verbOf,
+} from './routes';
 import { parseFieldSelector, parseLabelSelector, SelectorError, type ObjectPredicate } from './selectors';
 import {
   badRequest,
-  conflict,
-  expired,
-  forbidden,
   internalError,
   invalid,
   methodNotAllowed,
-  notFound,
   resourceNotFound,
-  serviceUnavailable,
-  tooManyRequests,
   unauthorized,
   unsupportedMediaType,
   type Status,
 } from './status';
-import { ObjectStore, type StoreEvent } from './store';
+import { ObjectStore } from './store';
 import { toTable, wantsTable, type IncludeObject } from './tables';
 import { selfSignedCertificate, type Certificate } from './tls';
+import { serveWatch } from './watch';
+
+export type { Fault, FaultStatus, Verb } from './faults';
 
 type Obj = Record<string, unknown>;
-
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 export interface InitialObjects {
   namespaces?: object[];
@@ -98,20 +103,6 @@ export interface RecordedRequest {
   status?: number;
 }
 
-export type FaultStatus = 401 | 403 | 404 | 409 | 410 | 422 | 429 | 500 | 503;
-
-export interface Fault {
-  verb?: Verb;
-  resource?: ResourceName;
-  name?: string;
-  namespace?: string;
-  status: FaultStatus;
-  /** Replaces the Status message (the default is the real server's wording for that status). */
-  message?: string;
-  /** How many matching requests fail. Default 1. */
-  times?: number;
-}
-
 /** A read-only view of the stand-in's storage, for assertions and `waitFor`. */
 export interface StoreView {
   get(resource: ResourceName, namespace: string | undefined, name: string): Obj | undefined;
@@ -144,131 +135,6 @@ export interface KubeApiStandIn {
   close(): Promise<void>;
 }
 
-interface ResourceRoute {
-  info: ResourceInfo;
-  namespace?: string;
-  name?: string;
-}
-
-type Route =
-  | { type: 'discovery'; path: string }
-  | { type: 'openapi'; document: object }
-  | { type: 'health' }
-  | { type: 'resource'; route: ResourceRoute }
-  | { type: 'unknownResource' }
-  | { type: 'notFound' };
-
-function parseRoute(pathname: string): Route {
-  const path = pathname.replace(/\/+$/, '') || '/';
-  if (['/healthz', '/livez', '/readyz'].includes(path)) return { type: 'health' };
-  if (
-    [
-      '/api',
-      '/api/v1',
-      '/apis',
-      '/apis/networking.k8s.io',
-      '/apis/networking.k8s.io/v1',
-      '/version',
-    ].includes(path)
-  ) {
-    return { type: 'discovery', path };
-  }
-  const openapi = openApiDocument(path);
-  if (openapi !== undefined) return { type: 'openapi', document: openapi };
-  const parts = path.split('/').slice(1).map(decodeURIComponent);
-  let rest: string[];
-  let own: ResourceName[];
-  if (parts[0] === 'api' && parts[1] === 'v1') {
-    rest = parts.slice(2);
-    own = ['namespaces', 'pods'];
-  } else if (parts[0] === 'apis' && parts[1] === 'networking.k8s.io' && parts[2] === 'v1') {
-    rest = parts.slice(3);
-    own = ['networkpolicies'];
-  } else {
-    return { type: 'notFound' };
-  }
-  const isOwn = (r: string | undefined): r is ResourceName => own.includes(r as ResourceName);
-  const [a, b, c, d, ...more] = rest;
-  if (more.length > 0) return { type: 'unknownResource' };
-  if (a === 'namespaces' && b !== undefined && c !== undefined) {
-    if (!isOwn(c) || !RESOURCES[c].namespaced) return { type: 'unknownResource' };
-    return { type: 'resource', route: { info: RESOURCES[c], namespace: b, name: d } };
-  }
-  if (isOwn(a) && c === undefined) {
-    if (a === 'namespaces') return { type: 'resource', route: { info: RESOURCES.namespaces, name: b } };
-    if (b !== undefined) return { type: 'unknownResource' };
-    return { type: 'resource', route: { info: RESOURCES[a] } };
-  }
-  return { type: 'unknownResource' };
-}
-
-function verbOf(method: string, route: ResourceRoute, watch: boolean): Verb | undefined {
-  const named = route.name !== undefined;
-  switch (method) {
-    case 'GET':
-      return named ? 'get' : watch ? 'watch' : 'list';
-    case 'POST':
-      return named ? undefined : 'create';
-    case 'PUT':
-      return named ? 'update' : undefined;
-    case 'PATCH':
-      return named ? 'patch' : undefined;
-    case 'DELETE':
-      return named
-        ? 'delete'
-        : route.info.namespaced && route.namespace !== undefined
-          ? 'deletecollection'
-          : undefined;
-    default:
-      return undefined;
-  }
-}
-
-const PATCH_TYPES: Record<string, PatchType> = {
-  'application/apply-patch+yaml': 'apply',
-  'application/merge-patch+json': 'merge',
-  'application/strategic-merge-patch+json': 'strategic',
-  'application/json-patch+json': 'json',
-};
-
-function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
-
-class BodyError extends Error {}
-
-function parseBody(raw: string, contentType: string): unknown {
-  if (raw.trim() === '') return undefined;
-  if (contentType.endsWith('yaml')) {
-    try {
-      return parseYaml(raw) as unknown;
-    } catch (error) {
-      throw new BodyError(`error converting YAML to JSON: ${(error as Error).message}`);
-    }
-  }
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (error) {
-    throw new BodyError(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** The manager of a non-apply write: `fieldManager`, else the User-Agent up to its first "/". */
-function managerOf(query: URLSearchParams, userAgent: string | undefined): string {
-  const explicit = query.get('fieldManager');
-  if (explicit !== null && explicit !== '') return explicit;
-  return (userAgent ?? '').split('/')[0]?.slice(0, 128) ?? '';
-}
-
 const PATCH_OPTIONS = { group: 'meta.k8s.io', kind: 'PatchOptions' };
 
 class StandIn implements KubeApiStandIn {
@@ -279,8 +145,7 @@ class StandIn implements KubeApiStandIn {
   readonly caPem?: string;
   private readonly objects: ObjectStore;
   private readonly registry: Registry;
-  private readonly faults: Fault[] = [];
-  private readonly user: string;
+  private readonly faults: FaultQueue;
   private readonly clock: () => Date;
   private readonly server: Server;
   private readonly closers = new Set<() => void>();
@@ -289,7 +154,7 @@ class StandIn implements KubeApiStandIn {
 
   constructor(options: KubeApiStandInOptions, certificate: Certificate | undefined) {
     this.token = options.token ?? 'netpol-stand-in-token';
-    this.user = options.user ?? 'system:serviceaccount:netpol:worker';
+    this.faults = new FaultQueue(options.user ?? 'system:serviceaccount:netpol:worker');
     this.clock = options.clock ?? (() => new Date());
     this.objects = new ObjectStore({ watchHistory: options.watchHistory });
     this.registry = new Registry({ store: this.objects, clock: this.clock });
@@ -335,11 +200,11 @@ class StandIn implements KubeApiStandIn {
   }
 
   failNext(fault: Fault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.push(fault);
   }
 
   clearFaults(): void {
-    this.faults.length = 0;
+    this.faults.clear();
   }
 
   compact(): void {
@@ -528,9 +393,9 @@ class StandIn implements KubeApiStandIn {
     }
     record.verb = verb;
 
-    const fault = this.takeFault(verb, info, namespace, name);
+    const fault = this.faults.take({ verb, info, namespace, name });
     if (fault !== undefined) {
-      this.sendStatus(res, this.faultStatus(fault, verb, info, namespace, name));
+      this.sendStatus(res, fault);
       return;
     }
 
@@ -560,9 +425,13 @@ class StandIn implements KubeApiStandIn {
           return;
         }
         if (verb === 'watch') {
-          this.watch(req, res, info, namespace, filter, query);
-          // A started watch has answered 200 but not finished: tell waiters now.
-          if (res.headersSent && !res.writableEnded) {
+          const started = serveWatch({ req, res, store: this.objects, info, namespace, filter, query });
+          if ('refused' in started) return this.sendStatus(res, started.refused);
+          const stop = started.stop;
+          if (stop !== undefined) {
+            this.closers.add(stop);
+            res.on('close', () => this.closers.delete(stop));
+            // A started watch has answered 200 but not finished: tell waiters now.
             record.status = res.statusCode;
             this.notify();
           }
@@ -654,7 +523,7 @@ class StandIn implements KubeApiStandIn {
     }
     this.send(res, 200, {
       kind: info.listKind,
-      apiVersion: info.group === '' ? info.version : `${info.group}/${info.version}`,
+      apiVersion: apiVersionOf(info),
       metadata: { resourceVersion: this.objects.resourceVersion() },
       items: deleted,
     });
@@ -678,140 +547,6 @@ class StandIn implements KubeApiStandIn {
       return;
     }
     this.send(res, result.code, result.body, result.warnings);
-  }
-
-  private takeFault(
-    verb: Verb,
-    info: ResourceInfo,
-    namespace: string | undefined,
-    name: string | undefined,
-  ): Fault | undefined {
-    const index = this.faults.findIndex(
-      (f) =>
-        (f.verb === undefined || f.verb === verb) &&
-        (f.resource === undefined || f.resource === info.resource) &&
-        (f.name === undefined || f.name === name) &&
-        (f.namespace === undefined || f.namespace === namespace),
-    );
-    if (index < 0) return undefined;
-    const fault = this.faults[index];
-    if (fault === undefined) return undefined;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
-  }
-
-  private faultStatus(
-    fault: Fault,
-    verb: Verb,
-    info: ResourceInfo,
-    namespace: string | undefined,
-    name: string | undefined,
-  ): Status {
-    const gr = groupResourceOf(info);
-    const objectName = name ?? '';
-    let status: Status;
-    switch (fault.status) {
-      case 401:
-        status = unauthorized();
-        break;
-      case 403:
-        status = forbidden({ user: this.user, verb, gr, name, namespace });
-        break;
-      case 404:
-        status = notFound(gr, objectName);
-        break;
-      case 409:
-        status = conflict(gr, objectName);
-        break;
-      case 410:
-        status = expired('too old resource version');
-        break;
-      case 422:
-        status = invalid(groupKindOf(info), objectName, []);
-        break;
-      case 429:
-        status = tooManyRequests(1);
-        break;
-      case 500:
-        status = internalError(fault.message ?? 'injected failure');
-        break;
-      case 503:
-        status = serviceUnavailable();
-        break;
-    }
-    if (fault.message !== undefined) status.message = fault.message;
-    return status;
-  }
-
-  private watch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    info: ResourceInfo,
-    namespace: string | undefined,
-    filter: ObjectPredicate,
-    query: URLSearchParams,
-  ): void {
-    const inScope = (o: Obj): boolean =>
-      namespace === undefined || ((o.metadata ?? {}) as Obj).namespace === namespace;
-    const matches = (o: Obj | undefined): boolean => o !== undefined && inScope(o) && filter(o);
-    const rvParam = query.get('resourceVersion') ?? '';
-    let backlog: { type: string; object: Obj }[];
-    if (rvParam === '' || rvParam === '0') {
-      backlog = this.objects
-        .list(info.resource, namespace)
-        .filter(filter)
-        .map((object) => ({ type: 'ADDED', object }));
-    } else {
-      if (!/^\d+$/.test(rvParam)) {
-        this.sendStatus(res, badRequest(`invalid resource version "${rvParam}"`));
-        return;
-      }
-      const since = this.objects.eventsSince(Number(rvParam));
-      if ('expired' in since) {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-        res.end(`${JSON.stringify({ type: 'ERROR', object: expired(since.expired) })}\n`);
-        return;
-      }
-      backlog = since.flatMap((e) => this.watchEvent(e, info, matches));
-    }
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-cache, private',
-      'Transfer-Encoding': 'chunked',
-    });
-    res.flushHeaders();
-    for (const event of backlog) res.write(`${JSON.stringify(event)}\n`);
-    const unsubscribe = this.objects.subscribe((e) => {
-      for (const event of this.watchEvent(e, info, matches)) res.write(`${JSON.stringify(event)}\n`);
-    });
-    const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0');
-    const timer = timeoutSeconds > 0 ? setTimeout(() => stop(), timeoutSeconds * 1000) : undefined;
-    const stop = (): void => {
-      unsubscribe();
-      if (timer !== undefined) clearTimeout(timer);
-      this.closers.delete(stop);
-      if (!res.writableEnded) res.end();
-    };
-    this.closers.add(stop);
-    req.socket.on('close', stop);
-    res.on('close', stop);
-  }
-
-  /** A store event as a watcher with a selector sees it: moving in is ADDED, moving out DELETED. */
-  private watchEvent(
-    e: StoreEvent,
-    info: ResourceInfo,
-    matches: (o: Obj | undefined) => boolean,
-  ): { type: string; object: Obj }[] {
-    if (e.resource !== info.resource) return [];
-    const now = matches(e.object);
-    if (e.type !== 'MODIFIED') return now ? [{ type: e.type, object: e.object }] : [];
-    const before = matches(e.previous);
-    if (now && before) return [{ type: 'MODIFIED', object: e.object }];
-    if (now) return [{ type: 'ADDED', object: e.object }];
-    if (before) return [{ type: 'DELETED', object: e.object }];
-    return [];
   }
 }
 
