@@ -1,0 +1,262 @@
+/**
+ * The BullMQ processor of a cluster's apply queue: takes an approved request to `applied` (or
+ * `failed`), doing exactly what was approved and nothing else.
+ *
+ * Level-based and idempotent (STYLE.md): the job carries only the request id and the approved hash;
+ * the desired objects come from the record, and applying them is server-side apply with one field
+ * manager, so running a job twice, or again after a worker died mid-job (BullMQ hands a stalled job
+ * to another worker), changes nothing the second time. A request already `applied` is left alone.
+ *
+ * Retry is explicit: a permanent failure (403, 404 namespace, 422, a policy netpol does not own, a
+ * hash that differs from the approved one) marks the request failed, tells the thread and throws
+ * UnrecoverableError so BullMQ stops; anything else is audited as `apply-retry` and rethrown so BullMQ
+ * backs off, and on the last attempt the request is marked failed before the rethrow.
+ *
+ * Concurrency: jobs for different requests may run at once; one request has one job id, so BullMQ
+ * runs at most one job for it at a time. Every state change is a guarded store transition.
+ */
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { NetworkPolicy } from '../k8s/types';
+import { isManagedByNetpol, provenanceMetadata } from '../policy/provenance';
+import type { ApplyJob, SlackOutboundJob } from '../queue-contract';
+import { policyHash } from '../requests/policy-hash';
+import type { RequestRecord, RequestState } from '../requests/request-record';
+import type { RequestStoreApi } from '../requests/request-store-api';
+import { isKubeApiError, toKubeApiError } from './kube-api-error';
+import type { PolicyApi } from './kube-client';
+import { outcomeMessage, type Outcome } from './outcome-message';
+
+export interface ApplyProcessorDeps {
+  store: RequestStoreApi;
+  policies: PolicyApi;
+  /** Enqueues a Slack message (SLACK_OUTBOUND_QUEUE); never posts itself. */
+  notify: (job: SlackOutboundJob) => Promise<void>;
+  /** The cluster this worker holds credentials for. */
+  cluster: string;
+  fieldManager: string;
+  clock: () => Date;
+  log: Logger;
+}
+
+export type ApplyProcessor = (job: Job<ApplyJob>) => Promise<void>;
+
+/** A refusal by netpol itself: never retried. */
+export class ApplyRefusal extends Error {
+  readonly code: 'E_HASH_MISMATCH' | 'E_NOT_OWNED';
+
+  constructor(code: ApplyRefusal['code'], message: string) {
+    super(message);
+    this.name = 'ApplyRefusal';
+    this.code = code;
+  }
+}
+
+const WORKABLE: RequestState[] = ['approved', 'applying'];
+
+/**
+ * The approved objects with netpol's provenance added (approver, requester, request id): metadata
+ * only, the spec is the approved one, untouched.
+ */
+export function desiredPolicy(record: RequestRecord, policy: NetworkPolicy): NetworkPolicy {
+  const provenance = provenanceMetadata(record.command, {
+    requestId: record.id,
+    requester: record.requester,
+    approver: record.decidedBy,
+    cluster: record.cluster,
+  });
+  return {
+    apiVersion: policy.apiVersion,
+    kind: policy.kind,
+    metadata: {
+      name: policy.metadata.name,
+      namespace: policy.metadata.namespace,
+      labels: { ...policy.metadata.labels, ...provenance.labels },
+      annotations: { ...policy.metadata.annotations, ...provenance.annotations },
+    },
+    spec: policy.spec,
+  };
+}
+
+export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
+  const actor = `worker:${deps.cluster}`;
+  const now = (): string => deps.clock().toISOString();
+
+  async function tell(record: RequestRecord, outcome: Outcome, log: Logger): Promise<void> {
+    try {
+      await deps.notify(outcomeMessage(record, outcome));
+    } catch (error) {
+      // The request's state is already recorded; a lost message must not undo or repeat the work.
+      log.error({ err: error, outcome: outcome.kind }, 'outcome message not enqueued');
+    }
+  }
+
+  /** Marks the request failed (if it still is in flight), audits, tells the thread. */
+  async function fail(
+    record: RequestRecord,
+    outcome: Extract<Outcome, { kind: 'failed' | 'refused' }>,
+    log: Logger,
+  ): Promise<void> {
+    const result = await deps.store.transition(record.id, {
+      from: WORKABLE,
+      to: 'failed',
+      actor,
+      action: outcome.kind === 'refused' ? 'refused' : 'failed',
+      now: now(),
+      detail: outcome.reason,
+      fields: { reason: outcome.reason },
+    });
+    if (!result.ok) {
+      log.warn({ state: result.record?.state }, 'request left flight before it could be marked failed');
+      return;
+    }
+    log.warn({ reason: outcome.reason, outcome: outcome.kind }, 'request failed');
+    await tell(result.record, outcome, log);
+  }
+
+  async function applyAll(record: RequestRecord, log: Logger): Promise<void> {
+    // Check every object before writing any, so a refusal leaves the cluster as it was.
+    for (const policy of record.policies) {
+      const existing = await deps.policies.get(policy.metadata.namespace, policy.metadata.name);
+      if (existing !== undefined && !isManagedByNetpol(existing)) {
+        throw new ApplyRefusal(
+          'E_NOT_OWNED',
+          `NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name} exists and is not managed by netpol; it was left untouched`,
+        );
+      }
+    }
+    for (const policy of record.policies) {
+      const applied = await deps.policies.apply(desiredPolicy(record, policy), deps.fieldManager);
+      log.info(
+        {
+          namespace: policy.metadata.namespace,
+          policy: policy.metadata.name,
+          resourceVersion: applied.metadata.resourceVersion,
+        },
+        'policy applied',
+      );
+    }
+  }
+
+  async function revokeAll(record: RequestRecord, log: Logger): Promise<void> {
+    const present: NetworkPolicy[] = [];
+    for (const policy of record.policies) {
+      const existing = await deps.policies.get(policy.metadata.namespace, policy.metadata.name);
+      if (existing === undefined) continue;
+      if (!isManagedByNetpol(existing)) {
+        throw new ApplyRefusal(
+          'E_NOT_OWNED',
+          `NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name} is not managed by netpol; netpol does not delete it`,
+        );
+      }
+      present.push(policy);
+    }
+    for (const policy of present) {
+      const deleted = await deps.policies.delete(policy.metadata.namespace, policy.metadata.name);
+      log.info(
+        { namespace: policy.metadata.namespace, policy: policy.metadata.name, deleted },
+        'policy removed',
+      );
+    }
+  }
+
+  return async function processApplyJob(job: Job<ApplyJob>): Promise<void> {
+    const { requestId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const attempts = job.opts.attempts ?? 1;
+    const log = deps.log.child({ jobId: job.id, requestId, cluster: deps.cluster, attempt });
+
+    if (job.data.cluster !== deps.cluster) {
+      log.error({ jobCluster: job.data.cluster }, 'job for another cluster');
+      throw new UnrecoverableError(
+        `job for cluster ${job.data.cluster} reached the worker of ${deps.cluster}`,
+      );
+    }
+    const record = await deps.store.get(requestId);
+    if (record === undefined) {
+      log.error('request not found');
+      throw new UnrecoverableError(`request ${requestId} not found`);
+    }
+    if (record.state === 'applied') {
+      log.info('request already applied');
+      return;
+    }
+    if (!WORKABLE.includes(record.state)) {
+      log.info({ state: record.state }, 'request not approved; nothing to do');
+      return;
+    }
+
+    // The approval covers exactly what was shown: the hash the approver saw, of these very objects.
+    const stored = policyHash(record.policies);
+    if (job.data.policyHash !== record.policyHash || stored !== record.policyHash) {
+      const reason =
+        'the policies differ from the ones that were approved (hash mismatch); nothing was applied';
+      log.error(
+        { approvedHash: job.data.policyHash, recordHash: record.policyHash, storedHash: stored },
+        'policy hash mismatch',
+      );
+      await fail(record, { kind: 'refused', reason }, log);
+      throw new UnrecoverableError(reason);
+    }
+
+    const started = await deps.store.transition(requestId, {
+      from: WORKABLE,
+      to: 'applying',
+      actor,
+      action: 'apply-started',
+      now: now(),
+      fields: { attempts: attempt },
+    });
+    if (!started.ok) {
+      log.info({ state: started.record?.state }, 'request changed state before the apply; nothing to do');
+      return;
+    }
+    const current = started.record;
+
+    try {
+      if (current.action === 'revoke') await revokeAll(current, log);
+      else await applyAll(current, log);
+    } catch (error) {
+      if (error instanceof ApplyRefusal) {
+        await fail(current, { kind: 'refused', reason: error.message }, log);
+        throw new UnrecoverableError(error.message);
+      }
+      const failure = isKubeApiError(error) ? error : toKubeApiError(error);
+      const reason = `${failure.reason}: ${failure.message}`;
+      if (failure.permanent) {
+        await fail(current, { kind: 'failed', reason }, log);
+        throw new UnrecoverableError(reason);
+      }
+      if (attempt >= attempts) {
+        await fail(current, { kind: 'failed', reason: `${reason} (gave up after ${attempt} attempts)` }, log);
+        throw failure;
+      }
+      log.warn({ status: failure.status, reason: failure.reason, attempts }, 'apply failed; will retry');
+      await deps.store.transition(requestId, {
+        from: ['applying'],
+        to: 'applying',
+        actor,
+        action: 'apply-retry',
+        now: now(),
+        detail: reason,
+      });
+      throw failure;
+    }
+
+    const appliedAt = now();
+    const done = await deps.store.transition(requestId, {
+      from: ['applying'],
+      to: 'applied',
+      actor,
+      action: 'applied',
+      now: appliedAt,
+      fields: { appliedAt },
+    });
+    if (!done.ok) {
+      log.warn({ state: done.record?.state }, 'request left applying before it could be marked applied');
+      return;
+    }
+    log.info({ action: current.action, policies: current.policies.length }, 'request applied');
+    await tell(done.record, { kind: 'applied' }, log);
+  };
+}
