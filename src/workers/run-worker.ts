@@ -1,0 +1,187 @@
+/**
+ * Wires one cluster's policy worker from its validated WorkerConfig: a Redis connection, the request
+ * store, the BullMQ Worker on applyQueueName(cluster) running the apply processor, the cluster sync
+ * that keeps the bot's ClusterCache snapshot current, the reconciler that re-enqueues lost approvals,
+ * and `notify`, which only enqueues on SLACK_OUTBOUND_QUEUE (the bot posts; workers hold no Slack
+ * token). Reads no environment: main.ts does, once.
+ *
+ * A worker killed mid-job stops renewing its job's lock; after `lockDurationMs` the job counts as
+ * stalled, and the next stalled check (every `stalledIntervalMs`, by any worker of the cluster, the
+ * restarted one included) puts it back in the queue. Re-running it is safe: the processor re-enters
+ * `applying` and server-side apply of the same objects changes nothing. After `maxStalledCount`
+ * stalls BullMQ fails the job without running it; the reconciler puts it back.
+ *
+ * Several replicas per cluster may run: BullMQ gives each job to one of them, and every request state
+ * change is a guarded transition. Each replica runs its own cluster sync; they write the same snapshot.
+ */
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { KubeConfig } from '@kubernetes/client-node';
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { ClusterCache } from '../cluster-cache/cluster-cache';
+import type { WorkerConfig } from '../config/config';
+import {
+  applyQueueName,
+  RETRY_POLICY,
+  SLACK_OUTBOUND_QUEUE,
+  type ApplyJob,
+  type SlackOutboundJob,
+} from '../queue-contract';
+import { RequestStore } from '../requests/request-store';
+import { createApplyProcessor } from './apply-processor';
+import { ClusterSync } from './cluster-sync';
+import { ClientNodePolicyApi, loadKubeConfig, type PolicyApi } from './kube-client';
+import { Reconciler } from './reconciler';
+
+export interface PolicyWorkerTiming {
+  /** How long a job's lock lasts without renewal (renewed every half of it while the worker lives). */
+  lockDurationMs: number;
+  /** How often stalled jobs are looked for. */
+  stalledIntervalMs: number;
+  /** Stalls after which BullMQ gives a job up (the reconciler then puts it back). */
+  maxStalledCount: number;
+  reconcileIntervalMs: number;
+  syncDebounceMs: number;
+  syncBackoff: { initialMs: number; maxMs: number };
+}
+
+export const DEFAULT_TIMING: Readonly<PolicyWorkerTiming> = Object.freeze({
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 15_000,
+  maxStalledCount: 2,
+  reconcileIntervalMs: 60_000,
+  syncDebounceMs: 50,
+  syncBackoff: { initialMs: 500, maxMs: 30_000 },
+});
+
+export interface PolicyWorkerDeps {
+  log: Logger;
+  /** Default: loadKubeConfig(config.kubeconfig). */
+  kubeConfig?: KubeConfig;
+  /** Default: client-node over the kubeconfig (tests wrap it to hold a call). */
+  policies?: PolicyApi;
+  clock?: () => Date;
+  timing?: Partial<PolicyWorkerTiming>;
+  /** Default true; a worker without the snapshot writer (e.g. a second replica) may turn it off. */
+  syncCluster?: boolean;
+}
+
+export interface PolicyWorker {
+  readonly worker: Worker<ApplyJob>;
+  readonly sync: ClusterSync | undefined;
+  readonly reconciler: Reconciler;
+  /**
+   * Stops taking jobs and closes everything. `force` does not wait for jobs in progress (they stall
+   * and are re-run elsewhere), as when the process is killed.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+/** Outcome messages are deduplicated by content: a re-run never posts the same words twice. */
+function outboundJobId(job: SlackOutboundJob): string {
+  return `worker-${createHash('sha256').update(JSON.stringify(job)).digest('hex').slice(0, 40)}`;
+}
+
+export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorkerDeps): Promise<PolicyWorker> {
+  const timing: PolicyWorkerTiming = { ...DEFAULT_TIMING, ...deps.timing };
+  const clock = deps.clock ?? (() => new Date());
+  const log = deps.log.child({ component: 'policy-worker', cluster: config.cluster });
+  const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+  const policies = deps.policies ?? new ClientNodePolicyApi(kubeConfig);
+
+  // BullMQ needs maxRetriesPerRequest: null on connections it blocks on; the store shares it.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', (error: Error) => log.warn({ err: error }, 'redis connection error'));
+  const connection: ConnectionOptions = redis;
+  const store = new RequestStore(redis, { prefix: config.prefix });
+
+  const outbound = new Queue<SlackOutboundJob>(SLACK_OUTBOUND_QUEUE, {
+    connection,
+    prefix: config.prefix,
+    defaultJobOptions: {
+      attempts: RETRY_POLICY.attempts,
+      backoff: { ...RETRY_POLICY.backoff },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+    },
+  });
+  outbound.on('error', (error: Error) => log.warn({ err: error }, 'outbound queue error'));
+  const notify = async (job: SlackOutboundJob): Promise<void> => {
+    await outbound.add(job.kind, job, { jobId: outboundJobId(job) });
+  };
+
+  const applyQueue = new Queue<ApplyJob>(applyQueueName(config.cluster), {
+    connection,
+    prefix: config.prefix,
+  });
+  applyQueue.on('error', (error: Error) => log.warn({ err: error }, 'apply queue error'));
+
+  const processor = createApplyProcessor({
+    store,
+    policies,
+    notify,
+    cluster: config.cluster,
+    fieldManager: config.fieldManager,
+    clock,
+    log: log.child({ component: 'apply' }),
+  });
+  const worker = new Worker<ApplyJob>(applyQueueName(config.cluster), processor, {
+    connection,
+    prefix: config.prefix,
+    concurrency: config.concurrency,
+    lockDuration: timing.lockDurationMs,
+    stalledInterval: timing.stalledIntervalMs,
+    maxStalledCount: timing.maxStalledCount,
+  });
+  worker.on('error', (error: Error) => log.error({ err: error }, 'apply worker error'));
+  worker.on('failed', (job, error) =>
+    log.warn({ jobId: job?.id, err: error, attemptsMade: job?.attemptsMade }, 'apply job failed'),
+  );
+
+  const sync =
+    deps.syncCluster === false
+      ? undefined
+      : new ClusterSync({
+          cluster: config.cluster,
+          kubeConfig,
+          cache: new ClusterCache(redis, config.prefix),
+          clock,
+          log: log.child({ component: 'cluster-sync' }),
+          debounceMs: timing.syncDebounceMs,
+          backoff: timing.syncBackoff,
+        });
+  sync?.start();
+
+  const reconciler = new Reconciler({
+    store,
+    queue: applyQueue,
+    cluster: config.cluster,
+    intervalMs: timing.reconcileIntervalMs,
+    log: log.child({ component: 'reconciler' }),
+  });
+  reconciler.start();
+
+  await worker.waitUntilReady();
+  log.info(
+    { queue: applyQueueName(config.cluster), concurrency: config.concurrency },
+    'policy worker started',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    sync,
+    reconciler,
+    close(options = {}) {
+      closing ??= (async () => {
+        await Promise.all([reconciler.stop(), sync?.stop()]);
+        await worker.close(options.force === true);
+        await Promise.all([applyQueue.close(), outbound.close()]);
+        await redis.quit().catch(() => redis.disconnect());
+        log.info('policy worker stopped');
+      })();
+      return closing;
+    },
+  };
+}
