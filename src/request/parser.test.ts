@@ -871,6 +871,7 @@ describe('parseRequest: errors', () => {
 
   it('refuses a request longer than the limit', () => {
     expectError(`allow a to b ${'x'.repeat(5000)}`, 'E_SYNTAX', '', /more than 4000/);
+    expect(failure('*'.repeat(1_000_000)).message).toMatch(/1000000 characters long/);
   });
 
   it('keeps messages on one line, with long words shortened', () => {

@@ -1028,7 +1028,8 @@ class Parser {
  * whose column is 1-based in normalizeInput(text). An empty request asks for help.
  */
 export function parseRequest(text: string): Request {
-  const normalized = normalizeInput(text);
+  // Markup and entities shrink when normalised, but never tenfold: skip the work for a flood.
+  const normalized = text.length > 10 * MAX_REQUEST_LENGTH ? text : normalizeInput(text);
   if (normalized.length > MAX_REQUEST_LENGTH) {
     const message = `the request is ${normalized.length} characters long, more than ${MAX_REQUEST_LENGTH}`;
     throw new NetpolError('E_SYNTAX', message, {

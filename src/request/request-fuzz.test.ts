@@ -455,6 +455,8 @@ const generatedRequest: fc.Arbitrary<Request> = fc.oneof(
 describe('request front end, property-based', () => {
   // 100,000 runs in total; NETPOL_FUZZ_SCALE=10 for a deeper search when changing the grammar.
   const scale = Number(process.env.NETPOL_FUZZ_SCALE ?? '1') || 1;
+  // Synchronous, so a timeout only reports: generous for a loaded CI machine.
+  const TIMEOUT = 180_000 * scale;
   const RUNS = {
     random: 15_000 * scale,
     soup: 25_000 * scale,
@@ -467,29 +469,45 @@ describe('request front end, property-based', () => {
       roundTrips(parseRequest(text));
   });
 
-  it('random text: a request or a NetpolError, never anything else', () => {
-    const text = fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 80 }),
-      fc.string({ unit: fc.constantFrom(...'allow to/ab=*,|()!? -.:019"`_&;<>'), maxLength: 60 }),
-    );
-    fc.assert(fc.property(text, check), { numRuns: RUNS.random });
-  });
+  it(
+    'random text: a request or a NetpolError, never anything else',
+    () => {
+      const text = fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 80 }),
+        fc.string({ unit: fc.constantFrom(...'allow to/ab=*,|()!? -.:019"`_&;<>'), maxLength: 60 }),
+      );
+      fc.assert(fc.property(text, check), { numRuns: RUNS.random });
+    },
+    TIMEOUT,
+  );
 
-  it('token soup: a request or a NetpolError, and round trips when it parses', () => {
-    const soup = fc
-      .array(fc.tuple(token, glue), { maxLength: 14 })
-      .map((parts) => parts.map(([t, g]) => t + g).join(''));
-    fc.assert(fc.property(soup, check), { numRuns: RUNS.soup });
-  });
+  it(
+    'token soup: a request or a NetpolError, and round trips when it parses',
+    () => {
+      const soup = fc
+        .array(fc.tuple(token, glue), { maxLength: 14 })
+        .map((parts) => parts.map(([t, g]) => t + g).join(''));
+      fc.assert(fc.property(soup, check), { numRuns: RUNS.soup });
+    },
+    TIMEOUT,
+  );
 
-  it('mutated valid requests: a request or a NetpolError, and round trips when it parses', () => {
-    const mutated = fc
-      .tuple(fc.constantFrom(...CORPUS), fc.array(mutation, { minLength: 1, maxLength: 4 }))
-      .map(([text, ms]) => mutate(text, ms));
-    fc.assert(fc.property(mutated, check), { numRuns: RUNS.mutated });
-  });
+  it(
+    'mutated valid requests: a request or a NetpolError, and round trips when it parses',
+    () => {
+      const mutated = fc
+        .tuple(fc.constantFrom(...CORPUS), fc.array(mutation, { minLength: 1, maxLength: 4 }))
+        .map(([text, ms]) => mutate(text, ms));
+      fc.assert(fc.property(mutated, check), { numRuns: RUNS.mutated });
+    },
+    TIMEOUT,
+  );
 
-  it('generated requests: the canonical form reads back to the same request', () => {
-    fc.assert(fc.property(generatedRequest, roundTrips), { numRuns: RUNS.generated });
-  });
+  it(
+    'generated requests: the canonical form reads back to the same request',
+    () => {
+      fc.assert(fc.property(generatedRequest, roundTrips), { numRuns: RUNS.generated });
+    },
+    TIMEOUT,
+  );
 });
