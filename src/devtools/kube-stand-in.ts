@@ -154,6 +154,7 @@ export async function main(argv: string[], output: CliOutput = CONSOLE): Promise
       host: options.host,
       token: options.token,
       tls: !options.http,
+      recordRequests: false,
       initial: {
         namespaces: state.objects.filter((o) => (o as { kind: string }).kind === 'Namespace'),
         pods: state.objects.filter((o) => (o as { kind: string }).kind === 'Pod'),

@@ -268,6 +268,17 @@ describe('server-side apply through KubernetesObjectApi', () => {
     expect(owners.netpol).not.toContain('f:ingress');
   });
 
+  test('objects seeded by someone else conflict; objects seeded as the applier do not', async () => {
+    standIn.seed([policy('theirs')]);
+    const err = await failure(apply(policy('theirs', 9090), 'netpol'));
+    expect(err.status.message).toMatch(
+      /^Apply failed with 1 conflict: conflict with "netpol-stand-in" using networking.k8s.io\/v1 at .*: \.spec\.ingress$/,
+    );
+    standIn.seed([policy('ours')], { manager: 'netpol', apply: true });
+    const ours = await apply(policy('ours', 9090), 'netpol');
+    expect(ours.spec?.ingress?.[0]?.ports?.[0]?.port).toBe(9090);
+  });
+
   test('dryRun=All validates and answers without storing', async () => {
     const dry = await objects.patch(
       policy('p'),

@@ -10,6 +10,7 @@ export {
   type KubeApiStandIn,
   type KubeApiStandInOptions,
   type RecordedRequest,
+  type SeedOptions,
   type StoreView,
   type Verb,
 } from './server';

@@ -82,6 +82,8 @@ export interface KubeApiStandInOptions {
   user?: string;
   /** Change events kept for watches to resume from; older resourceVersions get 410. Default 1000. */
   watchHistory?: number;
+  /** Keep every request in `requests` (default true; a long-running stand-in may turn it off). */
+  recordRequests?: boolean;
   clock?: () => Date;
 }
 
@@ -103,6 +105,11 @@ export interface RecordedRequest {
   status?: number;
 }
 
+export interface SeedOptions {
+  manager?: string;
+  apply?: boolean;
+}
+
 /** A read-only view of the stand-in's storage, for assertions and `waitFor`. */
 export interface StoreView {
   get(resource: ResourceName, namespace: string | undefined, name: string): Obj | undefined;
@@ -121,8 +128,13 @@ export interface KubeApiStandIn {
   writeKubeconfig(path: string): Promise<void>;
   failNext(fault: Fault): void;
   clearFaults(): void;
-  /** Create or replace objects directly (as another actor would), routed by kind. */
-  seed(objects: object[]): void;
+  /**
+   * Create or replace objects directly, routed by kind, as another actor would: they are owned by
+   * `manager` (default `netpol-stand-in`) through an Update, so an apply that changes their fields
+   * conflicts as with objects someone else created; `apply: true` seeds them as that manager's
+   * (forced) server-side apply instead.
+   */
+  seed(objects: object[], options?: SeedOptions): void;
   /**
    * Resolves with the predicate's first truthy result, checked now and again after every store change
    * and every answered request (so it may look at `requests` too); rejects after `timeoutMs` (5000).
@@ -146,6 +158,7 @@ class StandIn implements KubeApiStandIn {
   private readonly objects: ObjectStore;
   private readonly registry: Registry;
   private readonly faults: FaultQueue;
+  private readonly recordRequests: boolean;
   private readonly clock: () => Date;
   private readonly server: Server;
   private readonly closers = new Set<() => void>();
@@ -154,6 +167,7 @@ class StandIn implements KubeApiStandIn {
 
   constructor(options: KubeApiStandInOptions, certificate: Certificate | undefined) {
     this.token = options.token ?? 'netpol-stand-in-token';
+    this.recordRequests = options.recordRequests ?? true;
     this.faults = new FaultQueue(options.user ?? 'system:serviceaccount:netpol:worker');
     this.clock = options.clock ?? (() => new Date());
     this.objects = new ObjectStore({ watchHistory: options.watchHistory });
@@ -219,7 +233,7 @@ class StandIn implements KubeApiStandIn {
     for (const observer of [...this.observers]) observer();
   }
 
-  seed(objects: object[]): void {
+  seed(objects: object[], seedOptions: SeedOptions = {}): void {
     const order: ResourceName[] = ['namespaces', 'pods', 'networkpolicies'];
     const routed = objects.map((o) => {
       const obj = o as Obj;
@@ -230,7 +244,7 @@ class StandIn implements KubeApiStandIn {
       return { info, obj };
     });
     routed.sort((a, b) => order.indexOf(a.info.resource) - order.indexOf(b.info.resource));
-    const options = { dryRun: false, manager: 'netpol-stand-in' };
+    const options = { dryRun: false, manager: seedOptions.manager ?? 'netpol-stand-in' };
     for (const { info, obj } of routed) {
       const meta = (obj.metadata ?? {}) as Obj;
       const namespace = info.namespaced ? String(meta.namespace ?? 'default') : undefined;
@@ -245,11 +259,15 @@ class StandIn implements KubeApiStandIn {
       if (typeof copy.metadata === 'object' && copy.metadata !== null) {
         delete (copy.metadata as Obj).resourceVersion;
       }
-      this.expectOk(
-        exists
-          ? this.registry.update(info, namespace, name, copy, options)
-          : this.registry.create(info, namespace, copy, options),
-      );
+      if (seedOptions.apply === true) {
+        this.expectOk(this.registry.apply(info, namespace, name, copy, { ...options, force: true }));
+      } else {
+        this.expectOk(
+          exists
+            ? this.registry.update(info, namespace, name, copy, options)
+            : this.registry.create(info, namespace, copy, options),
+        );
+      }
     }
   }
 
@@ -332,7 +350,7 @@ class StandIn implements KubeApiStandIn {
     if (req.headers['content-type'] !== undefined) record.contentType = req.headers['content-type'];
     if (req.headers.accept !== undefined) record.accept = req.headers.accept;
     if (req.headers['user-agent'] !== undefined) record.userAgent = req.headers['user-agent'];
-    this.requests.push(record);
+    if (this.recordRequests) this.requests.push(record);
     res.on('finish', () => {
       record.status ??= res.statusCode;
       this.notify();
