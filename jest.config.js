@@ -1,10 +1,25 @@
-/** @type {import('jest').Config} */
+/**
+ * ts-jest for our TypeScript. @kubernetes/client-node 1.x and its openid-client, oauth4webapi and
+ * jose are ES modules: Node 20 can require them, jest's module loader cannot, so jest compiles
+ * those packages to CommonJS (transpile only) and leaves the rest of node_modules alone.
+ * @type {import('jest').Config}
+ */
+const ESM_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: false }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    '^.+\\.m?js$': [
+      'ts-jest',
+      {
+        isolatedModules: true,
+        tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true },
+      },
+    ],
   },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { BotConfig, WorkerConfig } from '../../src/config/config';
 import { ClusterCache } from '../../src/cluster-cache/cluster-cache';
+import type { ClusterState } from '../../src/state/cluster-state';
 import { DEFAULT_KEYWORD_OPTIONS } from '../../src/policy/keywords';
 import { DEFAULT_LABEL_KEYS } from '../../src/request/resolve-request';
 import { startBotProcess, type BotProcess } from '../../src/bot/run-bot';
@@ -95,17 +96,28 @@ export interface ControlPlane {
   }): Promise<{ http: BoltHttpResponse; responseUrlId: string }>;
   /** The first response_url post made on that id (replies to a click or a command). */
   replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
-  waitForSnapshot(): Promise<void>;
+  /** Waits until the worker's cluster snapshot (what the bot reads) satisfies `predicate`. */
+  waitForSnapshot(predicate?: (state: ClusterState) => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
 export function buttonValue(blocks: unknown, actionId: string): string {
-  const found = JSON.stringify(blocks ?? []).match(
-    new RegExp(
-      `"action_id":"${actionId}"[^}]*?"value":"([^"]+)"|"value":"([^"]+)"[^}]*?"action_id":"${actionId}"`,
-    ),
-  );
-  const value = found?.[1] ?? found?.[2];
+  const find = (node: unknown): string | undefined => {
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const hit = find(item);
+        if (hit !== undefined) return hit;
+      }
+      return undefined;
+    }
+    if (node !== null && typeof node === 'object') {
+      const obj = node as Record<string, unknown>;
+      if (obj.action_id === actionId && typeof obj.value === 'string') return obj.value;
+      return find(Object.values(obj));
+    }
+    return undefined;
+  };
+  const value = find(blocks);
   if (value === undefined)
     throw new Error(`no ${actionId} button in ${JSON.stringify(blocks).slice(0, 500)}`);
   return value;
@@ -204,17 +216,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     replyOn(id, timeoutMs = 5000) {
       return slack.waitForResponseUrlPost((post) => post.id === id, timeoutMs);
     },
-    async waitForSnapshot() {
+    async waitForSnapshot(predicate = (state: ClusterState) => state.pods.length > 0) {
       const client = new Redis(redis.url, { maxRetriesPerRequest: null });
       const cache = new ClusterCache(client, prefix);
       const deadline = Date.now() + 10_000;
       try {
         while (Date.now() < deadline) {
           const snapshot = await cache.read(workerConfig.cluster);
-          if (snapshot !== undefined && snapshot.state.pods.length > 0) return;
+          if (snapshot !== undefined && predicate(snapshot.state)) return;
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        throw new Error('the worker never wrote a cluster snapshot');
+        throw new Error('the worker never wrote a matching cluster snapshot');
       } finally {
         client.disconnect();
       }

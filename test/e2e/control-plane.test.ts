@@ -226,15 +226,11 @@ describe('the control plane', () => {
         ).find((p) => p.metadata.annotations?.['netpol.io/request-id'] === requestId),
       10_000,
     );
-    await plane.waitForSnapshot();
     const name = applied.metadata.name;
     // The bot learns of the new policy through the worker's cluster snapshot.
-    let revoke;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      revoke = await plane.slash(`revoke backend/${name}`);
-      if (JSON.stringify(revoke.reply.blocks).includes('netpol_submit')) break;
-    }
-    const draftId = buttonValue(revoke?.reply.blocks, 'netpol_submit');
+    await plane.waitForSnapshot((state) => state.policies.some((p) => p.metadata.name === name));
+    const revoke = await plane.slash(`revoke backend/${name}`);
+    const draftId = buttonValue(revoke.reply.blocks, 'netpol_submit');
     const submitted = await plane.click({
       actionId: 'netpol_submit',
       value: draftId,
