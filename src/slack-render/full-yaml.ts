@@ -1,0 +1,43 @@
+/**
+ * The whole YAML of a request, for the approval message's thread when the card had to truncate it:
+ * an approver must be able to read every line of what they approve. Split at line boundaries into
+ * code-block sections and, when needed, several messages.
+ */
+import { type Block, context, message, section, type SlackMessage } from './blocks';
+import { codeBlockEscaped, escapeMrkdwn, fitLines } from './mrkdwn';
+import { type PackedSection, paginateSections, SECTION_BUDGET } from './layout';
+import { clusterName } from './parts';
+
+export interface FullYamlInput {
+  cluster: string;
+  requestId: string;
+  yaml: string;
+  /** At most this many messages (default 10); beyond, the last one says how much is missing. */
+  maxMessages?: number;
+}
+
+export function renderFullYaml(input: FullYamlInput): SlackMessage[] {
+  const sections: PackedSection[] = [];
+  let rest = input.yaml.replace(/\n+$/, '');
+  while (rest !== '') {
+    const fitted = fitLines(rest, SECTION_BUDGET - 10, { code: true });
+    sections.push({ block: section(codeBlockEscaped(fitted.text)), lines: fitted.shownLines });
+    rest = rest.split('\n').slice(fitted.shownLines).join('\n');
+  }
+  if (sections.length === 0) sections.push({ block: section('_(empty)_'), lines: 0 });
+  const pages = paginateSections(sections, {
+    reserveBlocks: 1,
+    reserveChars: 300,
+    maxPages: input.maxMessages ?? 10,
+    moreNote: (omitted) => `_…${omitted} more lines not shown._`,
+  });
+  const id = `\`${escapeMrkdwn(input.requestId)}\``;
+  return pages.map((body, i) => {
+    const part = pages.length > 1 ? ` (${i + 1}/${pages.length})` : '';
+    const blocks: Block[] = [
+      context(`Full YAML of request ${id} on cluster ${clusterName(input.cluster)}${part}`),
+      ...body,
+    ];
+    return message(`Full YAML of request ${escapeMrkdwn(input.requestId)}${part}`, blocks);
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The ephemeral preview the requester sees before anything is submitted: the canonical command, how
+ * names were read, the effect, the warnings and the exact YAML, with Submit and Cancel buttons that
+ * carry only the draft id. Nothing is applied from here; approval comes after submission.
+ */
+import { ACTION_IDS } from './action-ids';
+import { actions, type Block, button, context, message, section, type SlackMessage } from './blocks';
+import { escapeMrkdwn, fitText, mention, plural } from './mrkdwn';
+import {
+  BUDGET,
+  clusterName,
+  commandSection,
+  effectSection,
+  type WarningInput,
+  warningsSection,
+  yamlBlocks,
+} from './parts';
+
+export interface PreviewInput {
+  cluster: string;
+  /** Slack user ID. */
+  requester: string;
+  /** The canonical form, as it will be recorded and approved. */
+  command: string;
+  /** What the person typed (after Slack normalisation). */
+  text: string;
+  policiesYaml: string;
+  effect: string;
+  warnings: readonly WarningInput[];
+  /** The draft the Submit and Cancel buttons carry. */
+  draftId: string;
+  /** What each name was taken to mean (resolveRequest's notes). */
+  notes?: readonly string[];
+}
+
+const NOTES_SHOWN = 8;
+
+export function renderPreview(input: PreviewInput): SlackMessage {
+  const blocks: Block[] = [
+    section(
+      `:mag: *Preview* for ${mention(input.requester)} on cluster ${clusterName(input.cluster)}. ` +
+        'Nothing changes until you submit and an approver approves.',
+    ),
+    commandSection(input.command, input.text),
+  ];
+  const notes = input.notes ?? [];
+  if (notes.length > 0) {
+    const lines = notes.slice(0, NOTES_SHOWN).map((n) => `• ${fitText(n, BUDGET.notes / NOTES_SHOWN)}`);
+    if (notes.length > NOTES_SHOWN) lines.push(`_…and ${plural(notes.length - NOTES_SHOWN, 'more note')}_`);
+    blocks.push(section(`*How names were read*\n${lines.join('\n')}`));
+  }
+  blocks.push(effectSection(input.effect), warningsSection(input.warnings));
+  blocks.push(...yamlBlocks(input.policiesYaml, { title: '*Policies (YAML)*' }));
+  blocks.push(
+    actions('netpol_preview', [
+      button({
+        actionId: ACTION_IDS.submit,
+        text: 'Submit for approval',
+        value: input.draftId,
+        style: 'primary',
+      }),
+      button({ actionId: ACTION_IDS.cancel, text: 'Cancel', value: input.draftId }),
+    ]),
+    context(`Only you can see this preview · cluster ${clusterName(input.cluster)}`),
+  );
+  return message(
+    `Preview on cluster ${input.cluster} for ${mention(input.requester)}: ${escapeMrkdwn(input.command)} (submit or cancel)`,
+    blocks,
+  );
+}
