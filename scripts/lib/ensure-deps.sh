@@ -2,7 +2,7 @@
 # fresh Debian 12 machine as root. Nothing here runs twice when it is already in place.
 
 # Debian packages the project needs; later components add theirs here.
-NETPOL_APT_PACKAGES=(ca-certificates redis-server)
+NETPOL_APT_PACKAGES=(ca-certificates redis-server openssl)
 
 ensure_node() {
   if ! command -v node >/dev/null 2>&1; then
@@ -40,8 +40,15 @@ ensure_node_modules() {
   fi
 }
 
+# kubectl proves the Kubernetes API stand-in speaks the real protocol. Some images ship one (from
+# another package owning /usr/bin/kubectl); Debian's kubernetes-client is the fallback.
+ensure_kubectl() {
+  command -v kubectl >/dev/null 2>&1 || ensure_apt_packages kubernetes-client
+}
+
 ensure_all() {
   ensure_node
   ensure_apt_packages "${NETPOL_APT_PACKAGES[@]}"
+  ensure_kubectl
   ensure_node_modules
 }
