@@ -31,13 +31,17 @@ export interface ApprovalMessageOptions {
   fullYamlInThread?: boolean;
 }
 
-const NAMESPACES_FIELD = 1500;
+/** Namespace names are at most 63 characters: 20 of them fit a field's 2,000 characters. */
+const NAMESPACES_SHOWN = 20;
 
 export function renderApprovalMessage(record: RequestRecord, options: ApprovalMessageOptions): SlackMessage {
   const open = isDecidable(record, options.now);
   const revoke = record.action === 'revoke';
   const count = plural(record.policies.length, 'NetworkPolicy', 'NetworkPolicies');
-  const namespaces = record.namespaces.map((n) => `\`${escapeMrkdwn(n)}\``).join(', ');
+  const shownNs = record.namespaces.slice(0, NAMESPACES_SHOWN).map((n) => `\`${escapeMrkdwn(n)}\``);
+  if (record.namespaces.length > NAMESPACES_SHOWN)
+    shownNs.push(`and ${record.namespaces.length - NAMESPACES_SHOWN} more`);
+  const namespaces = shownNs.join(', ');
   const blocks: Block[] = [
     header(`${revoke ? 'Revoke' : 'Policy'} request ${record.id} on ${record.cluster}`),
     section(
@@ -46,7 +50,7 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
     fieldsSection([
       `*Requested by*\n${mention(record.requester)}`,
       `*Cluster*\n${escapeMrkdwn(record.cluster)}`,
-      `*Namespaces*\n${namespaces.length > NAMESPACES_FIELD ? `${plural(record.namespaces.length, 'namespace')}` : namespaces || '_none_'}`,
+      `*Namespaces*\n${namespaces || '_none_'}`,
       open ? `*Expires*\n${formatUtc(record.expiresAt)}` : `*Submitted*\n${formatUtc(record.createdAt)}`,
     ]),
     commandSection(record.command, record.text),
