@@ -8,11 +8,10 @@ import { buildPolicyIndex } from '../evaluator';
 import type { NetworkPolicy } from '../k8s/types';
 import { buildPolicies } from '../policy/build-policies';
 import { describeEffect } from '../policy/describe-effect';
-import { describePolicy } from '../policy/describe-policy';
 import { isManagedByNetpol } from '../policy/provenance';
 import { renderPolicies } from '../policy/render-policies';
 import { computeWarnings, formatWarning } from '../policy/warnings';
-import { answerQuery } from '../query/answer-query';
+import { answerQuery, canReachVerdicts } from '../query/answer-query';
 import { formatRequest } from '../request/format-request';
 import { helpText } from '../request/help';
 import { parseRequest } from '../request/parser';
@@ -24,6 +23,7 @@ import type { RequestRecord } from '../requests/request-record';
 import {
   renderApprovalMessage,
   renderError,
+  renderExplain,
   renderHelp,
   renderHistory,
   renderPending,
@@ -70,13 +70,15 @@ export class BotService {
         case 'help':
           return [renderHelp(helpText(parsed.rest === '' ? undefined : parsed.rest))];
         case 'show':
-          return await this.show(cluster, parsed.rest);
+          return await this.show(cluster, input.user, parsed.rest);
         case 'explain':
-          return [await this.explain(cluster, parsed.rest)];
+          return [await this.explain(cluster, input.user, parsed.rest)];
         case 'pending':
           return [
             renderPending({
               cluster,
+              user: input.user,
+              now: this.now().toISOString(),
               records: await this.deps.store.listByState(
                 ['pending-approval', 'approved', 'applying', 'failed'],
                 { cluster, limit: 40 },
@@ -276,7 +278,7 @@ export class BotService {
       spec: existing.spec,
     };
     const command = `revoke ${policy.metadata.namespace}/${policy.metadata.name}`;
-    const effect = `removes ${describePolicy(policy)}`;
+    const effect = describeEffect([policy], state, { action: 'revoke' });
     const record = this.draftRecord({
       id: this.deps.newRequestId(),
       cluster,
@@ -302,7 +304,7 @@ export class BotService {
     });
   }
 
-  private async show(cluster: string, rest: string): Promise<SlackMessage[]> {
+  private async show(cluster: string, user: string, rest: string): Promise<SlackMessage[]> {
     const namespace = rest.trim();
     if (namespace === '')
       throw new NetpolError('E_USAGE', 'show needs a namespace', { hint: 'e.g. /netpol show backend' });
@@ -318,10 +320,10 @@ export class BotService {
         suggestion === undefined ? {} : { hint: `did you mean "${suggestion}"?` },
       );
     }
-    return renderShowNamespace({ cluster, namespace, state, now: this.now().toISOString() });
+    return renderShowNamespace({ cluster, namespace, state, now: this.now().toISOString(), user });
   }
 
-  private async explain(cluster: string, rest: string): Promise<SlackMessage> {
+  private async explain(cluster: string, user: string, rest: string): Promise<SlackMessage> {
     // `/netpol explain A to B on P` is the question `can A reach B on P`.
     const match = /^(.*?)\s+to\s+(.*)$/i.exec(rest.trim());
     if (match === null)
@@ -331,12 +333,11 @@ export class BotService {
     const state = (await this.state(cluster, true)) as ClusterState;
     const parsed = parseRequest(`can ${match[1]} reach ${match[2]}`);
     const { request } = resolveRequest(parsed, { state, labelKeys: this.deps.config.labelKeys });
-    if (!isQueryRequest(request)) throw new NetpolError('E_SYNTAX', 'not a question');
-    return renderQueryAnswer({
+    if (request.verb !== 'can') throw new NetpolError('E_SYNTAX', 'not a question');
+    return renderExplain({
       cluster,
-      user: '',
-      command: formatRequest(request),
-      answer: answerQuery(request, state, buildPolicyIndex(state)),
+      user,
+      verdicts: canReachVerdicts(request, state, buildPolicyIndex(state)),
     });
   }
 

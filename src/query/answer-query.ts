@@ -5,10 +5,15 @@
  * A port not given means each port the destination pod declares (else TCP/80).
  */
 import { NetpolError } from '../errors';
-import { evaluateConnection, type PolicyIndex, type TrafficEndpoint } from '../evaluator';
+import {
+  evaluateConnection,
+  type ConnectionVerdict,
+  type PolicyIndex,
+  type TrafficEndpoint,
+} from '../evaluator';
 import type { Protocol } from '../k8s/types';
 import { renderVerdict } from '../cli/render-verdict';
-import type { PortsRef, QueryEndpoint, QueryRequest } from '../request/request';
+import type { CanReachQuery, PortsRef, QueryEndpoint, QueryRequest } from '../request/request';
 import { podsOfEndpoint } from '../request/resolve-request';
 import { podKey, type ClusterState, type PodInfo } from '../state/cluster-state';
 
@@ -22,7 +27,7 @@ interface Probe {
 export function answerQuery(request: QueryRequest, state: ClusterState, index: PolicyIndex): string {
   switch (request.verb) {
     case 'can':
-      return answerCan(request.from, request.to, request.ports, state, index);
+      return answerCan(request, state, index);
     case 'who-can-reach':
       return answerReachList(podsOrFail(state, request.target), request.ports, state, index, 'in');
     case 'what-can-reach':
@@ -87,37 +92,39 @@ function name(endpoint: TrafficEndpoint): string {
   return endpoint.kind === 'pod' ? podKey(endpoint.pod) : endpoint.ip;
 }
 
-function answerCan(
-  from: QueryEndpoint,
-  to: QueryEndpoint,
-  ports: PortsRef,
+export interface ProbedVerdict {
+  verdict: ConnectionVerdict;
+  port: number;
+  protocol: Protocol;
+}
+
+/** Every (source, destination, port) verdict a `can A reach B` question asks for. */
+export function canReachVerdicts(
+  request: CanReachQuery,
   state: ClusterState,
   index: PolicyIndex,
-): string {
-  const sources = podsOrFail(state, from);
-  const destinations = podsOrFail(state, to);
-  const out: string[] = [];
-  let pairs = 0;
-  let allowed = 0;
-  let total = 0;
-  for (const src of sources) {
-    for (const dst of destinations) {
-      const probes = probesFor(ports, dst);
-      if (probes.length === 0)
-        out.push(`${name(src)} -> ${name(dst)}: the destination has no port of that name\n`);
-      for (const probe of probes) {
-        const verdict = evaluateConnection(index, src, dst, probe.port, probe.protocol);
-        total++;
-        if (verdict.allowed) allowed++;
-        if (pairs++ < MAX_PAIRS) out.push(renderVerdict(verdict, probe.port, probe.protocol));
+): ProbedVerdict[] {
+  const verdicts: ProbedVerdict[] = [];
+  for (const src of podsOrFail(state, request.from)) {
+    for (const dst of podsOrFail(state, request.to)) {
+      for (const probe of probesFor(request.ports, dst)) {
+        verdicts.push({ verdict: evaluateConnection(index, src, dst, probe.port, probe.protocol), ...probe });
       }
     }
   }
+  return verdicts;
+}
+
+function answerCan(request: CanReachQuery, state: ClusterState, index: PolicyIndex): string {
+  const verdicts = canReachVerdicts(request, state, index);
+  if (verdicts.length === 0) return 'the destination has no port of that name\n';
+  const shown = verdicts.slice(0, MAX_PAIRS).map((v) => renderVerdict(v.verdict, v.port, v.protocol));
+  const allowed = verdicts.filter((v) => v.verdict.allowed).length;
   const summary =
-    total === 1
+    verdicts.length === 1
       ? ''
-      : `${allowed} of ${total} connections allowed${pairs > MAX_PAIRS ? ` (first ${MAX_PAIRS} shown)` : ''}\n`;
-  return `${out.join('')}${summary}`;
+      : `${allowed} of ${verdicts.length} connections allowed${verdicts.length > MAX_PAIRS ? ` (first ${MAX_PAIRS} shown)` : ''}\n`;
+  return `${shown.join('')}${summary}`;
 }
 
 function answerReachList(

@@ -97,3 +97,14 @@ describe('resolveRequest', () => {
     expect(canonical).toBe('can monitoring/pod/prom-0 reach backend/pod/api-0 on tcp/80');
   });
 });
+
+describe('namespace selectors', () => {
+  it('reads "namespace" in ns(...) as the immutable name label', () => {
+    const { request } = resolveRequest(
+      parseRequest('allow default/app=myapp to ns(namespace in (frontend,backend))/*'),
+    );
+    expect(formatRequest(request)).toBe(
+      'allow default/app=myapp to ns(kubernetes.io/metadata.name in (frontend,backend))/* on any',
+    );
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { NetpolError } from '../errors';
 import { formatSelector, selectorMatches } from '../k8s/label-selector';
-import type { LabelSelector } from '../k8s/types';
+import { NAMESPACE_NAME_LABEL, type LabelSelector } from '../k8s/types';
 import { toLabelSelector, toRequirements } from '../policy/selectors';
 import type { ClusterState, PodInfo } from '../state/cluster-state';
 import type { EndpointRef, PeerRef, PodRef, QueryEndpoint, Request, Span } from './request';
@@ -134,7 +134,8 @@ class Resolver {
   }
 
   /** `forQuery`: a bare word may also name one pod, which a query can ask about but a policy must not select by. */
-  private endpoint(endpoint: EndpointRef, forQuery: boolean): EndpointRef {
+  private endpoint(original: EndpointRef, forQuery: boolean): EndpointRef {
+    const endpoint = withNameLabel(original);
     if (endpoint.namespace.kind === 'name') this.namespace(endpoint.namespace.name, endpoint.namespace.span);
     const pods = endpoint.pods;
     if (pods.kind === 'bare') return { ...endpoint, pods: this.bare(endpoint, pods, forQuery) };
@@ -272,6 +273,16 @@ class Resolver {
     this.notes.push(note);
     return { kind: 'selector', requirements: toRequirements(selector), span };
   }
+}
+
+/** In `ns(...)`, `namespace` is short for the immutable name label: `ns(namespace in (a,b))`. */
+function withNameLabel(endpoint: EndpointRef): EndpointRef {
+  const ns = endpoint.namespace;
+  if (ns.kind !== 'selector' || !ns.requirements.some((r) => r.key === 'namespace')) return endpoint;
+  const requirements = ns.requirements.map((r) =>
+    r.key === 'namespace' ? { ...r, key: NAMESPACE_NAME_LABEL } : r,
+  );
+  return { ...endpoint, namespace: { ...ns, requirements } };
 }
 
 function identitySelector(selector: LabelSelector): LabelSelector {

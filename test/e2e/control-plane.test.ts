@@ -276,7 +276,12 @@ describe('the control plane', () => {
     const show = await plane.slash('show backend');
     expect(JSON.stringify(show.reply.blocks)).toContain('default-deny-ingress');
     const explain = await plane.slash('explain frontend/nginx-frontend to backend/nginx-backend on 80');
-    expect(JSON.stringify(explain.reply.blocks)).toMatch(/ALLOWED|DENIED/);
+    const why = JSON.stringify(explain.reply.blocks);
+    expect(why).toMatch(
+      /frontend\/nginx-frontend → backend\/nginx-backend\* on TCP\/80: :\w+: \*(allowed|denied)\*/,
+    );
+    expect(why).toContain('egress of frontend/nginx-frontend');
+    expect(why).toContain('ingress of backend/nginx-backend');
     expect((await plane.slash('pending')).http.status).toBe(200);
     const history = await plane.slash('history backend');
     expect(JSON.stringify(history.reply.blocks)).toMatch(/approved|submitted/);
