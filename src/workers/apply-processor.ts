@@ -164,7 +164,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     const { requestId } = job.data;
     const attempt = job.attemptsMade + 1;
     const attempts = job.opts.attempts ?? 1;
-    const log = deps.log.child({ jobId: job.id, requestId, cluster: deps.cluster, attempt });
+    const log = deps.log.child({ jobId: job.id, requestId, attempt });
 
     if (job.data.cluster !== deps.cluster) {
       log.error({ jobCluster: job.data.cluster }, 'job for another cluster');

@@ -1,8 +1,9 @@
 /**
  * Keeps this cluster's snapshot in the ClusterCache current, so the bot can answer and check requests
  * without credentials of its own: list+watch of namespaces, pods and NetworkPolicies (required), and
- * of Services, Deployments, StatefulSets and DaemonSets when the API serves them (a 404 on the list
- * skips the kind). Each change schedules a debounced snapshot write.
+ * of Services, Deployments, StatefulSets and DaemonSets when the API serves them (a 404 on the list,
+ * or a 403 when RBAC withholds them, skips the kind until the next start). Each change schedules a
+ * debounced snapshot write.
  *
  * Why not client-node's ListWatch: it restarts only after 410 Gone and stops for good on any other
  * error, and it resumes a watch without relisting. Here every kind runs its own small loop: list (all
@@ -12,7 +13,7 @@
  * after a successful list. Until every kind has listed once no snapshot is written, so the bot never
  * sees a half-loaded cluster.
  *
- * Lifecycle: `start()` begins the loops (and resolves at once), `stop()` aborts watches and timers and
+ * Lifecycle: `start()` begins the loops (and returns at once), `stop()` aborts watches and timers and
  * waits for a write in flight. `waitForSnapshot()` lets tests and readiness checks await a written
  * snapshot that satisfies a condition, without sleeping. Single-threaded (Node's event loop): callbacks
  * from an aborted watch are recognised by a generation number and ignored.
@@ -189,8 +190,10 @@ class KindSync {
     } catch (error) {
       if (generation !== this.generation) return;
       const failure = toKubeApiError(error);
-      if (failure.status === 404 && !this.spec.required) {
-        this.log.info({ kind: this.spec.kind }, 'kind not served; skipped');
+      // An optional kind the API does not serve (404) or RBAC does not let us read (403) is left out.
+      if ((failure.status === 404 || failure.status === 403) && !this.spec.required) {
+        if (failure.status === 403) this.log.warn({ err: failure }, 'kind not readable; skipped');
+        else this.log.info('kind not served; skipped');
         this.skipped = true;
         this.ready = true;
         this.objects.clear();
@@ -211,7 +214,7 @@ class KindSync {
     this.ready = true;
     this.skipped = false;
     this.failures = 0;
-    this.log.debug({ kind: this.spec.kind, count: listed.size, resourceVersion }, 'kind listed');
+    this.log.debug({ count: listed.size, resourceVersion }, 'kind listed');
     this.onChange();
     await this.watch(generation);
   }
@@ -248,7 +251,7 @@ class KindSync {
       if (generation !== this.generation || this.stopped) return;
       const code = (error as { statusCode?: number; code?: unknown } | null)?.statusCode;
       if (relistNow || code === 410) {
-        this.log.info({ kind: this.spec.kind }, 'watch expired; relisting');
+        this.log.info('watch expired; relisting');
         void this.relist();
       } else if (error !== null && error !== undefined) {
         this.retryLater(toKubeApiError(statusError(error)));
@@ -286,7 +289,7 @@ class KindSync {
     const delay = Math.min(maxMs, initialMs * 2 ** Math.min(this.failures, 30));
     this.failures++;
     this.log.warn(
-      { kind: this.spec.kind, status: failure.status, err: failure, delayMs: delay, failures: this.failures },
+      { status: failure.status, err: failure, delayMs: delay, failures: this.failures },
       'list or watch failed; relisting after backoff',
     );
     this.timer = setTimeout(() => {
@@ -366,7 +369,7 @@ export class ClusterSync {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.options.log.info({ cluster: this.options.cluster }, 'cluster sync starting');
+    this.options.log.info('cluster sync starting');
     for (const kind of this.kinds) kind.start();
   }
 

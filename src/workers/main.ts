@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   }
   const log = pino({
     level: config.logLevel,
-    base: { service: 'netpol-worker', cluster: config.cluster },
+    base: { service: 'netpol-worker' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   });
   const worker = await startPolicyWorker(config, { log });

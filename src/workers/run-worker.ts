@@ -86,7 +86,7 @@ function outboundJobId(job: SlackOutboundJob): string {
 export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorkerDeps): Promise<PolicyWorker> {
   const timing: PolicyWorkerTiming = { ...DEFAULT_TIMING, ...deps.timing };
   const clock = deps.clock ?? (() => new Date());
-  const log = deps.log.child({ component: 'policy-worker', cluster: config.cluster });
+  const log = deps.log.child({ cluster: config.cluster });
   const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
   const policies = deps.policies ?? new ClientNodePolicyApi(kubeConfig);
 
