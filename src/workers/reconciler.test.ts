@@ -85,7 +85,9 @@ test('an apply job that failed while its request is still in flight is put back'
   expect(await job.getState()).toBe('failed');
 
   expect(await reconciler.runOnce()).toEqual({ checked: 1, enqueued: 1 });
-  expect(await (await queue.getJob(applyJobId(record.id)))?.getState()).toBe('waiting');
+  const retried = await queue.getJob(applyJobId(record.id));
+  expect(await retried?.getState()).toBe('waiting');
+  expect(retried?.attemptsMade).toBe(0);
 });
 
 test('start runs a pass at once', async () => {

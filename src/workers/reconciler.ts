@@ -106,7 +106,8 @@ export class Reconciler {
         { requestId: record.id, jobId, state: record.state },
         'apply job failed while request in flight; retrying it',
       );
-      await existing.retry('failed');
+      // A fresh set of attempts: the earlier ones may all have been spent on stalls.
+      await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       return true;
     }
     if (existing !== undefined && state === 'completed') await existing.remove();
