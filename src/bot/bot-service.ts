@@ -234,7 +234,7 @@ export class BotService {
     const name = target.trim();
     if (name === '')
       throw new NetpolError('E_USAGE', 'revoke needs a policy', {
-        hint: 'e.g. /netpol revoke backend/netpol-allow-frontend-nginx-to-all-1a2b3c4d',
+        hint: 'e.g. /netpol revoke backend/netpol-allow-frontend-nginx-to-backend-1a2b3c4d',
       });
     const state = (await this.state(cluster, true)) as ClusterState;
     const [ns, policyName] = name.includes('/')

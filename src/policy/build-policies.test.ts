@@ -52,7 +52,7 @@ describe('buildPolicies', () => {
 
   it('names policies readably, within 63 characters, as valid DNS names', () => {
     const [policy] = buildPolicies(policyRequest('allow frontend nginx to backend'), { command: 'c' });
-    expect(policy?.metadata.name).toMatch(/^netpol-allow-frontend-nginx-to-all-[0-9a-f]{8}$/);
+    expect(policy?.metadata.name).toMatch(/^netpol-allow-frontend-nginx-to-backend-[0-9a-f]{8}$/);
     const long = buildPolicies(
       policyRequest(`allow frontend/${'a'.repeat(60)}=${'b'.repeat(60)} to backend/${'c'.repeat(60)}=x`),
       { command: 'c' },

@@ -219,7 +219,7 @@ function planAllow(request: AllowRequest, options: PlanOptions): PlannedPolicy[]
     if (ns.kind !== 'name') continue;
     planned.push({
       namespace: ns.name,
-      nameHint: ['allow', ...describePeers(request.from), 'to', ...describePods(destination.pods)],
+      nameHint: ['allow', ...describePeers(request.from), 'to', ...describePeers([destination])],
       spec: {
         podSelector: podSelectorOf(destination.pods),
         policyTypes: ['Ingress'],
@@ -242,7 +242,7 @@ function planAllow(request: AllowRequest, options: PlanOptions): PlannedPolicy[]
     for (const namespace of egressNamespaces(source, always, options.state)) {
       planned.push({
         namespace,
-        nameHint: ['allow', ...describePods(source.pods), 'to', ...describePeers(request.to)],
+        nameHint: ['allow', ...describePeers([source]), 'to', ...describePeers(request.to)],
         spec: {
           podSelector: podSelectorOf(source.pods),
           policyTypes: ['Egress'],

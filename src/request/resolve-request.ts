@@ -204,7 +204,7 @@ class Resolver {
         return this.selected(
           pods.span,
           { matchLabels: { [key]: word } },
-          `${where} ${word} -> ${key}=${word} (${count} pod${count === 1 ? '' : 's'} carry that label)`,
+          `${where} ${word} -> ${key}=${word} (${count === 1 ? '1 pod carries' : `${count} pods carry`} that label)`,
         );
       }
     }

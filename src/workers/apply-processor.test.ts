@@ -99,10 +99,18 @@ function stored(ns = 'shop', name = NAME): NetworkPolicy | undefined {
 
 const patches = () => standIn.requests.filter((r) => r.verb === 'patch' && r.resource === 'networkpolicies');
 
-async function posted(): Promise<SlackOutboundJob[]> {
+async function outboundJobs(): Promise<SlackOutboundJob[]> {
   const jobs = await outbound.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
   return jobs.map((j) => j.data);
 }
+
+/** The replies posted (the card edits are `update` jobs beside them). */
+async function posted(): Promise<SlackOutboundJob[]> {
+  return (await outboundJobs()).filter((job) => job.kind === 'post');
+}
+
+/** Everything a person reads in a job: its fallback text and its blocks. */
+const shown = (job: SlackOutboundJob | undefined): string => JSON.stringify(job ?? {});
 
 const auditActions = async (id: string) => (await store.audit(id)).map((e) => e.action);
 
@@ -169,8 +177,12 @@ describe('apply', () => {
     const messages = await posted();
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ kind: 'post', channel: APPROVAL_CHANNEL, threadTs: APPROVAL_TS });
-    expect(messages[0]?.text).toContain(`Applied 1 NetworkPolicy on cluster \`${CLUSTER}\``);
-    expect(messages[0]?.text).toContain(`<@${APPROVER}>`);
+    expect(shown(messages[0])).toContain(`Applied on cluster *${CLUSTER}*`);
+    expect(shown(messages[0])).toContain(`<@${APPROVER}>`);
+    const card = (await outboundJobs()).find((job) => job.kind === 'update');
+    expect(card).toMatchObject({ kind: 'update', channel: APPROVAL_CHANNEL, ts: APPROVAL_TS });
+    expect(shown(card)).toMatch(/Applied/);
+    expect(shown(card)).not.toContain('"type":"button"');
   });
 
   test('every policy of a request is applied; without an approval message the reply goes to the request channel', async () => {
@@ -240,8 +252,8 @@ describe('failures', () => {
     const messages = await posted();
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ channel: APPROVAL_CHANNEL, threadTs: APPROVAL_TS });
-    expect(messages[0]?.text).toContain('Could not apply');
-    expect(messages[0]?.text).toContain('is forbidden');
+    expect(shown(messages[0])).toContain('could not be applied');
+    expect(shown(messages[0])).toContain('is forbidden');
     expect(stored()).toBeUndefined();
   });
 
@@ -260,7 +272,7 @@ describe('failures', () => {
       /^Invalid: NetworkPolicy.networking.k8s.io "allow-web-to-db" is invalid: spec.ingress\[0\].from\[0\].ipBlock.cidr: Invalid value: "10.0.0.0\/33"/,
     );
     expect(patches()).toHaveLength(1);
-    expect((await posted())[0]?.text).toContain('is invalid');
+    expect(shown((await posted())[0])).toContain('is invalid');
   });
 
   test('409 once: retried, then applied', async () => {
@@ -320,7 +332,7 @@ describe('failures', () => {
     expect(after?.state).toBe('failed');
     expect(after?.reason).toContain('hash mismatch');
     expect(await auditActions(record.id)).toEqual(['submitted', 'approved', 'refused']);
-    expect((await posted())[0]?.text).toContain('netpol refused to apply');
+    expect(shown((await posted())[0])).toContain('could not be applied');
   });
 
   test('stored policies that do not hash to the approved hash are refused', async () => {
@@ -382,7 +394,7 @@ describe('revoke', () => {
     await finished(await enqueue(record));
     expect(stored('shop')).toBeUndefined();
     expect((await store.get(record.id))?.state).toBe('applied');
-    expect((await posted())[0]?.text).toContain(`Removed 2 NetworkPolicies from cluster \`${CLUSTER}\``);
+    expect(shown((await posted())[0])).toContain(`Deleted from cluster *${CLUSTER}*`);
   });
 
   test('refuses to delete a policy netpol does not manage', async () => {

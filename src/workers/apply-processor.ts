@@ -25,7 +25,7 @@ import type { RequestRecord, RequestState } from '../requests/request-record';
 import type { RequestStoreApi } from '../requests/request-store-api';
 import { isKubeApiError, toKubeApiError } from './kube-api-error';
 import type { PolicyApi } from './kube-client';
-import { outcomeMessage, type Outcome } from './outcome-message';
+import { outcomeJobs, type Outcome } from './outcome-message';
 
 export interface ApplyProcessorDeps {
   store: RequestStoreApi;
@@ -84,7 +84,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
 
   async function tell(record: RequestRecord, outcome: Outcome, log: Logger): Promise<void> {
     try {
-      await deps.notify(outcomeMessage(record, outcome));
+      for (const job of outcomeJobs(record, now())) await deps.notify(job);
     } catch (error) {
       // The request's state is already recorded; a lost message must not undo or repeat the work.
       log.error({ err: error, outcome: outcome.kind }, 'outcome message not enqueued');

@@ -1,52 +1,63 @@
-import { outcomeMessage } from './outcome-message';
-import { APPROVAL_CHANNEL, APPROVAL_TS, APPROVER, managedPolicy, REQUESTER, requestRecord } from './testing';
+import type { RequestRecord } from '../requests/request-record';
+import { outcomeJobs } from './outcome-message';
 
-const approved = () =>
-  requestRecord('prod', {
-    id: 'r-aaaaaaaaaaaaaaaa',
+const NOW = '2026-11-22T10:05:00.000Z';
+
+function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    id: 'r-abcdefghijklmnop',
+    cluster: 'prod',
+    action: 'apply',
+    text: 'allow frontend nginx to backend',
+    command: 'allow frontend/app=nginx to backend/* on any',
+    requester: 'U0ALICE001',
+    requestChannel: 'C0NETPOLOPS',
+    namespaces: ['backend'],
+    policies: [
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'netpol-allow-x', namespace: 'backend' },
+        spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [] },
+      },
+    ],
+    policyHash: 'h',
+    effect: 'e',
+    warnings: [],
     state: 'applied',
-    decidedBy: APPROVER,
-    approvalChannel: APPROVAL_CHANNEL,
-    approvalTs: APPROVAL_TS,
-    policies: [managedPolicy('shop', 'allow-web-to-db'), managedPolicy('pay', 'allow-web-to-db')],
+    createdAt: '2026-11-22T10:00:00.000Z',
+    expiresAt: '2026-11-23T10:00:00.000Z',
+    approvalChannel: 'C0APPROVALS',
+    approvalTs: '1700000000.000100',
+    decidedBy: 'U0BOB00002',
+    decidedAt: '2026-11-22T10:01:00.000Z',
+    appliedAt: NOW,
+    ...overrides,
+  };
+}
+
+describe('outcomeJobs', () => {
+  it('replies in the approval thread and edits the card to its final state, without buttons', () => {
+    const [reply, card] = outcomeJobs(record(), NOW);
+    expect(reply).toMatchObject({ kind: 'post', channel: 'C0APPROVALS', threadTs: '1700000000.000100' });
+    expect(JSON.stringify(reply?.blocks)).toContain('backend/netpol-allow-x');
+    expect(card).toMatchObject({ kind: 'update', channel: 'C0APPROVALS', ts: '1700000000.000100' });
+    const cardText = JSON.stringify(card);
+    expect(cardText).toMatch(/Applied/);
+    expect(cardText).not.toContain('"type":"button"');
   });
 
-describe('outcomeMessage', () => {
-  test('applied: a reply in the approval thread naming cluster, policies, approver and requester', () => {
-    const job = outcomeMessage(approved(), { kind: 'applied' });
-    expect(job).toMatchObject({ kind: 'post', channel: APPROVAL_CHANNEL, threadTs: APPROVAL_TS });
-    expect(job.text).toBe(
-      ':white_check_mark: Applied 2 NetworkPolicies on cluster `prod`, approved by <@U0APPROVER> ' +
-        '(requested by <@U0REQUESTER>, request `r-aaaaaaaaaaaaaaaa`): `shop/allow-web-to-db`, `pay/allow-web-to-db`',
-    );
-    expect(job.kind === 'post' && job.blocks?.[0]).toEqual({
-      type: 'section',
-      text: { type: 'mrkdwn', text: job.text },
-    });
+  it('names the API reason on failure, escaped for Slack', () => {
+    const [reply] = outcomeJobs(record({ state: 'failed', reason: 'Forbidden: <user> & "x"' }), NOW);
+    const text = JSON.stringify(reply);
+    expect(text).toContain('Forbidden: &lt;user&gt; &amp;');
+    expect(text).not.toContain('<user>');
   });
 
-  test('revoke says removed', () => {
-    const job = outcomeMessage({ ...approved(), action: 'revoke' }, { kind: 'applied' });
-    expect(job.text).toMatch(/^:white_check_mark: Removed 2 NetworkPolicies from cluster `prod`/);
-  });
-
-  test('failed: the reason, escaped for mrkdwn', () => {
-    const job = outcomeMessage(approved(), { kind: 'failed', reason: 'Forbidden: <user> & "x"' });
-    expect(job.text).toContain(':x: Could not apply 2 NetworkPolicies on cluster `prod`');
-    expect(job.text).toContain('Forbidden: &lt;user&gt; &amp; "x"');
-    expect(job.text).toContain(`<@${REQUESTER}>`);
-  });
-
-  test('without an approval message it posts in the request channel, not in a thread', () => {
-    const record = { ...approved(), approvalChannel: undefined, approvalTs: undefined };
-    const job = outcomeMessage(record, { kind: 'refused', reason: 'hash mismatch' });
-    expect(job).toMatchObject({ kind: 'post', channel: 'C0REQUESTS' });
-    expect('threadTs' in job).toBe(false);
-    expect(job.text).toContain('netpol refused to apply');
-  });
-
-  test('stays within a section limit however long the reason', () => {
-    const job = outcomeMessage(approved(), { kind: 'failed', reason: 'x'.repeat(10_000) });
-    expect(job.text.length).toBeLessThanOrEqual(3000);
+  it('posts in the request channel when no approval message is known', () => {
+    const jobs = outcomeJobs(record({ approvalChannel: undefined, approvalTs: undefined }), NOW);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ kind: 'post', channel: 'C0NETPOLOPS' });
+    expect(jobs[0]).not.toHaveProperty('threadTs');
   });
 });

@@ -1,11 +1,13 @@
 /**
- * What a worker posts when a request's work ends: one thread reply under the approval message (or, if
- * that message was never recorded, a post in the channel where it was asked), saying what was applied
- * or removed on which cluster and on whose approval, or why it failed. Pure: record and outcome in,
- * SlackOutboundJob out. Deliberately plain; the richer renderers live in src/slack-render/.
+ * What the workers tell Slack when a request is done, as outbound jobs (the workers hold no Slack
+ * token; the bot's outbound worker posts them): the outcome as a reply in the approval message's
+ * thread, and the approval message itself edited to its final state ("Applied at ...", "Failed:
+ * ..."), so the card never stays at "queued". Rendering is the shared renderers' job.
  */
+import { renderPolicies } from '../policy/render-policies';
 import type { SlackOutboundJob } from '../queue-contract';
 import type { RequestRecord } from '../requests/request-record';
+import { renderApprovalMessage, renderOutcomeReply } from '../slack-render';
 
 export type Outcome =
   | { kind: 'applied' }
@@ -14,68 +16,27 @@ export type Outcome =
   /** netpol itself refused (the hash changed, a policy it does not own). */
   | { kind: 'refused'; reason: string };
 
-/** Slack's limit for a section's text. */
-const SECTION_LIMIT = 3000;
-/** Names listed before "and N more". */
-const NAMES_SHOWN = 20;
-
-/** Slack mrkdwn treats these three as control characters (https://api.slack.com/reference/surfaces/formatting). */
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function clip(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
-function policyNames(record: RequestRecord): string {
-  const names = record.policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-  const shown = names.slice(0, NAMES_SHOWN).map((n) => `\`${n}\``);
-  const more = names.length - shown.length;
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
-}
-
-function policies(count: number): string {
-  return count === 1 ? '1 NetworkPolicy' : `${count} NetworkPolicies`;
-}
-
-export function outcomeText(record: RequestRecord, outcome: Outcome): string {
-  const count = policies(record.policies.length);
-  const names = policyNames(record);
-  const approval = record.decidedBy === undefined ? '' : `, approved by <@${record.decidedBy}>`;
-  const requested = ` (requested by <@${record.requester}>, request \`${record.id}\`)`;
-  switch (outcome.kind) {
-    case 'applied':
-      return record.action === 'revoke'
-        ? `:white_check_mark: Removed ${count} from cluster \`${record.cluster}\`${approval}${requested}: ${names}`
-        : `:white_check_mark: Applied ${count} on cluster \`${record.cluster}\`${approval}${requested}: ${names}`;
-    case 'failed':
-    case 'refused': {
-      const verb = record.action === 'revoke' ? 'remove' : 'apply';
-      const who = outcome.kind === 'refused' ? 'netpol refused to' : 'Could not';
-      return `:x: ${who} ${verb} ${count} on cluster \`${record.cluster}\`${requested}: ${escape(outcome.reason)}`;
-    }
-  }
-}
-
-export function outcomeMessage(record: RequestRecord, outcome: Outcome): SlackOutboundJob {
-  const text = clip(outcomeText(record, outcome), SECTION_LIMIT);
-  const blocks = [
-    { type: 'section', text: { type: 'mrkdwn', text } },
+/** The jobs for a request that reached its final state (`record` as the store returned it). */
+export function outcomeJobs(record: RequestRecord, now: string): SlackOutboundJob[] {
+  const reply = renderOutcomeReply(record);
+  const jobs: SlackOutboundJob[] = [
     {
-      type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: `netpol worker · cluster \`${record.cluster}\` · \`${record.id}\`` },
-      ],
+      kind: 'post',
+      channel: record.approvalChannel ?? record.requestChannel,
+      text: reply.text,
+      blocks: reply.blocks,
+      ...(record.approvalTs === undefined ? {} : { threadTs: record.approvalTs }),
     },
   ];
-  const inThread = record.approvalChannel !== undefined && record.approvalTs !== undefined;
-  const job: SlackOutboundJob = {
-    kind: 'post',
-    channel: inThread ? (record.approvalChannel as string) : record.requestChannel,
-    text,
-    blocks,
-  };
-  if (inThread) job.threadTs = record.approvalTs;
-  return job;
+  if (record.approvalChannel !== undefined && record.approvalTs !== undefined) {
+    const card = renderApprovalMessage(record, { yaml: renderPolicies(record.policies, 'yaml'), now });
+    jobs.push({
+      kind: 'update',
+      channel: record.approvalChannel,
+      ts: record.approvalTs,
+      text: card.text,
+      blocks: card.blocks,
+    });
+  }
+  return jobs;
 }

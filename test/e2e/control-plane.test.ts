@@ -122,6 +122,8 @@ describe('the control plane', () => {
       (m) => m.thread_ts === approval.ts && /appl/i.test(m.text),
       10_000,
     );
+    const final = await approvalMessageWhere(plane, approval.ts, (t) => /Applied at/.test(t));
+    expect(hasButtons(final.blocks)).toBe(false);
   });
 
   it('rejects: the message says who, and nothing is applied', async () => {
