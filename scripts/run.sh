@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job, for now: the netpol CLI on the reference scenario in examples/. Installs what it
+# The main job: the reference scenario, first with the netpol CLI on examples/, then through the whole
+# control plane (bot, worker, Redis, Slack and Kubernetes API stand-ins). Installs what it
 # needs, builds, then walks through: everything flows -> default-deny in backend cuts frontend ->
 # "allow frontend nginx to backend" produces the policy -> with it applied, frontend gets through.
 set -euo pipefail
@@ -33,3 +34,8 @@ cat "$work/denied.yaml" <(echo '---') "$work/allow.yaml" > "$work/allowed.yaml"
 netpol matrix --state "$work/allowed.yaml" --port 80
 netpol explain --state "$work/allowed.yaml" --from frontend/nginx-7c5ddbdf54-2xkqp --to backend/nginx-6d4cf56db6-8p9wz --port http
 netpol parse "who can reach backend/nginx" --state "$work/allowed.yaml"
+
+step "5. The same scenario through the whole control plane: Slack -> bot -> approval -> worker -> Kubernetes API"
+# A real redis-server, the real bot (Bolt's HTTP receiver, driven with signed requests) and a real
+# worker, against the Slack Web API and Kubernetes API stand-ins on loopback.
+node dist/src/devtools/reference-scenario-demo.js
