@@ -23,3 +23,4 @@ export type {
 export { PodSet } from './pod-set';
 export { effectivePolicyTypes } from '../k8s/policy-types';
 export { ruleText } from './reasons';
+export { connectionsCut, probePorts } from './connections-cut';

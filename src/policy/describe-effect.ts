@@ -6,10 +6,10 @@
  * declared container ports (80/TCP when they declare none), as warning W001 does.
  * Pure: the state is read, never changed; no clock.
  */
-import { buildPolicyIndex, evaluateConnection, type IndexedPolicy, type PolicyIndex } from '../evaluator';
+import { buildPolicyIndex, connectionsCut, type IndexedPolicy, type PolicyIndex } from '../evaluator';
 import type { PodSet } from '../evaluator';
 import { effectivePolicyTypes } from '../k8s/policy-types';
-import type { NetworkPolicy, NetworkPolicyPeer, PolicyType, Protocol } from '../k8s/types';
+import type { NetworkPolicy, NetworkPolicyPeer, PolicyType } from '../k8s/types';
 import { type ClusterState, type PodInfo, policyKey } from '../state/cluster-state';
 import { describePorts, describeTargetPods } from './describe-policy';
 
@@ -228,24 +228,7 @@ function stoppedConnections(
   const probes = checks.length * pods.length * 2;
   if (probes > maxProbes)
     return `connections that stop were not counted (${pods.length} pods: too many to probe)`;
-  const cut: string[] = [];
-  for (const { pod, direction } of checks) {
-    for (const other of pods) {
-      if (other === pod) continue;
-      const [src, dst] = direction === 'Ingress' ? [other, pod] : [pod, other];
-      for (const { port, protocol } of probePorts(dst)) {
-        const s = { kind: 'pod' as const, pod: src };
-        const d = { kind: 'pod' as const, pod: dst };
-        if (
-          evaluateConnection(before, s, d, port, protocol).allowed &&
-          !evaluateConnection(next, s, d, port, protocol).allowed
-        ) {
-          cut.push(`${src.namespace}/${src.name} -> ${dst.namespace}/${dst.name} ${protocol}/${port}`);
-        }
-      }
-    }
-  }
-  const unique = [...new Set(cut)];
+  const unique = connectionsCut(before, next, pods, checks);
   if (unique.length === 0) return 'no connection between known pods that works today stops';
   const them =
     unique.length === 1 ? 'connection that works today will stop' : 'connections that work today will stop';
@@ -263,11 +246,6 @@ function selectedByAny(
   const keys = new Set(policies.map(policyKey));
   const numbers = (direction === 'Ingress' ? index.ingressPolicies : index.egressPolicies)[n] ?? [];
   return numbers.some((p) => keys.has(index.policies[p]!.key));
-}
-
-function probePorts(pod: PodInfo): { port: number; protocol: Protocol }[] {
-  const declared = pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol }));
-  return declared.length > 0 ? declared : [{ port: 80, protocol: 'TCP' }];
 }
 
 function plural(n: number, word: string): string {

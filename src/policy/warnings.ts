@@ -4,12 +4,12 @@
  * the state before, the policies the request adds, and the evaluator's answers before and after.
  */
 import { cidrContainsIp, parseCidr, parseIp } from '../k8s/cidr';
-import { buildPolicyIndex, evaluateConnection, type PolicyIndex } from '../evaluator';
+import { buildPolicyIndex, connectionsCut, type PolicyIndex } from '../evaluator';
 import { effectivePolicyTypes, policiesIsolating } from '../k8s/policy-types';
-import { NAMESPACE_NAME_LABEL, type NetworkPolicy, type PolicyType, type Protocol } from '../k8s/types';
+import { NAMESPACE_NAME_LABEL, type NetworkPolicy, type PolicyType } from '../k8s/types';
 import type { EndpointRef, PeerRef, PolicyRequest, PortsRef } from '../request/request';
 import { podsOfEndpoint } from '../request/resolve-request';
-import { podKey, policyKey, type ClusterState, type PodInfo } from '../state/cluster-state';
+import { podKey, policyKey, type ClusterState } from '../state/cluster-state';
 
 export type WarningCode =
   | 'W001_NEW_ISOLATION'
@@ -98,12 +98,6 @@ function examples(items: readonly string[]): string {
     : `${items.slice(0, EXAMPLES).join(', ')} and ${items.length - EXAMPLES} more`;
 }
 
-/** Ports worth probing for a pod: what it declares, else the conventional 80/TCP. */
-function probePorts(pod: PodInfo): { port: number; protocol: Protocol }[] {
-  const declared = pod.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol }));
-  return declared.length > 0 ? declared : [{ port: 80, protocol: 'TCP' }];
-}
-
 function isolatedPods(state: ClusterState, direction: PolicyType): Set<string> {
   return new Set(
     state.pods.filter((pod) => policiesIsolating(state.policies, pod, direction).length > 0).map(podKey),
@@ -123,23 +117,12 @@ function newIsolation(before: ClusterState, after: ClusterState): Warning[] {
     if (newly.length === 0) continue;
     beforeIndex ??= buildPolicyIndex(before);
     afterIndex ??= buildPolicyIndex(after);
-    const cut: string[] = [];
-    for (const pod of newly) {
-      for (const other of after.pods) {
-        if (other === pod) continue;
-        const [src, dst] = direction === 'Ingress' ? [other, pod] : [pod, other];
-        for (const { port, protocol } of probePorts(dst)) {
-          const s = { kind: 'pod' as const, pod: src };
-          const d = { kind: 'pod' as const, pod: dst };
-          if (
-            evaluateConnection(beforeIndex, s, d, port, protocol).allowed &&
-            !evaluateConnection(afterIndex, s, d, port, protocol).allowed
-          ) {
-            cut.push(`${podKey(src)} -> ${podKey(dst)} ${protocol}/${port}`);
-          }
-        }
-      }
-    }
+    const cut = connectionsCut(
+      beforeIndex,
+      afterIndex,
+      after.pods,
+      newly.map((pod) => ({ pod, direction })),
+    );
     const word = direction.toLowerCase();
     const cutText =
       cut.length === 0

@@ -11,6 +11,7 @@
  */
 import type { Protocol } from '../k8s/types';
 import type { Direction, Keyword, WorkloadRefKind } from './request';
+import { editDistance } from './suggest';
 
 export type TokenKind =
   'word' | '/' | '|' | ',' | '(' | ')' | '=' | '==' | '!=' | '!' | '*' | '?' | '-' | 'eof';
@@ -172,25 +173,6 @@ export function quote(text: string): string {
 
 export function describe(token: Token): string {
   return token.kind === 'eof' ? 'the end of the request' : quote(token.text);
-}
-
-/** Optimal string alignment distance: Levenshtein, plus swapping two neighbours counts as one edit. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
-  for (let i = 1; i <= a.length; i += 1) {
-    const prev = rows[i - 1] as number[];
-    const row = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        d = Math.min(d, ((rows[i - 2] as number[])[j - 2] as number) + 1);
-      }
-      row.push(d);
-    }
-    rows.push(row);
-  }
-  return (rows[a.length] as number[])[b.length] as number;
 }
 
 /** The candidate a misspelt word was probably meant to be: one edit away for short words, two for longer. */
