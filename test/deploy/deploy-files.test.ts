@@ -1,0 +1,346 @@
+/**
+ * The deployment files against the code they deploy: the Slack app manifest asks for exactly the
+ * scopes of the Web API methods the bot calls; docker-compose.yml gives the bot and the worker a
+ * configuration that loadBotConfig / loadWorkerConfig accept; the Helm chart's values exist, its
+ * ClusterRole grants what server-side apply needs and nothing on Secrets; the Dockerfile runs the
+ * entry points that exist. No Docker engine, cluster or helm binary is needed: the files are parsed
+ * (Helm templates as text, with the template actions stripped).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { loadBotConfig, loadWorkerConfig, type Env } from '../../src/config/load-config';
+
+const ROOT = join(__dirname, '..', '..');
+const CHART = join(ROOT, 'helm', 'netpol');
+
+type Obj = Record<string, unknown>;
+
+function read(path: string): string {
+  return readFileSync(join(ROOT, path), 'utf8');
+}
+
+/** One YAML document, duplicate keys refused, every parse error reported. */
+function parseYaml(text: string, where: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new Error(`${where}: ${doc.errors.map((e) => e.message).join('; ')}`);
+  return doc.toJS();
+}
+
+function obj(value: unknown, where: string): Obj {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new Error(`${where} is not a mapping`);
+  return value as Obj;
+}
+
+function at(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split('.')) current = obj(current, path)[key];
+  return current;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** Every environment variable the configuration loader reads (env.NAME). */
+const KNOWN_ENV = new Set(
+  [...read('src/config/load-config.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string),
+);
+
+describe('slack-app-manifest.yaml', () => {
+  const manifest = parseYaml(read('slack-app-manifest.yaml'), 'slack-app-manifest.yaml');
+  /** The Web API methods the bot calls, and the bot scope each needs ('' when none). */
+  const SCOPE_OF_METHOD: Record<string, string> = {
+    'chat.postMessage': 'chat:write',
+    'chat.update': 'chat:write',
+    'chat.postEphemeral': 'chat:write',
+    'usergroups.users.list': 'usergroups:read',
+    // Bolt's start-up check of the token.
+    'auth.test': '',
+  };
+  const NAMESPACES =
+    'admin|api|apps|assistant|auth|bookmarks|bots|calls|canvases|chat|conversations|dialog|dnd|emoji|files|' +
+    'functions|migration|oauth|openid|pins|reactions|reminders|rtm|search|stars|team|usergroups|users|views|workflows';
+
+  it('is a version 1 manifest for the netpol bot', () => {
+    expect(at(manifest, '_metadata.major_version')).toBe(1);
+    expect(at(manifest, 'display_information.name')).toBe('netpol');
+    expect(at(manifest, 'features.bot_user.display_name')).toBe('netpol');
+    // Slack's limits on the fields shown to people.
+    expect(String(at(manifest, 'display_information.description')).length).toBeLessThanOrEqual(140);
+    const long = String(at(manifest, 'display_information.long_description'));
+    expect(long.length).toBeGreaterThanOrEqual(175);
+    expect(long.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('sends /netpol and the button clicks to the bot at /slack/events', () => {
+    const commands = at(manifest, 'features.slash_commands') as Obj[];
+    expect(commands).toHaveLength(1);
+    const command = obj(commands[0], 'slash command');
+    expect(command.command).toBe('/netpol');
+    expect(command.url).toMatch(/^https:\/\/[^/]+\/slack\/events$/);
+    expect(command.usage_hint).toBe('allow frontend nginx to backend | show backend | help');
+    expect(String(command.description).length).toBeGreaterThan(0);
+    expect(at(manifest, 'settings.interactivity')).toEqual({ is_enabled: true, request_url: command.url });
+  });
+
+  it('asks for exactly the bot scopes of the Web API methods the bot calls, plus commands', () => {
+    const called = new Set<string>();
+    const pattern = new RegExp(`[cC]lient\\.((?:${NAMESPACES})(?:\\.[a-zA-Z]+)+)\\(`, 'g');
+    for (const file of sourceFiles(join(ROOT, 'src')))
+      for (const match of readFileSync(file, 'utf8').matchAll(pattern)) called.add(match[1] as string);
+    // A new method must be added above with its scope (and to the manifest when it needs a new one).
+    const unknown = [...called].filter((method) => !(method in SCOPE_OF_METHOD));
+    expect(unknown).toEqual([]);
+    expect(called.has('chat.postMessage')).toBe(true);
+    const needed = new Set(['commands', ...[...called].map((m) => SCOPE_OF_METHOD[m] as string)]);
+    needed.delete('');
+    const scopes = at(manifest, 'oauth_config.scopes') as Obj;
+    expect([...(scopes.bot as string[])].sort()).toEqual([...needed].sort());
+    expect([...(scopes.bot as string[])].sort()).toEqual(['chat:write', 'commands', 'usergroups:read']);
+    expect(scopes.user).toBeUndefined();
+  });
+
+  it('uses HTTP mode, with no org-wide deployment and no token rotation', () => {
+    expect(at(manifest, 'settings.socket_mode_enabled')).toBe(false);
+    expect(at(manifest, 'settings.org_deploy_enabled')).toBe(false);
+    expect(at(manifest, 'settings.token_rotation_enabled')).toBe(false);
+    expect(at(manifest, 'settings.event_subscriptions')).toBeUndefined();
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parseYaml(read('docker-compose.yml'), 'docker-compose.yml');
+  const services = obj(at(compose, 'services'), 'services');
+  /** What the .env file next to docker-compose.yml holds. */
+  const DOT_ENV: Env = {
+    SLACK_BOT_TOKEN: 'xoxb-placeholder',
+    SLACK_SIGNING_SECRET: 'placeholder-signing-secret',
+    NETPOL_APPROVAL_CHANNEL: 'C0123ABCD',
+    NETPOL_APPROVERS: 'U012AB3CD,U045EF6GH',
+    NETPOL_CLUSTER: 'prod',
+  };
+
+  /** Compose's interpolation: $NAME, ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?err}, ${NAME?err}, $$. */
+  function interpolate(text: string, env: Env): string {
+    return text.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (whole, name?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
+        if (whole === '$$') return '$';
+        if (bare !== undefined) return env[bare] ?? '';
+        const value = env[name as string];
+        const missing = value === undefined || (colon === ':' && value === '');
+        if (op === '?' && missing) throw new Error(`${name}: ${arg}`);
+        if (op === '-' && missing) return arg as string;
+        return value ?? '';
+      },
+    );
+  }
+
+  function environment(service: string, env: Env): Env {
+    const raw = at(services, `${service}.environment`);
+    const entries: [string, unknown][] = Array.isArray(raw)
+      ? raw.map((line: string) => [line.split('=')[0] as string, line.split('=').slice(1).join('=')])
+      : Object.entries(obj(raw, `${service}.environment`));
+    return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(String(v ?? ''), env)]));
+  }
+
+  it('runs Redis 7 with an append-only file on a volume', () => {
+    const redis = obj(services.redis, 'redis');
+    expect(redis.image).toBe('redis:7');
+    expect((redis.command as string[]).join(' ')).toMatch(/--appendonly yes/);
+    const volume = String((redis.volumes as string[])[0]).split(':')[0] as string;
+    expect(Object.keys(obj(at(compose, 'volumes'), 'volumes'))).toContain(volume);
+  });
+
+  it('gives the bot everything loadBotConfig requires, from .env', () => {
+    const bot = obj(services.bot, 'bot');
+    expect(bot.build).toBe('.');
+    expect(bot.ports).toContain('3000:3000');
+    const env = environment('bot', DOT_ENV);
+    for (const name of Object.keys(env)) expect(KNOWN_ENV).toContain(name);
+    const config = loadBotConfig(env);
+    expect(config.slack.mode).toBe('http');
+    expect(config.slack.port).toBe(3000);
+    expect(config.redisUrl).toBe('redis://redis:6379');
+    expect(config.approvalChannel).toBe('C0123ABCD');
+    expect(config.approvers.default.users).toEqual(['U012AB3CD', 'U045EF6GH']);
+    expect(config.clusters).toEqual(['prod']);
+  });
+
+  it('refuses to start without the bot token, the signing secret or the approval channel', () => {
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'NETPOL_APPROVAL_CHANNEL']) {
+      const env = { ...DOT_ENV };
+      delete env[name];
+      expect(() => environment('bot', env)).toThrow(name);
+    }
+  });
+
+  it('gives the worker its cluster, the same Redis and the mounted kubeconfig', () => {
+    const worker = obj(services.worker, 'worker');
+    expect(worker.image).toBe(obj(services.bot, 'bot').image);
+    expect(worker.command).toEqual(['node', 'dist/src/workers/main.js']);
+    const env = environment('worker', DOT_ENV);
+    for (const name of Object.keys(env)) expect(KNOWN_ENV).toContain(name);
+    const config = loadWorkerConfig(env);
+    expect(config.cluster).toBe('prod');
+    expect(config.kubeconfig).toBe('/kube/config');
+    expect(config.redisUrl).toBe(loadBotConfig(environment('bot', DOT_ENV)).redisUrl);
+    const mounts = (worker.volumes as string[]).map((v) => interpolate(v, DOT_ENV).split(':')[1]);
+    expect(mounts).toContain('/kube/config');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+
+  it('builds on node:20-bookworm-slim and runs the bot as a non-root user by default', () => {
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(froms).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    const user = /^USER\s+(\S+)/m.exec(dockerfile)?.[1] ?? 'root';
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/bot\/main\.js"\]$/m);
+  });
+
+  it('names entry points that the build produces', () => {
+    const build = obj(parseYaml(read('tsconfig.build.json'), 'tsconfig.build.json'), 'tsconfig.build.json');
+    expect(build.include).toContain('src');
+    for (const entry of ['src/bot/main.ts', 'src/workers/main.ts'])
+      expect(existsSync(join(ROOT, entry))).toBe(true);
+  });
+});
+
+describe('helm/netpol', () => {
+  const chart = obj(parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8'), 'Chart.yaml'), 'Chart.yaml');
+  const values = obj(parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'), 'values.yaml'), 'values');
+  const templateDir = join(CHART, 'templates');
+  const templates = Object.fromEntries(
+    readdirSync(templateDir).map((name) => [name, readFileSync(join(templateDir, name), 'utf8')]),
+  );
+
+  /**
+   * A template as YAML: lines that are only template actions go, other actions become a plain word.
+   * Good enough for these templates, which keep every action either on its own line or in a value.
+   */
+  function templateYaml(name: string): Obj {
+    const text = (templates[name] as string)
+      .split('\n')
+      .filter((line) => !/^\s*\{\{.*\}\}\s*$/.test(line))
+      .map((line) => line.replace(/\{\{.*?\}\}/g, 'x'))
+      .join('\n');
+    return obj(parseYaml(text, `helm/netpol/templates/${name}`), name);
+  }
+
+  it('is a v2 application chart', () => {
+    expect(chart.apiVersion).toBe('v2');
+    expect(chart.name).toBe('netpol');
+    expect(chart.type).toBe('application');
+    expect(String(chart.version)).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(String(chart.appVersion)).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('defaults to a worker only, non-root, read-only, with no capabilities', () => {
+    expect(at(values, 'bot.enabled')).toBe(false);
+    expect(at(values, 'worker.enabled')).toBe(true);
+    expect(at(values, 'podSecurityContext.runAsNonRoot')).toBe(true);
+    expect(at(values, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+    expect(at(values, 'securityContext.allowPrivilegeEscalation')).toBe(false);
+    expect(at(values, 'securityContext.capabilities.drop')).toEqual(['ALL']);
+  });
+
+  it('refers only to values that values.yaml defines', () => {
+    const missing: string[] = [];
+    for (const [name, text] of Object.entries(templates)) {
+      for (const match of text.matchAll(/\.Values((?:\.[A-Za-z0-9_]+)+)/g)) {
+        const path = (match[1] as string).slice(1);
+        let current: unknown = values;
+        for (const key of path.split('.')) {
+          if (current === null || typeof current !== 'object' || !(key in (current as Obj))) {
+            missing.push(`${name}: .Values.${path}`);
+            break;
+          }
+          current = (current as Obj)[key];
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('has templates that are YAML once the template actions are set aside', () => {
+    const manifests = Object.keys(templates).filter((n) => n.endsWith('.yaml'));
+    expect(manifests.sort()).toEqual(
+      [
+        'bot-configmap.yaml',
+        'bot-deployment.yaml',
+        'bot-service.yaml',
+        'clusterrole.yaml',
+        'clusterrolebinding.yaml',
+        'redis-secret.yaml',
+        'serviceaccount.yaml',
+        'worker-deployment.yaml',
+      ].sort(),
+    );
+    for (const name of manifests) {
+      const object = templateYaml(name);
+      expect(typeof object.apiVersion).toBe('string');
+      expect(typeof object.kind).toBe('string');
+    }
+    expect(Object.keys(templates)).toEqual(expect.arrayContaining(['_helpers.tpl', 'NOTES.txt']));
+  });
+
+  it('grants the worker server-side apply and delete of networkpolicies, reads for the rest, nothing on Secrets', () => {
+    const role = templateYaml('clusterrole.yaml');
+    expect(role.kind).toBe('ClusterRole');
+    const rules = role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    const verbsOf = (group: string, resource: string): string[] =>
+      rules
+        .filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource))
+        .flatMap((r) => r.verbs);
+    // Server-side apply is a PATCH; creating a new object that way is also authorized as create.
+    expect(verbsOf('networking.k8s.io', 'networkpolicies').sort()).toEqual(
+      ['create', 'delete', 'get', 'list', 'patch', 'watch'].sort(),
+    );
+    for (const resource of ['namespaces', 'pods', 'services'])
+      expect(verbsOf('', resource).sort()).toEqual(['get', 'list', 'watch']);
+    for (const resource of ['deployments', 'statefulsets', 'daemonsets', 'replicasets'])
+      expect(verbsOf('apps', resource).sort()).toEqual(['get', 'list', 'watch']);
+    for (const resource of ['jobs', 'cronjobs'])
+      expect(verbsOf('batch', resource).sort()).toEqual(['get', 'list', 'watch']);
+    for (const rule of rules) {
+      expect(rule.resources).not.toContain('secrets');
+      expect([...rule.apiGroups, ...rule.resources, ...rule.verbs]).not.toContain('*');
+      for (const verb of ['update', 'escalate', 'bind', 'impersonate'])
+        expect(rule.verbs).not.toContain(verb);
+    }
+    expect(templateYaml('clusterrolebinding.yaml').roleRef).toMatchObject({ kind: 'ClusterRole' });
+  });
+
+  it('runs the worker in-cluster on its ServiceAccount, with its cluster and Redis, and the bot with its Secret', () => {
+    const worker = templates['worker-deployment.yaml'] as string;
+    expect(worker).toContain("command: ['node', 'dist/src/workers/main.js']");
+    expect(worker).toMatch(/serviceAccountName:/);
+    const bot = templates['bot-deployment.yaml'] as string;
+    expect(bot).toContain("command: ['node', 'dist/src/bot/main.js']");
+    expect(bot).toMatch(/automountServiceAccountToken: false/);
+    const helpers = templates['_helpers.tpl'] as string;
+    const envNames = (text: string) => [...text.matchAll(/- name: ([A-Z][A-Z0-9_]*)$/gm)].map((m) => m[1]);
+    const workerEnv = [...envNames(worker), ...envNames(helpers)];
+    expect(workerEnv).toEqual(expect.arrayContaining(['NETPOL_CLUSTER', 'REDIS_URL']));
+    expect(workerEnv).not.toContain('KUBECONFIG');
+    expect(envNames(bot)).toEqual(
+      expect.arrayContaining([
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+        'SLACK_APP_TOKEN',
+        'NETPOL_CLUSTERS',
+      ]),
+    );
+    for (const name of [...workerEnv, ...envNames(bot)]) expect(KNOWN_ENV).toContain(name);
+  });
+});
