@@ -32,11 +32,15 @@ ensure_apt_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# npm ci when node_modules is missing or older than the lock file.
+# Installs the locked versions when node_modules is missing or older than the lock file.
+# Not `npm ci`: npm 11.19 refuses its own lock files ("Missing: @msgpackr-extract/...-darwin-arm64
+# from lock file": optional packages of other platforms), even one it has just written. `npm install`
+# with a lock installs exactly the locked versions and leaves the lock unchanged (checked in a clean
+# clone); `--no-save` keeps it that way should a future npm disagree.
 ensure_node_modules() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "netpol: installing npm packages (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    echo "netpol: installing npm packages (from package-lock.json)"
+    npm install --no-save --no-audit --no-fund --loglevel=error
   fi
 }
 
