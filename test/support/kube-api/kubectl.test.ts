@@ -29,8 +29,15 @@ if (version === undefined) {
   );
 }
 // In CI the install script provides kubectl: missing there is a failure, not a silent skip.
-if (version === undefined && process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
-  throw new Error('kubectl is required in CI (bash scripts/test.sh installs it): the stand-in must be proven against it');
+if (
+  version === undefined &&
+  process.env.CI !== undefined &&
+  process.env.CI !== '' &&
+  process.env.CI !== 'false'
+) {
+  throw new Error(
+    'kubectl is required in CI (bash scripts/test.sh installs it): the stand-in must be proven against it',
+  );
 }
 const describeWithKubectl = version === undefined ? describe.skip : describe;
 
