@@ -2,7 +2,9 @@
  * The bot bench's Slack side: signed slash commands and button clicks sent to the control plane's
  * Bolt receiver the way Slack sends them, each timed from the moment it is sent; the answers are
  * awaited through the stand-ins' event-driven waits (response_url posts, Web API calls, the
- * Kubernetes store's change callback), never by sleeping or polling. One driver per control plane.
+ * Kubernetes store's change callback), never by sleeping or polling. One driver per control plane,
+ * whether the bot and the worker are processes of their own (process-plane.ts) or share this one
+ * (test/e2e/control-plane-harness.ts): the driver only needs the stand-ins and the bot's URL.
  */
 import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
@@ -16,13 +18,24 @@ import {
   BOB,
   buttonValue,
   REQUEST_CHANNEL,
-  type ControlPlane,
 } from '../test/e2e/control-plane-harness';
+import type { KubeApiStandIn } from '../test/support/kube-api';
 import { blockActionsBody, postToBolt, slashCommandBody } from '../test/support/slack/slack-signer';
 import { TEST_SIGNING_SECRET } from '../test/support/slack/slack-test-identity';
-import { runClients, underLoad, type PhaseLoad } from './latency';
+import type { ResponseUrlPost, SlackWebApiStandIn } from '../test/support/slack/slack-web-api-stand-in';
+import { runClients, underLoad, type PhaseLoad, type ProcessIds } from './latency';
 
 const WAIT_MS = 15_000;
+
+/** What the driver needs of a control plane: the stand-ins, and where Bolt listens. */
+export interface BenchPlane {
+  slack: SlackWebApiStandIn;
+  kube: KubeApiStandIn;
+  /** Bolt's HTTP receiver: http://host:port/slack/events. */
+  eventsUrl: string;
+  /** The first response_url post made on that id. */
+  replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
+}
 
 export interface PendingRequest {
   requestId: string;
@@ -31,21 +44,30 @@ export interface PendingRequest {
 }
 
 export interface BotDriverOptions {
-  plane: ControlPlane;
+  plane: BenchPlane;
   /** Over its own Redis connection: reads records and audit trails. */
   requests: RequestStore;
   /** The cluster's apply queue, read for its jobs' stamps only. */
   applyQueue: Queue<ApplyJob>;
   /** Command `index` asks for port `firstPort + index`. */
   firstPort: number;
+  /**
+   * How long a submit waits for its approval message: the bot paces posts to one channel (1 s apart
+   * as deployed), so the last of a burst of submits waits for all before it. Default 15 s.
+   */
+  approvalPostTimeoutMs?: number;
+  /** Processes besides this one whose CPU time each phase reports (name -> pid). */
+  processes?: ProcessIds;
 }
 
 export class BotDriver {
   private seq = 0;
-  private readonly plane: ControlPlane;
+  private readonly plane: BenchPlane;
+  readonly processes: ProcessIds;
 
   constructor(private readonly options: BotDriverOptions) {
     this.plane = options.plane;
+    this.processes = options.processes ?? {};
   }
 
   /** Deterministic, and every command differs (so does every policy's name). */
@@ -111,7 +133,7 @@ export class BotDriver {
         c.args.channel === APPROVAL_CHANNEL &&
         typeof c.args.text === 'string' &&
         c.args.text.includes(draftId),
-      WAIT_MS,
+      this.options.approvalPostTimeoutMs ?? WAIT_MS,
     );
     const record = await this.options.requests.get(draftId);
     if (record === undefined) throw new Error(`request ${draftId} was not stored on submit`);
@@ -223,13 +245,15 @@ export async function commands(
   options: { first: number; count: number; clients: number },
 ): Promise<CommandRun> {
   const run: Omit<CommandRun, 'load'> = { ack: [], preview: [], drafts: [] };
-  const load = await underLoad(() =>
-    runClients(options.count, options.clients, async (i) => {
-      const result = await driver.command(options.first + i);
-      run.ack.push(result.ackMs);
-      run.preview.push(result.previewMs);
-      run.drafts[i] = result.draftId;
-    }),
+  const load = await underLoad(
+    () =>
+      runClients(options.count, options.clients, async (i) => {
+        const result = await driver.command(options.first + i);
+        run.ack.push(result.ackMs);
+        run.preview.push(result.previewMs);
+        run.drafts[i] = result.draftId;
+      }),
+    driver.processes,
   );
   return { ...run, load };
 }
@@ -241,8 +265,10 @@ export async function approvals(
   concurrency: number,
 ): Promise<ApprovalRun> {
   const samples: ApproveSample[] = [];
-  const load = await underLoad(() =>
-    runClients(list.length, concurrency, async (i) => void samples.push(await driver.approve(list[i]!))),
+  const load = await underLoad(
+    () =>
+      runClients(list.length, concurrency, async (i) => void samples.push(await driver.approve(list[i]!))),
+    driver.processes,
   );
   const stages: ApprovalStages[] = [];
   for (const sample of samples) stages.push(await driver.stages(sample));
