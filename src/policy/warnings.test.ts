@@ -67,7 +67,9 @@ describe('computeWarnings', () => {
     const found = warnings('allow frontend app=ngnix to backend', state).find(
       (w) => w.code === 'W009_SELECTOR_MATCHES_NOTHING',
     );
-    expect(found?.message).toContain('frontend/app=ngnix matches no pod');
+    expect(found?.message).toContain(
+      'frontend/app=ngnix matches no pod today: did you mean frontend/app=nginx?',
+    );
     expect(codes('allow frontend nginx to backend', state)).not.toContain('W009_SELECTOR_MATCHES_NOTHING');
   });
 

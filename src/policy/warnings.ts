@@ -9,6 +9,7 @@ import { effectivePolicyTypes, policiesIsolating } from '../k8s/policy-types';
 import { NAMESPACE_NAME_LABEL, type NetworkPolicy, type PolicyType } from '../k8s/types';
 import type { EndpointRef, PeerRef, PolicyRequest, PortsRef } from '../request/request';
 import { podsOfEndpoint } from '../request/resolve-request';
+import { closest } from '../request/suggest';
 import { podKey, policyKey, type ClusterState } from '../state/cluster-state';
 
 export type WarningCode =
@@ -170,10 +171,27 @@ function dnsBlocked(before: ClusterState, after: ClusterState): Warning[] {
 function selectorsMatchingNothing(request: PolicyRequest, state: ClusterState): Warning[] {
   return requestEndpoints(request)
     .filter((endpoint) => podsOfEndpoint(state, endpoint).length === 0)
-    .map((endpoint) => ({
-      code: 'W009_SELECTOR_MATCHES_NOTHING' as const,
-      message: `${describeEndpoint(endpoint)} matches no pod today: check the labels (the policy still applies to pods that appear later)`,
-    }));
+    .map((endpoint) => {
+      const suggestion = closestLabel(endpoint, state);
+      const advice = suggestion === undefined ? 'check the labels' : `did you mean ${suggestion}?`;
+      return {
+        code: 'W009_SELECTOR_MATCHES_NOTHING' as const,
+        message: `${describeEndpoint(endpoint)} matches no pod today: ${advice} (the policy still applies to pods that appear later)`,
+      };
+    });
+}
+
+/** For `key=value` matching nothing: the closest value pods of that namespace carry under that key. */
+function closestLabel(endpoint: EndpointRef, state: ClusterState): string | undefined {
+  if (endpoint.pods.kind !== 'selector' || endpoint.namespace.kind !== 'name') return undefined;
+  const namespace = endpoint.namespace.name;
+  for (const requirement of endpoint.pods.requirements) {
+    if (requirement.op !== '=') continue;
+    const values = state.pods.filter((p) => p.namespace === namespace).map((p) => p.labels[requirement.key]);
+    const near = closest(requirement.value, new Set(values.filter((v): v is string => v !== undefined)));
+    if (near !== undefined && near !== requirement.value) return `${namespace}/${requirement.key}=${near}`;
+  }
+  return undefined;
 }
 
 function spoofableNamespaceLabels(request: PolicyRequest): Warning[] {
