@@ -159,7 +159,7 @@ describe('the control plane', () => {
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
     });
-    expect((await plane.replyOn(stranger.responseUrlId)).text).toMatch(/not an approver for backend/);
+    expect((await plane.replyOn(stranger.responseUrlId)).text).toMatch(/not an approver for `?backend/);
     const client = new Redis(plane.redis.url, { maxRetriesPerRequest: null });
     const store = new RequestStore(client, { prefix: plane.config.prefix });
     expect((await store.get(requestId))?.state).toBe('pending-approval');

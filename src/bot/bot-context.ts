@@ -1,0 +1,57 @@
+/**
+ * What every part of the bot shares per command: the injected dependencies, the clock, which
+ * cluster a command means, and that cluster's state as its workers last reported it.
+ */
+import { NetpolError } from '../errors';
+import { closest } from '../request/suggest';
+import type { ClusterState } from '../state/cluster-state';
+import type { BotDeps } from './bot-deps';
+
+export interface CommandInput {
+  user: string;
+  channel: string;
+  text: string;
+}
+
+export class BotContext {
+  constructor(readonly deps: BotDeps) {}
+
+  now(): Date {
+    return this.deps.clock();
+  }
+
+  /** The cluster a command names (`@prod`), else the default; several clusters and no default: must name one. */
+  cluster(named: string | undefined): string {
+    const { clusters, defaultCluster } = this.deps.config;
+    if (named === undefined) {
+      if (defaultCluster !== '') return defaultCluster;
+      throw new NetpolError('E_USAGE', `several clusters are configured (${clusters.join(', ')}): name one`, {
+        hint: `e.g. /netpol @${clusters[0]} allow frontend nginx to backend`,
+      });
+    }
+    if (!clusters.includes(named)) {
+      const suggestion = closest(named, clusters);
+      throw new NetpolError('E_USAGE', `no cluster "${named}" is configured`, {
+        hint: suggestion === undefined ? `clusters: ${clusters.join(', ')}` : `did you mean @${suggestion}?`,
+      });
+    }
+    return named;
+  }
+
+  /** The cluster's snapshot; `required`: refuse when no worker has reported yet. */
+  async state(cluster: string, required: true): Promise<ClusterState>;
+  async state(cluster: string, required: false): Promise<ClusterState | undefined>;
+  async state(cluster: string, required: boolean): Promise<ClusterState | undefined> {
+    const snapshot = await this.deps.clusters.read(cluster);
+    if (snapshot === undefined && required) {
+      throw new NetpolError(
+        'E_STATE',
+        `no worker of cluster ${cluster} has reported the cluster's state yet`,
+        {
+          hint: 'start a worker for this cluster (see the README)',
+        },
+      );
+    }
+    return snapshot?.state;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Policy change requests up to their preview: parse, resolve against the cluster snapshot, build
+ * the exact policies, compute warnings and effect, and keep it all as a draft whose id is the only
+ * thing the Submit button carries. Also answers questions typed as requests (`can A reach B`).
+ */
+import { NetpolError } from '../errors';
+import { buildPolicyIndex } from '../evaluator';
+import type { NetworkPolicy } from '../k8s/types';
+import { buildPolicies } from '../policy/build-policies';
+import { describeEffect } from '../policy/describe-effect';
+import { isManagedByNetpol } from '../policy/provenance';
+import { renderPolicies } from '../policy/render-policies';
+import { computeWarnings, formatWarning } from '../policy/warnings';
+import { answerQuery } from '../query/answer-query';
+import { formatRequest } from '../request/format-request';
+import { helpText } from '../request/help';
+import { parseRequest } from '../request/parser';
+import { isPolicyRequest, isQueryRequest } from '../request/request';
+import { resolveRequest } from '../request/resolve-request';
+import { closest } from '../request/suggest';
+import { policyHash } from '../requests/policy-hash';
+import type { RequestRecord } from '../requests/request-record';
+import { renderHelp, renderPreview, type SlackMessage } from '../slack-render';
+import { mayRequest } from './authorize';
+import type { BotContext, CommandInput } from './bot-context';
+import { renderQueryAnswer } from './query-reply';
+
+export class DraftPreviews {
+  constructor(private readonly ctx: BotContext) {}
+
+  async request(input: CommandInput, cluster: string, text: string): Promise<SlackMessage> {
+    const parsed = parseRequest(text);
+    if (parsed.verb === 'help') return renderHelp(helpText(parsed.topic));
+    if (isQueryRequest(parsed)) {
+      const state = await this.ctx.state(cluster, true);
+      const { request } = resolveRequest(parsed, { state, labelKeys: this.ctx.deps.config.labelKeys });
+      if (!isQueryRequest(request)) throw new NetpolError('E_SYNTAX', 'not a question');
+      return renderQueryAnswer({
+        cluster,
+        user: input.user,
+        command: formatRequest(request),
+        answer: answerQuery(request, state, buildPolicyIndex(state)),
+      });
+    }
+    if (!mayRequest(this.ctx.deps.config, input.user, input.channel)) {
+      throw new NetpolError('E_FORBIDDEN', 'you may not request policy changes here', {
+        hint: 'ask in a channel netpol accepts requests from, or ask an admin',
+      });
+    }
+    const state = await this.ctx.state(cluster, false);
+    const { request, notes } = resolveRequest(parsed, {
+      ...(state === undefined ? {} : { state }),
+      labelKeys: this.ctx.deps.config.labelKeys,
+    });
+    if (!isPolicyRequest(request)) throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
+    const command = formatRequest(request);
+    const id = this.ctx.deps.newRequestId();
+    const policies = buildPolicies(request, {
+      command,
+      provenance: { requestId: id, requester: input.user, cluster },
+      keywords: this.ctx.deps.config.keywords,
+      ...(state === undefined ? {} : { state }),
+    });
+    const warnings = state === undefined ? [] : computeWarnings(request, policies, state).map(formatWarning);
+    const record = this.draftRecord({
+      id,
+      cluster,
+      action: 'apply',
+      input,
+      text,
+      command,
+      policies,
+      warnings,
+      effect: describeEffect(policies, state),
+    });
+    await this.ctx.deps.drafts.put(record);
+    return renderPreview({
+      cluster,
+      requester: input.user,
+      command,
+      text,
+      policiesYaml: renderPolicies(policies, 'yaml'),
+      effect: record.effect,
+      warnings,
+      draftId: id,
+      notes,
+    });
+  }
+
+  private draftRecord(fields: {
+    id: string;
+    cluster: string;
+    action: RequestRecord['action'];
+    input: CommandInput;
+    text: string;
+    command: string;
+    policies: NetworkPolicy[];
+    warnings: string[];
+    effect: string;
+  }): RequestRecord {
+    const now = this.ctx.now();
+    return {
+      id: fields.id,
+      cluster: fields.cluster,
+      action: fields.action,
+      text: fields.text,
+      command: fields.command,
+      requester: fields.input.user,
+      requestChannel: fields.input.channel,
+      namespaces: [...new Set(fields.policies.map((p) => p.metadata.namespace))].sort(),
+      policies: fields.policies,
+      policyHash: policyHash(fields.policies),
+      effect: fields.effect,
+      warnings: fields.warnings,
+      state: 'pending-approval',
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.ctx.deps.config.requestTtlMs).toISOString(),
+    };
+  }
+
+  async revoke(input: CommandInput, cluster: string, target: string): Promise<SlackMessage> {
+    if (!mayRequest(this.ctx.deps.config, input.user, input.channel)) {
+      throw new NetpolError('E_FORBIDDEN', 'you may not request policy changes here');
+    }
+    const name = target.trim();
+    if (name === '')
+      throw new NetpolError('E_USAGE', 'revoke needs a policy', {
+        hint: 'e.g. /netpol revoke backend/netpol-allow-frontend-nginx-to-backend-1a2b3c4d',
+      });
+    const state = await this.ctx.state(cluster, true);
+    const [ns, policyName] = name.includes('/')
+      ? (name.split('/', 2) as [string, string])
+      : [undefined, name];
+    const found = state.policies.filter(
+      (p) => p.metadata.name === policyName && (ns === undefined || p.metadata.namespace === ns),
+    );
+    if (found.length === 0) {
+      const suggestion = closest(
+        policyName,
+        state.policies.map((p) => p.metadata.name),
+      );
+      throw new NetpolError(
+        'E_UNKNOWN_ENDPOINT',
+        `no policy "${name}" in cluster ${cluster}`,
+        suggestion === undefined ? {} : { hint: `did you mean ${suggestion}?` },
+      );
+    }
+    if (found.length > 1) {
+      throw new NetpolError('E_USAGE', `several namespaces have a policy "${policyName}"`, {
+        hint: `name one: ${found.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`,
+      });
+    }
+    const existing = found[0] as NetworkPolicy;
+    if (!isManagedByNetpol(existing)) {
+      throw new NetpolError(
+        'E_NOT_OWNED',
+        `${existing.metadata.namespace}/${existing.metadata.name} is not managed by netpol`,
+        { hint: 'netpol only removes policies it created' },
+      );
+    }
+    const policy: NetworkPolicy = {
+      apiVersion: existing.apiVersion,
+      kind: existing.kind,
+      metadata: {
+        name: existing.metadata.name,
+        namespace: existing.metadata.namespace,
+        ...(existing.metadata.labels === undefined ? {} : { labels: existing.metadata.labels }),
+      },
+      spec: existing.spec,
+    };
+    const command = `revoke ${policy.metadata.namespace}/${policy.metadata.name}`;
+    const effect = describeEffect([policy], state, { action: 'revoke' });
+    const record = this.draftRecord({
+      id: this.ctx.deps.newRequestId(),
+      cluster,
+      action: 'revoke',
+      input,
+      text: `revoke ${name}`,
+      command,
+      policies: [policy],
+      warnings: [],
+      effect,
+    });
+    await this.ctx.deps.drafts.put(record);
+    return renderPreview({
+      cluster,
+      requester: input.user,
+      command,
+      text: record.text,
+      policiesYaml: renderPolicies([policy], 'yaml'),
+      effect,
+      warnings: [],
+      draftId: record.id,
+      notes: [],
+    });
+  }
+}
