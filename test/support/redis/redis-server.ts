@@ -61,6 +61,12 @@ async function waitForPing(port: number, deadlineMs: number): Promise<void> {
   );
 }
 
+/** Servers still running, killed when this process exits however it ends (an aborted run leaves none). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function launch(port: number, dir: string): ChildProcess {
   const child = spawn(
     'redis-server',
@@ -80,8 +86,10 @@ function launch(port: number, dir: string): ChildProcess {
       '--protected-mode',
       'yes',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'ignore'] },
   );
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   return child;
 }
 
