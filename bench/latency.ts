@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { formatMs } from './stats';
+import { formatMs, textTable } from './stats';
 
 export interface LatencySummary {
   count: number;
@@ -150,11 +150,5 @@ export function latencyTable(rows: readonly LatencyRow[]): string {
       met === undefined ? '' : `p99 < ${r.targetP99Ms} ms: ${met ? 'met' : 'MISSED'}`,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return textTable(header, body);
 }

@@ -42,8 +42,13 @@ export function table(rows: { name: string; summary: Summary; note?: string }[])
     formatMs(r.summary.maxMs),
     r.note ?? '',
   ]);
+  return textTable(header, body);
+}
+
+/** A plain-text table: first and last columns left-aligned, numbers between them right-aligned. */
+export function textTable(header: readonly string[], body: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
+  const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join('  ')
