@@ -23,6 +23,15 @@ export interface BuiltBot {
   stop(): Promise<void>;
 }
 
+/**
+ * Called right after ack(): lets the event loop's poll phase run before this handler's heavier work
+ * (parse, resolve, build, render), so requests that arrived meanwhile are verified and acked first.
+ * Slack's deadline is on the ack (3 s), not on the reply.
+ */
+function yieldToPendingRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 async function reply(respond: RespondFn, messages: SlackMessage[], replaceOriginal: boolean): Promise<void> {
   const shown = messages.slice(0, MAX_REPLIES);
   for (const [i, message] of shown.entries()) {
@@ -64,6 +73,7 @@ export function buildBot(deps: BotDeps): BuiltBot {
 
   app.command('/netpol', async ({ command, ack, respond }) => {
     await ack();
+    await yieldToPendingRequests();
     const messages = await service.handleCommand({
       user: command.user_id,
       channel: command.channel_id,
@@ -79,12 +89,14 @@ export function buildBot(deps: BotDeps): BuiltBot {
 
   app.action<BlockAction>(ACTION_IDS.submit, async ({ ack, body, action, respond }) => {
     await ack();
+    await yieldToPendingRequests();
     const { user, value } = button(body, action);
     await reply(respond, [await service.submit(user, value)], true);
   });
 
   app.action<BlockAction>(ACTION_IDS.cancel, async ({ ack, body, action, respond }) => {
     await ack();
+    await yieldToPendingRequests();
     const { user, value } = button(body, action);
     await reply(respond, [await service.cancel(user, value)], true);
   });
@@ -94,6 +106,7 @@ export function buildBot(deps: BotDeps): BuiltBot {
       approve ? ACTION_IDS.approve : ACTION_IDS.reject,
       async ({ ack, body, action, respond }) => {
         await ack();
+        await yieldToPendingRequests();
         const { user, value } = button(body, action);
         const refusal = await service.decide({
           user,
