@@ -14,6 +14,8 @@ export interface DecisionInput {
   user: string;
   requestId: string;
   approve: boolean;
+  /** Why (a rejection typed as `/netpol reject <id> <reason>`). */
+  reason?: string;
   /** Where the clicked approval message is (used if the record has not learned it yet). */
   channel?: string;
   ts?: string;
@@ -91,6 +93,7 @@ export class Approvals {
       approve: input.approve,
       by: input.user,
       now,
+      ...(input.reason === undefined ? {} : { reason: input.reason }),
     });
     if (!result.ok) {
       switch (result.refusal) {

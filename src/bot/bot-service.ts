@@ -3,9 +3,17 @@
  * out (ephemeral). Slack listeners (build-bot.ts) only ack, call these, and respond. This module
  * dispatches; draft-previews.ts, cluster-answers.ts and approvals.ts do the work.
  */
-import { isNetpolError } from '../errors';
+import { isNetpolError, NetpolError } from '../errors';
+import { isRequestId } from '../requests/request-id';
 import { helpText } from '../request/help';
-import { renderError, renderHelp, type SlackMessage } from '../slack-render';
+import { botHelpText } from './commands-help';
+import {
+  renderError,
+  renderHelp,
+  renderOutcomeReply,
+  renderRefusal,
+  type SlackMessage,
+} from '../slack-render';
 import { Approvals, type DecisionInput } from './approvals';
 import { BotContext, type CommandInput } from './bot-context';
 import type { BotDeps } from './bot-deps';
@@ -37,7 +45,10 @@ export class BotService {
       switch (parsed.subcommand) {
         case 'help':
           return [
-            renderHelp(helpText(parsed.rest === '' ? undefined : parsed.rest), { cluster, user: input.user }),
+            renderHelp(botHelpText(parsed.rest === '' ? undefined : parsed.rest, helpText), {
+              cluster,
+              user: input.user,
+            }),
           ];
         case 'show':
           return await this.answers.show(cluster, input.user, parsed.rest);
@@ -49,6 +60,8 @@ export class BotService {
           return [await this.answers.history(cluster, parsed.rest)];
         case 'revoke':
           return [await this.previews.revoke(input, cluster, parsed.rest)];
+        case 'reject':
+          return [await this.rejectWithReason(input.user, parsed.rest)];
         case 'request':
           return [await this.previews.request(input, cluster, parsed.rest)];
       }
@@ -64,6 +77,30 @@ export class BotService {
         }),
       ];
     }
+  }
+
+  /** `/netpol reject <request-id> [because] <reason>`: the Reject button, with the reason recorded. */
+  private async rejectWithReason(user: string, rest: string): Promise<SlackMessage> {
+    const [requestId = '', ...words] = rest.trim().split(/\s+/);
+    if (!isRequestId(requestId)) {
+      throw new NetpolError('E_USAGE', 'reject needs a request id and a reason', {
+        hint: 'e.g. /netpol reject r-abcdefghijklmnop because it opens every port',
+      });
+    }
+    const reason = words
+      .join(' ')
+      .replace(/^because\s+/i, '')
+      .trim();
+    if (reason === '')
+      throw new NetpolError('E_USAGE', 'say why the request is rejected', {
+        hint: `e.g. /netpol reject ${requestId} because it opens every port`,
+      });
+    const refusal = await this.approvals.decide({ user, requestId, approve: false, reason });
+    if (refusal !== undefined) return refusal;
+    const record = await this.deps.store.get(requestId);
+    return record === undefined
+      ? renderRefusal({ kind: 'not-found', requestId }, { user })
+      : renderOutcomeReply(record);
   }
 
   submit(user: string, draftId: string): Promise<SlackMessage> {

@@ -4,7 +4,8 @@
  * Pure; the Slack markup is normalised by the request parser later.
  */
 
-export type Subcommand = 'help' | 'show' | 'explain' | 'revoke' | 'pending' | 'history' | 'request';
+export type Subcommand =
+  'help' | 'show' | 'explain' | 'revoke' | 'reject' | 'pending' | 'history' | 'request';
 
 export interface CommandText {
   cluster?: string;
@@ -13,7 +14,15 @@ export interface CommandText {
   rest: string;
 }
 
-const SUBCOMMANDS: readonly Subcommand[] = ['help', 'show', 'explain', 'revoke', 'pending', 'history'];
+const SUBCOMMANDS: readonly Subcommand[] = [
+  'help',
+  'show',
+  'explain',
+  'revoke',
+  'reject',
+  'pending',
+  'history',
+];
 
 export function splitCommandText(raw: string): CommandText {
   let text = raw.trim();

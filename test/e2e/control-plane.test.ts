@@ -142,6 +142,23 @@ describe('the control plane', () => {
     expect((await policiesIn(plane, 'backend')).length).toBe(before);
   });
 
+  it('rejects with a reason typed as /netpol reject', async () => {
+    const { approval, requestId } = await submit(plane, 'allow frontend nginx to backend on tcp/6001');
+    const { reply } = await plane.slash(`reject ${requestId} because it should go through the gateway`, {
+      user: BOB,
+    });
+    expect(JSON.stringify(reply.blocks)).toMatch(/rejected/i);
+    const decided = await approvalMessageWhere(plane, approval.ts, (t) =>
+      t.includes('it should go through the gateway'),
+    );
+    expect(JSON.stringify(decided.blocks)).toContain(`<@${BOB}>`);
+    expect(hasButtons(decided.blocks)).toBe(false);
+    expect((await plane.slash(`reject ${requestId} twice`, { user: BOB })).reply.text).toMatch(
+      /already rejected/,
+    );
+    expect((await plane.slash('reject nonsense', { user: BOB })).reply.text).toMatch(/E_USAGE/);
+  });
+
   it('refuses self-approval and unauthorised approvers, and leaves the request pending', async () => {
     const { approval, requestId } = await submit(plane, 'allow frontend nginx to backend on tcp/9090', BOB);
     const self = await plane.click({
@@ -285,9 +302,12 @@ describe('the control plane', () => {
     expect(why).toContain('egress of frontend/nginx-frontend');
     expect(why).toContain('ingress of backend/nginx-backend');
     expect((await plane.slash('pending')).http.status).toBe(200);
+    await submit(plane, 'allow frontend nginx to backend on tcp/6002');
     const history = await plane.slash('history backend');
     expect(JSON.stringify(history.reply.blocks)).toMatch(/approved|submitted/);
-    expect(JSON.stringify((await plane.slash('help')).reply.blocks)).toMatch(/allow/);
+    const help = JSON.stringify((await plane.slash('help')).reply.blocks);
+    expect(help).toContain('/netpol reject &lt;request-id&gt; &lt;reason&gt;');
+    expect(help).toMatch(/allow/);
   });
 
   it('refuses forged and stale signatures', async () => {
