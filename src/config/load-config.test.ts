@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NetpolError } from '../errors';
 import { loadBotConfig, loadWorkerConfig, parseDuration } from './load-config';
+import { netpolErrorOf } from '../../test/support/netpol-error';
 
 const MINIMAL = {
   SLACK_BOT_TOKEN: 'xoxb-1',
@@ -10,16 +10,6 @@ const MINIMAL = {
   NETPOL_APPROVAL_CHANNEL: 'C0APPROVE',
   NETPOL_APPROVERS: 'U0ALICE,U0BOB',
 };
-
-function configError(fn: () => unknown): NetpolError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof NetpolError) return error;
-    throw error;
-  }
-  throw new Error('expected a NetpolError');
-}
 
 let dir: string;
 beforeAll(() => {
@@ -51,7 +41,7 @@ describe('loadBotConfig', () => {
   });
 
   it('reports every problem at once, each naming what to fix', () => {
-    const error = configError(() =>
+    const error = netpolErrorOf(() =>
       loadBotConfig({
         SLACK_BOT_TOKEN: 'xoxp-user',
         PORT: 'eighty',
@@ -106,7 +96,7 @@ requestTtl: 2h
   it('names the line of a YAML error and every bad field of the file', () => {
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'clusters: [prod\n');
-    expect(configError(() => loadBotConfig({ ...MINIMAL, NETPOL_CONFIG: broken })).message).toMatch(
+    expect(netpolErrorOf(() => loadBotConfig({ ...MINIMAL, NETPOL_CONFIG: broken })).message).toMatch(
       /broken\.yaml:\d+:\d+: invalid YAML/,
     );
     const bad = join(dir, 'bad.yaml');
@@ -114,14 +104,14 @@ requestTtl: 2h
       bad,
       'clusters: [prod, prod, Bad_Name]\napprovers: { default: { users: [alice] } }\nrequestTtl: soon\ncolour: blue\n',
     );
-    const message = configError(() => loadBotConfig({ ...MINIMAL, NETPOL_CONFIG: bad })).message;
+    const message = netpolErrorOf(() => loadBotConfig({ ...MINIMAL, NETPOL_CONFIG: bad })).message;
     expect(message).toContain('cluster "prod" is listed twice');
     expect(message).toContain('"Bad_Name" is not a valid cluster name');
     expect(message).toContain('approvers.default.users: "alice" is not a valid ID');
     expect(message).toContain('requestTtl: "soon" is not a duration');
     expect(message).toContain('colour: unknown field');
     expect(
-      configError(() => loadBotConfig({ ...MINIMAL, NETPOL_CONFIG: join(dir, 'none.yaml') })).message,
+      netpolErrorOf(() => loadBotConfig({ ...MINIMAL, NETPOL_CONFIG: join(dir, 'none.yaml') })).message,
     ).toContain('no such file');
   });
 
@@ -131,7 +121,7 @@ requestTtl: 2h
       loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b', NETPOL_DEFAULT_CLUSTER: 'b' }).defaultCluster,
     ).toBe('b');
     expect(
-      configError(() => loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b', NETPOL_DEFAULT_CLUSTER: 'c' }))
+      netpolErrorOf(() => loadBotConfig({ ...MINIMAL, NETPOL_CLUSTERS: 'a,b', NETPOL_DEFAULT_CLUSTER: 'c' }))
         .message,
     ).toContain('"c" is not among the clusters');
   });
@@ -148,7 +138,7 @@ describe('loadWorkerConfig', () => {
   });
 
   it('reports a missing cluster and bad values together', () => {
-    const message = configError(() =>
+    const message = netpolErrorOf(() =>
       loadWorkerConfig({ NETPOL_WORKER_CONCURRENCY: '0' }, ['--bogus']),
     ).message;
     expect(message).toContain('NETPOL_CLUSTER: is required');

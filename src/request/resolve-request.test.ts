@@ -1,8 +1,8 @@
-import { NetpolError } from '../errors';
 import { parseState } from '../state/load-state';
 import { formatRequest } from './format-request';
 import { parseRequest } from './parser';
 import { resolveRequest } from './resolve-request';
+import { netpolErrorOf } from '../../test/support/netpol-error';
 
 const STATE = parseState(`
 kind: List
@@ -25,16 +25,6 @@ items:
 function resolved(text: string, withState = true) {
   const { request, notes } = resolveRequest(parseRequest(text), withState ? { state: STATE } : {});
   return { canonical: formatRequest(request), notes };
-}
-
-function errorOf(fn: () => unknown): NetpolError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof NetpolError) return error;
-    throw error;
-  }
-  throw new Error('expected a NetpolError');
 }
 
 describe('resolveRequest', () => {
@@ -71,23 +61,23 @@ describe('resolveRequest', () => {
     expect(resolved('allow frontend/deploy/web to backend').canonical).toBe(
       'allow frontend/app.kubernetes.io/name=web to backend/* on any',
     );
-    const error = errorOf(() => resolved('allow frontend/deploy/wbe to backend'));
+    const error = netpolErrorOf(() => resolved('allow frontend/deploy/wbe to backend'));
     expect(error.code).toBe('E_UNKNOWN_ENDPOINT');
     expect(error.hint).toBe('did you mean "web"?');
-    expect(errorOf(() => resolved('allow frontend/deploy/web to backend', false)).code).toBe(
+    expect(netpolErrorOf(() => resolved('allow frontend/deploy/web to backend', false)).code).toBe(
       'E_UNKNOWN_ENDPOINT',
     );
   });
 
   it('refuses an unknown namespace, pointing at it, with a suggestion', () => {
     const text = 'allow frontend nginx to backnd';
-    const error = errorOf(() => resolved(text));
+    const error = netpolErrorOf(() => resolved(text));
     expect(error.code).toBe('E_UNKNOWN_NAMESPACE');
     expect(error.message).toBe('no namespace "backnd" in the cluster');
     expect(error.hint).toBe('did you mean "backend"?');
     expect(error.column).toBe(text.indexOf('backnd') + 1);
-    expect(errorOf(() => resolved('deny ingress in fronted')).hint).toBe('did you mean "frontend"?');
-    expect(errorOf(() => resolved('isolate zzzzzzzz')).hint).toContain(
+    expect(netpolErrorOf(() => resolved('deny ingress in fronted')).hint).toBe('did you mean "frontend"?');
+    expect(netpolErrorOf(() => resolved('isolate zzzzzzzz')).hint).toContain(
       'known namespaces: backend, frontend, monitoring',
     );
   });

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NetpolError } from '../errors';
 import { loadStateFile, parseState } from './load-state';
+import { netpolErrorOf } from '../../test/support/netpol-error';
 
 const LIST = `
 apiVersion: v1
@@ -36,16 +36,6 @@ items:
     metadata: { name: api, namespace: backend }
     spec: { selector: { app: api }, ports: [{ port: 80, targetPort: http }] }
 `;
-
-function errorOf(fn: () => unknown): NetpolError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof NetpolError) return error;
-    throw error;
-  }
-  throw new Error('expected a NetpolError');
-}
 
 describe('parseState', () => {
   it('reads what kubectl get -o yaml prints, skipping kinds it does not need', () => {
@@ -91,7 +81,7 @@ describe('parseState', () => {
   });
 
   it('names the line and column of a YAML syntax error', () => {
-    const error = errorOf(() => parseState('kind: Pod\nmetadata: {name: a\n', 'cluster.yaml'));
+    const error = netpolErrorOf(() => parseState('kind: Pod\nmetadata: {name: a\n', 'cluster.yaml'));
     expect(error.code).toBe('E_STATE');
     expect(error.message).toMatch(/^cluster\.yaml:\d+:\d+: invalid YAML/);
   });
@@ -109,7 +99,7 @@ items:
       ingress:
         - ports: [{ port: 70000, protocol: ICMP }]
 `;
-    const error = errorOf(() => parseState(text, 's.yaml'));
+    const error = netpolErrorOf(() => parseState(text, 's.yaml'));
     expect(error.message).toContain('s.yaml:6: NetworkPolicy ok/Bad_Name is invalid');
     expect(error.message).toContain('metadata.name: "Bad_Name"');
     expect(error.message).toContain('spec.ingress[0].ports[0].protocol: must be TCP, UDP or SCTP');
@@ -154,7 +144,7 @@ items:
       'must be In, NotIn, Exists or DoesNotExist',
     ],
   ])('refuses %s with a clear message', (_what, text, fragment) => {
-    const error = errorOf(() => parseState(text));
+    const error = netpolErrorOf(() => parseState(text));
     expect(error.code).toBe('E_STATE');
     expect(error.message).toContain(fragment);
     expect(error.message).not.toContain('\n');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { main, parseArgs, parseStateText } from '../../../src/devtools/kube-stand-in';
-import { NetpolError } from '../../../src/errors';
+import { netpolErrorOf } from '../netpol-error';
 
 const STATE = `
 apiVersion: v1
@@ -30,16 +30,6 @@ spec:
   ingress: [{ports: [{port: 8080}]}]
 `;
 
-function errorOf(fn: () => unknown): NetpolError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof NetpolError) return error;
-    throw error;
-  }
-  throw new Error('expected a NetpolError');
-}
-
 describe('arguments', () => {
   test('flags are read, with defaults', () => {
     expect(parseArgs(['--state', 's.yaml', '--port', '8001', '--kubeconfig', 'out', '--http'])).toEqual({
@@ -56,7 +46,7 @@ describe('arguments', () => {
     [['--state'], '--state needs a value'],
     [['--verbose'], 'unknown argument "--verbose"'],
   ])('%j is a usage error', (argv, message) => {
-    const error = errorOf(() => parseArgs(argv));
+    const error = netpolErrorOf(() => parseArgs(argv));
     expect(error.code).toBe('E_USAGE');
     expect(error.message).toBe(message);
   });
@@ -82,13 +72,13 @@ describe('state files', () => {
   });
 
   test('a YAML error names the line and column', () => {
-    const error = errorOf(() => parseStateText('kind: Pod\nmetadata: {name: [x\n', 'bad.yaml'));
+    const error = netpolErrorOf(() => parseStateText('kind: Pod\nmetadata: {name: [x\n', 'bad.yaml'));
     expect(error.code).toBe('E_STATE');
     expect(error.message).toMatch(/^bad\.yaml:\d+:\d+: /);
   });
 
   test('an object without kind is refused', () => {
-    expect(errorOf(() => parseStateText('metadata: {name: x}\n', 'x.yaml')).message).toBe(
+    expect(netpolErrorOf(() => parseStateText('metadata: {name: x}\n', 'x.yaml')).message).toBe(
       'x.yaml: object 1 has no apiVersion and kind',
     );
   });

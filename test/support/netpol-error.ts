@@ -1,0 +1,12 @@
+/** For tests: runs `fn` and returns the NetpolError it throws; anything else (or nothing) fails the test. */
+import { NetpolError } from '../../src/errors';
+
+export function netpolErrorOf(fn: () => unknown): NetpolError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof NetpolError) return error;
+    throw error;
+  }
+  throw new Error('expected a NetpolError');
+}
