@@ -8,6 +8,9 @@ const ESM_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi'
 
 module.exports = {
   testEnvironment: 'node',
+  // Integration tests wait for observable conditions with their own deadlines (up to 30 s); jest's
+  // 5 s default would cut those short on a loaded machine and turn a slow pass into a failure.
+  testTimeout: 45_000,
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
