@@ -73,6 +73,16 @@ function readConfigFile(path: string, problems: Problems): Obj {
   return value;
 }
 
+/** A list given as YAML or as an environment variable's comma-separated text. */
+function commaList(value: unknown): unknown {
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : value;
+}
+
 function stringList(
   value: unknown,
   where: string,
@@ -81,13 +91,7 @@ function stringList(
   problems: Problems,
 ): string[] {
   if (value === undefined || value === null) return [];
-  const items =
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '')
-      : value;
+  const items = commaList(value);
   if (!Array.isArray(items)) {
     problems.add(where, 'must be a list');
     return [];
@@ -147,13 +151,7 @@ function prefix(env: Env, file: Obj, problems: Problems): string {
 }
 
 function clusterNames(value: unknown, where: string, problems: Problems): string[] {
-  const items =
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '')
-      : value;
+  const items = commaList(value);
   if (items === undefined || items === null) return [];
   if (!Array.isArray(items)) {
     problems.add(where, 'must be a list of cluster names');

@@ -28,6 +28,7 @@ import type {
   PolicyRequest,
   PortsRef,
 } from '../request/request';
+import { namespaceRefMatches } from '../request/namespace-ref';
 import type { ClusterState } from '../state/cluster-state';
 import {
   clusterPeer,
@@ -272,11 +273,7 @@ function egressNamespaces(source: EndpointRef, always: boolean, state: ClusterSt
   }
   if (state === undefined) return [];
   const podSelector = podSelectorOf(source.pods);
-  const namespaces = state.namespaces.filter((n) =>
-    ns.kind === 'name'
-      ? n.name === ns.name
-      : ns.kind === 'all' || selectorMatches(toLabelSelector(ns.requirements), n.labels),
-  );
+  const namespaces = state.namespaces.filter((n) => namespaceRefMatches(ns, n));
   return namespaces
     .filter((n) =>
       state.pods.some(

@@ -10,6 +10,7 @@ import { formatSelector, selectorMatches } from '../k8s/label-selector';
 import { NAMESPACE_NAME_LABEL, type LabelSelector } from '../k8s/types';
 import { toLabelSelector, toRequirements } from '../policy/selectors';
 import type { ClusterState, PodInfo } from '../state/cluster-state';
+import { namespaceRefMatches } from './namespace-ref';
 import type { EndpointRef, PeerRef, PodRef, QueryEndpoint, Request, Span } from './request';
 import { closest } from './suggest';
 
@@ -46,15 +47,7 @@ export function resolveRequest(request: Request, options: ResolveOptions = {}): 
 /** Pods an endpoint denotes in the cluster (for queries and warnings); pod/NAME means that pod. */
 export function podsOfEndpoint(state: ClusterState, endpoint: EndpointRef): PodInfo[] {
   const ns = endpoint.namespace;
-  const namespaces = new Set(
-    state.namespaces
-      .filter((n) =>
-        ns.kind === 'name'
-          ? n.name === ns.name
-          : ns.kind === 'all' || selectorMatches(toLabelSelector(ns.requirements), n.labels),
-      )
-      .map((n) => n.name),
-  );
+  const namespaces = new Set(state.namespaces.filter((n) => namespaceRefMatches(ns, n)).map((n) => n.name));
   const pods = endpoint.pods;
   if (pods.kind === 'named' && pods.objectKind === 'pod') {
     return state.pods.filter((p) => namespaces.has(p.namespace) && p.name === pods.name);
@@ -148,10 +141,9 @@ class Resolver {
     const state = this.state;
     if (state === undefined) return [];
     const ns = endpoint.namespace;
+    // A named namespace was checked to exist already (namespace()).
     if (ns.kind === 'name') return [ns.name];
-    return state.namespaces
-      .filter((n) => ns.kind === 'all' || selectorMatches(toLabelSelector(ns.requirements), n.labels))
-      .map((n) => n.name);
+    return state.namespaces.filter((n) => namespaceRefMatches(ns, n)).map((n) => n.name);
   }
 
   private bare(endpoint: EndpointRef, pods: Extract<PodRef, { kind: 'bare' }>, forQuery: boolean): PodRef {
