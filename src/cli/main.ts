@@ -19,7 +19,7 @@ import { loadStateFile } from '../state/load-state';
 import type { CliIo } from './cli-io';
 import { parseEndpointArg, parseProtocolArg, resolvePortArg } from './endpoints';
 import { renderMatrixTable } from './render-matrix';
-import { renderVerdict } from './render-verdict';
+import { renderVerdict } from '../query/render-verdict';
 
 const USAGE = `netpol: Kubernetes NetworkPolicies from plain requests, and answers to "can A reach B?"
 

@@ -12,7 +12,7 @@ import {
   type TrafficEndpoint,
 } from '../evaluator';
 import type { Protocol } from '../k8s/types';
-import { renderVerdict } from '../cli/render-verdict';
+import { renderVerdict } from './render-verdict';
 import type { CanReachQuery, PortsRef, QueryEndpoint, QueryRequest } from '../request/request';
 import { podsOfEndpoint } from '../request/resolve-request';
 import { podKey, type ClusterState, type PodInfo } from '../state/cluster-state';
