@@ -4,25 +4,19 @@
  * awaited through the stand-ins' event-driven waits (response_url posts, Web API calls, the
  * Kubernetes store's change callback), never by sleeping or polling. One driver per control plane,
  * whether the bot and the worker are processes of their own (process-plane.ts) or share this one
- * (test/e2e/control-plane-harness.ts): the driver only needs the stand-ins and the bot's URL.
+ * (src/devtools/control-plane.ts): the driver only needs the stand-ins and the bot's URL.
  */
 import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
-import { ANNOTATIONS } from '../src/policy/provenance';
-import { applyJobId, type ApplyJob } from '../src/queue-contract';
-import type { RequestStore } from '../src/requests/request-store';
-import { ACTION_IDS } from '../src/slack-render/action-ids';
-import {
-  ALICE,
-  APPROVAL_CHANNEL,
-  BOB,
-  buttonValue,
-  REQUEST_CHANNEL,
-} from '../test/e2e/control-plane-harness';
-import type { KubeApiStandIn } from '../test/support/kube-api';
-import { blockActionsBody, postToBolt, slashCommandBody } from '../test/support/slack/slack-signer';
-import { TEST_SIGNING_SECRET } from '../test/support/slack/slack-test-identity';
-import type { ResponseUrlPost, SlackWebApiStandIn } from '../test/support/slack/slack-web-api-stand-in';
+import { ANNOTATIONS } from '../src/core/policy/provenance';
+import { applyJobId, type ApplyJob } from '../src/contracts/queues';
+import type { RequestStore } from '../src/adapters/redis/request-store';
+import { ACTION_IDS } from '../src/adapters/slack/render/action-ids';
+import { ALICE, APPROVAL_CHANNEL, BOB, buttonValue, REQUEST_CHANNEL } from '../src/devtools/control-plane';
+import type { KubeApiStandIn } from '../src/devtools/kube-api';
+import { blockActionsBody, postToBolt, slashCommandBody } from '../src/devtools/slack/slack-signer';
+import { TEST_SIGNING_SECRET } from '../src/devtools/slack/slack-test-identity';
+import type { ResponseUrlPost, SlackWebApiStandIn } from '../src/devtools/slack/slack-web-api-stand-in';
 import { runClients, underLoad, type PhaseLoad, type ProcessIds } from './latency';
 
 const WAIT_MS = 15_000;

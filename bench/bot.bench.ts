@@ -5,7 +5,7 @@
  * (`node dist/src/workers/main.js --cluster prod`) are OS processes of their own, configured through
  * their environment, with a real redis-server; only the Slack and Kubernetes API stand-ins and the
  * clients run in this process. `--in-process` runs the old way instead
- * (test/e2e/control-plane-harness.ts: the bot, the worker, the stand-ins and the clients on one event
+ * (src/devtools/control-plane.ts: the bot, the worker, the stand-ins and the clients on one event
  * loop), where the numbers measure queueing on that loop more than the bot. Each phase prints this
  * process's event-loop load and every process's CPU time.
  *
@@ -33,9 +33,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { applyQueueName, type ApplyJob } from '../src/queue-contract';
-import { RequestStore } from '../src/requests/request-store';
-import { startControlPlane } from '../test/e2e/control-plane-harness';
+import { applyQueueName, type ApplyJob } from '../src/contracts/queues';
+import { RequestStore } from '../src/adapters/redis/request-store';
+import { startControlPlane } from '../src/devtools/control-plane';
 import {
   approvals,
   BotDriver,

@@ -5,9 +5,9 @@
  * scrapes on a named port, DNS egress, internet egress by ipBlock with excepts, port ranges).
  * The same seed always gives the same state: a seeded PRNG (sfc32), never Math.random.
  */
-import type { LabelSelector, NetworkPolicy, NetworkPolicySpec } from '../src/k8s/types';
-import type { ClusterState, ContainerPortInfo, PodInfo } from '../src/state/cluster-state';
-import { clusterState, namespace, pod, policy } from '../src/evaluator/testing';
+import type { LabelSelector, NetworkPolicy, NetworkPolicySpec } from '../src/core/k8s/types';
+import type { ClusterState, ContainerPortInfo, PodInfo } from '../src/core/state/cluster-state';
+import { clusterState, namespace, pod, policy } from '../test/support/cluster-builders';
 
 export interface GenerateOptions {
   seed: number;

@@ -13,8 +13,8 @@ import {
   computeMatrix,
   evaluateConnection,
   type TrafficEndpoint,
-} from '../src/evaluator';
-import type { PodInfo } from '../src/state/cluster-state';
+} from '../src/core/evaluator';
+import type { PodInfo } from '../src/core/state/cluster-state';
 import { generateState, prng } from './generate-state';
 import { type Summary, formatMs, summarise, table, timed } from './stats';
 

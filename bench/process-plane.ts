@@ -20,8 +20,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { ClusterCache } from '../src/cluster-cache/cluster-cache';
-import { loadWorkerConfig } from '../src/config/load-config';
+import { ClusterCache } from '../src/adapters/redis/cluster-cache';
+import { loadWorkerConfig } from '../src/platform/config/load-config';
 import {
   ALICE,
   APPROVAL_CHANNEL,
@@ -30,12 +30,12 @@ import {
   REFERENCE_OBJECTS,
   REQUEST_CHANNEL,
   SRE_GROUP,
-} from '../test/e2e/control-plane-harness';
-import { startKubeApiStandIn, type KubeApiStandIn } from '../test/support/kube-api';
-import { freePort, startRedis, type TestRedis } from '../test/support/redis/redis-server';
-import { postToBolt, slashCommandBody } from '../test/support/slack/slack-signer';
-import { TEST_BOT, TEST_SIGNING_SECRET } from '../test/support/slack/slack-test-identity';
-import { SlackWebApiStandIn, type ResponseUrlPost } from '../test/support/slack/slack-web-api-stand-in';
+} from '../src/devtools/control-plane';
+import { startKubeApiStandIn, type KubeApiStandIn } from '../src/devtools/kube-api';
+import { freePort, startRedis, type TestRedis } from '../src/devtools/redis/redis-server';
+import { postToBolt, slashCommandBody } from '../src/devtools/slack/slack-signer';
+import { TEST_BOT, TEST_SIGNING_SECRET } from '../src/devtools/slack/slack-test-identity';
+import { SlackWebApiStandIn, type ResponseUrlPost } from '../src/devtools/slack/slack-web-api-stand-in';
 import type { BenchPlane } from './bot-driver';
 
 const CLUSTER = 'prod';

@@ -4,9 +4,14 @@
  * atomically by the store; approval enqueues the apply job), and expiry. Every state change edits
  * the approval card in place through the outbound queue.
  */
-import { renderPolicies } from '../policy/render-policies';
-import type { RequestRecord } from '../requests/request-record';
-import { renderApprovalMessage, renderRefusal, renderSubmitted, type SlackMessage } from '../slack-render';
+import { renderPolicies } from '../core/policy/render-policies';
+import type { RequestRecord } from '../contracts/request-record';
+import {
+  renderApprovalMessage,
+  renderRefusal,
+  renderSubmitted,
+  type SlackMessage,
+} from '../adapters/slack/render';
 import { namespacesNotApprovable } from './authorize';
 import type { BotContext } from './bot-context';
 

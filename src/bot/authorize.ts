@@ -4,7 +4,7 @@
  * every namespace a request touches. Group membership is looked up through an injected function
  * (the bot caches Slack's usergroups.users.list briefly).
  */
-import type { ApproverRule, BotConfig } from '../config/config';
+import type { ApproverRule, BotConfig } from '../platform/config/config';
 
 export type GroupMembers = (groupId: string) => Promise<readonly string[]>;
 

@@ -2,9 +2,9 @@
  * What every part of the bot shares per command: the injected dependencies, the clock, which
  * cluster a command means, and that cluster's state as its workers last reported it.
  */
-import { NetpolError } from '../errors';
-import { closest } from '../request/suggest';
-import type { ClusterState } from '../state/cluster-state';
+import { NetpolError } from '../core/errors';
+import { closest } from '../core/request/suggest';
+import type { ClusterState } from '../core/state/cluster-state';
 import type { BotDeps } from './bot-deps';
 
 export interface CommandInput {

@@ -3,12 +3,12 @@
  * Redis-backed implementations pointed at a test Redis, and a fake clock where time matters.
  */
 import type { Logger } from 'pino';
-import type { ClusterSnapshot } from '../cluster-cache/cluster-cache';
-import type { BotConfig } from '../config/config';
-import type { ApplyJob, SlackOutboundJob } from '../queue-contract';
-import type { RequestStoreApi } from '../requests/request-store-api';
+import type { ClusterSnapshot } from '../adapters/redis/cluster-cache';
+import type { BotConfig } from '../platform/config/config';
+import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
+import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import type { GroupMembers } from './authorize';
-import type { DraftStore } from './draft-store';
+import type { DraftStore } from '../adapters/redis/draft-store';
 
 export interface BotQueues {
   /** Enqueue the apply job (idempotent job id) on the cluster's apply queue. */

@@ -8,7 +8,7 @@ import {
   RETRY_POLICY,
   type ApplyJob,
   type ExpiryJob,
-} from '../queue-contract';
+} from '../contracts/queues';
 import type { BotQueues } from './bot-deps';
 
 export class BullBotQueues implements BotQueues {

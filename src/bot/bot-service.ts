@@ -3,9 +3,9 @@
  * out (ephemeral). Slack listeners (build-bot.ts) only ack, call these, and respond. This module
  * dispatches; draft-previews.ts, cluster-answers.ts and approvals.ts do the work.
  */
-import { isNetpolError, NetpolError } from '../errors';
-import { isRequestId } from '../requests/request-id';
-import { helpText } from '../request/help';
+import { isNetpolError, NetpolError } from '../core/errors';
+import { isRequestId } from '../contracts/request-id';
+import { helpText } from '../core/request/help';
 import { botHelpText } from './commands-help';
 import {
   renderError,
@@ -13,7 +13,7 @@ import {
   renderOutcomeReply,
   renderRefusal,
   type SlackMessage,
-} from '../slack-render';
+} from '../adapters/slack/render';
 import { Approvals, type DecisionInput } from './approvals';
 import { BotContext, type CommandInput } from './bot-context';
 import type { BotDeps } from './bot-deps';

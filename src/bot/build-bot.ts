@@ -6,9 +6,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
-import type { SlackMessage } from '../slack-render';
-import { ACTION_IDS } from '../slack-render/action-ids';
-import { pinoSlackLogger } from '../slack-outbound';
+import type { SlackMessage } from '../adapters/slack/render';
+import { ACTION_IDS } from '../adapters/slack/render/action-ids';
+import { pinoSlackLogger } from '../adapters/slack/outbound';
 import type { BotDeps } from './bot-deps';
 import { BotService } from './bot-service';
 

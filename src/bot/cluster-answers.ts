@@ -2,19 +2,19 @@
  * Read-only answers about a cluster, from the snapshot its workers keep: `show`, `explain`,
  * `history` and `pending`.
  */
-import { NetpolError } from '../errors';
-import { buildPolicyIndex } from '../evaluator';
-import { canReachVerdicts } from '../query/answer-query';
-import { parseRequest } from '../request/parser';
-import { resolveRequest } from '../request/resolve-request';
-import { closest } from '../request/suggest';
+import { NetpolError } from '../core/errors';
+import { buildPolicyIndex } from '../core/evaluator';
+import { canReachVerdicts } from '../core/query/answer-query';
+import { parseRequest } from '../core/request/parser';
+import { resolveRequest } from '../core/request/resolve-request';
+import { closest } from '../core/request/suggest';
 import {
   renderExplain,
   renderHistory,
   renderPending,
   renderShowNamespace,
   type SlackMessage,
-} from '../slack-render';
+} from '../adapters/slack/render';
 import type { BotContext } from './bot-context';
 
 export class ClusterAnswers {

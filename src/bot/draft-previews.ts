@@ -3,24 +3,24 @@
  * the exact policies, compute warnings and effect, and keep it all as a draft whose id is the only
  * thing the Submit button carries. Also answers questions typed as requests (`can A reach B`).
  */
-import { NetpolError } from '../errors';
-import { buildPolicyIndex } from '../evaluator';
-import type { NetworkPolicy } from '../k8s/types';
-import { buildPolicies } from '../policy/build-policies';
-import { describeEffect } from '../policy/describe-effect';
-import { isManagedByNetpol } from '../policy/provenance';
-import { renderPolicies } from '../policy/render-policies';
-import { computeWarnings, formatWarning } from '../policy/warnings';
-import { answerQuery } from '../query/answer-query';
-import { formatRequest } from '../request/format-request';
-import { helpText } from '../request/help';
-import { parseRequest } from '../request/parser';
-import { isPolicyRequest, isQueryRequest } from '../request/request';
-import { resolveRequest } from '../request/resolve-request';
-import { closest } from '../request/suggest';
-import { policyHash } from '../requests/policy-hash';
-import type { RequestRecord } from '../requests/request-record';
-import { renderHelp, renderPreview, type SlackMessage } from '../slack-render';
+import { NetpolError } from '../core/errors';
+import { buildPolicyIndex } from '../core/evaluator';
+import type { NetworkPolicy } from '../core/k8s/types';
+import { buildPolicies } from '../core/policy/build-policies';
+import { describeEffect } from '../core/policy/describe-effect';
+import { isManagedByNetpol } from '../core/policy/provenance';
+import { renderPolicies } from '../core/policy/render-policies';
+import { computeWarnings, formatWarning } from '../core/policy/warnings';
+import { answerQuery } from '../core/query/answer-query';
+import { formatRequest } from '../core/request/format-request';
+import { helpText } from '../core/request/help';
+import { parseRequest } from '../core/request/parser';
+import { isPolicyRequest, isQueryRequest } from '../core/request/request';
+import { resolveRequest } from '../core/request/resolve-request';
+import { closest } from '../core/request/suggest';
+import { policyHash } from '../contracts/policy-hash';
+import type { RequestRecord } from '../contracts/request-record';
+import { renderHelp, renderPreview, type SlackMessage } from '../adapters/slack/render';
 import { mayRequest } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
 import { renderQueryAnswer } from './query-reply';

@@ -4,8 +4,8 @@
  * line listing every problem, and exit status 2.
  */
 import pino from 'pino';
-import { loadBotConfig } from '../config/load-config';
-import { isNetpolError } from '../errors';
+import { loadBotConfig } from '../platform/config/load-config';
+import { isNetpolError } from '../core/errors';
 import { startBotProcess } from './run-bot';
 
 export async function main(): Promise<void> {

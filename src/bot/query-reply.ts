@@ -1,5 +1,5 @@
 /** A reachability answer (text from the query answerer) as a Slack message: the question, then the answer as code. */
-import type { SlackMessage } from '../slack-render';
+import type { SlackMessage } from '../adapters/slack/render';
 
 const MAX_SECTION = 2900;
 

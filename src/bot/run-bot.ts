@@ -7,21 +7,21 @@
 import { Worker } from 'bullmq';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { ClusterCache } from '../cluster-cache/cluster-cache';
-import type { BotConfig } from '../config/config';
-import { EXPIRY_QUEUE, type ExpiryJob } from '../queue-contract';
-import { newRequestId } from '../requests/request-id';
-import { RequestStore } from '../requests/request-store';
+import { ClusterCache } from '../adapters/redis/cluster-cache';
+import type { BotConfig } from '../platform/config/config';
+import { EXPIRY_QUEUE, type ExpiryJob } from '../contracts/queues';
+import { newRequestId } from '../contracts/request-id';
+import { RequestStore } from '../adapters/redis/request-store';
 import {
   createSlackWebClient,
   pinoSlackLogger,
   SlackOutbox,
   startSlackOutboundWorker,
-} from '../slack-outbound';
+} from '../adapters/slack/outbound';
 import { cachedGroupMembers } from './authorize';
 import { BullBotQueues } from './bot-queues';
 import { buildBot, type BuiltBot } from './build-bot';
-import { DraftStore } from './draft-store';
+import { DraftStore } from '../adapters/redis/draft-store';
 
 export interface BotProcessOptions {
   log: Logger;

@@ -2,12 +2,12 @@
  * Command-line endpoints for `explain`: `NS/POD` (a pod by name) or an IP address. A pod's IP means
  * that pod, as on the wire.
  */
-import { NetpolError } from '../errors';
-import { ipProblem } from '../k8s/cidr';
-import type { Protocol } from '../k8s/types';
-import { endpointForIp, type PolicyIndex, type TrafficEndpoint } from '../evaluator';
-import { closest } from '../request/suggest';
-import type { ClusterState } from '../state/cluster-state';
+import { NetpolError } from '../core/errors';
+import { ipProblem } from '../core/k8s/cidr';
+import type { Protocol } from '../core/k8s/types';
+import { endpointForIp, type PolicyIndex, type TrafficEndpoint } from '../core/evaluator';
+import { closest } from '../core/request/suggest';
+import type { ClusterState } from '../core/state/cluster-state';
 
 export function parseEndpointArg(
   state: ClusterState,

@@ -4,22 +4,22 @@
  * tests run it in-process. Bad input is one line on stderr, never a stack trace.
  */
 import { parseArgs } from 'node:util';
-import { isNetpolError, NetpolError } from '../errors';
-import { buildPolicyIndex, computeMatrix, evaluateConnection } from '../evaluator';
-import { buildPolicies } from '../policy/build-policies';
-import { renderPolicies } from '../policy/render-policies';
-import { computeWarnings, formatWarning } from '../policy/warnings';
-import { answerQuery } from '../query/answer-query';
-import { formatRequest } from '../request/format-request';
-import { helpText } from '../request/help';
-import { parseRequest } from '../request/parser';
-import { isPolicyRequest, isQueryRequest } from '../request/request';
-import { resolveRequest } from '../request/resolve-request';
-import { loadStateFile } from '../state/load-state';
+import { isNetpolError, NetpolError } from '../core/errors';
+import { buildPolicyIndex, computeMatrix, evaluateConnection } from '../core/evaluator';
+import { buildPolicies } from '../core/policy/build-policies';
+import { renderPolicies } from '../core/policy/render-policies';
+import { computeWarnings, formatWarning } from '../core/policy/warnings';
+import { answerQuery } from '../core/query/answer-query';
+import { formatRequest } from '../core/request/format-request';
+import { helpText } from '../core/request/help';
+import { parseRequest } from '../core/request/parser';
+import { isPolicyRequest, isQueryRequest } from '../core/request/request';
+import { resolveRequest } from '../core/request/resolve-request';
+import { loadStateFile } from '../core/state/load-state';
 import type { CliIo } from './cli-io';
 import { parseEndpointArg, parseProtocolArg, resolvePortArg } from './endpoints';
-import { renderMatrixTable } from './render-matrix';
-import { renderVerdict } from '../query/render-verdict';
+import { renderMatrixTable } from '../core/query/render-matrix';
+import { renderVerdict } from '../core/query/render-verdict';
 
 const USAGE = `netpol: Kubernetes NetworkPolicies from plain requests, and answers to "can A reach B?"
 

@@ -1,5 +1,5 @@
 /**
- * `kube-stand-in`: runs the Kubernetes API stand-in (test/support/kube-api) on its own, loaded with
+ * `kube-stand-in`: runs the Kubernetes API stand-in (src/devtools/kube-api) on its own, loaded with
  * the namespaces, pods and NetworkPolicies of a state file, so netpol's workers, kubectl or a person
  * can talk to a fake cluster over the real wire protocol:
  *
@@ -10,13 +10,13 @@
  * sends no credentials to a plain-http server; `--http` serves plain http for clients that do.
  * The state file holds Kubernetes objects as YAML or JSON: several documents, a `kind: List`, or a
  * mapping `{ namespaces, pods, networkpolicies }` of lists. Other kinds (Deployments, Services) are
- * skipped and counted. This is deliberately small; the real state-file loader lives in src/state/.
+ * skipped and counted. This is deliberately small; the real state-file loader lives in src/core/state/.
  * Runs until SIGINT or SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { NetpolError } from '../errors';
-import { startKubeApiStandIn, type KubeApiStandIn } from '../../test/support/kube-api';
+import { NetpolError } from '../core/errors';
+import { startKubeApiStandIn, type KubeApiStandIn } from './kube-api';
 
 const USAGE =
   'usage: kube-stand-in [--state FILE] [--port N] [--host ADDR] [--kubeconfig OUT] [--token TOKEN] [--http]';

@@ -5,9 +5,9 @@
  * would show it, and the cluster's reachability before and after. Run by scripts/run.sh.
  */
 import { stringify } from 'yaml';
-import { buildPolicyIndex, computeMatrix } from '../evaluator';
-import { renderMatrixTable } from '../cli/render-matrix';
-import { stateFromObjects } from '../state/load-state';
+import { buildPolicyIndex, computeMatrix } from '../core/evaluator';
+import { renderMatrixTable } from '../core/query/render-matrix';
+import { stateFromObjects } from '../core/state/load-state';
 import {
   ALICE,
   APPROVAL_CHANNEL,
@@ -16,7 +16,7 @@ import {
   REQUEST_CHANNEL,
   startControlPlane,
   type ControlPlane,
-} from '../../test/e2e/control-plane-harness';
+} from './control-plane';
 
 function say(text = ''): void {
   process.stdout.write(`${text}\n`);

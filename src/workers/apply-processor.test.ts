@@ -5,23 +5,23 @@
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { startKubeApiStandIn, type KubeApiStandIn } from '../../test/support/kube-api';
-import { startRedis, type TestRedis } from '../../test/support/redis/redis-server';
-import type { WorkerConfig } from '../config/config';
-import type { NetworkPolicy } from '../k8s/types';
-import { ANNOTATIONS, MANAGED_BY_LABEL, REQUEST_ID_LABEL } from '../policy/provenance';
+import { startKubeApiStandIn, type KubeApiStandIn } from '../devtools/kube-api';
+import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
+import type { WorkerConfig } from '../platform/config/config';
+import type { NetworkPolicy } from '../core/k8s/types';
+import { ANNOTATIONS, MANAGED_BY_LABEL, REQUEST_ID_LABEL } from '../core/policy/provenance';
 import {
   applyJobId,
   applyQueueName,
   SLACK_OUTBOUND_QUEUE,
   type ApplyJob,
   type SlackOutboundJob,
-} from '../queue-contract';
-import { policyHash } from '../requests/policy-hash';
-import type { RequestRecord } from '../requests/request-record';
-import { RequestStore } from '../requests/request-store';
+} from '../contracts/queues';
+import { policyHash } from '../contracts/policy-hash';
+import type { RequestRecord } from '../contracts/request-record';
+import { RequestStore } from '../adapters/redis/request-store';
 import { desiredPolicy } from './apply-processor';
-import { ClientNodePolicyApi, type PolicyApi } from './kube-client';
+import { ClientNodePolicyApi, type PolicyApi } from '../adapters/kube/kube-client';
 import { startPolicyWorker, type PolicyWorker, type PolicyWorkerTiming } from './run-worker';
 import {
   APPROVAL_CHANNEL,
@@ -33,7 +33,7 @@ import {
   managedPolicy,
   REQUESTER,
   requestRecord,
-} from './testing';
+} from '../../test/support/worker-fixtures';
 
 const CLUSTER = 'prod';
 const NAME = 'allow-web-to-db';

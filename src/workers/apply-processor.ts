@@ -17,14 +17,14 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { NetworkPolicy } from '../k8s/types';
-import { isManagedByNetpol, provenanceMetadata } from '../policy/provenance';
-import type { ApplyJob, SlackOutboundJob } from '../queue-contract';
-import { policyHash } from '../requests/policy-hash';
-import type { RequestRecord, RequestState } from '../requests/request-record';
-import type { RequestStoreApi } from '../requests/request-store-api';
-import { isKubeApiError, toKubeApiError } from './kube-api-error';
-import type { PolicyApi } from './kube-client';
+import type { NetworkPolicy } from '../core/k8s/types';
+import { isManagedByNetpol, provenanceMetadata } from '../core/policy/provenance';
+import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
+import { policyHash } from '../contracts/policy-hash';
+import type { RequestRecord, RequestState } from '../contracts/request-record';
+import type { RequestStoreApi } from '../adapters/redis/request-store-api';
+import { isKubeApiError, toKubeApiError } from '../adapters/kube/kube-api-error';
+import type { PolicyApi } from '../adapters/kube/kube-client';
 import { outcomeJobs, type Outcome } from './outcome-message';
 
 export interface ApplyProcessorDeps {

@@ -5,12 +5,12 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { startKubeApiStandIn, type KubeApiStandIn } from '../../test/support/kube-api';
-import { startRedis, type TestRedis } from '../../test/support/redis/redis-server';
-import { ClusterCache, type ClusterSnapshot } from '../cluster-cache/cluster-cache';
+import { startKubeApiStandIn, type KubeApiStandIn } from '../devtools/kube-api';
+import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
+import { ClusterCache, type ClusterSnapshot } from '../adapters/redis/cluster-cache';
 import { ClusterSync } from './cluster-sync';
-import { ClientNodePolicyApi } from './kube-client';
-import { DEFAULT_SPEC, fixedClock, managedPolicy } from './testing';
+import { ClientNodePolicyApi } from '../adapters/kube/kube-client';
+import { DEFAULT_SPEC, fixedClock, managedPolicy } from '../../test/support/worker-fixtures';
 
 const CLUSTER = 'prod';
 

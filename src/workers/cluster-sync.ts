@@ -21,11 +21,11 @@
 import { EventEmitter } from 'node:events';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ClusterCache, ClusterSnapshot } from '../cluster-cache/cluster-cache';
-import { stateFromObjects } from '../state/load-state';
-import type { ClusterState } from '../state/cluster-state';
-import { toKubeApiError } from './kube-api-error';
-import { fromModel } from './kube-client';
+import type { ClusterCache, ClusterSnapshot } from '../adapters/redis/cluster-cache';
+import { stateFromObjects } from '../core/state/load-state';
+import type { ClusterState } from '../core/state/cluster-state';
+import { toKubeApiError } from '../adapters/kube/kube-api-error';
+import { fromModel } from '../adapters/kube/kube-client';
 
 type Obj = Record<string, unknown>;
 

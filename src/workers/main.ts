@@ -8,8 +8,8 @@
  *   NETPOL_CLUSTER=prod REDIS_URL=redis://... node dist/src/workers/main.js [--cluster prod]
  */
 import pino from 'pino';
-import { loadWorkerConfig } from '../config/load-config';
-import { isNetpolError } from '../errors';
+import { loadWorkerConfig } from '../platform/config/load-config';
+import { isNetpolError } from '../core/errors';
 import { startPolicyWorker } from './run-worker';
 
 /** Secrets that may appear in logged objects: connection URLs with passwords, tokens, auth headers. */

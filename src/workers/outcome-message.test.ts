@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../requests/request-record';
+import type { RequestRecord } from '../contracts/request-record';
 import { outcomeJobs } from './outcome-message';
 
 const NOW = '2026-11-22T10:05:00.000Z';

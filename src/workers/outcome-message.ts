@@ -4,10 +4,10 @@
  * thread, and the approval message itself edited to its final state ("Applied at ...", "Failed:
  * ..."), so the card never stays at "queued". Rendering is the shared renderers' job.
  */
-import { renderPolicies } from '../policy/render-policies';
-import type { SlackOutboundJob } from '../queue-contract';
-import type { RequestRecord } from '../requests/request-record';
-import { renderApprovalMessage, renderOutcomeReply } from '../slack-render';
+import { renderPolicies } from '../core/policy/render-policies';
+import type { SlackOutboundJob } from '../contracts/queues';
+import type { RequestRecord } from '../contracts/request-record';
+import { renderApprovalMessage, renderOutcomeReply } from '../adapters/slack/render';
 
 export type Outcome =
   | { kind: 'applied' }

@@ -2,11 +2,11 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { startRedis, type TestRedis } from '../../test/support/redis/redis-server';
-import { applyJobId, applyQueueName, RETRY_POLICY, type ApplyJob } from '../queue-contract';
-import { RequestStore } from '../requests/request-store';
+import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
+import { applyJobId, applyQueueName, RETRY_POLICY, type ApplyJob } from '../contracts/queues';
+import { RequestStore } from '../adapters/redis/request-store';
 import { Reconciler } from './reconciler';
-import { approvedRequest, fixedClock, requestRecord } from './testing';
+import { approvedRequest, fixedClock, requestRecord } from '../../test/support/worker-fixtures';
 
 const CLUSTER = 'prod';
 

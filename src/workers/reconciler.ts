@@ -12,9 +12,9 @@
  */
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { applyJobId, RETRY_POLICY, type ApplyJob } from '../queue-contract';
-import type { RequestRecord } from '../requests/request-record';
-import type { RequestStoreApi } from '../requests/request-store-api';
+import { applyJobId, RETRY_POLICY, type ApplyJob } from '../contracts/queues';
+import type { RequestRecord } from '../contracts/request-record';
+import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 
 export interface ReconcilerOptions {
   store: Pick<RequestStoreApi, 'listByState'>;

@@ -19,19 +19,19 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { KubeConfig } from '@kubernetes/client-node';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { ClusterCache } from '../cluster-cache/cluster-cache';
-import type { WorkerConfig } from '../config/config';
+import { ClusterCache } from '../adapters/redis/cluster-cache';
+import type { WorkerConfig } from '../platform/config/config';
 import {
   applyQueueName,
   RETRY_POLICY,
   SLACK_OUTBOUND_QUEUE,
   type ApplyJob,
   type SlackOutboundJob,
-} from '../queue-contract';
-import { RequestStore } from '../requests/request-store';
+} from '../contracts/queues';
+import { RequestStore } from '../adapters/redis/request-store';
 import { createApplyProcessor } from './apply-processor';
 import { ClusterSync } from './cluster-sync';
-import { ClientNodePolicyApi, loadKubeConfig, type PolicyApi } from './kube-client';
+import { ClientNodePolicyApi, loadKubeConfig, type PolicyApi } from '../adapters/kube/kube-client';
 import { Reconciler } from './reconciler';
 
 export interface PolicyWorkerTiming {

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadBotConfig, loadWorkerConfig, type Env } from '../../src/config/load-config';
+import { loadBotConfig, loadWorkerConfig, type Env } from '../../src/platform/config/load-config';
 
 const ROOT = join(__dirname, '..', '..');
 const CHART = join(ROOT, 'helm', 'netpol');
@@ -49,7 +49,9 @@ function sourceFiles(dir: string): string[] {
 
 /** Every environment variable the configuration loader reads (env.NAME). */
 const KNOWN_ENV = new Set(
-  [...read('src/config/load-config.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string),
+  [...read('src/platform/config/load-config.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map(
+    (m) => m[1] as string,
+  ),
 );
 
 describe('slack-app-manifest.yaml', () => {

@@ -3,10 +3,10 @@
  * clicks into Bolt, the Slack Web API stand-in recording every post and edit, the Kubernetes API
  * stand-in holding the policies the worker writes.
  */
-import { RequestStore } from '../../src/requests/request-store';
+import { RequestStore } from '../../src/adapters/redis/request-store';
 import Redis from 'ioredis';
-import { postToBolt, slashCommandBody } from '../support/slack/slack-signer';
-import { TEST_SIGNING_SECRET } from '../support/slack/slack-test-identity';
+import { postToBolt, slashCommandBody } from '../../src/devtools/slack/slack-signer';
+import { TEST_SIGNING_SECRET } from '../../src/devtools/slack/slack-test-identity';
 import {
   ALICE,
   APPROVAL_CHANNEL,
@@ -18,7 +18,7 @@ import {
   REQUEST_CHANNEL,
   startControlPlane,
   type ControlPlane,
-} from './control-plane-harness';
+} from '../../src/devtools/control-plane';
 
 jest.setTimeout(60_000);
 

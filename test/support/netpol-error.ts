@@ -1,5 +1,5 @@
 /** For tests: runs `fn` and returns the NetpolError it throws; anything else (or nothing) fails the test. */
-import { NetpolError } from '../../src/errors';
+import { NetpolError } from '../../src/core/errors';
 
 export function netpolErrorOf(fn: () => unknown): NetpolError {
   try {

@@ -9,8 +9,8 @@
  * an upstream test (other protocols, port ranges) keep the upstream title and say what they vary in
  * `variant`.
  */
-import type { ClusterState } from '../../src/state/cluster-state';
-import type { Labels, NetworkPolicy, Protocol } from '../../src/k8s/types';
+import type { ClusterState } from '../../src/core/state/cluster-state';
+import type { Labels, NetworkPolicy, Protocol } from '../../src/core/k8s/types';
 import { Reachability } from './reachability';
 import { podIP, XYZ_PODS, xyzStateWith } from './xyz-model';
 import {

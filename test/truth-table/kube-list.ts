@@ -3,7 +3,7 @@
  * `kind: List` whose items are the API objects. The CLI's state loader reads this shape; the
  * truth-table tests use it for xyz-state.yaml and for the state files they hand the CLI.
  */
-import type { ClusterState, PodInfo } from '../../src/state/cluster-state';
+import type { ClusterState, PodInfo } from '../../src/core/state/cluster-state';
 import { containerName } from './xyz-model';
 
 /** The agnhost image upstream's model runs (any image would do: netpol reads only the ports). */

@@ -17,7 +17,7 @@ import {
   type NetworkPolicyPort,
   type PolicyType,
   type Protocol,
-} from '../../src/k8s/types';
+} from '../../src/core/k8s/types';
 
 export interface PolicySpecOptions {
   ingress?: NetworkPolicyIngressRule[];

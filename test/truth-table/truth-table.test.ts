@@ -3,7 +3,7 @@
  * case, the full 9x9 matrix the evaluator computes must equal the one upstream expects of any
  * conforming CNI. A failure prints expected, observed and a comparison grid with the wrong cells.
  */
-import { buildPolicyIndex, computeMatrix } from '../../src/evaluator';
+import { buildPolicyIndex, computeMatrix } from '../../src/core/evaluator';
 import { caseState, caseTitle, expectedReachability, TRUTH_TABLE_CASES, type TruthTableCase } from './cases';
 import { mismatchReport } from './matrix-diff';
 import { XYZ_PODS } from './xyz-model';

@@ -7,8 +7,18 @@
  * cases can derive their CIDRs from a pod's IP exactly as upstream does. Every call builds a fresh
  * state: cases mutate their copy (label updates) without touching other cases.
  */
-import type { ClusterState, ContainerPortInfo, NamespaceInfo, PodInfo } from '../../src/state/cluster-state';
-import { NAMESPACE_NAME_LABEL, type Labels, type NetworkPolicy, type Protocol } from '../../src/k8s/types';
+import type {
+  ClusterState,
+  ContainerPortInfo,
+  NamespaceInfo,
+  PodInfo,
+} from '../../src/core/state/cluster-state';
+import {
+  NAMESPACE_NAME_LABEL,
+  type Labels,
+  type NetworkPolicy,
+  type Protocol,
+} from '../../src/core/k8s/types';
 
 export const NAMESPACES = ['x', 'y', 'z'] as const;
 export const POD_NAMES = ['a', 'b', 'c'] as const;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { NAMESPACE_NAME_LABEL } from '../../src/k8s/types';
+import { NAMESPACE_NAME_LABEL } from '../../src/core/k8s/types';
 import { toKubeList } from './kube-list';
 import { podIP, XYZ_PODS, xyzClusterState } from './xyz-model';
 

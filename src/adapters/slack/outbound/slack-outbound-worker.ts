@@ -1,0 +1,178 @@
+/**
+ * The consumer of SLACK_OUTBOUND_QUEUE: the only code that posts to Slack. One instance, in the bot
+ * process, concurrency 1 (the pacing state in ChannelPacer is this process's memory).
+ *
+ * Per job: pace (channel-pacer.ts: a job too early for its channel is parked in BullMQ's delayed set
+ * with `moveToDelayed` + DelayedError, so other channels go on), call Slack (deliver.ts), then
+ * `onPosted`. Failures (slack-errors.ts):
+ * - 429: the whole queue is rate-limited for Retry-After (`queue.rateLimit` + `Worker.RateLimitError`):
+ *   the job goes back to the head of the wait list, no attempt is used, nothing else is sent meanwhile.
+ * - permanent (`channel_not_found`, `invalid_blocks`, `invalid_auth`, ...): UnrecoverableError, the job
+ *   is logged and kept in the failed set; later jobs are not held up.
+ * - transient (5xx, network, timeout): thrown, BullMQ retries with RETRY_POLICY's backoff. While a job
+ *   waits for its retry, later messages of its channel may go first.
+ *
+ * Delivery is at least once: a delivered job records `{ delivered }` in its progress before
+ * `onPosted` runs, so a failing hook is retried without posting again; only a crash between Slack's
+ * answer and that record re-posts.
+ *
+ * The WebClient must fail fast (createSlackWebClient): `rejectRateLimitedCalls: true` and
+ * `retryConfig: { retries: 0 }`, or a 429 or 5xx is retried inside WebClient, invisible to the queue.
+ * Logs carry channel, kind and jobId, never the token or WebClient's error objects.
+ */
+import { ConnectionOptions, DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { SLACK_OUTBOUND_QUEUE, SlackOutboundJob } from '../../../contracts/queues';
+import { ChannelPacer } from './channel-pacer';
+import { deliver, SlackDelivered } from './deliver';
+import { classifySlackError, SlackOutboundError } from './slack-errors';
+
+export interface SlackOutboundWorkerOptions {
+  /** ioredis options or instance; an instance needs `maxRetriesPerRequest: null` (BullMQ workers do). */
+  connection: ConnectionOptions;
+  prefix?: string;
+  /** Built by createSlackWebClient (fail fast on 429 and 5xx). */
+  client: WebClient;
+  /** Spacing of calls to one channel; default 1000 ms (Slack: about one message a second). */
+  perChannelIntervalMs?: number;
+  /** After a post or an update landed (not after an ephemeral). Failing retries the hook, not the post. */
+  onPosted?: (job: SlackOutboundJob, result: SlackDelivered) => Promise<void>;
+  log: Logger;
+  /** Epoch milliseconds; default Date.now. BullMQ's delayed set is on the same clock. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SlackOutboundWorker {
+  /** Finishes the job in hand (at most one pacing interval plus one Slack call), then stops. */
+  close(): Promise<void>;
+}
+
+type OutboundJob = Job<SlackOutboundJob, void, SlackOutboundJob['kind']>;
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): SlackOutboundWorker {
+  const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const log = options.log.child({ component: 'slack-outbound' });
+  const pacer = new ChannelPacer({ intervalMs: options.perChannelIntervalMs ?? 1000 });
+  const prefix = options.prefix !== undefined ? { prefix: options.prefix } : {};
+  // For queue.rateLimit (worker.rateLimit is deprecated in BullMQ 5); same key, seen by every worker.
+  const queue = new Queue(SLACK_OUTBOUND_QUEUE, { connection: options.connection, ...prefix });
+  queue.on('error', (err: Error) => log.warn({ error: err.message }, 'slack outbound queue redis error'));
+
+  const processJob = async (job: OutboundJob, token?: string): Promise<void> => {
+    const data = job.data;
+    const jobId = job.id ?? '';
+    const jobLog = log.child({ jobId, kind: data.kind, channel: data.channel });
+    const delivered = deliveredFrom(job.progress) ?? (await callSlack(job, jobId, token, jobLog));
+    if (options.onPosted === undefined || data.kind === 'ephemeral') return;
+    try {
+      await options.onPosted(data, delivered);
+    } catch (err) {
+      jobLog.warn(
+        { error: err instanceof Error ? err.message : String(err), attemptsMade: job.attemptsMade },
+        'onPosted failed: will retry the hook, not the post',
+      );
+      throw new SlackOutboundError('E_SLACK_HOOK', 'onPosted failed', { cause: err });
+    }
+  };
+
+  const callSlack = async (
+    job: OutboundJob,
+    jobId: string,
+    token: string | undefined,
+    jobLog: Logger,
+  ): Promise<SlackDelivered> => {
+    const data = job.data;
+    for (;;) {
+      const decision = pacer.decide(jobId, data.channel, clock());
+      if (decision.action === 'send') break;
+      if (decision.action === 'wait') {
+        await sleep(decision.ms);
+        continue;
+      }
+      jobLog.debug({ until: decision.until }, 'slack message parked for channel pacing');
+      try {
+        await job.moveToDelayed(Math.ceil(decision.until), token);
+      } catch (err) {
+        pacer.release(jobId);
+        throw err;
+      }
+      throw new DelayedError();
+    }
+    let delivered: SlackDelivered;
+    try {
+      delivered = await deliver(options.client, data);
+    } catch (err) {
+      pacer.called(data.channel, clock());
+      const failure = classifySlackError(err);
+      if (failure.kind === 'rate-limited') {
+        // The job keeps its slot: it is back at the head of the wait list when the pause ends.
+        jobLog.warn({ retryAfterMs: failure.retryAfterMs }, 'slack rate limited: pausing the outbound queue');
+        await queue.rateLimit(failure.retryAfterMs);
+        throw Worker.RateLimitError();
+      }
+      pacer.release(jobId);
+      if (failure.kind === 'permanent') {
+        jobLog.error(
+          { slackError: failure.slackError, job: summary(data) },
+          'slack refused the message: dropped',
+        );
+        throw new UnrecoverableError(`E_SLACK_REFUSED: slack refused the message: ${failure.slackError}`);
+      }
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      jobLog[lastAttempt ? 'error' : 'warn'](
+        {
+          slackError: failure.slackError,
+          statusCode: failure.statusCode,
+          attemptsMade: job.attemptsMade + 1,
+          ...(lastAttempt ? { job: summary(data) } : {}),
+        },
+        lastAttempt ? 'slack unavailable: message dropped after retries' : 'slack unavailable: will retry',
+      );
+      throw new SlackOutboundError('E_SLACK_UNAVAILABLE', `slack unavailable: ${failure.slackError}`, {
+        slackError: failure.slackError,
+        cause: err,
+      });
+    }
+    pacer.called(data.channel, clock());
+    pacer.release(jobId);
+    await job.updateProgress({ delivered });
+    jobLog.info({ ts: delivered.ts }, 'slack message delivered');
+    return delivered;
+  };
+
+  const worker = new Worker<SlackOutboundJob, void, SlackOutboundJob['kind']>(
+    SLACK_OUTBOUND_QUEUE,
+    processJob,
+    {
+      connection: options.connection,
+      ...prefix,
+      concurrency: 1,
+    },
+  );
+  worker.on('error', (err: Error) => log.error({ error: err.message }, 'slack outbound worker error'));
+
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
+
+function deliveredFrom(progress: unknown): SlackDelivered | undefined {
+  if (typeof progress !== 'object' || progress === null) return undefined;
+  const d = (progress as { delivered?: { channel?: unknown; ts?: unknown } }).delivered;
+  return typeof d?.channel === 'string' && typeof d.ts === 'string'
+    ? { channel: d.channel, ts: d.ts }
+    : undefined;
+}
+
+/** The job as logged when it is dropped: enough to resend it by hand, without the blocks. */
+function summary(job: SlackOutboundJob): Record<string, unknown> {
+  return { ...job, blocks: job.blocks?.length ?? 0 };
+}

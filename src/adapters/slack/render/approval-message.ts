@@ -1,0 +1,96 @@
+/**
+ * The approval message in the approvers' channel, in every state of its request. While the request
+ * is pending (and not past its expiry) it carries Approve and Reject, whose value is the request id
+ * alone; once decided, the same function renders the decided variant without any button, and the
+ * bot edits the message in place, so a second click finds nothing to press.
+ */
+import type { RequestRecord } from '../../../contracts/request-record';
+import { ACTION_IDS } from './action-ids';
+import {
+  actions,
+  type Block,
+  button,
+  context,
+  divider,
+  fieldsSection,
+  header,
+  message,
+  section,
+  type SlackMessage,
+} from './blocks';
+import { channelMention, escapeMrkdwn, formatUtc, joinAnd, mention, plural } from './mrkdwn';
+import { clusterName, commandSection, effectSection, warningsSection, yamlBlocks } from './parts';
+import { isDecidable, requestId, statusLines, statusShort } from './request-status';
+
+export interface ApprovalMessageOptions {
+  /** The YAML of `record.policies`, exactly as approved. */
+  yaml: string;
+  /** ISO-8601: decides "expires in" and whether a pending request is already past its expiry. */
+  now: string;
+  /** Say in the truncation note that the full YAML follows in the thread (see renderFullYaml). */
+  fullYamlInThread?: boolean;
+}
+
+/** Namespace names are at most 63 characters: 20 of them fit a field's 2,000 characters. */
+const NAMESPACES_SHOWN = 20;
+
+export function renderApprovalMessage(record: RequestRecord, options: ApprovalMessageOptions): SlackMessage {
+  const open = isDecidable(record, options.now);
+  const revoke = record.action === 'revoke';
+  const count = plural(record.policies.length, 'NetworkPolicy', 'NetworkPolicies');
+  const shownNs = record.namespaces.slice(0, NAMESPACES_SHOWN).map((n) => `\`${escapeMrkdwn(n)}\``);
+  if (record.namespaces.length > NAMESPACES_SHOWN)
+    shownNs.push(`and ${record.namespaces.length - NAMESPACES_SHOWN} more`);
+  const namespaces = shownNs.join(', ');
+  const blocks: Block[] = [
+    header(`${revoke ? 'Revoke' : 'Policy'} request ${record.id} on ${record.cluster}`),
+    section(
+      `${mention(record.requester)} asks to ${revoke ? 'delete' : 'apply'} ${count} on cluster ${clusterName(record.cluster)}`,
+    ),
+    fieldsSection([
+      `*Requested by*\n${mention(record.requester)}`,
+      `*Cluster*\n${escapeMrkdwn(record.cluster)}`,
+      `*Namespaces*\n${namespaces || '_none_'}`,
+      open ? `*Expires*\n${formatUtc(record.expiresAt)}` : `*Submitted*\n${formatUtc(record.createdAt)}`,
+    ]),
+    commandSection(record.command, record.text),
+    effectSection(record.effect),
+    warningsSection(record.warnings),
+    ...yamlBlocks(options.yaml, {
+      title: `*${revoke ? 'Policies to delete' : 'Policies'} (YAML)*`,
+      ...(options.fullYamlInThread === true ? { truncatedNote: 'The full YAML is in the thread.' } : {}),
+    }),
+    divider(),
+    section(statusLines(record, options.now).join('\n')),
+  ];
+  if (open) {
+    blocks.push(
+      actions('netpol_decision', [
+        button({
+          actionId: ACTION_IDS.approve,
+          text: 'Approve',
+          value: record.id,
+          style: 'primary',
+          confirm: {
+            title: `${revoke ? 'Delete' : 'Apply'} on ${record.cluster}?`,
+            text: `${revoke ? 'Delete' : 'Apply'} ${count} in ${joinAnd(record.namespaces)} on cluster ${record.cluster}, as shown above.`,
+            confirm: 'Approve',
+            deny: 'Back',
+          },
+        }),
+        button({ actionId: ACTION_IDS.reject, text: 'Reject', value: record.id, style: 'danger' }),
+      ]),
+    );
+  }
+  blocks.push(
+    context(
+      `Request ${requestId(record)} · submitted ${formatUtc(record.createdAt)} in ${channelMention(record.requestChannel)}` +
+        (open ? ' · approvers of every namespace listed may decide; the requester may not' : ''),
+    ),
+  );
+  return message(
+    `${revoke ? 'Revoke' : 'Policy'} request ${escapeMrkdwn(record.id)} on cluster ${escapeMrkdwn(record.cluster)} from ${mention(record.requester)}: ` +
+      `${escapeMrkdwn(record.command)} (${statusShort(record, options.now)})`,
+    blocks,
+  );
+}

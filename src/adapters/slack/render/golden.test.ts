@@ -1,0 +1,344 @@
+/**
+ * Golden files for every renderer: representative inputs rendered to JSON and compared with
+ * test/golden/slack/<name>.json. `UPDATE_GOLDEN=1 npx jest src/adapters/slack/render` (re)writes them;
+ * review the diff before committing. Every output is also checked against Slack's limits and
+ * netpol's escaping rules, and through the Slack stand-in's own validator.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkMessageContent } from '../../../devtools/slack/block-kit-limits';
+import { NetpolError } from '../../../core/errors';
+import { buildPolicyIndex, evaluateConnection } from '../../../core/evaluator';
+import { policy } from '../../../../test/support/cluster-builders';
+import { helpText } from '../../../core/request/help';
+import { ACTION_IDS } from './action-ids';
+import type { SlackMessage } from './blocks';
+import { buttonsOf, messageProblems } from './check-message';
+import { renderApprovalMessage } from './approval-message';
+import { renderError } from './error-reply';
+import { renderExplain } from './explain';
+import { renderFullYaml } from './full-yaml';
+import { renderHelp, renderHistory, renderPending } from './lists';
+import { renderOutcomeReply, renderSubmitted } from './outcome-reply';
+import { renderPreview } from './preview';
+import { renderRefusal } from './refusal';
+import { renderShowNamespace } from './show-namespace';
+import {
+  allowPolicy,
+  APPROVER,
+  AUDIT,
+  cluster,
+  DB_EGRESS,
+  DEFAULT_DENY,
+  EFFECT,
+  NOW,
+  record,
+  REQUESTER,
+  YAML,
+} from '../../../../test/support/slack-render-fixtures';
+
+const GOLDEN_DIR = path.resolve(__dirname, '../../../../test/golden/slack');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+function expectGolden(name: string, value: unknown): void {
+  const file = path.join(GOLDEN_DIR, `${name}.json`);
+  const actual = `${JSON.stringify(value, null, 2)}\n`;
+  if (UPDATE) {
+    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
+    fs.writeFileSync(file, actual);
+    return;
+  }
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `golden file test/golden/slack/${name}.json is missing: create it with ` +
+        '`UPDATE_GOLDEN=1 npx jest src/adapters/slack/render`, review it, and commit it',
+    );
+  }
+  expect(actual).toBe(fs.readFileSync(file, 'utf8'));
+}
+
+const longYaml = Array.from({ length: 40 }, () => YAML).join('---\n');
+
+const verdicts = (() => {
+  const state = cluster([DEFAULT_DENY, allowPolicy()]);
+  const index = buildPolicyIndex(state);
+  const find = (key: string) => state.pods.find((p) => `${p.namespace}/${p.name}` === key)!;
+  const ask = (from: string, to: string, port: number) => ({
+    verdict: evaluateConnection(
+      index,
+      { kind: 'pod', pod: find(from) },
+      { kind: 'pod', pod: find(to) },
+      port,
+      'TCP',
+    ),
+    port,
+    protocol: 'TCP' as const,
+  });
+  return [
+    ask('frontend/nginx-6d4cf56db6-abcde', 'backend/api-5f7b9c-aaaaa', 8080),
+    ask('backend/worker-0', 'backend/api-5f7b9c-aaaaa', 8080),
+    ask('backend/api-5f7b9c-aaaaa', 'backend/api-5f7b9c-aaaaa', 8080),
+  ];
+})();
+
+const manyPolicies = Array.from({ length: 400 }, (_, i) =>
+  policy(`backend/allow-${String(i).padStart(3, '0')}-from-monitoring-on-metrics-port`, {
+    podSelector: { matchLabels: { app: 'api', shard: `s${i}` } },
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { team: 'ops' } },
+            podSelector: { matchLabels: { app: 'prometheus' } },
+          },
+        ],
+        ports: [{ port: 9090 + (i % 10) }],
+      },
+    ],
+  }),
+);
+
+/** name -> render: every golden case. */
+const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
+  'preview-allow': () =>
+    renderPreview({
+      cluster: 'prod-eu',
+      requester: REQUESTER,
+      command: 'allow frontend/app=nginx to backend/*',
+      text: 'allow frontend nginx to backend',
+      policiesYaml: YAML,
+      effect: EFFECT,
+      warnings: [
+        {
+          code: 'W009_SELECTOR_MATCHES_NOTHING',
+          message: 'frontend/app=nginx-old matches no pod today: check the labels',
+        },
+      ],
+      draftId: 'd-4h5j6k7l8m9n0p1q',
+      notes: ['frontend nginx -> app=nginx (Deployment frontend/nginx)'],
+    }),
+  'preview-long-yaml': () =>
+    renderPreview({
+      cluster: 'prod-eu',
+      requester: REQUESTER,
+      command: 'deny egress in backend except dns',
+      text: 'deny egress in backend except dns',
+      policiesYaml: longYaml,
+      effect: 'isolates 3 pods in backend for egress; backend is isolated for egress today: no',
+      warnings: [],
+      draftId: 'd-4h5j6k7l8m9n0p1q',
+    }),
+  'approval-pending': () => renderApprovalMessage(record('pending-approval'), { yaml: YAML, now: NOW }),
+  'approval-pending-past-expiry': () =>
+    renderApprovalMessage(record('pending-approval'), { yaml: YAML, now: '2026-11-23T10:00:00.000Z' }),
+  'approval-approved': () => renderApprovalMessage(record('approved'), { yaml: YAML, now: NOW }),
+  'approval-applying': () => renderApprovalMessage(record('applying'), { yaml: YAML, now: NOW }),
+  'approval-applied': () => renderApprovalMessage(record('applied'), { yaml: YAML, now: NOW }),
+  'approval-rejected': () => renderApprovalMessage(record('rejected'), { yaml: YAML, now: NOW }),
+  'approval-expired': () => renderApprovalMessage(record('expired'), { yaml: YAML, now: NOW }),
+  'approval-failed': () => renderApprovalMessage(record('failed'), { yaml: YAML, now: NOW }),
+  'approval-revoke': () =>
+    renderApprovalMessage(
+      record('pending-approval', {
+        action: 'revoke',
+        command: 'revoke backend/netpol-allow-frontend-nginx-to-all-1a2b3c4d',
+        text: 'revoke backend/netpol-allow-frontend-nginx-to-all-1a2b3c4d',
+        effect: 'removes backend/netpol-allow-frontend-nginx-to-all-1a2b3c4d (selects 3 pods in backend)',
+        warnings: [],
+      }),
+      { yaml: YAML, now: NOW },
+    ),
+  'approval-long': () =>
+    renderApprovalMessage(
+      record('pending-approval', {
+        text: `allow <!channel> & ${'x'.repeat(5000)}`,
+        command: `allow frontend/app=nginx to backend/* ${'| ns(team=a)/* '.repeat(200)}`,
+        effect: 'lets 1 pod reach 2 pods; '.repeat(300),
+        warnings: Array.from({ length: 30 }, (_, i) =>
+          `warning W001_NEW_ISOLATION: <pods> & more #${i} `.repeat(10),
+        ),
+        namespaces: Array.from({ length: 300 }, (_, i) => `namespace-number-${i}`),
+      }),
+      { yaml: longYaml, now: NOW, fullYamlInThread: true },
+    ),
+  'outcome-applied': () => renderOutcomeReply(record('applied')),
+  'outcome-failed': () => renderOutcomeReply(record('failed')),
+  'outcome-rejected': () => renderOutcomeReply(record('rejected')),
+  'outcome-expired': () => renderOutcomeReply(record('expired')),
+  'outcome-revoke-applied': () => renderOutcomeReply(record('applied', { action: 'revoke' })),
+  submitted: () => renderSubmitted(record('pending-approval')),
+  'refusal-not-approver': () =>
+    renderRefusal(
+      { kind: 'not-approver', namespaces: ['backend', 'payments'] },
+      { cluster: 'prod-eu', user: APPROVER },
+    ),
+  'refusal-self-approval': () =>
+    renderRefusal({ kind: 'self-approval' }, { cluster: 'prod-eu', user: REQUESTER }),
+  'refusal-already-decided': () =>
+    renderRefusal({ kind: 'already-decided', state: 'approved', by: APPROVER, at: '2026-11-22T10:01:00Z' }),
+  'refusal-expired': () => renderRefusal({ kind: 'expired', at: '2026-11-23T09:58:00Z' }),
+  'refusal-string': () => renderRefusal(`this request is already approved by <@${APPROVER}> <script> & co`),
+  'error-syntax': () =>
+    renderError(
+      new NetpolError('E_SYNTAX', "expected 'to', found 'too'", { column: 22, hint: 'write: allow A to B' }),
+      {
+        cluster: 'prod-eu',
+        text: 'allow frontend nginx too backend',
+        user: REQUESTER,
+      },
+    ),
+  'error-long-text': () =>
+    renderError(
+      new NetpolError('E_UNKNOWN_NAMESPACE', 'no namespace "bakend" in cluster prod-eu', {
+        column: 160,
+        hint: 'did you mean "backend"?',
+      }),
+      {
+        cluster: 'prod-eu',
+        text: `allow ${'frontend/app=nginx | '.repeat(7)}a to bakend/* on tcp/8080 <b> & c`,
+      },
+    ),
+  'error-no-column': () =>
+    renderError(
+      new NetpolError('E_NOT_OWNED', 'backend/default-deny is not managed by netpol', {
+        hint: 'netpol only removes policies it created',
+      }),
+      {
+        cluster: 'prod-eu',
+        text: 'revoke backend/default-deny',
+      },
+    ),
+  'error-internal': () =>
+    renderError(new Error('ECONNREFUSED redis://secret@10.0.0.1'), { cluster: 'prod-eu', text: 'pending' }),
+  'show-backend': () =>
+    renderShowNamespace({
+      cluster: 'prod-eu',
+      namespace: 'backend',
+      state: cluster([DEFAULT_DENY, DB_EGRESS, allowPolicy({ approver: APPROVER })]),
+      now: NOW,
+      user: REQUESTER,
+    }),
+  'show-open-namespace': () =>
+    renderShowNamespace({
+      cluster: 'prod-eu',
+      namespace: 'frontend',
+      state: cluster(),
+      now: NOW,
+      user: REQUESTER,
+    }),
+  'show-unknown-namespace': () =>
+    renderShowNamespace({ cluster: 'prod-eu', namespace: 'nope', state: cluster(), now: NOW }),
+  'show-many-policies': () =>
+    renderShowNamespace({ cluster: 'prod-eu', namespace: 'backend', state: cluster(manyPolicies), now: NOW }),
+  explain: () => renderExplain({ cluster: 'prod-eu', user: REQUESTER, verdicts }),
+  'explain-many': () =>
+    renderExplain({ cluster: 'prod-eu', verdicts: Array.from({ length: 200 }, (_, i) => verdicts[i % 3]!) }),
+  pending: () =>
+    renderPending({
+      cluster: 'prod-eu',
+      user: APPROVER,
+      now: NOW,
+      records: [
+        record('pending-approval'),
+        record('failed', { id: 'r-failedfailedfail' }),
+        record('applying', { id: 'r-applyingapplying' }),
+      ],
+    }),
+  'pending-all-clusters': () =>
+    renderPending({
+      records: Array.from({ length: 120 }, (_, i) =>
+        record('pending-approval', {
+          id: `r-${String(i).padStart(16, '0')}`,
+          cluster: i % 2 === 0 ? 'prod-eu' : 'staging',
+        }),
+      ),
+      now: NOW,
+    }),
+  'pending-empty': () => renderPending({ cluster: 'prod-eu', records: [], now: NOW }),
+  history: () => renderHistory({ cluster: 'prod-eu', namespace: 'backend', entries: AUDIT, user: REQUESTER }),
+  'history-empty': () => renderHistory({ cluster: 'prod-eu', namespace: 'backend', entries: [] }),
+  help: () => renderHelp(helpText()),
+  'help-selectors': () => renderHelp(helpText('selectors'), { cluster: 'prod-eu', user: REQUESTER }),
+  'full-yaml': () => renderFullYaml({ cluster: 'prod-eu', requestId: 'r-7k2m9q4x1b8c3d5f', yaml: longYaml }),
+};
+
+const asList = (out: SlackMessage | SlackMessage[]): SlackMessage[] => (Array.isArray(out) ? out : [out]);
+
+describe('slack renderers: golden files', () => {
+  for (const [name, render] of Object.entries(CASES)) {
+    it(name, () => expectGolden(name, render()));
+  }
+});
+
+describe('slack renderers: every output keeps the limits', () => {
+  for (const [name, render] of Object.entries(CASES)) {
+    it(name, () => {
+      for (const message of asList(render())) {
+        expect(messageProblems(message)).toEqual([]);
+        expect(checkMessageContent(message)).toBeUndefined();
+      }
+    });
+  }
+});
+
+describe('approval message buttons', () => {
+  const states = [
+    'pending-approval',
+    'approved',
+    'applying',
+    'applied',
+    'rejected',
+    'expired',
+    'failed',
+  ] as const;
+
+  it('only a pending request before its expiry has buttons, and they carry only the request id', () => {
+    for (const state of states) {
+      const r = record(state);
+      const buttons = buttonsOf(renderApprovalMessage(r, { yaml: YAML, now: NOW }));
+      if (state === 'pending-approval') {
+        expect(buttons).toEqual([
+          { actionId: ACTION_IDS.approve, value: r.id },
+          { actionId: ACTION_IDS.reject, value: r.id },
+        ]);
+      } else {
+        expect(buttons).toEqual([]);
+      }
+    }
+    const late = renderApprovalMessage(record('pending-approval'), {
+      yaml: YAML,
+      now: '2026-11-23T09:58:00.000Z',
+    });
+    expect(buttonsOf(late)).toEqual([]);
+    expect(JSON.stringify(late.blocks)).toContain('Expired at 2026-11-23 09:58 UTC (nothing was applied)');
+  });
+
+  it('says who decided and when', () => {
+    const text = (state: (typeof states)[number]) =>
+      JSON.stringify(renderApprovalMessage(record(state), { yaml: YAML, now: NOW }).blocks);
+    expect(text('approved')).toContain(`Approved by <@${APPROVER}> at 2026-11-22 10:01 UTC`);
+    expect(text('applied')).toContain('Applied at 2026-11-22 10:01 UTC');
+    expect(text('rejected')).toContain(
+      `Rejected by <@${APPROVER}> at 2026-11-22 10:01 UTC: please scope it to tcp/8080 &lt;api&gt; &amp; retry`,
+    );
+    expect(text('failed')).toContain('Failed after 3 attempts: NetworkPolicy.networking.k8s.io');
+  });
+
+  it('preview buttons carry the draft id', () => {
+    expect(buttonsOf(asList(CASES['preview-allow']!())[0]!)).toEqual([
+      { actionId: ACTION_IDS.submit, value: 'd-4h5j6k7l8m9n0p1q' },
+      { actionId: ACTION_IDS.cancel, value: 'd-4h5j6k7l8m9n0p1q' },
+    ]);
+  });
+
+  it('every reply names the cluster', () => {
+    // Rendered without a cluster on purpose: help is the same everywhere; these refusals answer a
+    // click on a message that names its cluster already.
+    const without = new Set(['help', 'refusal-already-decided', 'refusal-expired', 'refusal-string']);
+    for (const [name, render] of Object.entries(CASES)) {
+      if (without.has(name)) continue;
+      const json = JSON.stringify(asList(render()).map((m) => m.blocks));
+      expect([name, json.includes('prod-eu') || json.includes('staging')]).toEqual([name, true]);
+    }
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * The whole control plane on loopback, for end-to-end tests: a real redis-server, the Slack Web API
+ * stand-in, the Kubernetes API stand-in, the real bot process (Bolt's HTTP receiver, driven with
+ * requests signed exactly as Slack signs them) and a real policy worker. Nothing of ours is mocked.
+ * Each call of startControlPlane() has its own ports, Redis and key prefix.
+ */
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import type { BotConfig, WorkerConfig } from '../platform/config/config';
+import { ClusterCache } from '../adapters/redis/cluster-cache';
+import type { ClusterState } from '../core/state/cluster-state';
+import { DEFAULT_KEYWORD_OPTIONS } from '../core/policy/keywords';
+import { DEFAULT_LABEL_KEYS } from '../core/request/resolve-request';
+import { startBotProcess, type BotProcess } from '../bot/run-bot';
+import { startPolicyWorker } from '../workers/run-worker';
+import Redis from 'ioredis';
+import { startKubeApiStandIn, type KubeApiStandIn } from './kube-api';
+import { startRedis, type TestRedis } from './redis/redis-server';
+import { blockActionsBody, postToBolt, slashCommandBody, type BoltHttpResponse } from './slack/slack-signer';
+import { TEST_BOT, TEST_SIGNING_SECRET } from './slack/slack-test-identity';
+import { SlackWebApiStandIn, type ResponseUrlPost } from './slack/slack-web-api-stand-in';
+
+export const APPROVAL_CHANNEL = 'C0APPROVALS';
+export const REQUEST_CHANNEL = 'C0NETPOLOPS';
+export const ALICE = 'U0ALICE001';
+export const BOB = 'U0BOB00002';
+export const CAROL = 'U0CAROL003';
+export const MALLORY = 'U0MALLORY4';
+export const SRE_GROUP = 'S0SRETEAM1';
+
+const nginxPod = (namespace: string, name: string, ip: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { app: 'nginx' } },
+  spec: {
+    containers: [
+      { name: 'nginx', image: 'nginx', ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }] },
+    ],
+  },
+  status: { phase: 'Running', podIP: ip },
+});
+
+/** The reference scenario: frontend and backend with an nginx each, default-deny-ingress in backend. */
+export const REFERENCE_OBJECTS = {
+  namespaces: ['frontend', 'backend'].map((name) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  })),
+  pods: [
+    nginxPod('frontend', 'nginx-frontend', '10.244.1.10'),
+    nginxPod('backend', 'nginx-backend', '10.244.2.20'),
+  ],
+  networkpolicies: [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny-ingress', namespace: 'backend' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    },
+  ],
+};
+
+export interface ControlPlaneOptions {
+  requestTtlMs?: number;
+  clusters?: string[];
+}
+
+export interface ControlPlane {
+  redis: TestRedis;
+  slack: SlackWebApiStandIn;
+  kube: KubeApiStandIn;
+  bot: BotProcess;
+  config: BotConfig;
+  eventsUrl: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** Types `/netpol <text>` as `user`; returns Bolt's HTTP answer and the first reply on the response_url. */
+  slash(
+    text: string,
+    options?: { user?: string; channel?: string },
+  ): Promise<{ http: BoltHttpResponse; reply: ResponseUrlPost }>;
+  /** Clicks a button of a message (an ephemeral preview when `ephemeral`), as `user`. */
+  click(options: {
+    actionId: string;
+    value: string;
+    user: string;
+    channel: string;
+    messageTs?: string;
+    ephemeral?: boolean;
+  }): Promise<{ http: BoltHttpResponse; responseUrlId: string }>;
+  /** The first response_url post made on that id (replies to a click or a command). */
+  replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
+  /** Waits until the worker's cluster snapshot (what the bot reads) satisfies `predicate`. */
+  waitForSnapshot(predicate?: (state: ClusterState) => boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function buttonValue(blocks: unknown, actionId: string): string {
+  const find = (node: unknown): string | undefined => {
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const hit = find(item);
+        if (hit !== undefined) return hit;
+      }
+      return undefined;
+    }
+    if (node !== null && typeof node === 'object') {
+      const obj = node as Record<string, unknown>;
+      if (obj.action_id === actionId && typeof obj.value === 'string') return obj.value;
+      return find(Object.values(obj));
+    }
+    return undefined;
+  };
+  const value = find(blocks);
+  if (value === undefined)
+    throw new Error(`no ${actionId} button in ${JSON.stringify(blocks).slice(0, 500)}`);
+  return value;
+}
+
+export function hasButtons(blocks: unknown): boolean {
+  return JSON.stringify(blocks ?? []).includes('"type":"button"');
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const prefix = `e2e-${randomBytes(4).toString('hex')}`;
+  const clusters = options.clusters ?? ['prod'];
+  const redis = await startRedis();
+  const slack = await SlackWebApiStandIn.start({ usergroups: { [SRE_GROUP]: [CAROL] } });
+  const kube = await startKubeApiStandIn({ initial: REFERENCE_OBJECTS });
+  const log = pino({ level: process.env.NETPOL_TEST_LOG ?? 'silent' });
+  const config: BotConfig = {
+    slack: {
+      mode: 'http',
+      botToken: TEST_BOT.token,
+      signingSecret: TEST_SIGNING_SECRET,
+      apiUrl: slack.apiUrl,
+      port: 0,
+    },
+    redisUrl: redis.url,
+    prefix,
+    clusters,
+    defaultCluster: clusters.length === 1 ? (clusters[0] as string) : '',
+    approvalChannel: APPROVAL_CHANNEL,
+    approvers: { default: { users: [BOB], groups: [SRE_GROUP] }, namespaces: {} },
+    requesters: { channels: [], users: [] },
+    requestTtlMs: options.requestTtlMs ?? 86_400_000,
+    labelKeys: [...DEFAULT_LABEL_KEYS],
+    keywords: DEFAULT_KEYWORD_OPTIONS,
+    logLevel: 'silent',
+  };
+  const workerConfig: WorkerConfig = {
+    cluster: clusters[0] as string,
+    redisUrl: redis.url,
+    prefix,
+    fieldManager: 'netpol',
+    concurrency: 2,
+    logLevel: 'silent',
+  };
+  const bot = await startBotProcess(config, { log, host: '127.0.0.1', port: 0, perChannelIntervalMs: 10 });
+  const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
+  let worker: { close(): Promise<void> } | undefined;
+  let responseUrlSeq = 0;
+
+  const plane: ControlPlane = {
+    redis,
+    slack,
+    kube,
+    bot,
+    config,
+    eventsUrl,
+    async startWorker() {
+      worker = await startPolicyWorker(workerConfig, { kubeConfig: kube.kubeConfig(), log });
+    },
+    async stopWorker() {
+      await worker?.close();
+      worker = undefined;
+    },
+    async slash(text, { user = ALICE, channel = REQUEST_CHANNEL } = {}) {
+      const id = `cmd-${++responseUrlSeq}`;
+      const body = slashCommandBody({
+        text,
+        user_id: user,
+        channel_id: channel,
+        response_url: slack.responseUrl(id, { channel, user }),
+      });
+      const http = await postToBolt(eventsUrl, body, { signingSecret: TEST_SIGNING_SECRET });
+      return { http, reply: await plane.replyOn(id, 5000) };
+    },
+    async click({ actionId, value, user, channel, messageTs, ephemeral }) {
+      const id = `click-${++responseUrlSeq}`;
+      const message =
+        messageTs === undefined ? { ts: '0.0' } : (slack.apiMessage(channel, messageTs) ?? { ts: messageTs });
+      const body = blockActionsBody({
+        user: { id: user },
+        channel: { id: channel },
+        message,
+        actions: [{ action_id: actionId, block_id: 'actions', value }],
+        response_url: slack.responseUrl(id, {
+          channel,
+          user,
+          ...(messageTs === undefined ? {} : { messageTs }),
+        }),
+        ...(ephemeral === true ? { ephemeral: true } : {}),
+      });
+      return {
+        http: await postToBolt(eventsUrl, body, { signingSecret: TEST_SIGNING_SECRET }),
+        responseUrlId: id,
+      };
+    },
+    replyOn(id, timeoutMs = 5000) {
+      return slack.waitForResponseUrlPost((post) => post.id === id, timeoutMs);
+    },
+    async waitForSnapshot(predicate = (state: ClusterState) => state.pods.length > 0) {
+      const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+      const cache = new ClusterCache(client, prefix);
+      const deadline = Date.now() + 10_000;
+      try {
+        while (Date.now() < deadline) {
+          const snapshot = await cache.read(workerConfig.cluster);
+          if (snapshot !== undefined && predicate(snapshot.state)) return;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        throw new Error('the worker never wrote a matching cluster snapshot');
+      } finally {
+        client.disconnect();
+      }
+    },
+    async close() {
+      await worker?.close();
+      await bot.close();
+      await kube.close();
+      await slack.close();
+      await redis.stop();
+    },
+  };
+  return plane;
+}

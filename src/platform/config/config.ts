@@ -1,0 +1,52 @@
+/**
+ * The validated configuration of the bot and of a worker: loaded once at startup (load-config.ts),
+ * frozen, and passed down. Nothing else reads process.env.
+ */
+import type { KeywordOptions } from '../../core/policy/keywords';
+
+export interface ApproverRule {
+  /** Slack user IDs (U..., W...). */
+  users: string[];
+  /** Slack user group IDs (S...): their members at click time. */
+  groups: string[];
+}
+
+export interface BotConfig {
+  slack: {
+    /** `socket` when SLACK_APP_TOKEN is set, else `http` (Bolt's receiver on PORT, /slack/events). */
+    mode: 'http' | 'socket';
+    botToken: string;
+    signingSecret?: string;
+    appToken?: string;
+    /** Another Web API base (a stand-in), e.g. http://127.0.0.1:9999/api/ */
+    apiUrl?: string;
+    port: number;
+  };
+  redisUrl: string;
+  /** Prefix of every Redis key and BullMQ queue, so several installations share a Redis. */
+  prefix: string;
+  clusters: string[];
+  /** Used when a request names no cluster; '' when several are configured and none is the default. */
+  defaultCluster: string;
+  /** Where approval messages are posted. */
+  approvalChannel: string;
+  approvers: { default: ApproverRule; namespaces: Record<string, ApproverRule> };
+  /** Who may request: empty lists mean everyone. */
+  requesters: { channels: string[]; users: string[] };
+  requestTtlMs: number;
+  labelKeys: string[];
+  keywords: KeywordOptions;
+  logLevel: string;
+}
+
+export interface WorkerConfig {
+  cluster: string;
+  redisUrl: string;
+  prefix: string;
+  /** Path of a kubeconfig; absent means in-cluster service account. */
+  kubeconfig?: string;
+  /** Server-side apply field manager. */
+  fieldManager: string;
+  concurrency: number;
+  logLevel: string;
+}
