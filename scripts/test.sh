@@ -6,6 +6,7 @@ source scripts/lib/ensure-deps.sh
 ensure_all
 
 npm run --silent lint
+npm run --silent lint:layers
 npm run --silent typecheck
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

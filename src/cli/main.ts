@@ -15,7 +15,7 @@ import { helpText } from '../core/request/help';
 import { parseRequest } from '../core/request/parser';
 import { isPolicyRequest, isQueryRequest } from '../core/request/request';
 import { resolveRequest } from '../core/request/resolve-request';
-import { loadStateFile } from '../core/state/load-state';
+import { loadStateFile } from '../adapters/files/state-file';
 import type { CliIo } from './cli-io';
 import { parseEndpointArg, parseProtocolArg, resolvePortArg } from './endpoints';
 import { renderMatrixTable } from '../core/query/render-matrix';

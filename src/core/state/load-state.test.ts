@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadStateFile, parseState } from './load-state';
+import { parseState } from './load-state';
 import { netpolErrorOf } from '../../../test/support/netpol-error';
 
 const LIST = `
@@ -148,26 +145,5 @@ items:
     expect(error.code).toBe('E_STATE');
     expect(error.message).toContain(fragment);
     expect(error.message).not.toContain('\n');
-  });
-});
-
-describe('loadStateFile', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'netpol-state-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('reads a file', async () => {
-    const path = join(dir, 'cluster.yaml');
-    writeFileSync(path, LIST);
-    await expect(loadStateFile(path)).resolves.toMatchObject({ pods: [{ name: 'api-0' }] });
-  });
-
-  it('says so when the file does not exist', async () => {
-    await expect(loadStateFile(join(dir, 'missing.yaml'))).rejects.toMatchObject({
-      code: 'E_STATE',
-      message: expect.stringContaining('missing.yaml: no such file'),
-    });
   });
 });

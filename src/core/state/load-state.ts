@@ -1,10 +1,10 @@
 /**
- * Reads a cluster state file: what `kubectl get namespaces,pods,networkpolicies -A -o yaml` prints
+ * Parses a cluster state file: what `kubectl get namespaces,pods,networkpolicies -A -o yaml` prints
  * (one `kind: List`), or several YAML/JSON documents. Namespaces, pods and NetworkPolicies feed the
  * evaluator; workloads and Services are read only so requests can name them. Every other kind is
- * skipped. Errors are NetpolError E_STATE naming the file, line and field.
+ * skipped. Errors are NetpolError E_STATE naming the file, line and field. Pure: reading the file
+ * from disk is src/adapters/files/state-file.ts's job.
  */
-import { readFile } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { NetpolError } from '../errors';
 import { ipProblem } from '../k8s/cidr';
@@ -41,18 +41,6 @@ const WORKLOAD_KINDS: readonly WorkloadKind[] = [
 interface Located {
   object: unknown;
   line: number;
-}
-
-export async function loadStateFile(path: string): Promise<ClusterState> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new NetpolError('E_STATE', `cannot read state file ${path}: ${reason}`, { cause: error });
-  }
-  return parseState(text, path);
 }
 
 export function parseState(text: string, source = 'state'): ClusterState {
