@@ -1,11 +1,10 @@
 /** The bot's side of the queue contract: apply jobs per cluster, and each request's expiry. */
 import { Queue, type ConnectionOptions } from 'bullmq';
 import {
-  applyJobId,
+  applyJobOptions,
   applyQueueName,
   EXPIRY_QUEUE,
-  expiryJobId,
-  RETRY_POLICY,
+  expiryJobOptions,
   type ApplyJob,
   type ExpiryJob,
 } from '../contracts/queues';
@@ -35,20 +34,11 @@ export class BullBotQueues implements BotQueues {
   }
 
   async enqueueApply(job: ApplyJob): Promise<void> {
-    await this.applyQueue(job.cluster).add('apply', job, {
-      jobId: applyJobId(job.requestId),
-      ...RETRY_POLICY,
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 5000 },
-    });
+    await this.applyQueue(job.cluster).add('apply', job, applyJobOptions(job.requestId));
   }
 
   async scheduleExpiry(requestId: string, delayMs: number): Promise<void> {
-    await this.expiryQueue.add(
-      'expire',
-      { requestId },
-      { jobId: expiryJobId(requestId), delay: delayMs, ...RETRY_POLICY, removeOnComplete: true },
-    );
+    await this.expiryQueue.add('expire', { requestId }, expiryJobOptions(requestId, delayMs));
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,20 @@
 /**
  * The one contract between the bot and the workers (STYLE.md: they share domain code, never each
- * other): queue names, job payloads and job ids. Job ids are derived from the request, so enqueuing
- * the same work twice is a no-op (BullMQ ignores a job whose id exists).
+ * other): queue names, job payloads, job ids and job options. Job ids are derived from the request,
+ * so enqueuing the same work twice is a no-op (BullMQ ignores a job whose id exists). Every producer
+ * of a queue takes its options from here, so a job's retries and retention do not depend on which
+ * process enqueued it.
  */
+import type { JobsOptions } from 'bullmq';
+
+/** Attempts and backoff for jobs that talk to an API that may be briefly unavailable. */
+export const RETRY_POLICY = Object.freeze({
+  attempts: 6,
+  backoff: Object.freeze({ type: 'exponential' as const, delay: 500 }),
+});
+
+const HOUR_S = 3600;
+const DAY_S = 24 * HOUR_S;
 
 /** Per cluster: only that cluster's workers consume it, and only they hold its credentials. */
 export function applyQueueName(cluster: string): string {
@@ -20,6 +32,23 @@ export function applyJobId(requestId: string): string {
   return `apply-${requestId}`;
 }
 
+/**
+ * Finished apply jobs are what an operator reads when a change did not land, and their rate is a
+ * person's approvals: keep completed ones a week and failed ones a month, each capped by count so a
+ * storm cannot grow Redis without bound. Nothing depends on a kept job for correctness: the
+ * reconciler removes a completed job whose request is still in flight, and the processor does
+ * nothing for a request that is already done.
+ */
+export const APPLY_JOB_RETENTION = Object.freeze({
+  removeOnComplete: Object.freeze({ age: 7 * DAY_S, count: 1000 }),
+  removeOnFail: Object.freeze({ age: 30 * DAY_S, count: 5000 }),
+});
+
+/** How the bot (on approval) and the reconciler (for a lost job) enqueue a request's apply job. */
+export function applyJobOptions(requestId: string): JobsOptions {
+  return { jobId: applyJobId(requestId), ...RETRY_POLICY, ...APPLY_JOB_RETENTION };
+}
+
 /** Expiry of pending requests: a delayed job per request, due at its expiresAt. */
 export const EXPIRY_QUEUE = 'request-expiry';
 
@@ -29,6 +58,20 @@ export interface ExpiryJob {
 
 export function expiryJobId(requestId: string): string {
   return `expire-${requestId}`;
+}
+
+/**
+ * A completed expiry is recorded on the request itself, so its job is dropped at once; a failed one
+ * (Redis trouble through every retry) is kept a month for the operator, like a failed apply job.
+ */
+export const EXPIRY_JOB_RETENTION = Object.freeze({
+  removeOnComplete: true,
+  removeOnFail: Object.freeze({ age: 30 * DAY_S, count: 5000 }),
+});
+
+/** The delayed job that expires a pending request when it is due. */
+export function expiryJobOptions(requestId: string, delayMs: number): JobsOptions {
+  return { jobId: expiryJobId(requestId), delay: delayMs, ...RETRY_POLICY, ...EXPIRY_JOB_RETENTION };
 }
 
 /** Everything posted to Slack, by the bot or on behalf of workers, goes through this one queue. */
@@ -47,8 +90,15 @@ export type SlackOutboundJob =
   | { kind: 'update'; channel: string; ts: string; text: string; blocks: unknown[] }
   | { kind: 'ephemeral'; channel: string; user: string; text: string; blocks?: unknown[] };
 
-/** Attempts and backoff for jobs that talk to an API that may be briefly unavailable. */
-export const RETRY_POLICY = Object.freeze({
-  attempts: 6,
-  backoff: { type: 'exponential' as const, delay: 500 },
+/**
+ * The outbound queue's default job options, set by its one producer object (SlackOutbox). Completed
+ * jobs are kept an hour: a send with the same job id within that hour is a no-op, which is how a
+ * re-run never posts the same words twice. Failed jobs (Slack refused the message, or stayed down
+ * through every retry) are kept a week to resend by hand. Both capped at 1,000: messages are many.
+ * Job ids are the producer's (SendOptions.jobId).
+ */
+export const SLACK_OUTBOUND_JOB_OPTIONS = Object.freeze({
+  ...RETRY_POLICY,
+  removeOnComplete: Object.freeze({ age: HOUR_S, count: 1000 }),
+  removeOnFail: Object.freeze({ age: 7 * DAY_S, count: 1000 }),
 });

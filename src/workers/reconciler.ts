@@ -10,9 +10,9 @@
  * for a pass in flight. One pass at a time; several workers of a cluster may each run one, which is
  * safe for the same reasons.
  */
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { applyJobId, RETRY_POLICY, type ApplyJob } from '../contracts/queues';
+import { applyJobId, applyJobOptions, type ApplyJob } from '../contracts/queues';
 import type { RequestRecord } from '../contracts/request-record';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 
@@ -22,16 +22,6 @@ export interface ReconcilerOptions {
   cluster: string;
   intervalMs: number;
   log: Logger;
-}
-
-/** How workers (re)enqueue an apply job: the contract's id and retry policy, finished jobs kept a while. */
-export function applyJobOptions(requestId: string): JobsOptions {
-  return {
-    jobId: applyJobId(requestId),
-    ...RETRY_POLICY,
-    removeOnComplete: { age: 7 * 24 * 3600 },
-    removeOnFail: { age: 30 * 24 * 3600 },
-  };
 }
 
 export interface ReconcileResult {
