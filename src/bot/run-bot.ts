@@ -43,7 +43,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
   const { log } = options;
   const clock = options.clock ?? (() => new Date());
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  redis.on('error', (error: Error) => log.warn({ error: error.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
   const store = new RequestStore(redis, { prefix: config.prefix });
   const outbox = new SlackOutbox({ connection: redis, prefix: config.prefix, log });
   const queues = new BullBotQueues(redis, config.prefix);
@@ -72,6 +72,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
   const outbound = startSlackOutboundWorker({
     connection: redis,
     prefix: config.prefix,
+    outbox,
     client,
     log,
     ...(options.perChannelIntervalMs === undefined
@@ -87,7 +88,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     connection: redis,
     prefix: config.prefix,
   });
-  expiry.on('error', (error) => log.warn({ error: error.message }, 'expiry worker error'));
+  expiry.on('error', (err) => log.warn({ err }, 'expiry worker error'));
   const started = await bot.start({
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.host === undefined ? {} : { host: options.host }),

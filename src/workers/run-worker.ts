@@ -2,8 +2,8 @@
  * Wires one cluster's policy worker from its validated WorkerConfig: a Redis connection, the request
  * store, the BullMQ Worker on applyQueueName(cluster) running the apply processor, the cluster sync
  * that keeps the bot's ClusterCache snapshot current, the reconciler that re-enqueues lost approvals,
- * and `notify`, which only enqueues on SLACK_OUTBOUND_QUEUE (the bot posts; workers hold no Slack
- * token). Reads no environment: main.ts does, once.
+ * and `notify`, which only enqueues on SLACK_OUTBOUND_QUEUE through a SlackOutbox (the bot posts;
+ * workers hold no Slack token). Reads no environment: main.ts does, once.
  *
  * A worker killed mid-job stops renewing its job's lock; after `lockDurationMs` the job counts as
  * stalled, and the next stalled check (every `stalledIntervalMs`, by any worker of the cluster, the
@@ -21,14 +21,10 @@ import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { ClusterCache } from '../adapters/redis/cluster-cache';
 import type { WorkerConfig } from '../platform/config/config';
-import {
-  applyQueueName,
-  RETRY_POLICY,
-  SLACK_OUTBOUND_QUEUE,
-  type ApplyJob,
-  type SlackOutboundJob,
-} from '../contracts/queues';
+import { applyQueueName, type ApplyJob, type SlackOutboundJob } from '../contracts/queues';
 import { RequestStore } from '../adapters/redis/request-store';
+// The module itself, not the outbound index: a worker only enqueues, so it loads no Slack SDK.
+import { SlackOutbox } from '../adapters/slack/outbound/slack-outbox';
 import { createApplyProcessor } from './apply-processor';
 import { ClusterSync } from './cluster-sync';
 import { ClientNodePolicyApi, loadKubeConfig, type PolicyApi } from '../adapters/kube/kube-client';
@@ -96,19 +92,9 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
   const connection: ConnectionOptions = redis;
   const store = new RequestStore(redis, { prefix: config.prefix });
 
-  const outbound = new Queue<SlackOutboundJob>(SLACK_OUTBOUND_QUEUE, {
-    connection,
-    prefix: config.prefix,
-    defaultJobOptions: {
-      attempts: RETRY_POLICY.attempts,
-      backoff: { ...RETRY_POLICY.backoff },
-      removeOnComplete: { age: 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
-    },
-  });
-  outbound.on('error', (error: Error) => log.warn({ err: error }, 'outbound queue error'));
+  const outbox = new SlackOutbox({ connection, prefix: config.prefix, log });
   const notify = async (job: SlackOutboundJob): Promise<void> => {
-    await outbound.add(job.kind, job, { jobId: outboundJobId(job) });
+    await outbox.send(job, { jobId: outboundJobId(job) });
   };
 
   const applyQueue = new Queue<ApplyJob>(applyQueueName(config.cluster), {
@@ -177,7 +163,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
       closing ??= (async () => {
         await Promise.all([reconciler.stop(), sync?.stop()]);
         await worker.close(options.force === true);
-        await Promise.all([applyQueue.close(), outbound.close()]);
+        await Promise.all([applyQueue.close(), outbox.close()]);
         await redis.quit().catch(() => redis.disconnect());
         log.info('policy worker stopped');
       })();

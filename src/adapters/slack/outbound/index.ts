@@ -1,5 +1,5 @@
 /** The one outbound path to Slack: producers enqueue with SlackOutbox, the bot runs the worker. */
-export { SlackOutbox, OUTBOUND_JOB_RETENTION } from './slack-outbox';
+export { SlackOutbox } from './slack-outbox';
 export type { SendOptions, SlackOutboxOptions } from './slack-outbox';
 export { startSlackOutboundWorker } from './slack-outbound-worker';
 export type { SlackOutboundWorker, SlackOutboundWorkerOptions } from './slack-outbound-worker';

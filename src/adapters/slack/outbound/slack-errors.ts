@@ -13,9 +13,10 @@
  * unknown code is almost always a request Slack will refuse again.
  */
 import { ErrorCode } from '@slack/web-api';
+import type { CodeOf } from '../../../core/error-catalogue';
 
-export type SlackOutboundErrorCode =
-  'E_SLACK_RATE_LIMITED' | 'E_SLACK_REFUSED' | 'E_SLACK_UNAVAILABLE' | 'E_SLACK_HOOK';
+/** The codes of the table above, as listed in src/core/error-catalogue.ts. */
+export type SlackOutboundErrorCode = CodeOf<'SlackOutboundError'>;
 
 export type SlackFailure =
   | { kind: 'rate-limited'; retryAfterMs: number }

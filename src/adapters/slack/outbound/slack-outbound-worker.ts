@@ -5,8 +5,9 @@
  * Per job: pace (channel-pacer.ts: a job too early for its channel is parked in BullMQ's delayed set
  * with `moveToDelayed` + DelayedError, so other channels go on), call Slack (deliver.ts), then
  * `onPosted`. Failures (slack-errors.ts):
- * - 429: the whole queue is rate-limited for Retry-After (`queue.rateLimit` + `Worker.RateLimitError`):
- *   the job goes back to the head of the wait list, no attempt is used, nothing else is sent meanwhile.
+ * - 429: the whole queue is rate-limited for Retry-After (`SlackOutbox.rateLimit` +
+ *   `Worker.RateLimitError`): the job goes back to the head of the wait list, no attempt is used,
+ *   nothing else is sent meanwhile.
  * - permanent (`channel_not_found`, `invalid_blocks`, `invalid_auth`, ...): UnrecoverableError, the job
  *   is logged and kept in the failed set; later jobs are not held up.
  * - transient (5xx, network, timeout): thrown, BullMQ retries with RETRY_POLICY's backoff. While a job
@@ -20,18 +21,25 @@
  * `retryConfig: { retries: 0 }`, or a 429 or 5xx is retried inside WebClient, invisible to the queue.
  * Logs carry channel, kind and jobId, never the token or WebClient's error objects.
  */
-import { ConnectionOptions, DelayedError, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { ConnectionOptions, DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { SLACK_OUTBOUND_QUEUE, SlackOutboundJob } from '../../../contracts/queues';
 import { ChannelPacer } from './channel-pacer';
 import { deliver, SlackDelivered } from './deliver';
 import { classifySlackError, SlackOutboundError } from './slack-errors';
+import type { SlackOutbox } from './slack-outbox';
 
 export interface SlackOutboundWorkerOptions {
   /** ioredis options or instance; an instance needs `maxRetriesPerRequest: null` (BullMQ workers do). */
   connection: ConnectionOptions;
+  /** The same prefix as `outbox`'s. */
   prefix?: string;
+  /**
+   * The process's producer handle on the same queue, used to pause it on a 429 (BullMQ 5 deprecates
+   * `Worker.rateLimit` for `Queue.rateLimit`). Owned and closed by the caller.
+   */
+  outbox: Pick<SlackOutbox, 'rateLimit'>;
   /** Built by createSlackWebClient (fail fast on 429 and 5xx). */
   client: WebClient;
   /** Spacing of calls to one channel; default 1000 ms (Slack: about one message a second). */
@@ -59,9 +67,6 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
   const log = options.log.child({ component: 'slack-outbound' });
   const pacer = new ChannelPacer({ intervalMs: options.perChannelIntervalMs ?? 1000 });
   const prefix = options.prefix !== undefined ? { prefix: options.prefix } : {};
-  // For queue.rateLimit (worker.rateLimit is deprecated in BullMQ 5); same key, seen by every worker.
-  const queue = new Queue(SLACK_OUTBOUND_QUEUE, { connection: options.connection, ...prefix });
-  queue.on('error', (err: Error) => log.warn({ error: err.message }, 'slack outbound queue redis error'));
 
   const processJob = async (job: OutboundJob, token?: string): Promise<void> => {
     const data = job.data;
@@ -73,7 +78,7 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
       await options.onPosted(data, delivered);
     } catch (err) {
       jobLog.warn(
-        { error: err instanceof Error ? err.message : String(err), attemptsMade: job.attemptsMade },
+        { err, attemptsMade: job.attemptsMade },
         'onPosted failed: will retry the hook, not the post',
       );
       throw new SlackOutboundError('E_SLACK_HOOK', 'onPosted failed', { cause: err });
@@ -112,7 +117,7 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
       if (failure.kind === 'rate-limited') {
         // The job keeps its slot: it is back at the head of the wait list when the pause ends.
         jobLog.warn({ retryAfterMs: failure.retryAfterMs }, 'slack rate limited: pausing the outbound queue');
-        await queue.rateLimit(failure.retryAfterMs);
+        await options.outbox.rateLimit(failure.retryAfterMs);
         throw Worker.RateLimitError();
       }
       pacer.release(jobId);
@@ -154,12 +159,11 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
       concurrency: 1,
     },
   );
-  worker.on('error', (err: Error) => log.error({ error: err.message }, 'slack outbound worker error'));
+  worker.on('error', (err: Error) => log.error({ err }, 'slack outbound worker error'));
 
   return {
     async close() {
       await worker.close();
-      await queue.close();
     },
   };
 }

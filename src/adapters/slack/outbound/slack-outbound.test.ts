@@ -82,6 +82,7 @@ function startWorker(
   const worker = startSlackOutboundWorker({
     connection: connection(),
     prefix,
+    outbox,
     client: createSlackWebClient({
       token: TEST_BOT.token,
       apiUrl: standIn.apiUrl,

@@ -1,7 +1,8 @@
 /**
- * The producer side of the one outbound path to Slack: anything netpol wants posted (by the bot, or
- * by a worker that holds no Slack token) is added to SLACK_OUTBOUND_QUEUE here and delivered by the
- * bot's outbound worker (slack-outbound-worker.ts).
+ * The one handle on SLACK_OUTBOUND_QUEUE: anything netpol wants posted (by the bot, or by a policy
+ * worker that holds no Slack token) is added here, with the contract's job options
+ * (SLACK_OUTBOUND_JOB_OPTIONS), and delivered by the bot's outbound worker
+ * (slack-outbound-worker.ts), which also pauses the queue through `rateLimit` on a 429.
  *
  * Lifecycle: one SlackOutbox per process, `close()` on shutdown (a connection passed in as an ioredis
  * instance is left open for its owner). `send` resolves once the job is in Redis: from then on it
@@ -13,7 +14,11 @@
  */
 import { ConnectionOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { RETRY_POLICY, SLACK_OUTBOUND_QUEUE, SlackOutboundJob } from '../../../contracts/queues';
+import {
+  SLACK_OUTBOUND_JOB_OPTIONS,
+  SLACK_OUTBOUND_QUEUE,
+  SlackOutboundJob,
+} from '../../../contracts/queues';
 
 export interface SlackOutboxOptions {
   /** ioredis options or instance (shared instances are not closed by `close`). */
@@ -29,12 +34,6 @@ export interface SendOptions {
   jobId?: string;
 }
 
-/** How long finished jobs stay in Redis: bounded, yet long enough to dedupe and to inspect failures. */
-export const OUTBOUND_JOB_RETENTION = Object.freeze({
-  removeOnComplete: { age: 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
-});
-
 export class SlackOutbox {
   private readonly queue: Queue<SlackOutboundJob, void, SlackOutboundJob['kind']>;
 
@@ -42,19 +41,23 @@ export class SlackOutbox {
     this.queue = new Queue(SLACK_OUTBOUND_QUEUE, {
       connection: options.connection,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-      defaultJobOptions: {
-        attempts: RETRY_POLICY.attempts,
-        backoff: { ...RETRY_POLICY.backoff },
-        ...OUTBOUND_JOB_RETENTION,
-      },
+      defaultJobOptions: SLACK_OUTBOUND_JOB_OPTIONS,
     });
     const log = options.log?.child({ component: 'slack-outbox' });
     // An EventEmitter 'error' without a listener would crash the process.
-    this.queue.on('error', (err: Error) => log?.warn({ error: err.message }, 'slack outbox redis error'));
+    this.queue.on('error', (err: Error) => log?.warn({ err }, 'slack outbox redis error'));
   }
 
   async send(job: SlackOutboundJob, options: SendOptions = {}): Promise<void> {
     await this.queue.add(job.kind, job, options.jobId !== undefined ? { jobId: options.jobId } : {});
+  }
+
+  /**
+   * Holds back every job of the queue for `ms`, for every worker: what the outbound worker does when
+   * Slack answers 429. The job in hand must then throw `Worker.RateLimitError()`.
+   */
+  async rateLimit(ms: number): Promise<void> {
+    await this.queue.rateLimit(ms);
   }
 
   async close(): Promise<void> {
