@@ -5,6 +5,7 @@
  * (GETDEL), so a double click submits once.
  */
 import type Redis from 'ioredis';
+import { isRequestId } from '../../contracts/request-id';
 import type { RequestRecord } from '../../contracts/request-record';
 
 export const DRAFT_TTL_MS = 30 * 60 * 1000;
@@ -25,7 +26,7 @@ export class DraftStore {
 
   /** Removes and returns the draft; undefined when expired, already taken, or not this user's. */
   async take(id: string, user: string): Promise<RequestRecord | undefined> {
-    if (!/^r-[a-z2-7]{16}$/.test(id)) return undefined;
+    if (!isRequestId(id)) return undefined;
     const peek = await this.redis.get(this.key(id));
     if (peek === null || (JSON.parse(peek) as RequestRecord).requester !== user) return undefined;
     const text = await this.redis.getdel(this.key(id));
