@@ -1,32 +1,12 @@
 /**
- * Typed errors with stable codes for everything netpol refuses. Each boundary (CLI, bot, worker)
- * turns a NetpolError into one clear line; anything else is a bug and is reported as such.
- *
- * | code                  | what it means                                          | what to do                        |
- * |-----------------------|--------------------------------------------------------|-----------------------------------|
- * | E_SYNTAX              | the request does not follow the grammar                | fix the word the column points at |
- * | E_UNKNOWN_NAMESPACE   | a namespace named in the request is not in the cluster | check the name (a suggestion is given) |
- * | E_UNSUPPORTED         | NetworkPolicy v1 cannot express what was asked         | follow the hint                   |
- * | E_INVALID_VALUE       | a name, label, port or CIDR breaks Kubernetes' rules   | fix the value named               |
- * | E_STATE               | the state file cannot be read or is not valid          | fix the file at the line given    |
- * | E_NOT_OWNED           | the policy would overwrite one netpol does not manage  | pick another name or remove it    |
- * | E_UNKNOWN_ENDPOINT    | a pod or IP given to explain/query is not known        | check the name                    |
- * | E_USAGE               | the command line is wrong                              | see `netpol --help`               |
- * | E_CONFIG              | the configuration is invalid (every problem is listed) | fix the variables / file named    |
- * | E_FORBIDDEN           | the person may not do this (request, approve)          | ask an approver / an admin        |
+ * NetpolError: everything netpol refuses, with a stable code. Each boundary (CLI, bot, worker) turns
+ * a NetpolError into one clear line; anything else is a bug and is reported as such. The codes, what
+ * they mean and what to do about them are in error-catalogue.ts (and README's "Errors" table).
  */
+import type { CodeOf } from './error-catalogue';
 
-export type ErrorCode =
-  | 'E_SYNTAX'
-  | 'E_UNKNOWN_NAMESPACE'
-  | 'E_UNSUPPORTED'
-  | 'E_INVALID_VALUE'
-  | 'E_STATE'
-  | 'E_NOT_OWNED'
-  | 'E_UNKNOWN_ENDPOINT'
-  | 'E_USAGE'
-  | 'E_CONFIG'
-  | 'E_FORBIDDEN';
+/** The codes a NetpolError carries: those the catalogue lists as raised by NetpolError. */
+export type ErrorCode = CodeOf<'NetpolError'>;
 
 export interface NetpolErrorOptions {
   /** What the user can do about it, in one sentence. */

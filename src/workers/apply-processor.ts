@@ -17,6 +17,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { CodeOf } from '../core/error-catalogue';
 import type { NetworkPolicy } from '../core/k8s/types';
 import { isManagedByNetpol, provenanceMetadata } from '../core/policy/provenance';
 import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
@@ -43,9 +44,9 @@ export type ApplyProcessor = (job: Job<ApplyJob>) => Promise<void>;
 
 /** A refusal by netpol itself: never retried. */
 export class ApplyRefusal extends Error {
-  readonly code: 'E_HASH_MISMATCH' | 'E_NOT_OWNED';
+  readonly code: CodeOf<'ApplyRefusal'>;
 
-  constructor(code: ApplyRefusal['code'], message: string) {
+  constructor(code: CodeOf<'ApplyRefusal'>, message: string) {
     super(message);
     this.name = 'ApplyRefusal';
     this.code = code;

@@ -15,9 +15,36 @@
  * | 410 Gone              | no        | a stale resourceVersion; relist                              |
  * | 422 Invalid           | yes       | validation; the approved object can never be stored          |
  * | 429, 5xx, no response | no        | throttling, an unavailable API server, the network          |
+ *
+ * Each error also carries a catalogue code (src/core/error-catalogue.ts) named after its status.
  */
+import type { CodeOf } from '../../core/error-catalogue';
+
+export type KubeApiErrorCode = CodeOf<'KubeApiError'>;
+
+/** The catalogue code of an HTTP status (0: no response). */
+export function kubeApiErrorCode(status: number): KubeApiErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'E_KUBE_INVALID';
+    case 401:
+      return 'E_KUBE_UNAUTHORIZED';
+    case 403:
+      return 'E_KUBE_FORBIDDEN';
+    case 404:
+      return 'E_KUBE_NOT_FOUND';
+    case 409:
+    case 410:
+      return 'E_KUBE_CONFLICT';
+    default:
+      return 'E_KUBE_UNAVAILABLE';
+  }
+}
 
 export class KubeApiError extends Error {
+  /** Derived from the status: E_KUBE_FORBIDDEN, E_KUBE_INVALID, ... */
+  readonly code: KubeApiErrorCode;
   /** The HTTP status, or 0 when no response arrived (connection refused, reset, timeout). */
   readonly status: number;
   /** The Status `reason` (Forbidden, Invalid, Conflict, NotFound...), or `NetworkError`/`Unknown`. */
@@ -37,6 +64,7 @@ export class KubeApiError extends Error {
   }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KubeApiError';
+    this.code = kubeApiErrorCode(options.status);
     this.status = options.status;
     this.reason = options.reason;
     this.permanent = options.permanent;

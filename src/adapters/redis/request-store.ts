@@ -12,21 +12,16 @@
  *   state:<state>                 sorted set: ids in that state, score createdAtMs
  * Nothing expires: requests are the audit record. Needs a single Redis (not Redis Cluster).
  *
- * Errors (RequestStoreError.code):
- * | code         | meaning                                          | what to do                          |
- * |--------------|--------------------------------------------------|-------------------------------------|
- * | E_EXISTS     | create() with an id that is already stored       | a bug: ids come from newRequestId() |
- * | E_INVALID    | a malformed record, id or time from the caller   | a bug in the caller: fix the input  |
- * | E_NOT_FOUND  | setApprovalMessage() for an unknown request      | none: the message was for nothing   |
- * | E_REDIS      | Redis failed or is unreachable (cause attached)  | transient: retry / check Redis      |
- * | E_CORRUPT    | a stored record cannot be read back              | inspect the key named               |
+ * Errors (RequestStoreError.code): E_EXISTS, E_INVALID, E_NOT_FOUND, E_REDIS, E_CORRUPT; what each
+ * means and what to do is in src/core/error-catalogue.ts.
  */
 import type Redis from 'ioredis';
+import type { CodeOf } from '../../core/error-catalogue';
 import type { AuditEntry, RequestRecord, RequestState } from '../../contracts/request-record';
 import type { DecideResult, RequestStoreApi, TransitionResult } from './request-store-api';
 import { runScript, SCRIPTS, type LuaScript, type ScriptReply } from './request-store.lua';
 
-export type RequestStoreErrorCode = 'E_EXISTS' | 'E_INVALID' | 'E_NOT_FOUND' | 'E_REDIS' | 'E_CORRUPT';
+export type RequestStoreErrorCode = CodeOf<'RequestStoreError'>;
 
 export class RequestStoreError extends Error {
   readonly code: RequestStoreErrorCode;
