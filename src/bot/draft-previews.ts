@@ -1,29 +1,25 @@
 /**
- * Policy change requests up to their preview: parse, resolve against the cluster snapshot, build
- * the exact policies, compute warnings and effect, and keep it all as a draft whose id is the only
- * thing the Submit button carries. Also answers questions typed as requests (`can A reach B`).
+ * Policy change requests up to their preview: planned against the cluster snapshot by the shared
+ * use case (core/use-cases/plan-request.ts: the exact policies and warnings), described, and kept as
+ * a draft whose id is the only thing the Submit button carries. Also answers questions typed as
+ * requests (`can A reach B`).
  */
 import { NetpolError } from '../core/errors';
-import { buildPolicyIndex } from '../core/evaluator';
 import type { NetworkPolicy } from '../core/k8s/types';
-import { buildPolicies } from '../core/policy/build-policies';
 import { describeEffect } from '../core/policy/describe-effect';
 import { isManagedByNetpol } from '../core/policy/provenance';
 import { renderPolicies } from '../core/policy/render-policies';
-import { computeWarnings, formatWarning } from '../core/policy/warnings';
-import { answerQuery } from '../core/query/answer-query';
-import { formatRequest } from '../core/request/format-request';
+import { formatWarning } from '../core/policy/warnings';
 import { helpText } from '../core/request/help';
 import { parseRequest } from '../core/request/parser';
-import { isPolicyRequest, isQueryRequest } from '../core/request/request';
-import { resolveRequest } from '../core/request/resolve-request';
+import { isQueryRequest } from '../core/request/request';
 import { closest } from '../core/request/suggest';
+import { planRequest, type PlanRequestOptions } from '../core/use-cases/plan-request';
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
-import { renderHelp, renderPreview, type SlackMessage } from '../adapters/slack/render';
+import { renderHelp, renderPreview, renderQueryAnswer, type SlackMessage } from '../adapters/slack/render';
 import { mayRequest } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
-import { renderQueryAnswer } from './query-reply';
 
 export class DraftPreviews {
   constructor(private readonly ctx: BotContext) {}
@@ -33,14 +29,9 @@ export class DraftPreviews {
     if (parsed.verb === 'help') return renderHelp(helpText(parsed.topic));
     if (isQueryRequest(parsed)) {
       const state = await this.ctx.state(cluster, true);
-      const { request } = resolveRequest(parsed, { state, labelKeys: this.ctx.deps.config.labelKeys });
-      if (!isQueryRequest(request)) throw new NetpolError('E_SYNTAX', 'not a question');
-      return renderQueryAnswer({
-        cluster,
-        user: input.user,
-        command: formatRequest(request),
-        answer: answerQuery(request, state, buildPolicyIndex(state)),
-      });
+      const plan = planRequest(parsed, state, this.languageOptions());
+      if (plan.kind !== 'answer') throw new NetpolError('E_SYNTAX', 'not a question');
+      return renderQueryAnswer({ cluster, user: input.user, command: plan.command, answer: plan.answer });
     }
     if (!mayRequest(this.ctx.deps.config, input.user, input.channel)) {
       throw new NetpolError('E_FORBIDDEN', 'you may not request policy changes here', {
@@ -48,20 +39,14 @@ export class DraftPreviews {
       });
     }
     const state = await this.ctx.state(cluster, false);
-    const { request, notes } = resolveRequest(parsed, {
-      ...(state === undefined ? {} : { state }),
-      labelKeys: this.ctx.deps.config.labelKeys,
-    });
-    if (!isPolicyRequest(request)) throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
-    const command = formatRequest(request);
     const id = this.ctx.deps.newRequestId();
-    const policies = buildPolicies(request, {
-      command,
+    const plan = planRequest(parsed, state, {
+      ...this.languageOptions(),
       provenance: { requestId: id, requester: input.user, cluster },
-      keywords: this.ctx.deps.config.keywords,
-      ...(state === undefined ? {} : { state }),
     });
-    const warnings = state === undefined ? [] : computeWarnings(request, policies, state).map(formatWarning);
+    if (plan.kind !== 'policies') throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
+    const { command, policies, notes } = plan;
+    const warnings = plan.warnings.map(formatWarning);
     const record = this.draftRecord({
       id,
       cluster,
@@ -85,6 +70,12 @@ export class DraftPreviews {
       draftId: id,
       notes,
     });
+  }
+
+  /** The request language as this installation configured it (the CLI reads the same file). */
+  private languageOptions(): PlanRequestOptions {
+    const { labelKeys, keywords } = this.ctx.deps.config;
+    return { labelKeys, keywords };
   }
 
   private draftRecord(fields: {

@@ -5,6 +5,7 @@ import { runCli } from './main';
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  env: process.env,
 }).then(
   (code) => {
     process.exitCode = code;

@@ -6,15 +6,12 @@
 import { parseArgs } from 'node:util';
 import { isNetpolError, NetpolError } from '../core/errors';
 import { buildPolicyIndex, computeMatrix, evaluateConnection } from '../core/evaluator';
-import { buildPolicies } from '../core/policy/build-policies';
 import { renderPolicies } from '../core/policy/render-policies';
-import { computeWarnings, formatWarning } from '../core/policy/warnings';
-import { answerQuery } from '../core/query/answer-query';
-import { formatRequest } from '../core/request/format-request';
+import { formatWarning } from '../core/policy/warnings';
 import { helpText } from '../core/request/help';
-import { parseRequest } from '../core/request/parser';
-import { isPolicyRequest, isQueryRequest } from '../core/request/request';
-import { resolveRequest } from '../core/request/resolve-request';
+import { planRequest } from '../core/use-cases/plan-request';
+import type { RequestLanguageConfig } from '../platform/config/config';
+import { loadRequestLanguageConfig, type Env } from '../platform/config/load-config';
 import { loadStateFile } from '../adapters/files/state-file';
 import type { CliIo } from './cli-io';
 import { parseEndpointArg, parseProtocolArg, resolvePortArg } from './endpoints';
@@ -24,9 +21,11 @@ import { renderVerdict } from '../core/query/render-verdict';
 const USAGE = `netpol: Kubernetes NetworkPolicies from plain requests, and answers to "can A reach B?"
 
 usage:
-  netpol parse "<request>" [--state FILE] [--output yaml|json]
+  netpol parse "<request>" [--state FILE] [--config FILE] [--output yaml|json]
       Print the NetworkPolicy a request produces (queries like "can A reach B" are answered; needs --state).
       The canonical form of the request, name resolutions and warnings go to stderr.
+      --config FILE: the bot's configuration file, so words resolve as the bot resolves them (its
+      labelKeys, dns and clusterCidrs); default: $NETPOL_CONFIG if set, else the built-in defaults.
   netpol explain --state FILE --from NS/POD|IP --to NS/POD|IP --port N|NAME [--protocol TCP|UDP|SCTP]
       Whether one connection is allowed, and which policy and rule decide it on each side.
   netpol matrix --state FILE [--port N] [--protocol TCP|UDP|SCTP] [--output table|json]
@@ -108,7 +107,7 @@ function outputOption<T extends string>(value: string | undefined, allowed: read
 async function parseCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(
     args,
-    { state: { type: 'string' }, output: { type: 'string' } },
+    { state: { type: 'string' }, output: { type: 'string' }, config: { type: 'string' } },
     1,
   );
   const text = positionals[0];
@@ -118,38 +117,35 @@ async function parseCommand(args: string[], io: CliIo): Promise<number> {
     });
   }
   const format = outputOption(values.output, ['yaml', 'json'] as const, 'yaml');
+  const language = requestLanguage(values.config, io.env ?? {});
   const state = values.state === undefined ? undefined : await loadStateFile(values.state);
-  const parsed = parseRequest(text);
-  if (parsed.verb === 'help') {
-    io.stdout(`${helpText(parsed.topic)}\n`);
+  const plan = planRequest(text, state, {
+    labelKeys: language.labelKeys,
+    keywords: language.keywords,
+    stateHint: 'add --state FILE',
+  });
+  if (plan.kind === 'help') {
+    io.stdout(`${helpText(plan.topic)}\n`);
     return 0;
   }
-  if (isQueryRequest(parsed) && state === undefined) {
-    throw new NetpolError('E_USAGE', 'a question about reachability needs the cluster state', {
-      hint: 'add --state FILE',
-    });
-  }
-  const { request, notes } = resolveRequest(parsed, state === undefined ? {} : { state });
-  const canonical = formatRequest(request);
-  io.stderr(`netpol: understood: ${canonical}\n`);
-  for (const note of notes) io.stderr(`netpol: resolved: ${note}\n`);
-  if (isQueryRequest(request)) {
-    if (state === undefined) {
-      throw new NetpolError('E_USAGE', 'a question about reachability needs the cluster state', {
-        hint: 'add --state FILE',
-      });
-    }
-    io.stdout(answerQuery(request, state, buildPolicyIndex(state)));
+  io.stderr(`netpol: understood: ${plan.command}\n`);
+  for (const note of plan.notes) io.stderr(`netpol: resolved: ${note}\n`);
+  if (plan.kind === 'answer') {
+    io.stdout(plan.answer);
     return 0;
   }
-  if (!isPolicyRequest(request)) throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
-  const policies = buildPolicies(request, { command: canonical, ...(state === undefined ? {} : { state }) });
-  if (state !== undefined) {
-    for (const warning of computeWarnings(request, policies, state))
-      io.stderr(`netpol: ${formatWarning(warning)}\n`);
-  }
-  io.stdout(renderPolicies(policies, format));
+  for (const warning of plan.warnings) io.stderr(`netpol: ${formatWarning(warning)}\n`);
+  io.stdout(renderPolicies(plan.policies, format));
   return 0;
+}
+
+/** Label keys and keywords as the bot reads them: --config FILE, else the bot's NETPOL_CONFIG, else defaults. */
+function requestLanguage(configFlag: string | undefined, env: Env): RequestLanguageConfig {
+  if (configFlag !== undefined) return loadRequestLanguageConfig({ path: configFlag, source: '--config' });
+  return loadRequestLanguageConfig({
+    ...(env.NETPOL_CONFIG === undefined ? {} : { path: env.NETPOL_CONFIG }),
+    source: 'NETPOL_CONFIG',
+  });
 }
 
 async function explainCommand(args: string[], io: CliIo): Promise<number> {

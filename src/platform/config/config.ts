@@ -39,6 +39,9 @@ export interface BotConfig {
   logLevel: string;
 }
 
+/** What the request language needs from the bot's file; the CLI loads only this part. */
+export type RequestLanguageConfig = Pick<BotConfig, 'labelKeys' | 'keywords'>;
+
 export interface WorkerConfig {
   cluster: string;
   redisUrl: string;

@@ -11,7 +11,7 @@ import { dns1123LabelProblem, labelKeyProblem } from '../../core/k8s/names';
 import { isObj, type Obj } from '../../core/k8s/object-reader';
 import { DEFAULT_KEYWORD_OPTIONS, type KeywordOptions } from '../../core/policy/keywords';
 import { DEFAULT_LABEL_KEYS } from '../../core/request/resolve-request';
-import type { ApproverRule, BotConfig, WorkerConfig } from './config';
+import type { ApproverRule, BotConfig, RequestLanguageConfig, WorkerConfig } from './config';
 
 export type Env = Record<string, string | undefined>;
 
@@ -45,13 +45,13 @@ export function parseDuration(value: string): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
 }
 
-function readConfigFile(path: string, problems: Problems): Obj {
+function readConfigFile(path: string, problems: Problems, source = 'NETPOL_CONFIG'): Obj {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     problems.add(
-      'NETPOL_CONFIG',
+      source,
       `cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
     return {};
@@ -210,28 +210,48 @@ function keywordOptions(file: Obj, problems: Problems): KeywordOptions {
   return { clusterCidrs, dns };
 }
 
+/** The fields of the NETPOL_CONFIG file (the bot's; the CLI reads the request-language part of it). */
+const FILE_FIELDS = [
+  'clusters',
+  'defaultCluster',
+  'approvalChannel',
+  'approvers',
+  'requesters',
+  'requestTtl',
+  'labelKeys',
+  'prefix',
+  'dns',
+  'clusterCidrs',
+  'logLevel',
+];
+
+function checkFileFields(file: Obj, path: string | undefined, problems: Problems): void {
+  for (const key of Object.keys(file))
+    if (!FILE_FIELDS.includes(key))
+      problems.add(`${path}: ${key}`, `unknown field (expected one of ${FILE_FIELDS.join(', ')})`);
+}
+
+function labelKeysOf(file: Obj, problems: Problems): string[] {
+  if (file.labelKeys === undefined) return [...DEFAULT_LABEL_KEYS];
+  if (!Array.isArray(file.labelKeys) || file.labelKeys.length === 0) {
+    problems.add('labelKeys', 'must be a non-empty list of label keys');
+    return [...DEFAULT_LABEL_KEYS];
+  }
+  const labelKeys = file.labelKeys.map(String);
+  for (const key of labelKeys) {
+    const p = labelKeyProblem(key);
+    if (p !== undefined) problems.add('labelKeys', `"${key}" ${p}`);
+  }
+  return labelKeys;
+}
+
 export function loadBotConfig(env: Env): BotConfig {
   const problems = new Problems();
   const file =
     env.NETPOL_CONFIG === undefined || env.NETPOL_CONFIG === ''
       ? {}
       : readConfigFile(env.NETPOL_CONFIG, problems);
-  const known = [
-    'clusters',
-    'defaultCluster',
-    'approvalChannel',
-    'approvers',
-    'requesters',
-    'requestTtl',
-    'labelKeys',
-    'prefix',
-    'dns',
-    'clusterCidrs',
-    'logLevel',
-  ];
-  for (const key of Object.keys(file))
-    if (!known.includes(key))
-      problems.add(`${env.NETPOL_CONFIG}: ${key}`, `unknown field (expected one of ${known.join(', ')})`);
+  checkFileFields(file, env.NETPOL_CONFIG, problems);
 
   const botToken = env.SLACK_BOT_TOKEN ?? '';
   if (botToken === '') problems.add('SLACK_BOT_TOKEN', 'is required (the bot token, xoxb-...)');
@@ -326,18 +346,7 @@ export function loadBotConfig(env: Env): BotConfig {
   if (requestTtlMs === undefined)
     problems.add('requestTtl', `"${ttlText}" is not a duration like 24h, 30m or 90s`);
 
-  let labelKeys = [...DEFAULT_LABEL_KEYS];
-  if (file.labelKeys !== undefined) {
-    if (!Array.isArray(file.labelKeys) || file.labelKeys.length === 0)
-      problems.add('labelKeys', 'must be a non-empty list of label keys');
-    else {
-      labelKeys = file.labelKeys.map(String);
-      for (const key of labelKeys) {
-        const p = labelKeyProblem(key);
-        if (p !== undefined) problems.add('labelKeys', `"${key}" ${p}`);
-      }
-    }
-  }
+  const labelKeys = labelKeysOf(file, problems);
 
   const config: BotConfig = {
     slack: {
@@ -361,6 +370,24 @@ export function loadBotConfig(env: Env): BotConfig {
     logLevel: logLevel(env, file, problems),
   };
   problems.throwIfAny('bot');
+  return deepFreeze(config);
+}
+
+/**
+ * The request-language part of the bot's configuration file (labelKeys, dns, clusterCidrs), for the
+ * CLI: `netpol parse` reads words as the bot does. Same file, same validation; other fields are
+ * checked for typos only. No file: the defaults.
+ */
+export function loadRequestLanguageConfig(file: { path?: string; source: string }): RequestLanguageConfig {
+  const problems = new Problems();
+  const fields =
+    file.path === undefined || file.path === '' ? {} : readConfigFile(file.path, problems, file.source);
+  checkFileFields(fields, file.path, problems);
+  const config: RequestLanguageConfig = {
+    labelKeys: labelKeysOf(fields, problems),
+    keywords: keywordOptions(fields, problems),
+  };
+  problems.throwIfAny('request language');
   return deepFreeze(config);
 }
 
