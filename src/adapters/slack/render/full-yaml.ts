@@ -4,8 +4,8 @@
  * code-block sections and, when needed, several messages.
  */
 import { type Block, context, message, section, type SlackMessage } from './blocks';
-import { codeBlockEscaped, escapeMrkdwn, fitLines } from './mrkdwn';
-import { type PackedSection, paginateSections, SECTION_BUDGET } from './layout';
+import { escapeMrkdwn } from './mrkdwn';
+import { codeSections, paginateSections } from './layout';
 import { clusterName } from './parts';
 
 export interface FullYamlInput {
@@ -17,13 +17,7 @@ export interface FullYamlInput {
 }
 
 export function renderFullYaml(input: FullYamlInput): SlackMessage[] {
-  const sections: PackedSection[] = [];
-  let rest = input.yaml.replace(/\n+$/, '');
-  while (rest !== '') {
-    const fitted = fitLines(rest, SECTION_BUDGET - 10, { code: true });
-    sections.push({ block: section(codeBlockEscaped(fitted.text)), lines: fitted.shownLines });
-    rest = rest.split('\n').slice(fitted.shownLines).join('\n');
-  }
+  const sections = codeSections(input.yaml);
   if (sections.length === 0) sections.push({ block: section('_(empty)_'), lines: 0 });
   const pages = paginateSections(sections, {
     reserveBlocks: 1,

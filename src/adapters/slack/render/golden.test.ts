@@ -9,6 +9,11 @@ import * as path from 'node:path';
 import { checkMessageContent } from '../../../devtools/slack/block-kit-limits';
 import { NetpolError } from '../../../core/errors';
 import { buildPolicyIndex, evaluateConnection } from '../../../core/evaluator';
+import { answerQuery } from '../../../core/query/answer-query';
+import { formatRequest } from '../../../core/request/format-request';
+import { parseRequest } from '../../../core/request/parser';
+import { isQueryRequest } from '../../../core/request/request';
+import { resolveRequest } from '../../../core/request/resolve-request';
 import { policy } from '../../../../test/support/cluster-builders';
 import { helpText } from '../../../core/request/help';
 import { ACTION_IDS } from './action-ids';
@@ -21,6 +26,7 @@ import { renderFullYaml } from './full-yaml';
 import { renderHelp, renderHistory, renderPending } from './lists';
 import { renderOutcomeReply, renderSubmitted } from './outcome-reply';
 import { renderPreview } from './preview';
+import { renderQueryAnswer } from './query-answer';
 import { renderRefusal } from './refusal';
 import { renderShowNamespace } from './show-namespace';
 import {
@@ -80,6 +86,19 @@ const verdicts = (() => {
     ask('backend/api-5f7b9c-aaaaa', 'backend/api-5f7b9c-aaaaa', 8080),
   ];
 })();
+
+/** A question asked of the fixture cluster, as the bot answers it. */
+function askCluster(question: string, user?: string): SlackMessage {
+  const state = cluster([DEFAULT_DENY, allowPolicy()]);
+  const { request } = resolveRequest(parseRequest(question), { state });
+  if (!isQueryRequest(request)) throw new Error(`not a question: ${question}`);
+  return renderQueryAnswer({
+    cluster: 'prod-eu',
+    ...(user === undefined ? {} : { user }),
+    command: formatRequest(request),
+    answer: answerQuery(request, state, buildPolicyIndex(state)),
+  });
+}
 
 const manyPolicies = Array.from({ length: 400 }, (_, i) =>
   policy(`backend/allow-${String(i).padStart(3, '0')}-from-monitoring-on-metrics-port`, {
@@ -233,6 +252,18 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
   explain: () => renderExplain({ cluster: 'prod-eu', user: REQUESTER, verdicts }),
   'explain-many': () =>
     renderExplain({ cluster: 'prod-eu', verdicts: Array.from({ length: 200 }, (_, i) => verdicts[i % 3]!) }),
+  'query-can': () => askCluster('can frontend/app=nginx reach backend/app=api on tcp/8080', REQUESTER),
+  'query-what-can-reach': () => askCluster('what can backend/* reach'),
+  'query-long': () =>
+    renderQueryAnswer({
+      cluster: 'prod-eu',
+      user: REQUESTER,
+      command: 'who can reach backend/app=<api> & co',
+      answer: Array.from(
+        { length: 600 },
+        (_, i) => `backend/api-${i} TCP/8080 is reachable from 0 of 5 pods <none> & \`\`\` no fence`,
+      ).join('\n'),
+    }),
   pending: () =>
     renderPending({
       cluster: 'prod-eu',

@@ -40,6 +40,8 @@ export { renderShowNamespace, SHOW_MAX_PAGES } from './show-namespace';
 export type { ShowNamespaceInput } from './show-namespace';
 export { renderExplain } from './explain';
 export type { ExplainInput } from './explain';
+export { renderQueryAnswer } from './query-answer';
+export type { QueryAnswerInput } from './query-answer';
 export { renderHelp, renderHistory, renderPending } from './lists';
 export type { HistoryInput, PendingInput } from './lists';
 export { renderFullYaml } from './full-yaml';

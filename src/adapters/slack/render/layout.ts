@@ -1,10 +1,11 @@
 /**
  * Fitting long content into Slack's limits: lines (already escaped mrkdwn) packed into sections of
- * at most SECTION_BUDGET characters, sections into pages (messages) of at most 50 blocks and a total
- * size under msg_blocks_too_long, with a note saying how much was left out when even the last
- * allowed page is full. Pure.
+ * at most SECTION_BUDGET characters, preformatted text split into code-block sections, sections into
+ * pages (messages) of at most 50 blocks and a total size under msg_blocks_too_long, with a note
+ * saying how much was left out when even the last allowed page is full. Pure.
  */
 import { type Block, clip, section, type SectionBlock, SLACK_LIMITS } from './blocks';
+import { codeBlockEscaped, fitLines } from './mrkdwn';
 
 /** Room left under the 3,000-character section limit for a closing note or fence. */
 export const SECTION_BUDGET = 2900;
@@ -33,6 +34,22 @@ export function packSections(lines: readonly string[], maxChars: number = SECTIO
     current.push(line);
   }
   flush();
+  return out;
+}
+
+/**
+ * Raw preformatted text (YAML, help, a query's answer) as code-block sections, split at whole lines;
+ * a line longer than a section is cut. No sections for empty text.
+ */
+export function codeSections(raw: string): PackedSection[] {
+  const out: PackedSection[] = [];
+  let rest = raw.replace(/\n+$/, '');
+  while (rest !== '') {
+    // The fence takes 6 characters of the section: 10 keeps a margin.
+    const fitted = fitLines(rest, SECTION_BUDGET - 10, { code: true });
+    out.push({ block: section(codeBlockEscaped(fitted.text)), lines: fitted.shownLines });
+    rest = rest.split('\n').slice(fitted.shownLines).join('\n');
+  }
   return out;
 }
 

@@ -7,9 +7,7 @@ import { type Block, context, message, section, type SlackMessage } from './bloc
 import {
   channelMention,
   code,
-  codeBlockEscaped,
   escapeMrkdwn,
-  fitLines,
   fitText,
   formatUtc,
   isSlackUserId,
@@ -17,7 +15,7 @@ import {
   plural,
   relativeTo,
 } from './mrkdwn';
-import { packSections, paginateSections, SECTION_BUDGET } from './layout';
+import { codeSections, packSections, paginateSections } from './layout';
 import { clusterName, whereAndWho } from './parts';
 import { isDecidable, requestId, statusShort } from './request-status';
 
@@ -153,13 +151,9 @@ export function renderHistory(input: HistoryInput): SlackMessage {
 
 /** A help page (preformatted plain text) in code blocks, split at lines to fit the section limit. */
 export function renderHelp(helpText: string, where: { cluster?: string; user?: string } = {}): SlackMessage {
-  const blocks: Block[] = [];
-  let rest = helpText.replace(/\n+$/, '');
-  while (rest !== '' && blocks.length < 20) {
-    const fitted = fitLines(rest, SECTION_BUDGET - 10, { code: true });
-    blocks.push(section(codeBlockEscaped(fitted.text)));
-    rest = rest.split('\n').slice(fitted.shownLines).join('\n');
-  }
+  const blocks: Block[] = codeSections(helpText)
+    .slice(0, 20)
+    .map((packed) => packed.block);
   if (blocks.length === 0) blocks.push(section('No help text.'));
   const line = whereAndWho(where.cluster, where.user);
   if (line !== '') blocks.push(context(line));
