@@ -52,6 +52,7 @@ test('enqueues an approved request that has no job, once', async () => {
   const record = await approvedRequest(store, requestRecord(CLUSTER));
   expect(await reconciler.runOnce()).toEqual({ checked: 1, enqueued: 1 });
   const job = await queue.getJob(applyJobId(record.id));
+  expect(job).toBeDefined();
   expect(job?.data).toEqual({ requestId: record.id, cluster: CLUSTER, policyHash: record.policyHash });
   expect(job?.opts).toMatchObject({ attempts: RETRY_POLICY.attempts, backoff: RETRY_POLICY.backoff });
   expect(await reconciler.runOnce()).toEqual({ checked: 1, enqueued: 0 });
@@ -92,7 +93,34 @@ test('an apply job that failed while its request is still in flight is put back'
 
 test('start runs a pass at once', async () => {
   const record = await approvedRequest(store, requestRecord(CLUSTER));
+  // The queue as the reconciler sees it, telling the test when a job is added. The interval is an
+  // hour: only the pass start() runs at once can add this job within the deadline.
+  let jobAdded: () => void = () => undefined;
+  const added = new Promise<void>((resolve) => (jobAdded = resolve));
+  const observedQueue: Pick<Queue<ApplyJob>, 'add' | 'getJob'> = {
+    getJob: (id) => queue.getJob(id),
+    add: async (...args) => {
+      const job = await queue.add(...args);
+      jobAdded();
+      return job;
+    },
+  };
+  reconciler = new Reconciler({
+    store,
+    queue: observedQueue,
+    cluster: CLUSTER,
+    intervalMs: 3_600_000,
+    log: pino({ level: 'silent' }),
+  });
   reconciler.start();
-  await reconciler.runOnce();
-  expect(await queue.getJob(applyJobId(record.id))).toBeDefined();
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([
+    added,
+    new Promise((_, reject) => {
+      deadline = setTimeout(() => reject(new Error('start() enqueued no job within 10 s')), 10_000);
+    }),
+  ]).finally(() => clearTimeout(deadline));
+  const job = await queue.getJob(applyJobId(record.id));
+  expect(job).toBeDefined();
+  expect(job?.data).toEqual({ requestId: record.id, cluster: CLUSTER, policyHash: record.policyHash });
 });
