@@ -1,11 +1,11 @@
 /**
  * Splits what follows `/netpol` into the cluster (`@prod`, optional), the subcommand, and the rest.
- * Anything that is not a bot subcommand is a request of the policy language (allow, deny, can...).
- * Pure; the Slack markup is normalised by the request parser later.
+ * The subcommands are the registry's (command-registry.ts); anything else is a request of the policy
+ * language (allow, deny, can...). Pure; the Slack markup is normalised by the request parser later.
  */
+import { COMMAND_NAMES, type CommandName } from './command-registry';
 
-export type Subcommand =
-  'help' | 'show' | 'explain' | 'revoke' | 'reject' | 'pending' | 'history' | 'request';
+export type Subcommand = CommandName | 'request';
 
 export interface CommandText {
   cluster?: string;
@@ -13,16 +13,6 @@ export interface CommandText {
   /** The text after the subcommand word (for `request`: the whole request). */
   rest: string;
 }
-
-const SUBCOMMANDS: readonly Subcommand[] = [
-  'help',
-  'show',
-  'explain',
-  'revoke',
-  'reject',
-  'pending',
-  'history',
-];
 
 export function splitCommandText(raw: string): CommandText {
   let text = raw.trim();
@@ -37,8 +27,8 @@ export function splitCommandText(raw: string): CommandText {
   const withCluster = (value: CommandText): CommandText =>
     cluster === undefined ? value : { ...value, cluster };
   if (text === '') return withCluster({ subcommand: 'help', rest: '' });
-  if ((SUBCOMMANDS as readonly string[]).includes(word)) {
-    return withCluster({ subcommand: word as Subcommand, rest: others.join(' ') });
+  if ((COMMAND_NAMES as readonly string[]).includes(word)) {
+    return withCluster({ subcommand: word as CommandName, rest: others.join(' ') });
   }
   return withCluster({ subcommand: 'request', rest: text });
 }
