@@ -67,6 +67,14 @@ async function approvalMessageWhere(plane: ControlPlane, ts: string, predicate: 
   );
 }
 
+/** The entries of a `/netpol pending` reply as the user reads them, one per request ("• `id` · ..."). */
+function pendingEntries(reply: { blocks?: unknown[] }): string[] {
+  const text = (reply.blocks ?? [])
+    .map((block) => (block as { text?: { text?: string } }).text?.text ?? '')
+    .join('\n');
+  return text.split(/\n(?=• )/).filter((entry) => entry.startsWith('• '));
+}
+
 async function policiesIn(plane: ControlPlane, namespace: string): Promise<Record<string, unknown>[]> {
   return plane.kube.store.list('networkpolicies', namespace) as Record<string, unknown>[];
 }
@@ -301,8 +309,16 @@ describe('the control plane', () => {
     );
     expect(why).toContain('egress of frontend/nginx-frontend');
     expect(why).toContain('ingress of backend/nginx-backend');
-    expect((await plane.slash('pending')).http.status).toBe(200);
-    await submit(plane, 'allow frontend nginx to backend on tcp/6002');
+    const { requestId } = await submit(plane, 'allow frontend nginx to backend on tcp/6002');
+    const pending = await plane.slash('pending');
+    expect(pending.http.status).toBe(200);
+    expect(pending.reply.text).toMatch(/^\d+ open requests? on cluster /);
+    // The line the user reads for the request just submitted: its id, its namespace, its state.
+    const entry = pendingEntries(pending.reply).find((e) => e.startsWith(`• \`${requestId}\` `));
+    expect(entry).toBeDefined();
+    expect(entry).toContain(` · <@${ALICE}> in \`backend\`: \``);
+    expect(entry).toContain('to backend/* on tcp/6002`');
+    expect(entry).toMatch(/\n\s+waiting for approval\b.*, expires in /);
     const history = await plane.slash('history backend');
     expect(JSON.stringify(history.reply.blocks)).toMatch(/approved|submitted/);
     const help = JSON.stringify((await plane.slash('help')).reply.blocks);
