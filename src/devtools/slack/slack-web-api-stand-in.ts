@@ -5,8 +5,9 @@
  *
  * What it reproduces because bots get it wrong: bearer-token checks (`not_authed`, `invalid_auth`),
  * message limits (block-kit-limits.ts), chat.update semantics (SlackWorkspace.update), ephemeral
- * messages being un-editable, HTTP 429 with `Retry-After`, and response_url's 5 uses / 30 minutes
- * (slack-response-urls.ts). This file owns the transport: routing, auth, fault injection, recording
+ * messages being un-editable, HTTP 429 with `Retry-After`, response_url's 5 uses / 30 minutes
+ * (slack-response-urls.ts), and token types: `apps.connections.open` takes only an app-level token
+ * (`xapp-…`, answered by an attached Socket Mode stand-in), every other method only a bot token. This file owns the transport: routing, auth, fault injection, recording
  * and waiting; the methods themselves are pure handlers in slack-web-api-methods.ts.
  *
  * Lifecycle: `await SlackWebApiStandIn.start()` per test, `await standIn.close()` after it. Every call
@@ -70,6 +71,17 @@ interface FaultRule {
   apply: (method: string) => { status: number; body: ApiResult; headers?: Record<string, string> };
 }
 
+/** What `apps.connections.open` needs from a Socket Mode server (socket-mode-stand-in.ts). */
+export interface SocketModeEndpoint {
+  /** App-level tokens (`xapp-…`) it accepts. */
+  readonly appTokens: ReadonlySet<string>;
+  /** A fresh single-use WebSocket URL. */
+  openConnection(): string;
+}
+
+/** The one method that takes an app-level token; it answers from the attached Socket Mode server. */
+const APP_TOKEN_METHOD = 'apps.connections.open';
+
 const DEFAULT_SCOPES = ['chat:write', 'commands', 'users:read', 'usergroups:read', 'channels:read'];
 
 export class SlackWebApiStandIn {
@@ -85,6 +97,7 @@ export class SlackWebApiStandIn {
   private readonly recorded: RecordedCall[] = [];
   private readonly responseUrls: SlackResponseUrls;
   private faults: FaultRule[] = [];
+  private socketMode: SocketModeEndpoint | undefined;
   private seq = 0;
 
   private constructor(server: Server, options: SlackWebApiStandInOptions) {
@@ -193,6 +206,11 @@ export class SlackWebApiStandIn {
 
   setUsergroupMembers(usergroupId: string, userIds: string[]): void {
     this.workspace.setUsergroupMembers(usergroupId, userIds);
+  }
+
+  /** Serve `apps.connections.open` for this Socket Mode server (and accept its app tokens there). */
+  attachSocketMode(endpoint: SocketModeEndpoint): void {
+    this.socketMode = endpoint;
   }
 
   /** A response_url on this server; the binding says what replace/delete/in_channel act on. */
@@ -335,19 +353,23 @@ export class SlackWebApiStandIn {
     let status = 200;
     let headers: Record<string, string> = {};
     let body: ApiResult;
-    const handler = WEB_API_METHODS[method];
-    if (handler === undefined) {
+    const isAppTokenMethod = method === APP_TOKEN_METHOD;
+    const handler = Object.hasOwn(WEB_API_METHODS, method) ? WEB_API_METHODS[method] : undefined;
+    const appTokens = this.socketMode?.appTokens ?? new Set<string>();
+    if (handler === undefined && !isAppTokenMethod) {
       body = { ok: false, error: 'unknown_method', req_method: method };
     } else if (parsed.error !== undefined) {
       body = { ok: false, error: parsed.error };
     } else if (token === undefined) {
       body = { ok: false, error: 'not_authed' };
-    } else if (!this.tokens.has(token)) {
-      body = { ok: false, error: 'invalid_auth' };
+    } else if (isAppTokenMethod ? !appTokens.has(token) : !this.tokens.has(token)) {
+      const wrongType = isAppTokenMethod ? this.tokens.has(token) : appTokens.has(token);
+      body = { ok: false, error: wrongType ? 'not_allowed_token_type' : 'invalid_auth' };
     } else {
       const fault = this.takeFault(method);
       if (fault !== undefined) ({ status, body, headers = {} } = fault.apply(method));
-      else body = handler(args, this.workspace);
+      else if (handler !== undefined) body = handler(args, this.workspace);
+      else body = { ok: true, url: (this.socketMode as SocketModeEndpoint).openConnection() };
     }
     if (status === 200 && parsed.missingCharset) {
       body = { ...body, warning: 'missing_charset', response_metadata: { warnings: ['missing_charset'] } };

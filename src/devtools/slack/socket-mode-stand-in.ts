@@ -1,0 +1,340 @@
+/**
+ * A Slack Socket Mode stand-in: the WebSocket side of Slack's Socket Mode on 127.0.0.1, so tests run
+ * Bolt's real SocketModeReceiver (and @slack/socket-mode's client) against it.
+ *
+ * The protocol, as Slack speaks it: the app calls `apps.connections.open` with its app-level token
+ * (`xapp-…`; the Web API stand-in answers it through `attachSocketMode`) and gets a single-use URL
+ * (`…/link/?ticket=…&app_id=…`); on connect the server sends `{"type":"hello",…}`; events arrive as
+ * envelopes `{"envelope_id","type":"slash_commands"|"interactive"|"events_api","payload",
+ * "accepts_response_payload"}`; the app acks each with `{"envelope_id","payload"}` on the same socket;
+ * the server may ask the app to reconnect with `{"type":"disconnect","reason":…}`. Pings from the
+ * client get pongs (the client drops a connection whose pongs stop).
+ *
+ * Lifecycle: `await SocketModeStandIn.start()` per test, `await standIn.close()` after it. Waits are
+ * event-driven with a deadline. Single-threaded: all state changes happen on the event loop.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { TEST_BOT } from './slack-test-identity';
+import {
+  ClientFrameParser,
+  closePayload,
+  encodeFrame,
+  OPCODE,
+  websocketAccept,
+  WebSocketProtocolError,
+} from './websocket-frames';
+
+/** The test app's app-level token (connections:write), shaped as Slack issues them. */
+export const TEST_APP_TOKEN = `xapp-1-${TEST_BOT.appId}-0000000003-netpoltestapptoken`;
+
+/** Slack's deadline on an ack (its docs: 3 seconds). */
+export const SLACK_ACK_DEADLINE_MS = 3000;
+
+export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
+/** Why Slack asks the app to reconnect (`refresh_requested` about hourly; `warning` before it). */
+export type DisconnectReason = 'refresh_requested' | 'warning' | 'link_disabled';
+
+export interface SocketModeEnvelope {
+  envelope_id: string;
+  type: EnvelopeType;
+  payload: Record<string, unknown>;
+  accepts_response_payload: boolean;
+}
+
+export interface SocketModeAck {
+  envelopeId: string;
+  /** The ack's payload: `{}` for a bare ack(), the response for slash commands that answer in it. */
+  payload: Record<string, unknown>;
+  /** From sending the envelope to receiving the ack. */
+  elapsedMs: number;
+}
+
+export interface SocketModeStandInOptions {
+  /** App-level tokens accepted by apps.connections.open; default TEST_APP_TOKEN. */
+  appTokens?: string[];
+  appId?: string;
+}
+
+interface Connection {
+  id: number;
+  socket: Socket;
+  parser: ClientFrameParser;
+  closeSent: boolean;
+}
+
+const DEBUG_HOST = 'applink-netpol-stand-in';
+
+export class SocketModeStandIn {
+  /** ws://127.0.0.1:<port>: the base of every URL apps.connections.open hands out. */
+  readonly url: string;
+  readonly appTokens: ReadonlySet<string>;
+  readonly appId: string;
+  private readonly server: Server;
+  private readonly events = new EventEmitter();
+  private readonly tickets = new Set<string>();
+  private readonly connections = new Map<number, Connection>();
+  private readonly sentAt = new Map<string, number>();
+  private readonly acked = new Map<string, SocketModeAck>();
+  private readonly receivedMessages: unknown[] = [];
+  private handshakes = 0;
+  private ticketsIssued = 0;
+  private closed = false;
+
+  private constructor(server: Server, options: SocketModeStandInOptions) {
+    this.server = server;
+    this.url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.appTokens = new Set(options.appTokens ?? [TEST_APP_TOKEN]);
+    this.appId = options.appId ?? TEST_BOT.appId;
+    this.events.setMaxListeners(0);
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
+  }
+
+  static async start(options: SocketModeStandInOptions = {}): Promise<SocketModeStandIn> {
+    const server = createServer((_req, res) => res.writeHead(426, { upgrade: 'websocket' }).end());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
+    });
+    return new SocketModeStandIn(server, options);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.events.emit('close');
+    for (const connection of this.connections.values()) connection.socket.destroy();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- what apps.connections.open needs -----------------------------------------------------
+
+  /** A fresh single-use WebSocket URL, as apps.connections.open answers it. */
+  openConnection(): string {
+    const ticket = randomBytes(16).toString('hex');
+    this.tickets.add(ticket);
+    this.ticketsIssued += 1;
+    this.events.emit('change');
+    return `${this.url}/link/?ticket=${ticket}&app_id=${encodeURIComponent(this.appId)}`;
+  }
+
+  // ---- inspection ---------------------------------------------------------------------------
+
+  /** How many URLs apps.connections.open has handed out. */
+  get connectionsIssued(): number {
+    return this.ticketsIssued;
+  }
+
+  /** How many WebSocket handshakes completed (each got a hello). */
+  get connectionsAccepted(): number {
+    return this.handshakes;
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** Every text message the app sent, parsed (acks included), oldest first. */
+  get received(): readonly unknown[] {
+    return this.receivedMessages;
+  }
+
+  // ---- driving the app ----------------------------------------------------------------------
+
+  /**
+   * Sends an envelope on the newest open connection (waiting up to `timeoutMs` for one) and resolves
+   * with the app's ack; rejects when no ack arrives within Slack's deadline.
+   */
+  async deliver(
+    type: EnvelopeType,
+    payload: Record<string, unknown>,
+    options: { acceptsResponsePayload?: boolean; timeoutMs?: number; ackDeadlineMs?: number } = {},
+  ): Promise<SocketModeAck> {
+    const connection = await this.waitFor(
+      () => [...this.connections.values()].at(-1),
+      options.timeoutMs ?? 10_000,
+      'an open Socket Mode connection',
+    );
+    const envelope: SocketModeEnvelope = {
+      envelope_id: randomUUID(),
+      type,
+      payload,
+      accepts_response_payload: options.acceptsResponsePayload ?? type === 'slash_commands',
+    };
+    this.sentAt.set(envelope.envelope_id, performance.now());
+    this.send(connection, JSON.stringify(envelope));
+    return this.waitFor(
+      () => this.acked.get(envelope.envelope_id),
+      options.ackDeadlineMs ?? SLACK_ACK_DEADLINE_MS,
+      `the ack of ${type} envelope ${envelope.envelope_id}`,
+    );
+  }
+
+  /** A slash command (the same fields as the HTTP form, as strings). */
+  slashCommand(payload: Record<string, unknown>): Promise<SocketModeAck> {
+    return this.deliver('slash_commands', payload);
+  }
+
+  /** An interaction payload (block_actions, view_submission, …). */
+  interactive(payload: Record<string, unknown>): Promise<SocketModeAck> {
+    return this.deliver('interactive', payload, { acceptsResponsePayload: false });
+  }
+
+  /** Sends `{"type":"disconnect","reason":…}` on every open connection: the app should reconnect. */
+  requestReconnect(reason: DisconnectReason = 'refresh_requested'): void {
+    const message = JSON.stringify({ type: 'disconnect', reason, debug_info: { host: DEBUG_HOST } });
+    for (const connection of this.connections.values()) this.send(connection, message);
+  }
+
+  /** Cuts every open connection without a close frame, as a lost network does. */
+  dropConnections(): void {
+    for (const connection of this.connections.values()) connection.socket.destroy();
+  }
+
+  /** Resolves once `count` handshakes have completed and a connection is open. */
+  waitForConnections(count: number, timeoutMs = 10_000): Promise<void> {
+    return this.waitFor(
+      () => (this.handshakes >= count && this.connections.size > 0 ? true : undefined),
+      timeoutMs,
+      `${count} Socket Mode connections`,
+    ).then(() => undefined);
+  }
+
+  // ---- the WebSocket server -----------------------------------------------------------------
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ticket = url.searchParams.get('ticket') ?? '';
+    const key = req.headers['sec-websocket-key'];
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    };
+    if (this.closed) return refuse('503 Service Unavailable');
+    if (url.pathname !== '/link/' || !this.tickets.has(ticket)) return refuse('401 Unauthorized');
+    if (
+      req.headers.upgrade?.toLowerCase() !== 'websocket' ||
+      req.headers['sec-websocket-version'] !== '13' ||
+      typeof key !== 'string'
+    ) {
+      return refuse('400 Bad Request');
+    }
+    this.tickets.delete(ticket);
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +
+        `sec-websocket-accept: ${websocketAccept(key)}\r\n\r\n`,
+    );
+    socket.setNoDelay(true);
+    const connection: Connection = {
+      id: ++this.handshakes,
+      socket,
+      parser: new ClientFrameParser(),
+      closeSent: false,
+    };
+    this.connections.set(connection.id, connection);
+    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.connections.delete(connection.id);
+      this.events.emit('change');
+    });
+    this.send(
+      connection,
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.connections.size,
+        debug_info: { host: DEBUG_HOST, build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
+    this.events.emit('change');
+    if (head.length > 0) this.receive(connection, head);
+  }
+
+  private receive(connection: Connection, chunk: Buffer): void {
+    let frames;
+    try {
+      frames = connection.parser.push(chunk);
+    } catch (err) {
+      const code = err instanceof WebSocketProtocolError ? err.closeCode : 1011;
+      connection.socket.end(encodeFrame(OPCODE.close, closePayload(code)));
+      return;
+    }
+    for (const frame of frames) {
+      if (frame.kind === 'ping') connection.socket.write(encodeFrame(OPCODE.pong, frame.data));
+      else if (frame.kind === 'close') {
+        // Echo the close (RFC 6455 §5.5.1) unless we started it, then end the TCP connection.
+        const echo = connection.closeSent ? Buffer.alloc(0) : encodeFrame(OPCODE.close, closePayload(1000));
+        connection.closeSent = true;
+        this.connections.delete(connection.id);
+        connection.socket.end(echo);
+        this.events.emit('change');
+      } else if (frame.kind === 'text') this.message(frame.text);
+    }
+  }
+
+  private message(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    this.receivedMessages.push(parsed);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const { envelope_id: envelopeId, payload } = parsed as Record<string, unknown>;
+      const sentAt = typeof envelopeId === 'string' ? this.sentAt.get(envelopeId) : undefined;
+      if (typeof envelopeId === 'string' && sentAt !== undefined && !this.acked.has(envelopeId)) {
+        this.acked.set(envelopeId, {
+          envelopeId,
+          payload:
+            payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {},
+          elapsedMs: performance.now() - sentAt,
+        });
+      }
+    }
+    this.events.emit('change');
+  }
+
+  private send(connection: Connection, text: string): void {
+    connection.socket.write(encodeFrame(OPCODE.text, text));
+  }
+
+  private waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = (): boolean => {
+        const found = probe();
+        if (found === undefined) return false;
+        cleanup();
+        resolve(found);
+        return true;
+      };
+      const onClose = (): void => {
+        cleanup();
+        reject(new Error(`Socket Mode stand-in closed while waiting for ${what}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what} ` +
+              `(URLs issued ${this.ticketsIssued}, handshakes ${this.handshakes}, open ${this.connections.size})`,
+          ),
+        );
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.events.off('change', check);
+        this.events.off('close', onClose);
+      };
+      if (check()) return;
+      this.events.on('change', check);
+      this.events.once('close', onClose);
+    });
+  }
+}
