@@ -1,8 +1,10 @@
 /**
  * The whole control plane on loopback, for end-to-end tests: a real redis-server, the Slack Web API
- * stand-in, the Kubernetes API stand-in, the real bot process (Bolt's HTTP receiver, driven with
- * requests signed exactly as Slack signs them) and a real policy worker. Nothing of ours is mocked.
- * Each call of startControlPlane() has its own ports, Redis and key prefix.
+ * stand-in, the Kubernetes API stand-in, the real bot process and a real policy worker. The bot
+ * listens on Bolt's HTTP receiver (driven with requests signed exactly as Slack signs them) or, with
+ * `transport: 'socket'`, connects in Socket Mode to the Socket Mode stand-in; `slash` and `click`
+ * drive either the same way (slack-app-transport.ts). Nothing of ours is mocked. Each call of
+ * startControlPlane() has its own ports, Redis and key prefix.
  */
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -16,9 +18,16 @@ import { startPolicyWorker } from '../workers/run-worker';
 import Redis from 'ioredis';
 import { startKubeApiStandIn, type KubeApiStandIn } from './kube-api';
 import { startRedis, type TestRedis } from './redis/redis-server';
-import { blockActionsBody, postToBolt, slashCommandBody, type BoltHttpResponse } from './slack/slack-signer';
+import {
+  httpTransport,
+  socketModeTransport,
+  type AppAck,
+  type SlackAppTransport,
+  type SlackTransportKind,
+} from './slack/slack-app-transport';
 import { TEST_BOT, TEST_SIGNING_SECRET } from './slack/slack-test-identity';
 import { SlackWebApiStandIn, type ResponseUrlPost } from './slack/slack-web-api-stand-in';
+import { SocketModeStandIn, TEST_APP_TOKEN } from './slack/socket-mode-stand-in';
 
 export const APPROVAL_CHANNEL = 'C0APPROVALS';
 export const REQUEST_CHANNEL = 'C0NETPOLOPS';
@@ -64,22 +73,31 @@ export const REFERENCE_OBJECTS = {
 export interface ControlPlaneOptions {
   requestTtlMs?: number;
   clusters?: string[];
+  /** How Slack reaches the bot: Bolt's HTTP receiver (default) or Socket Mode. */
+  transport?: SlackTransportKind;
 }
 
 export interface ControlPlane {
   redis: TestRedis;
   slack: SlackWebApiStandIn;
   kube: KubeApiStandIn;
+  /** The Socket Mode server the bot is connected to (Socket Mode only). */
+  socket?: SocketModeStandIn;
   bot: BotProcess;
   config: BotConfig;
-  eventsUrl: string;
+  transport: SlackAppTransport;
+  /** Bolt's HTTP endpoint; throws over Socket Mode, where the bot listens on no port. */
+  readonly eventsUrl: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
-  /** Types `/netpol <text>` as `user`; returns Bolt's HTTP answer and the first reply on the response_url. */
+  /**
+   * Types `/netpol <text>` as `user`; returns the app's ack and the first reply on the response_url.
+   * `http` is the same ack (the name predates Socket Mode).
+   */
   slash(
     text: string,
     options?: { user?: string; channel?: string },
-  ): Promise<{ http: BoltHttpResponse; reply: ResponseUrlPost }>;
+  ): Promise<{ ack: AppAck; http: AppAck; reply: ResponseUrlPost }>;
   /** Clicks a button of a message (an ephemeral preview when `ephemeral`), as `user`. */
   click(options: {
     actionId: string;
@@ -88,7 +106,7 @@ export interface ControlPlane {
     channel: string;
     messageTs?: string;
     ephemeral?: boolean;
-  }): Promise<{ http: BoltHttpResponse; responseUrlId: string }>;
+  }): Promise<{ ack: AppAck; http: AppAck; responseUrlId: string }>;
   /** The first response_url post made on that id (replies to a click or a command). */
   replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
   /** Waits until the worker's cluster snapshot (what the bot reads) satisfies `predicate`. */
@@ -128,15 +146,26 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const redis = await startRedis();
   const slack = await SlackWebApiStandIn.start({ usergroups: { [SRE_GROUP]: [CAROL] } });
   const kube = await startKubeApiStandIn({ initial: REFERENCE_OBJECTS });
+  const socket = options.transport === 'socket' ? await SocketModeStandIn.start() : undefined;
+  if (socket !== undefined) slack.attachSocketMode(socket);
   const log = pino({ level: process.env.NETPOL_TEST_LOG ?? 'silent' });
   const config: BotConfig = {
-    slack: {
-      mode: 'http',
-      botToken: TEST_BOT.token,
-      signingSecret: TEST_SIGNING_SECRET,
-      apiUrl: slack.apiUrl,
-      port: 0,
-    },
+    slack:
+      socket === undefined
+        ? {
+            mode: 'http',
+            botToken: TEST_BOT.token,
+            signingSecret: TEST_SIGNING_SECRET,
+            apiUrl: slack.apiUrl,
+            port: 0,
+          }
+        : {
+            mode: 'socket',
+            botToken: TEST_BOT.token,
+            appToken: TEST_APP_TOKEN,
+            apiUrl: slack.apiUrl,
+            port: 0,
+          },
     redisUrl: redis.url,
     prefix,
     clusters,
@@ -158,7 +187,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     logLevel: 'silent',
   };
   const bot = await startBotProcess(config, { log, host: '127.0.0.1', port: 0, perChannelIntervalMs: 10 });
-  const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;
+  const eventsUrl = bot.port === undefined ? undefined : `http://127.0.0.1:${bot.port}/slack/events`;
+  const transport =
+    socket !== undefined
+      ? socketModeTransport(socket)
+      : httpTransport(eventsUrl as string, TEST_SIGNING_SECRET);
   let worker: { close(): Promise<void> } | undefined;
   let responseUrlSeq = 0;
 
@@ -166,9 +199,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     redis,
     slack,
     kube,
+    ...(socket === undefined ? {} : { socket }),
     bot,
     config,
-    eventsUrl,
+    transport,
+    get eventsUrl(): string {
+      if (eventsUrl === undefined) throw new Error('the bot runs in Socket Mode: it has no HTTP endpoint');
+      return eventsUrl;
+    },
     async startWorker() {
       worker = await startPolicyWorker(workerConfig, { kubeConfig: kube.kubeConfig(), log });
     },
@@ -178,20 +216,19 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     },
     async slash(text, { user = ALICE, channel = REQUEST_CHANNEL } = {}) {
       const id = `cmd-${++responseUrlSeq}`;
-      const body = slashCommandBody({
+      const ack = await transport.slash({
         text,
         user_id: user,
         channel_id: channel,
         response_url: slack.responseUrl(id, { channel, user }),
       });
-      const http = await postToBolt(eventsUrl, body, { signingSecret: TEST_SIGNING_SECRET });
-      return { http, reply: await plane.replyOn(id, 5000) };
+      return { ack, http: ack, reply: await plane.replyOn(id, 5000) };
     },
     async click({ actionId, value, user, channel, messageTs, ephemeral }) {
       const id = `click-${++responseUrlSeq}`;
       const message =
         messageTs === undefined ? { ts: '0.0' } : (slack.apiMessage(channel, messageTs) ?? { ts: messageTs });
-      const body = blockActionsBody({
+      const ack = await transport.blockActions({
         user: { id: user },
         channel: { id: channel },
         message,
@@ -203,10 +240,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         }),
         ...(ephemeral === true ? { ephemeral: true } : {}),
       });
-      return {
-        http: await postToBolt(eventsUrl, body, { signingSecret: TEST_SIGNING_SECRET }),
-        responseUrlId: id,
-      };
+      return { ack, http: ack, responseUrlId: id };
     },
     replyOn(id, timeoutMs = 5000) {
       return slack.waitForResponseUrlPost((post) => post.id === id, timeoutMs);
@@ -229,6 +263,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     async close() {
       await worker?.close();
       await bot.close();
+      await socket?.close();
       await kube.close();
       await slack.close();
       await redis.stop();
