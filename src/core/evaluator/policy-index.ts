@@ -18,6 +18,7 @@ import {
   type PolicyType,
 } from '../k8s/types';
 import { NetpolError } from '../errors';
+import { copyRecord } from '../own-keys';
 import { type ClusterState, type PodInfo, podKey, policyKey } from '../state/cluster-state';
 import { type ParsedIpBlock, PeerResolver } from './peer-resolver';
 import { PodSet, PodSetBuilder } from './pod-set';
@@ -200,7 +201,7 @@ function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: nu
 function collectNamespaces(state: ClusterState): Map<string, Labels> {
   const labels = new Map<string, Labels>();
   for (const ns of state.namespaces) {
-    labels.set(ns.name, { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name });
+    labels.set(ns.name, copyRecord(ns.labels, [NAMESPACE_NAME_LABEL, ns.name]));
   }
   const names = [...state.pods.map((p) => p.namespace), ...state.policies.map((p) => p.metadata.namespace)];
   for (const name of names) {

@@ -1,20 +1,25 @@
 /**
  * metav1.LabelSelector semantics: matchLabels and matchExpressions are ANDed; an empty selector
- * matches everything. Pure functions, hot in the evaluator: no allocation on the match path.
+ * matches everything. Pure functions, hot in the evaluator: no allocation on the match path. Labels
+ * and matchLabels are read through own-property checks only, so a key such as `constructor` or
+ * `__proto__` is an ordinary label, never something inherited from Object.prototype.
  */
 import type { LabelSelector, Labels } from './types';
+
+const hasOwn = Object.hasOwn;
 
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
   const matchLabels = selector.matchLabels;
   if (matchLabels !== undefined) {
     for (const key in matchLabels) {
-      if (labels[key] !== matchLabels[key]) return false;
+      if (!hasOwn(matchLabels, key)) continue;
+      if (!hasOwn(labels, key) || labels[key] !== matchLabels[key]) return false;
     }
   }
   const expressions = selector.matchExpressions;
   if (expressions !== undefined) {
     for (const req of expressions) {
-      const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+      const has = hasOwn(labels, req.key);
       switch (req.operator) {
         case 'In':
           if (!has || !(req.values ?? []).includes(labels[req.key] as string)) return false;

@@ -1,7 +1,10 @@
 /**
  * Walks an untrusted object (parsed YAML/JSON) field by field, collecting every problem with its
- * field path instead of stopping at the first, so a person can fix a whole file in one pass.
+ * field path instead of stopping at the first, so a person can fix a whole file in one pass. Maps
+ * read from it (labels, annotations, selectors) are null-prototype records (see own-keys.ts): a key
+ * such as `__proto__` is kept, and checked, like any other.
  */
+import { emptyRecord } from '../own-keys';
 import { labelKeyProblem, labelValueProblem } from './names';
 import type { LabelSelector, LabelSelectorRequirement } from './types';
 
@@ -54,7 +57,7 @@ export class Reader {
   stringMap(value: unknown, at: string): Record<string, string> | undefined {
     const obj = this.object(value, at);
     if (obj === undefined) return undefined;
-    const out: Record<string, string> = {};
+    const out = emptyRecord<string>();
     for (const [key, raw] of Object.entries(obj)) {
       if (typeof raw !== 'string') {
         this.problem(`${at}.${key}`, 'must be a string');

@@ -9,6 +9,7 @@ import { effectivePolicyTypes, policiesIsolating } from '../k8s/policy-types';
 import { NAMESPACE_NAME_LABEL, type NetworkPolicy, type PolicyType } from '../k8s/types';
 import type { EndpointRef, PeerRef, PolicyRequest, PortsRef } from '../request/request';
 import { podsOfEndpoint } from '../request/resolve-request';
+import { ownValue } from '../own-keys';
 import { closest } from '../request/suggest';
 import { podKey, policyKey, type ClusterState } from '../state/cluster-state';
 
@@ -187,7 +188,9 @@ function closestLabel(endpoint: EndpointRef, state: ClusterState): string | unde
   const namespace = endpoint.namespace.name;
   for (const requirement of endpoint.pods.requirements) {
     if (requirement.op !== '=') continue;
-    const values = state.pods.filter((p) => p.namespace === namespace).map((p) => p.labels[requirement.key]);
+    const values = state.pods
+      .filter((p) => p.namespace === namespace)
+      .map((p) => ownValue(p.labels, requirement.key));
     const near = closest(requirement.value, new Set(values.filter((v): v is string => v !== undefined)));
     if (near !== undefined && near !== requirement.value) return `${namespace}/${requirement.key}=${near}`;
   }

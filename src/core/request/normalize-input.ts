@@ -9,14 +9,15 @@
 /** `<https://10.0.0.1|10.0.0.1>`, `<mailto:x|y>`, `<@U123>`, `<#C123|general>`, `<!here>`. */
 const SLACK_ANGLE = /<([@#!][^<>]*|(?:https?|ftp|mailto|tel):[^<>]*)>/gi;
 const ENTITY = /&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g;
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-};
+/** A Map, not an object: `&constructor;` must not find Object.prototype.constructor. */
+const NAMED_ENTITIES = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', ' '],
+]);
 
 function slackAngle(inner: string): string {
   const bar = inner.indexOf('|');
@@ -42,7 +43,7 @@ function decodeEntity(match: string, body: string): string {
       body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
     return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : match;
   }
-  return NAMED_ENTITIES[body.toLowerCase()] ?? match;
+  return NAMED_ENTITIES.get(body.toLowerCase()) ?? match;
 }
 
 /** Smart quotes, dashes, zero-width characters, fullwidth forms and every kind of space. */

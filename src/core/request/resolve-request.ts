@@ -8,6 +8,7 @@
 import { NetpolError } from '../errors';
 import { formatSelector, selectorMatches } from '../k8s/label-selector';
 import { NAMESPACE_NAME_LABEL, type LabelSelector } from '../k8s/types';
+import { ownValue, recordOf } from '../own-keys';
 import { toLabelSelector, toRequirements } from './selectors';
 import type { ClusterState, PodInfo } from '../state/cluster-state';
 import { namespaceRefMatches } from './namespace-ref';
@@ -191,11 +192,11 @@ class Resolver {
     }
     const nsPods = state.pods.filter((p) => namespaces.includes(p.namespace));
     for (const key of this.labelKeys) {
-      const count = nsPods.filter((p) => p.labels[key] === word).length;
+      const count = nsPods.filter((p) => ownValue(p.labels, key) === word).length;
       if (count > 0) {
         return this.selected(
           pods.span,
-          { matchLabels: { [key]: word } },
+          { matchLabels: recordOf([[key, word]]) },
           `${where} ${word} -> ${key}=${word} (${count === 1 ? '1 pod carries' : `${count} pods carry`} that label)`,
         );
       }
@@ -278,7 +279,7 @@ function withNameLabel(endpoint: EndpointRef): EndpointRef {
 }
 
 function identitySelector(selector: LabelSelector): LabelSelector {
-  const matchLabels = Object.fromEntries(
+  const matchLabels = recordOf(
     Object.entries(selector.matchLabels ?? {}).filter(([k]) => !VOLATILE_LABELS.has(k)),
   );
   const out: LabelSelector = { matchLabels };

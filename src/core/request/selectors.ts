@@ -4,10 +4,12 @@
  * always renders the same object.
  */
 import type { LabelSelector, LabelSelectorRequirement } from '../k8s/types';
+import { emptyRecord, recordOf } from '../own-keys';
 import type { SelectorRequirement } from './request';
 
 export function toLabelSelector(requirements: readonly SelectorRequirement[]): LabelSelector {
-  const matchLabels: Record<string, string> = {};
+  // Null prototype: a key written by the person (`constructor`, `__proto__`) is an ordinary key.
+  const matchLabels = emptyRecord<string>();
   const expressions: LabelSelectorRequirement[] = [];
   for (const req of requirements) {
     switch (req.op) {
@@ -34,7 +36,7 @@ export function toLabelSelector(requirements: readonly SelectorRequirement[]): L
   const selector: LabelSelector = {};
   const keys = Object.keys(matchLabels).sort();
   if (keys.length > 0)
-    selector.matchLabels = Object.fromEntries(keys.map((k) => [k, matchLabels[k] as string]));
+    selector.matchLabels = recordOf(keys.map((k) => [k, matchLabels[k] as string] as const));
   if (expressions.length > 0) {
     const seen = new Set<string>();
     selector.matchExpressions = expressions

@@ -27,15 +27,16 @@ export interface Token {
   spaceBefore: boolean;
 }
 
-const SINGLE: Record<string, TokenKind> = {
-  '/': '/',
-  '|': '|',
-  ',': ',',
-  '(': '(',
-  ')': ')',
-  '*': '*',
-  '?': '?',
-};
+/** The one-character tokens (a Map: an input character is never looked up on Object.prototype). */
+const SINGLE = new Map<string, TokenKind>([
+  ['/', '/'],
+  ['|', '|'],
+  [',', ','],
+  ['(', '('],
+  [')', ')'],
+  ['*', '*'],
+  ['?', '?'],
+]);
 
 function isSpace(ch: string): boolean {
   return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
@@ -46,7 +47,7 @@ function isQuote(ch: string): boolean {
 }
 
 function isWordChar(ch: string): boolean {
-  return !isSpace(ch) && !isQuote(ch) && SINGLE[ch] === undefined && ch !== '=' && ch !== '!' && ch !== '-';
+  return !isSpace(ch) && !isQuote(ch) && !SINGLE.has(ch) && ch !== '=' && ch !== '!' && ch !== '-';
 }
 
 export function tokenize(text: string): Token[] {
@@ -79,8 +80,8 @@ export function tokenize(text: string): Token[] {
     } else if (ch === '-') {
       push('-', i, i + 1);
       i += 1;
-    } else if (SINGLE[ch] !== undefined) {
-      push(SINGLE[ch], i, i + 1);
+    } else if (SINGLE.has(ch)) {
+      push(SINGLE.get(ch) as TokenKind, i, i + 1);
       i += 1;
     } else {
       const start = i;

@@ -15,6 +15,7 @@ import {
   portNumberProblem,
 } from '../k8s/names';
 import { isObj, Reader, type Obj } from '../k8s/object-reader';
+import { copyRecord, emptyRecord, recordOf } from '../own-keys';
 import { NAMESPACE_NAME_LABEL, PROTOCOLS, type Protocol } from '../k8s/types';
 import { readNetworkPolicy } from '../k8s/read-network-policy';
 import type {
@@ -211,7 +212,7 @@ class StateBuilder {
     for (const item of referenced) {
       const ns = 'metadata' in item ? item.metadata.namespace : item.namespace;
       if (!this.namespaces.has(ns))
-        this.namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns } });
+        this.namespaces.set(ns, { name: ns, labels: recordOf([[NAMESPACE_NAME_LABEL, ns]]) });
     }
     const byName = <T>(items: Iterable<T>, key: (item: T) => string) =>
       [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -239,9 +240,9 @@ function readName(r: Reader, metadata: Obj, dnsLabel: boolean): string | undefin
 function readNamespace(r: Reader, object: Obj): NamespaceInfo | undefined {
   const metadata = r.object(object.metadata, 'metadata') ?? {};
   const name = readName(r, metadata, true);
-  const labels = r.labels(metadata.labels, 'metadata.labels') ?? {};
+  const labels = r.labels(metadata.labels, 'metadata.labels') ?? emptyRecord();
   if (name === undefined) return undefined;
-  return { name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } };
+  return { name, labels: copyRecord(labels, [NAMESPACE_NAME_LABEL, name]) };
 }
 
 function readProtocol(r: Reader, value: unknown, at: string): Protocol {
@@ -256,7 +257,7 @@ function readProtocol(r: Reader, value: unknown, at: string): Protocol {
 function readPod(r: Reader, object: Obj, namespace: string): PodInfo | undefined {
   const metadata = r.object(object.metadata, 'metadata') ?? {};
   const name = readName(r, metadata, false);
-  const labels = r.labels(metadata.labels, 'metadata.labels') ?? {};
+  const labels = r.labels(metadata.labels, 'metadata.labels') ?? emptyRecord();
   const spec = r.object(object.spec, 'spec') ?? {};
   const status = r.object(object.status, 'status') ?? {};
   const ports: ContainerPortInfo[] = [];
@@ -315,7 +316,7 @@ function readWorkload(
       (r.object(template?.metadata, 'spec.jobTemplate.spec.template.metadata') ?? {}).labels,
       'spec.jobTemplate.spec.template.metadata.labels',
     );
-    selector = { matchLabels: labels ?? {} };
+    selector = { matchLabels: labels ?? emptyRecord<string>() };
   } else {
     selector = r.selector(spec.selector, 'spec.selector') ?? {};
   }
