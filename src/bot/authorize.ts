@@ -2,8 +2,10 @@
  * Who may request and who may approve, by Slack user ID (never display names). Approvers are
  * configured per namespace (users and user groups) with a default; an approver must be allowed for
  * every namespace a request touches. Group membership is looked up through an injected function
- * (the bot caches Slack's usergroups.users.list briefly).
+ * (the bot caches Slack's usergroups.users.list briefly). Namespaces are looked up as own keys only:
+ * a namespace named `constructor` or `toString` has a rule only if the config gives it one.
  */
+import { ownValue } from '../core/own-keys';
 import type { ApproverRule, BotConfig } from '../platform/config/config';
 
 export type GroupMembers = (groupId: string) => Promise<readonly string[]>;
@@ -16,7 +18,7 @@ export function mayRequest(config: Pick<BotConfig, 'requesters'>, user: string, 
 }
 
 export function approverRuleFor(config: Pick<BotConfig, 'approvers'>, namespace: string): ApproverRule {
-  return config.approvers.namespaces[namespace] ?? config.approvers.default;
+  return ownValue(config.approvers.namespaces, namespace) ?? config.approvers.default;
 }
 
 async function matches(rule: ApproverRule, user: string, groupMembers: GroupMembers): Promise<boolean> {

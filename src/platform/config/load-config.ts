@@ -9,6 +9,7 @@ import { NetpolError } from '../../core/errors';
 import { cidrProblem } from '../../core/k8s/cidr';
 import { dns1123LabelProblem, labelKeyProblem } from '../../core/k8s/names';
 import { isObj, type Obj } from '../../core/k8s/object-reader';
+import { emptyRecord, recordOf } from '../../core/own-keys';
 import { DEFAULT_KEYWORD_OPTIONS, type KeywordOptions } from '../../core/policy/keywords';
 import { DEFAULT_LABEL_KEYS } from '../../core/request/resolve-request';
 import type { ApproverRule, BotConfig, RequestLanguageConfig, WorkerConfig } from './config';
@@ -201,8 +202,8 @@ function keywordOptions(file: Obj, problems: Problems): KeywordOptions {
       if (file.dns.podLabels !== undefined) {
         if (!isObj(file.dns.podLabels)) problems.add('dns.podLabels', 'must be a mapping of labels');
         else
-          dns.podLabels = Object.fromEntries(
-            Object.entries(file.dns.podLabels).map(([k, v]) => [k, String(v)]),
+          dns.podLabels = recordOf(
+            Object.entries(file.dns.podLabels).map(([k, v]) => [k, String(v)] as const),
           );
       }
     }
@@ -310,7 +311,8 @@ export function loadBotConfig(env: Env): BotConfig {
     defaultApprovers.users.push(
       ...stringList(env.NETPOL_APPROVERS, 'NETPOL_APPROVERS', USER_ID, 'U012AB3CD', problems),
     );
-  const namespaces: Record<string, ApproverRule> = {};
+  // Null prototype: a namespace named `constructor` or `__proto__` is an ordinary key (own-keys.ts).
+  const namespaces = emptyRecord<ApproverRule>();
   if (approversObj.namespaces !== undefined) {
     if (!isObj(approversObj.namespaces))
       problems.add('approvers.namespaces', 'must be a mapping of namespace -> {users, groups}');
