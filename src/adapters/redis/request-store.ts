@@ -18,6 +18,7 @@
 import type Redis from 'ioredis';
 import type { CodeOf } from '../../core/error-catalogue';
 import type { AuditEntry, RequestRecord, RequestState } from '../../contracts/request-record';
+import { ownValue } from '../../core/own-keys';
 import type { DecideResult, RequestStoreApi, TransitionResult } from './request-store-api';
 import { runScript, SCRIPTS, type LuaScript, type ScriptReply } from './request-store.lua';
 
@@ -284,8 +285,9 @@ function decode(op: string, id: string, hash: Record<string, string>): RequestRe
       requestId: id,
       cause,
     });
+  // Own fields only: a field Redis does not hold is missing, whatever Object.prototype carries.
   const text = (name: string): string => {
-    const value = hash[name];
+    const value = ownValue(hash, name);
     if (value === undefined) throw corrupt(`field ${name} is missing`);
     return value;
   };
@@ -302,8 +304,12 @@ function decode(op: string, id: string, hash: Record<string, string>): RequestRe
     policies: json<RequestRecord['policies']>('policies'),
     warnings: json<string[]>('warnings'),
   } as unknown as RequestRecord;
-  for (const name of OPTIONAL) if (hash[name] !== undefined) record[name] = hash[name];
-  if (hash.attempts !== undefined) record.attempts = Number(hash.attempts);
+  for (const name of OPTIONAL) {
+    const value = ownValue(hash, name);
+    if (value !== undefined) record[name] = value;
+  }
+  const attempts = ownValue(hash, 'attempts');
+  if (attempts !== undefined) record.attempts = Number(attempts);
   return record;
 }
 
