@@ -3,7 +3,8 @@
  *
  *   start    load the configuration; a NetpolError (E_CONFIG, E_USAGE) is one line on stderr and exit
  *            status 2, anything else is a bug: its stack on stderr, exit status 1
- *   run      until the first SIGTERM or SIGINT
+ *   run      until the first SIGTERM or SIGINT (listened for from before start: a signal while
+ *            starting closes what started once it has)
  *   stop     close what start returned, then exit 0 (1 if closing failed)
  *   hurry    a second signal while closing exits at once with status 1: in-flight work is abandoned
  *            (BullMQ re-runs a stalled job elsewhere; server-side apply makes that safe)
@@ -67,15 +68,13 @@ export async function runProcess<Config, Log extends LifecycleLog>(
     return;
   }
 
-  let service: Closable;
   let log: Log;
   try {
     log = spec.createLog(config);
-    service = await spec.start(config, log);
   } catch (error) {
     process.stderr.write(internalError(spec.name, error));
-    // What started before the failure (a Redis connection retrying) would keep the process alive.
-    process.exit(EXIT_FAILED);
+    process.exitCode = EXIT_FAILED;
+    return;
   }
 
   const signals = spec.signals ?? ['SIGTERM', 'SIGINT'];
@@ -87,13 +86,26 @@ export async function runProcess<Config, Log extends LifecycleLog>(
     }
     closing = true;
     log.info({ signal }, 'shutting down');
-    service.close().then(
-      () => process.exit(EXIT_OK),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(EXIT_FAILED);
-      },
-    );
+    starting
+      .then((service) => service.close())
+      .then(
+        () => process.exit(EXIT_OK),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(EXIT_FAILED);
+        },
+      );
   };
+  // Listening before start, which may announce readiness: a signal that arrives while starting
+  // closes what started, once it has.
   for (const signal of signals) process.on(signal, onSignal);
+  const starting = (async () => spec.start(config, log))();
+
+  try {
+    await starting;
+  } catch (error) {
+    process.stderr.write(internalError(spec.name, error));
+    // What started before the failure (a Redis connection retrying) would keep the process alive.
+    process.exit(EXIT_FAILED);
+  }
 }
