@@ -10,6 +10,10 @@
  * the server may ask the app to reconnect with `{"type":"disconnect","reason":…}`. Pings from the
  * client get pongs (the client drops a connection whose pongs stop).
  *
+ * The WebSocket protocol itself (handshake, framing, masking, ping/pong, the close handshake, protocol
+ * errors) is `ws`'s job, driven in `noServer` mode from this HTTP server's `upgrade` event so the stand-in
+ * still decides which tickets open a connection. What is ours is Slack's layer on top.
+ *
  * Lifecycle: `await SocketModeStandIn.start()` per test, `await standIn.close()` after it. Waits are
  * event-driven with a deadline. Single-threaded: all state changes happen on the event loop.
  */
@@ -17,15 +21,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TEST_BOT } from './slack-test-identity';
-import {
-  ClientFrameParser,
-  closePayload,
-  encodeFrame,
-  OPCODE,
-  websocketAccept,
-  WebSocketProtocolError,
-} from './websocket-frames';
 
 /** The test app's app-level token (connections:write), shaped as Slack issues them. */
 export const TEST_APP_TOKEN = `xapp-1-${TEST_BOT.appId}-0000000003-netpoltestapptoken`;
@@ -60,12 +57,13 @@ export interface SocketModeStandInOptions {
 
 interface Connection {
   id: number;
-  socket: Socket;
-  parser: ClientFrameParser;
-  closeSent: boolean;
+  socket: WebSocket;
 }
 
 const DEBUG_HOST = 'applink-netpol-stand-in';
+
+/** Larger client messages close the connection with 1009 (Slack acks are a few KB). */
+const MAX_MESSAGE_BYTES = 1 << 20;
 
 export class SocketModeStandIn {
   /** ws://127.0.0.1:<port>: the base of every URL apps.connections.open hands out. */
@@ -73,6 +71,11 @@ export class SocketModeStandIn {
   readonly appTokens: ReadonlySet<string>;
   readonly appId: string;
   private readonly server: Server;
+  private readonly websockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
   private readonly events = new EventEmitter();
   private readonly tickets = new Set<string>();
   private readonly connections = new Map<number, Connection>();
@@ -106,7 +109,8 @@ export class SocketModeStandIn {
   async close(): Promise<void> {
     this.closed = true;
     this.events.emit('close');
-    for (const connection of this.connections.values()) connection.socket.destroy();
+    for (const connection of this.connections.values()) connection.socket.terminate();
+    await new Promise<void>((resolve) => this.websockets.close(() => resolve()));
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -136,8 +140,9 @@ export class SocketModeStandIn {
     return this.handshakes;
   }
 
+  /** Connections in the OPEN state: one whose close handshake has begun no longer counts. */
   get openConnections(): number {
-    return this.connections.size;
+    return this.openSockets().length;
   }
 
   /** Every text message the app sent, parsed (acks included), oldest first. */
@@ -157,7 +162,7 @@ export class SocketModeStandIn {
     options: { acceptsResponsePayload?: boolean; timeoutMs?: number; ackDeadlineMs?: number } = {},
   ): Promise<SocketModeAck> {
     const connection = await this.waitFor(
-      () => [...this.connections.values()].at(-1),
+      () => this.openSockets().at(-1),
       options.timeoutMs ?? 10_000,
       'an open Socket Mode connection',
     );
@@ -189,18 +194,18 @@ export class SocketModeStandIn {
   /** Sends `{"type":"disconnect","reason":…}` on every open connection: the app should reconnect. */
   requestReconnect(reason: DisconnectReason = 'refresh_requested'): void {
     const message = JSON.stringify({ type: 'disconnect', reason, debug_info: { host: DEBUG_HOST } });
-    for (const connection of this.connections.values()) this.send(connection, message);
+    for (const connection of this.openSockets()) this.send(connection, message);
   }
 
   /** Cuts every open connection without a close frame, as a lost network does. */
   dropConnections(): void {
-    for (const connection of this.connections.values()) connection.socket.destroy();
+    for (const connection of this.connections.values()) connection.socket.terminate();
   }
 
   /** Resolves once `count` handshakes have completed and a connection is open. */
   waitForConnections(count: number, timeoutMs = 10_000): Promise<void> {
     return this.waitFor(
-      () => (this.handshakes >= count && this.connections.size > 0 ? true : undefined),
+      () => (this.handshakes >= count && this.openSockets().length > 0 ? true : undefined),
       timeoutMs,
       `${count} Socket Mode connections`,
     ).then(() => undefined);
@@ -211,35 +216,31 @@ export class SocketModeStandIn {
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const ticket = url.searchParams.get('ticket') ?? '';
-    const key = req.headers['sec-websocket-key'];
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     };
     if (this.closed) return refuse('503 Service Unavailable');
     if (url.pathname !== '/link/' || !this.tickets.has(ticket)) return refuse('401 Unauthorized');
-    if (
-      req.headers.upgrade?.toLowerCase() !== 'websocket' ||
-      req.headers['sec-websocket-version'] !== '13' ||
-      typeof key !== 'string'
-    ) {
-      return refuse('400 Bad Request');
-    }
-    this.tickets.delete(ticket);
-    socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +
-        `sec-websocket-accept: ${websocketAccept(key)}\r\n\r\n`,
-    );
-    socket.setNoDelay(true);
-    const connection: Connection = {
-      id: ++this.handshakes,
-      socket,
-      parser: new ClientFrameParser(),
-      closeSent: false,
-    };
+    // ws answers a malformed handshake with 400 itself; the ticket is spent only on a completed one.
+    this.websockets.handleUpgrade(req, socket, head, (websocket) => {
+      if (this.closed || !this.tickets.delete(ticket)) {
+        websocket.terminate();
+        return;
+      }
+      this.accept(websocket);
+    });
+  }
+
+  private accept(websocket: WebSocket): void {
+    const connection: Connection = { id: ++this.handshakes, socket: websocket };
     this.connections.set(connection.id, connection);
-    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
+    // ws answers pings with pongs, echoes a close, and closes with 1002/1009 on protocol errors; the
+    // error is reported here only so it does not go unhandled.
+    websocket.on('error', () => undefined);
+    websocket.on('message', (data: RawData, isBinary: boolean) => {
+      if (!isBinary) this.message(rawText(data));
+    });
+    websocket.on('close', () => {
       this.connections.delete(connection.id);
       this.events.emit('change');
     });
@@ -247,35 +248,12 @@ export class SocketModeStandIn {
       connection,
       JSON.stringify({
         type: 'hello',
-        num_connections: this.connections.size,
+        num_connections: this.openConnections,
         debug_info: { host: DEBUG_HOST, build_number: 1, approximate_connection_time: 18060 },
         connection_info: { app_id: this.appId },
       }),
     );
     this.events.emit('change');
-    if (head.length > 0) this.receive(connection, head);
-  }
-
-  private receive(connection: Connection, chunk: Buffer): void {
-    let frames;
-    try {
-      frames = connection.parser.push(chunk);
-    } catch (err) {
-      const code = err instanceof WebSocketProtocolError ? err.closeCode : 1011;
-      connection.socket.end(encodeFrame(OPCODE.close, closePayload(code)));
-      return;
-    }
-    for (const frame of frames) {
-      if (frame.kind === 'ping') connection.socket.write(encodeFrame(OPCODE.pong, frame.data));
-      else if (frame.kind === 'close') {
-        // Echo the close (RFC 6455 §5.5.1) unless we started it, then end the TCP connection.
-        const echo = connection.closeSent ? Buffer.alloc(0) : encodeFrame(OPCODE.close, closePayload(1000));
-        connection.closeSent = true;
-        this.connections.delete(connection.id);
-        connection.socket.end(echo);
-        this.events.emit('change');
-      } else if (frame.kind === 'text') this.message(frame.text);
-    }
   }
 
   private message(text: string): void {
@@ -301,8 +279,12 @@ export class SocketModeStandIn {
     this.events.emit('change');
   }
 
+  private openSockets(): Connection[] {
+    return [...this.connections.values()].filter(({ socket }) => socket.readyState === WebSocket.OPEN);
+  }
+
   private send(connection: Connection, text: string): void {
-    connection.socket.write(encodeFrame(OPCODE.text, text));
+    connection.socket.send(text);
   }
 
   private waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -323,7 +305,7 @@ export class SocketModeStandIn {
         reject(
           new Error(
             `timed out after ${timeoutMs} ms waiting for ${what} ` +
-              `(URLs issued ${this.ticketsIssued}, handshakes ${this.handshakes}, open ${this.connections.size})`,
+              `(URLs issued ${this.ticketsIssued}, handshakes ${this.handshakes}, open ${this.openConnections})`,
           ),
         );
       }, timeoutMs);
@@ -337,4 +319,9 @@ export class SocketModeStandIn {
       this.events.once('close', onClose);
     });
   }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
 }
