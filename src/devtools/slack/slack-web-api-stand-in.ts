@@ -28,6 +28,7 @@ import {
   SlackWorkspace,
   StoredMessage,
 } from './slack-workspace';
+import { waitForChange } from '../wait-for-change';
 
 export type { ResponseUrlBinding, ResponseUrlPost } from './slack-response-urls';
 
@@ -277,35 +278,14 @@ export class SlackWebApiStandIn {
   }
 
   private waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const check = (): boolean => {
-        const found = probe();
-        if (found === undefined) return false;
-        cleanup();
-        resolve(found);
-        return true;
-      };
-      const onClose = (): void => {
-        cleanup();
-        reject(new Error(`stand-in closed while waiting for ${what}`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        const seen = this.recorded.map((c) => `${c.method}→${c.response.ok ? 'ok' : c.response.error}`);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; calls so far: [${seen.join(', ')}]`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.events.off('change', check);
-        this.events.off('close', onClose);
-      };
-      if (check()) return;
-      this.events.on('change', check);
-      this.events.once('close', onClose);
+    return waitForChange({
+      events: this.events,
+      probe,
+      timeoutMs,
+      what,
+      source: 'stand-in',
+      describe: () =>
+        `; calls so far: [${this.recorded.map((c) => `${c.method}→${c.response.ok ? 'ok' : c.response.error}`).join(', ')}]`,
     });
   }
 

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TEST_BOT } from './slack-test-identity';
+import { waitForChange } from '../wait-for-change';
 
 /** The test app's app-level token (connections:write), shaped as Slack issues them. */
 export const TEST_APP_TOKEN = `xapp-1-${TEST_BOT.appId}-0000000003-netpoltestapptoken`;
@@ -288,35 +289,14 @@ export class SocketModeStandIn {
   }
 
   private waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const check = (): boolean => {
-        const found = probe();
-        if (found === undefined) return false;
-        cleanup();
-        resolve(found);
-        return true;
-      };
-      const onClose = (): void => {
-        cleanup();
-        reject(new Error(`Socket Mode stand-in closed while waiting for ${what}`));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what} ` +
-              `(URLs issued ${this.ticketsIssued}, handshakes ${this.handshakes}, open ${this.openConnections})`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.events.off('change', check);
-        this.events.off('close', onClose);
-      };
-      if (check()) return;
-      this.events.on('change', check);
-      this.events.once('close', onClose);
+    return waitForChange({
+      events: this.events,
+      probe,
+      timeoutMs,
+      what,
+      source: 'Socket Mode stand-in',
+      describe: () =>
+        ` (URLs issued ${this.ticketsIssued}, handshakes ${this.handshakes}, open ${this.openConnections})`,
     });
   }
 }
