@@ -168,6 +168,7 @@ export class Approvals {
       ts,
       text: message.text,
       blocks: message.blocks,
+      cardFor: record.id,
     });
   }
 }

@@ -18,6 +18,7 @@ import {
   SlackOutbox,
   startSlackOutboundWorker,
 } from '../adapters/slack/outbound';
+import { approvalCardSync } from './approval-card';
 import { cachedGroupMembers } from './authorize';
 import { BullBotQueues } from './bot-queues';
 import { buildBot, type BuiltBot } from './build-bot';
@@ -69,6 +70,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     newRequestId,
     log: log.child({ component: 'bot' }),
   });
+  const cards = approvalCardSync({ store, outbox, clock });
   const outbound = startSlackOutboundWorker({
     connection: redis,
     prefix: config.prefix,
@@ -78,11 +80,10 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     ...(options.perChannelIntervalMs === undefined
       ? {}
       : { perChannelIntervalMs: options.perChannelIntervalMs }),
-    onPosted: async (job, delivered) => {
-      if (job.kind === 'post' && job.recordApprovalFor !== undefined) {
-        await store.setApprovalMessage(job.recordApprovalFor, delivered.channel, delivered.ts);
-      }
-    },
+    // Cards follow their request's current state (approval-card.ts): rendered at delivery, and
+    // caught up once posted if the request was decided before the card's ts was recorded.
+    currentCard: cards.currentCard,
+    onPosted: cards.onPosted,
   });
   const expiry = new Worker<ExpiryJob>(EXPIRY_QUEUE, async (job) => bot.service.expire(job.data.requestId), {
     connection: redis,

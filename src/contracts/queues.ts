@@ -87,7 +87,20 @@ export type SlackOutboundJob =
       /** After posting, record the message as this request's approval message. */
       recordApprovalFor?: string;
     }
-  | { kind: 'update'; channel: string; ts: string; text: string; blocks: unknown[] }
+  | {
+      kind: 'update';
+      channel: string;
+      ts: string;
+      text: string;
+      blocks: unknown[];
+      /**
+       * This is the approval card of that request: the outbound worker renders the card from the
+       * request's current record when it delivers the job (text, blocks, channel and ts above are
+       * the fallback, used when the record is gone). So the last update delivered always shows the
+       * latest state, whatever order the updates arrive in.
+       */
+      cardFor?: string;
+    }
   | { kind: 'ephemeral'; channel: string; user: string; text: string; blocks?: unknown[] };
 
 /**

@@ -36,6 +36,7 @@ export function outcomeJobs(record: RequestRecord, now: string): SlackOutboundJo
       ts: record.approvalTs,
       text: card.text,
       blocks: card.blocks,
+      cardFor: record.id,
     });
   }
   return jobs;

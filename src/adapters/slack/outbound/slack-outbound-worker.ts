@@ -13,6 +13,15 @@
  * - transient (5xx, network, timeout): thrown, BullMQ retries with RETRY_POLICY's backoff. While a job
  *   waits for its retry, later messages of its channel may go first.
  *
+ * Approval cards converge on the request's current state (level-based, like a reconcile): an
+ * `update` job with `cardFor` is re-rendered by `currentCard` from the request's record at the moment
+ * it is sent (after pacing, so a parked or retried job renders late, not stale). Jobs are sent one at
+ * a time, and every state change enqueues its update after the change is stored, so the last
+ * chat.update to reach a card renders the latest state, even when an older update is delivered after
+ * a newer one. The other half, a state change made before the card's ts was recorded (its update
+ * could not be addressed), is the `onPosted` hook's: it re-renders the card once the ts is known
+ * (src/bot/approval-card.ts).
+ *
  * Delivery is at least once: a delivered job records `{ delivered }` in its progress before
  * `onPosted` runs, so a failing hook is retried without posting again; only a crash between Slack's
  * answer and that record re-posts.
@@ -46,10 +55,24 @@ export interface SlackOutboundWorkerOptions {
   perChannelIntervalMs?: number;
   /** After a post or an update landed (not after an ephemeral). Failing retries the hook, not the post. */
   onPosted?: (job: SlackOutboundJob, result: SlackDelivered) => Promise<void>;
+  /**
+   * The approval card of a request as it reads now (where it is, text and blocks), for `update` jobs
+   * with `cardFor`; undefined when there is nothing to render (the request is gone, or its card's ts
+   * is not recorded yet): the job's own content is sent. A throw is retried like a Slack outage.
+   */
+  currentCard?: (requestId: string) => Promise<CurrentCard | undefined>;
   log: Logger;
   /** Epoch milliseconds; default Date.now. BullMQ's delayed set is on the same clock. */
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** An approval card rendered from its request's current record. */
+export interface CurrentCard {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
 }
 
 export interface SlackOutboundWorker {
@@ -108,9 +131,18 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
       }
       throw new DelayedError();
     }
+    let message: SlackOutboundJob;
+    try {
+      message = await renderedAtDelivery(data);
+    } catch (err) {
+      pacer.release(jobId);
+      // Not Slack's failure: the store's own typed error, retried with the queue's backoff.
+      jobLog.warn({ err, cardFor: cardOf(data) }, 'approval card not rendered: will retry');
+      throw err;
+    }
     let delivered: SlackDelivered;
     try {
-      delivered = await deliver(options.client, data);
+      delivered = await deliver(options.client, message);
     } catch (err) {
       pacer.called(data.channel, clock());
       const failure = classifySlackError(err);
@@ -150,6 +182,14 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
     return delivered;
   };
 
+  /** The job as it should be sent now: a card update carries the card's current rendering. */
+  const renderedAtDelivery = async (data: SlackOutboundJob): Promise<SlackOutboundJob> => {
+    if (data.kind !== 'update' || data.cardFor === undefined || options.currentCard === undefined)
+      return data;
+    const card = await options.currentCard(data.cardFor);
+    return card === undefined ? data : { ...data, ...card };
+  };
+
   const worker = new Worker<SlackOutboundJob, void, SlackOutboundJob['kind']>(
     SLACK_OUTBOUND_QUEUE,
     processJob,
@@ -166,6 +206,10 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
       await worker.close();
     },
   };
+}
+
+function cardOf(job: SlackOutboundJob): string | undefined {
+  return job.kind === 'update' ? job.cardFor : undefined;
 }
 
 function deliveredFrom(progress: unknown): SlackDelivered | undefined {

@@ -13,7 +13,11 @@ import { SlackWebApiStandIn, RecordedCall } from '../../../devtools/slack/slack-
 import { TEST_BOT } from '../../../devtools/slack/slack-test-identity';
 import { SlackDelivered } from './deliver';
 import { SlackOutbox } from './slack-outbox';
-import { SlackOutboundWorker, startSlackOutboundWorker } from './slack-outbound-worker';
+import {
+  SlackOutboundWorker,
+  SlackOutboundWorkerOptions,
+  startSlackOutboundWorker,
+} from './slack-outbound-worker';
 import { createSlackWebClient } from './slack-web-client';
 
 const A = 'C0NETPOLOPS';
@@ -77,6 +81,7 @@ afterEach(async () => {
 
 function startWorker(
   hook?: (job: SlackOutboundJob, result: SlackDelivered) => Promise<void>,
+  currentCard?: SlackOutboundWorkerOptions['currentCard'],
 ): SlackOutboundWorker {
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const worker = startSlackOutboundWorker({
@@ -90,6 +95,7 @@ function startWorker(
     }),
     perChannelIntervalMs: INTERVAL,
     log,
+    ...(currentCard === undefined ? {} : { currentCard }),
     onPosted: async (job, result) => {
       await hook?.(job, result);
       posted.push({ job, result });
@@ -218,6 +224,28 @@ it('reports the ts to onPosted, and edits the message with chat.update', async (
   expect(edited.blocks).toEqual([section('*approved*')]);
   expect(edited.edited).toBeDefined();
   expect((await waitForPosted(2))[1]?.result).toEqual({ channel: A, ts });
+});
+
+it('sends a card update as the card reads at delivery, and as enqueued when there is no current card', async () => {
+  let cardTs = '';
+  const renders: string[] = [];
+  startWorker(undefined, async (requestId) => {
+    renders.push(requestId);
+    return requestId === 'req-7'
+      ? { channel: A, ts: cardTs, text: 'applied', blocks: [section('*applied*')] }
+      : undefined;
+  });
+  await outbox.send({ kind: 'post', channel: A, text: 'pending', recordApprovalFor: 'req-7' });
+  cardTs = (await waitForPosted(1))[0]?.result.ts ?? '';
+
+  // Enqueued with an older state: what lands is the current one.
+  const stale = { kind: 'update' as const, channel: A, ts: cardTs, text: 'approved', blocks: [section('x')] };
+  await outbox.send({ ...stale, cardFor: 'req-7' });
+  await standIn.waitForMessage(A, (m) => m.ts === cardTs && m.text === 'applied');
+  await outbox.send({ ...stale, text: 'fallback', cardFor: 'req-gone' });
+  const edited = await standIn.waitForMessage(A, (m) => m.ts === cardTs && m.text === 'fallback');
+  expect(edited.blocks).toEqual([section('x')]);
+  expect(renders).toEqual(['req-7', 'req-gone']);
 });
 
 it('posts thread replies and ephemeral messages, without onPosted for the ephemeral one', async () => {
