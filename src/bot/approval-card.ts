@@ -6,7 +6,8 @@
  *
  * - `currentCard`, when the outbound worker sends an `update` job with `cardFor` (every card edit:
  *   decisions, expiry, the workers' outcome): an older update delivered after a newer one renders
- *   the newer state too, so the last edit a card receives shows the latest state.
+ *   the newer state too, so the last edit a card receives shows the latest state. While the request
+ *   is still pending the job is sent as its producer rendered it (that is the current state).
  * - `onPosted`, right after the card's channel and ts are recorded on the request: a state change
  *   made before that could not address the card (its update was skipped, or went nowhere), so if the
  *   request is no longer pending, the card is edited to its current state.
@@ -52,6 +53,9 @@ export function approvalCardSync(deps: ApprovalCardSyncDeps): ApprovalCardSync {
   const currentCard = async (requestId: string): Promise<CurrentCard | undefined> => {
     const record = await deps.store.get(requestId);
     if (record?.approvalChannel === undefined || record.approvalTs === undefined) return undefined;
+    // Still pending: the job's own rendering is of this very state, and its producer knows what the
+    // record does not (e.g. whether the full YAML is in the thread yet, which gates the buttons).
+    if (record.state === 'pending-approval') return undefined;
     const card = renderApprovalCard(record, deps.clock());
     return { channel: record.approvalChannel, ts: record.approvalTs, text: card.text, blocks: card.blocks };
   };
