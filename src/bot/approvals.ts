@@ -1,11 +1,14 @@
 /**
  * From a submitted draft to a decided request: submit (stored pending, expiry scheduled, approval
- * card posted), cancel, Approve/Reject (approver of every namespace, checked and recorded
- * atomically by the store; approval enqueues the apply job), and expiry. Every state change edits
+ * card posted), cancel, Approve/Reject (approver of every namespace the policies live in, bound to the
+ * policies' hash the card showed, checked and recorded atomically by the store; every refusal
+ * audited; approval enqueues the apply job), and expiry. Every state change edits
  * the approval card in place through the outbound queue.
  */
 import { renderPolicies } from '../core/policy/render-policies';
+import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
+import { decidedContentOf } from '../adapters/redis/request-store-api';
 import {
   renderApprovalMessage,
   renderRefusal,
@@ -19,12 +22,22 @@ export interface DecisionInput {
   user: string;
   requestId: string;
   approve: boolean;
+  /**
+   * The hash of the policies the approver's card showed (the Approve button's value carries it, see
+   * parseDecisionButtonValue). An approval without it, or with another, is refused.
+   */
+  policyHash?: string;
   /** Why (a rejection typed as `/netpol reject <id> <reason>`). */
   reason?: string;
   /** Where the clicked approval message is (used if the record has not learned it yet). */
   channel?: string;
   ts?: string;
 }
+
+const HASH_MISMATCH =
+  'the policies of this request are not the ones its card showed (they were changed after the card was posted); nothing was approved. Ask the requester to submit the change again';
+const HASH_MISSING =
+  'this Approve button does not say which policies it approves (the card predates that check); nothing was approved. Ask the requester to submit the change again';
 
 export class Approvals {
   constructor(private readonly ctx: BotContext) {}
@@ -72,46 +85,86 @@ export class Approvals {
     );
   }
 
-  /** Approve or Reject: checked and recorded atomically by the store; the message is edited in place. */
+  /**
+   * Approve or Reject, bound to the content (the trust model is in the README): the approvers checked
+   * are those of the namespaces the stored policies live in (not the stored `namespaces` field); an
+   * approval must carry the hash its card showed, equal to the stored hash and to the hash of the
+   * stored policies, recomputed here; the store records the decision only if the policies are still
+   * the ones checked. Every refusal is audited on the request (who, when, why). The card is edited
+   * in place.
+   */
   async decide(input: DecisionInput): Promise<SlackMessage | undefined> {
-    const record = await this.ctx.deps.store.get(input.requestId);
+    const { store, log } = this.ctx.deps;
+    const record = await store.get(input.requestId);
     if (record === undefined)
       return renderRefusal({ kind: 'not-found', requestId: input.requestId }, { user: input.user });
+    const where = { cluster: record.cluster, user: input.user };
+    const verb = input.approve ? 'approve' : 'reject';
+    const content = decidedContentOf(record);
+    const now = this.ctx.now().toISOString();
+    const refuse = (why: string) =>
+      store.refuse(record.id, { by: input.user, now, why, namespaces: content.namespaces });
+
     const refused = await namespacesNotApprovable(
       this.ctx.deps.config,
-      record.namespaces,
+      content.namespaces,
       input.user,
       this.ctx.deps.groupMembers,
     );
     if (refused.length > 0) {
-      this.ctx.deps.log.warn(
+      log.warn(
         { requestId: record.id, user: input.user, namespaces: refused },
         'decision refused: not an approver',
       );
-      return renderRefusal(
-        { kind: 'not-approver', namespaces: refused },
-        { cluster: record.cluster, user: input.user },
-      );
+      await refuse(`${verb} refused: not an approver for ${refused.join(', ')}`);
+      return renderRefusal({ kind: 'not-approver', namespaces: refused }, where);
     }
-    const now = this.ctx.now().toISOString();
-    const result = await this.ctx.deps.store.decide(record.id, {
+
+    if (input.approve) {
+      const recomputed = policyHash(record.policies);
+      if (input.policyHash !== record.policyHash || recomputed !== record.policyHash) {
+        log.warn(
+          {
+            requestId: record.id,
+            user: input.user,
+            clickedHash: input.policyHash,
+            storedHash: record.policyHash,
+            recomputedHash: recomputed,
+          },
+          'decision refused: policy hash mismatch',
+        );
+        const missing = input.policyHash === undefined;
+        await refuse(
+          missing
+            ? 'approve refused: the click did not carry the hash of the policies shown'
+            : 'approve refused: the stored policies are not the ones shown (hash mismatch)',
+        );
+        return renderRefusal(missing ? HASH_MISSING : HASH_MISMATCH, where);
+      }
+    }
+
+    const result = await store.decide(record.id, {
       approve: input.approve,
       by: input.user,
       now,
+      content,
       ...(input.reason === undefined ? {} : { reason: input.reason }),
     });
     if (!result.ok) {
       switch (result.refusal) {
         case 'self-approval':
-          return renderRefusal({ kind: 'self-approval' }, { cluster: record.cluster, user: input.user });
+          return renderRefusal({ kind: 'self-approval' }, where);
         case 'expired':
           if (result.record !== undefined) await this.updateApprovalMessage(result.record, input);
-          return renderRefusal(
-            { kind: 'expired', at: record.expiresAt },
-            { cluster: record.cluster, user: input.user },
-          );
+          return renderRefusal({ kind: 'expired', at: record.expiresAt }, where);
         case 'not-found':
           return renderRefusal({ kind: 'not-found', requestId: input.requestId }, { user: input.user });
+        case 'changed':
+          log.warn(
+            { requestId: record.id, user: input.user },
+            'decision refused: policies changed meanwhile',
+          );
+          return renderRefusal(HASH_MISMATCH, where);
         case 'not-pending': {
           const current = result.record ?? record;
           return renderRefusal(
@@ -121,7 +174,7 @@ export class Approvals {
               ...(current.decidedBy === undefined ? {} : { by: current.decidedBy }),
               ...(current.decidedAt === undefined ? {} : { at: current.decidedAt }),
             },
-            { cluster: record.cluster, user: input.user },
+            where,
           );
         }
       }
@@ -131,14 +184,12 @@ export class Approvals {
       await this.ctx.deps.queues.enqueueApply({
         requestId: decided.id,
         cluster: decided.cluster,
-        policyHash: decided.policyHash,
+        // What the approver's card showed; the store checked the record still holds it.
+        policyHash: content.policyHash,
       });
     }
     await this.updateApprovalMessage(decided, input);
-    this.ctx.deps.log.info(
-      { requestId: decided.id, by: input.user, state: decided.state },
-      'request decided',
-    );
+    log.info({ requestId: decided.id, by: input.user, state: decided.state }, 'request decided');
     return undefined;
   }
 

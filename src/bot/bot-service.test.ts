@@ -8,8 +8,10 @@ import pino from 'pino';
 import { DraftStore } from '../adapters/redis/draft-store';
 import { RequestStore } from '../adapters/redis/request-store';
 import type { SlackMessage } from '../adapters/slack/render';
-import { ACTION_IDS } from '../adapters/slack/render/action-ids';
+import { ACTION_IDS, parseDecisionButtonValue } from '../adapters/slack/render/action-ids';
+import { policyHash } from '../contracts/policy-hash';
 import { newRequestId } from '../contracts/request-id';
+import type { NetworkPolicy } from '../core/k8s/types';
 import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
 import { DEFAULT_KEYWORD_OPTIONS } from '../core/policy/keywords';
 import { parseState } from '../core/state/load-state';
@@ -101,6 +103,22 @@ function submitButtonValue(message: SlackMessage): string {
   return submit.value;
 }
 
+/** The Approve button of the approval card posted for `requestId`: what an approver's click carries. */
+function approveButton(
+  posted: SlackOutboundJob[],
+  requestId: string,
+): { requestId: string; policyHash?: string } {
+  const card = posted.find((job) => job.kind === 'post' && job.recordApprovalFor === requestId);
+  const blocks = (card?.kind === 'post' ? card.blocks : []) as {
+    elements?: { action_id?: string; value?: string }[];
+  }[];
+  const approve = (blocks ?? [])
+    .flatMap((block) => block.elements ?? [])
+    .find((button) => button.action_id === ACTION_IDS.approve);
+  if (approve?.value === undefined) throw new Error(`no Approve button on the card of ${requestId}`);
+  return parseDecisionButtonValue(approve.value);
+}
+
 describe('BotService', () => {
   let redis: TestRedis;
   let client: Redis;
@@ -108,6 +126,7 @@ describe('BotService', () => {
   let applied: ApplyJob[];
   let posted: SlackOutboundJob[];
   let snapshot: typeof STATE | undefined;
+  let prefix: string;
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -118,7 +137,7 @@ describe('BotService', () => {
     await redis.stop();
   });
   beforeEach(() => {
-    const prefix = `t-${Math.random().toString(36).slice(2)}`;
+    prefix = `t-${Math.random().toString(36).slice(2)}`;
     applied = [];
     posted = [];
     snapshot = STATE;
@@ -221,24 +240,101 @@ describe('BotService', () => {
       const preview = shown(await command('allow frontend web to backend api on 80'));
       expect(preview).toContain('component: web');
       const id = await submitted('allow frontend web to backend api on 80');
-      expect(await service.decide({ user: APPROVER, requestId: id, approve: true })).toBeUndefined();
+      expect(
+        await service.decide({ user: APPROVER, ...approveButton(posted, id), approve: true }),
+      ).toBeUndefined();
       expect(applied.map((job) => job.requestId)).toEqual([id]);
     });
 
     it('refuses the requester approving their own request, though they are an approver', async () => {
       const id = await submitted('deny ingress in backend');
-      const refusal = await service.decide({ user: REQUESTER, requestId: id, approve: true });
+      const refusal = await service.decide({ user: REQUESTER, ...approveButton(posted, id), approve: true });
       expect(shown(refusal)).toContain('you cannot approve your own request');
       expect(applied).toEqual([]);
     });
 
     it('takes a namespace’s approvers (users and group members) over the default', async () => {
       const id = await submitted('deny ingress in payments');
-      const byDefaultApprover = await service.decide({ user: APPROVER, requestId: id, approve: true });
+      const byDefaultApprover = await service.decide({
+        user: APPROVER,
+        ...approveButton(posted, id),
+        approve: true,
+      });
       expect(shown(byDefaultApprover)).toContain('you are not an approver for `payments`');
       expect(applied).toEqual([]);
-      expect(await service.decide({ user: PAY_DEV, requestId: id, approve: true })).toBeUndefined();
+      expect(
+        await service.decide({ user: PAY_DEV, ...approveButton(posted, id), approve: true }),
+      ).toBeUndefined();
       expect(applied.map((job) => job.requestId)).toEqual([id]);
+    });
+
+    it('refuses an approval whose card showed other policies than the stored ones, and audits it', async () => {
+      const id = await submitted('deny ingress in backend');
+      const click = approveButton(posted, id);
+      // Someone able to write Redis widens the stored policy, hash included, after the card was posted.
+      const key = `${prefix}:req:${id}`;
+      const policies = JSON.parse((await client.hget(key, 'policies')) as string) as NetworkPolicy[];
+      const widened = policies.map((p) => ({ ...p, spec: { ...p.spec, ingress: [{}] } }));
+      await client.hset(key, 'policies', JSON.stringify(widened), 'policyHash', policyHash(widened));
+
+      const refusal = shown(await service.decide({ user: APPROVER, ...click, approve: true }));
+      expect(refusal).toContain('are not the ones its card showed');
+      expect(refusal).toContain('nothing was approved');
+      expect(applied).toEqual([]);
+      const history = shown(await command('history backend', APPROVER));
+      expect(history).toContain(`${id}\` refused for <@${APPROVER}>`);
+      expect(history).toContain(
+        'approve refused: the stored policies are not the ones shown (hash mismatch)',
+      );
+      // A click without the hash (a card from before the binding) is refused too.
+      const bare = shown(await service.decide({ user: APPROVER, requestId: id, approve: true }));
+      expect(bare).toContain('does not say which policies it approves');
+      expect(applied).toEqual([]);
+    });
+
+    it('checks the approvers of the policies’ own namespaces, not the stored namespaces field', async () => {
+      const id = await submitted('deny ingress in payments');
+      // The stored field is rewritten so that a default approver would seem enough.
+      await client.hset(`${prefix}:req:${id}`, 'namespaces', JSON.stringify(['backend']));
+      const refusal = shown(
+        await service.decide({ user: APPROVER, ...approveButton(posted, id), approve: true }),
+      );
+      expect(refusal).toContain('you are not an approver for `payments`');
+      expect(applied).toEqual([]);
+      const history = shown(await command('history payments', PAY_LEAD));
+      expect(history).toContain('approve refused: not an approver for payments');
+      expect(
+        await service.decide({ user: PAY_LEAD, ...approveButton(posted, id), approve: true }),
+      ).toBeUndefined();
+      expect(applied.map((job) => job.requestId)).toEqual([id]);
+    });
+
+    it('puts a non-approver’s click and a self-approval on the audit trail: who, when, why', async () => {
+      const id = await submitted('deny ingress in payments');
+      await service.decide({ user: APPROVER, ...approveButton(posted, id), approve: true });
+      await service.decide({ user: APPROVER, requestId: id, approve: false });
+      const own = await submitted('deny ingress in backend');
+      await service.decide({ user: REQUESTER, ...approveButton(posted, own), approve: true });
+      await service.decide({ user: APPROVER, ...approveButton(posted, own), approve: true });
+      // A second click, after the decision.
+      await service.decide({ user: APPROVER, ...approveButton(posted, own), approve: true });
+
+      const payments = shown(await command('history payments', PAY_LEAD));
+      expect(payments).toContain(
+        `${id}\` refused for <@${APPROVER}>: approve refused: not an approver for payments`,
+      );
+      expect(payments).toContain(
+        `${id}\` refused for <@${APPROVER}>: reject refused: not an approver for payments`,
+      );
+      expect(payments).toContain('2030-01-01 00:00');
+      const backend = shown(await command('history backend', PAY_LEAD));
+      expect(backend).toContain(
+        `${own}\` refused for <@${REQUESTER}>: ${REQUESTER} tried to approve their own request`,
+      );
+      expect(backend).toContain(
+        `${own}\` refused for <@${APPROVER}>: approve refused: the request is already approved`,
+      );
+      expect(applied.map((job) => job.requestId)).toEqual([own]);
     });
 
     it('records a typed rejection with its reason', async () => {

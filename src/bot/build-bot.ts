@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
 import type { SlackMessage } from '../adapters/slack/render';
-import { ACTION_IDS } from '../adapters/slack/render/action-ids';
+import { ACTION_IDS, parseDecisionButtonValue } from '../adapters/slack/render/action-ids';
 import { pinoSlackLogger } from '../adapters/slack/outbound';
 import type { BotDeps } from './bot-deps';
 import { BotService } from './bot-service';
@@ -108,10 +108,13 @@ export function buildBot(deps: BotDeps): BuiltBot {
         await ack();
         await yieldToPendingRequests();
         const { user, value } = button(body, action);
+        // Approve carries `<request id>:<hash>` (the hash its card showed); Reject the id alone.
+        const { requestId, policyHash } = parseDecisionButtonValue(value);
         const refusal = await service.decide({
           user,
-          requestId: value,
+          requestId,
           approve,
+          ...(policyHash === undefined ? {} : { policyHash }),
           ...(body.channel?.id === undefined ? {} : { channel: body.channel.id }),
           ...(body.message?.ts === undefined ? {} : { ts: body.message.ts }),
         });

@@ -28,7 +28,10 @@ export interface RequestRecord {
   requester: string;
   /** Where it was asked. */
   requestChannel: string;
-  /** Every namespace the policies live in: the approver must be allowed for all of them. */
+  /**
+   * Every namespace the policies live in, as submitted: what the card lists. Decisions do not trust
+   * it: the approvers checked are those of policyNamespaces(policies), derived at decision time.
+   */
   namespaces: string[];
   policies: NetworkPolicy[];
   /** sha256 hex of the canonical JSON of `policies` (see policyHash()). */
@@ -53,6 +56,15 @@ export interface RequestRecord {
   attempts?: number;
 }
 
+/**
+ * The namespaces a decision is about: each policy's own metadata.namespace, in order, once each.
+ * Derived from the objects that would be applied, never read from the stored `namespaces` field.
+ */
+export function policyNamespaces(policies: readonly NetworkPolicy[]): string[] {
+  // String(): a stored record is read without validation; a missing namespace must not crash the check.
+  return [...new Set(policies.map((policy) => String(policy.metadata?.namespace)))];
+}
+
 export type AuditAction =
   | 'submitted'
   | 'approved'
@@ -62,6 +74,8 @@ export type AuditAction =
   | 'applied'
   | 'apply-retry'
   | 'failed'
+  /** A click or a job that was not acted on (not an approver, self-approval, expired, already
+   * decided, policies changed since the card was shown): detail says why. */
   | 'refused';
 
 export interface AuditEntry {

@@ -96,7 +96,7 @@ export async function main(): Promise<void> {
     heading(`<@${ALICE}>, who is not an approver, clicks Approve`);
     const self = await plane.click({
       actionId: 'netpol_approve',
-      value: draftId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: ALICE,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -106,7 +106,7 @@ export async function main(): Promise<void> {
     heading(`<@${BOB}> (an approver) clicks Approve`);
     await plane.click({
       actionId: 'netpol_approve',
-      value: draftId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
 import { applyJobId, applyQueueName, RETRY_POLICY, type ApplyJob } from '../contracts/queues';
 import { RequestStore } from '../adapters/redis/request-store';
+import { decidedContentOf } from '../adapters/redis/request-store-api';
 import { Reconciler } from './reconciler';
 import { approvedRequest, fixedClock, requestRecord } from '../../test/support/worker-fixtures';
 
@@ -64,7 +65,12 @@ test('leaves alone requests of other clusters and requests not in flight', async
   await store.create(requestRecord(CLUSTER));
   const rejected = requestRecord(CLUSTER);
   await store.create(rejected);
-  await store.decide(rejected.id, { approve: false, by: 'U0APPROVER', now: fixedClock().toISOString() });
+  await store.decide(rejected.id, {
+    approve: false,
+    by: 'U0APPROVER',
+    now: fixedClock().toISOString(),
+    content: decidedContentOf(rejected),
+  });
   expect(await reconciler.runOnce()).toEqual({ checked: 0, enqueued: 0 });
   expect(await queue.count()).toBe(0);
 });

@@ -103,7 +103,7 @@ describe('the control plane', () => {
 
     const click = await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -171,7 +171,7 @@ describe('the control plane', () => {
     const { approval, requestId } = await submit(plane, 'allow frontend nginx to backend on tcp/9090', BOB);
     const self = await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -179,7 +179,7 @@ describe('the control plane', () => {
     expect((await plane.replyOn(self.responseUrlId)).text).toMatch(/own request/);
     const stranger = await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: MALLORY,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -189,12 +189,13 @@ describe('the control plane', () => {
     const store = new RequestStore(client, { prefix: plane.config.prefix });
     expect((await store.get(requestId))?.state).toBe('pending-approval');
     const audit = await store.audit(requestId);
-    expect(audit.map((e) => e.action)).toEqual(['submitted', 'refused']);
+    // Both refusals are on the trail: the self-approval and the non-approver's click (issue 7, defect 7).
+    expect(audit.map((e) => e.action)).toEqual(['submitted', 'refused', 'refused']);
     client.disconnect();
     // An approver through a user group may approve.
     await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: CAROL,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -208,14 +209,14 @@ describe('the control plane', () => {
     const [a, b] = await Promise.all([
       plane.click({
         actionId: 'netpol_approve',
-        value: requestId,
+        value: buttonValue(approval.blocks, 'netpol_approve'),
         user: BOB,
         channel: APPROVAL_CHANNEL,
         messageTs: approval.ts,
       }),
       plane.click({
         actionId: 'netpol_approve',
-        value: requestId,
+        value: buttonValue(approval.blocks, 'netpol_approve'),
         user: CAROL,
         channel: APPROVAL_CHANNEL,
         messageTs: approval.ts,
@@ -239,7 +240,7 @@ describe('the control plane', () => {
     const { approval, requestId } = await submit(plane, 'allow frontend nginx to backend on udp/53');
     await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -273,7 +274,7 @@ describe('the control plane', () => {
     );
     await plane.click({
       actionId: 'netpol_approve',
-      value: draftId,
+      value: buttonValue(revokeApproval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: revokeApproval.ts,
@@ -344,7 +345,7 @@ describe('the control plane', () => {
     const forbidden = await submit(plane, 'allow frontend nginx to backend on tcp/7001');
     await plane.click({
       actionId: 'netpol_approve',
-      value: forbidden.requestId,
+      value: buttonValue(forbidden.approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: forbidden.approval.ts,
@@ -366,7 +367,7 @@ describe('the control plane', () => {
     const invalid = await submit(plane, 'allow frontend nginx to backend on tcp/7002');
     await plane.click({
       actionId: 'netpol_approve',
-      value: invalid.requestId,
+      value: buttonValue(invalid.approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: invalid.approval.ts,
@@ -382,7 +383,7 @@ describe('the control plane', () => {
     const conflict = await submit(plane, 'allow frontend nginx to backend on tcp/7003');
     await plane.click({
       actionId: 'netpol_approve',
-      value: conflict.requestId,
+      value: buttonValue(conflict.approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: conflict.approval.ts,
@@ -410,7 +411,7 @@ describe('the control plane', () => {
     await plane.redis.restart();
     await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,
@@ -443,7 +444,7 @@ describe('expiry', () => {
     expect(hasButtons(expired.blocks)).toBe(false);
     const late = await plane.click({
       actionId: 'netpol_approve',
-      value: requestId,
+      value: buttonValue(approval.blocks, 'netpol_approve'),
       user: BOB,
       channel: APPROVAL_CHANNEL,
       messageTs: approval.ts,

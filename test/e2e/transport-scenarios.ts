@@ -83,7 +83,7 @@ export async function referenceScenario(plane: ControlPlane, port: number): Prom
 
   const click = await plane.click({
     actionId: 'netpol_approve',
-    value: requestId,
+    value: buttonValue(approval.blocks, 'netpol_approve'),
     user: BOB,
     channel: APPROVAL_CHANNEL,
     messageTs: approval.ts,
@@ -111,7 +111,7 @@ export async function refusalScenario(plane: ControlPlane, port: number): Promis
   const { approval, requestId } = await submit(plane, `allow frontend nginx to backend on tcp/${port}`, BOB);
   const self = await plane.click({
     actionId: 'netpol_approve',
-    value: requestId,
+    value: buttonValue(approval.blocks, 'netpol_approve'),
     user: BOB,
     channel: APPROVAL_CHANNEL,
     messageTs: approval.ts,
@@ -120,7 +120,7 @@ export async function refusalScenario(plane: ControlPlane, port: number): Promis
   expect((await plane.replyOn(self.responseUrlId)).text).toMatch(/own request/);
   const stranger = await plane.click({
     actionId: 'netpol_approve',
-    value: requestId,
+    value: buttonValue(approval.blocks, 'netpol_approve'),
     user: MALLORY,
     channel: APPROVAL_CHANNEL,
     messageTs: approval.ts,

@@ -7,7 +7,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/core/policy/proven
 import { policyHash } from '../../src/contracts/policy-hash';
 import { newRequestId } from '../../src/contracts/request-id';
 import type { RequestRecord } from '../../src/contracts/request-record';
-import type { RequestStoreApi } from '../../src/adapters/redis/request-store-api';
+import { decidedContentOf, type RequestStoreApi } from '../../src/adapters/redis/request-store-api';
 
 export const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 export const fixedClock = (): Date => new Date(T0 + 60_000);
@@ -91,6 +91,7 @@ export async function approvedRequest(
     approve: true,
     by: APPROVER,
     now: fixedClock().toISOString(),
+    content: decidedContentOf(record),
   });
   if (!decided.ok) throw new Error(`approval refused: ${decided.refusal}`);
   return decided.record;

@@ -22,22 +22,25 @@ local function record(status)
   return {status, redis.call('HGETALL', reqKey)}
 end
 
--- One audit entry as JSON. namespaces is spliced in as stored: cjson would turn [] into {}.
-local function entry(at, actor, action, from, to, detail)
+-- One audit entry as JSON. namespaces (a JSON array: nsJson, or the stored field) is spliced in as
+-- is: cjson would turn [] into {}.
+local function entry(at, actor, action, from, to, detail, nsJson)
   local e = {requestId = id, cluster = redis.call('HGET', reqKey, 'cluster'), at = at, actor = actor,
     action = action}
   if from ~= nil and from ~= '' then e.from = from end
   if to ~= nil and to ~= '' then e.to = to end
   if detail ~= nil and detail ~= '' then e.detail = detail end
   local json = cjson.encode(e)
-  return string.sub(json, 1, -2) .. ',"namespaces":' .. redis.call('HGET', reqKey, 'namespaces') .. '}'
+  local namespaces = nsJson or redis.call('HGET', reqKey, 'namespaces')
+  return string.sub(json, 1, -2) .. ',"namespaces":' .. namespaces .. '}'
 end
 
--- Appends to the request's trail and, newest first and capped, to each of its namespaces' trails.
-local function audit(json)
+-- Appends to the request's trail and, newest first and capped, to each namespace's trail (those of
+-- nsJson, or of the stored field).
+local function audit(json, nsJson)
   redis.call('RPUSH', auditKey, json)
   local cluster = redis.call('HGET', reqKey, 'cluster')
-  for _, ns in ipairs(cjson.decode(redis.call('HGET', reqKey, 'namespaces'))) do
+  for _, ns in ipairs(cjson.decode(nsJson or redis.call('HGET', reqKey, 'namespaces'))) do
     local key = prefix .. ':audit:ns:' .. cluster .. ':' .. ns
     redis.call('LPUSH', key, json)
     redis.call('LTRIM', key, 0, cap - 1)
@@ -68,23 +71,50 @@ audit(ARGV[4])
 return {'ok'}
 `;
 
-/** ARGV[4] = '1' approve / '0' reject, [5] = by, [6] = reason ('' = none), [7] = now, [8] = now ms. */
+/**
+ * ARGV[4] = '1' approve / '0' reject, [5] = by, [6] = reason ('' = none), [7] = now, [8] = now ms,
+ * [9] = the policy hash decided on, [10] = sha1 of the policies JSON decided on, [11] = the
+ * namespaces the decider was checked for (JSON array): the decision's audit entries go to their
+ * trails. Every refusal is audited, by the decider, with why.
+ */
 const DECIDE = `
 local approve, by, reason, now, nowMs = ARGV[4] == '1', ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
+local hash, policiesSha1, ns = ARGV[9], ARGV[10], ARGV[11]
+local verb = 'reject'
+if approve then verb = 'approve' end
+local function refuse(status, why)
+  audit(entry(now, by, 'refused', '', '', why, ns), ns)
+  return record(status)
+end
 if redis.call('EXISTS', reqKey) == 0 then return {'not-found'} end
-if redis.call('HGET', reqKey, 'state') ~= 'pending-approval' then return record('not-pending') end
-if expireIfDue(now, nowMs) then return record('expired') end
+local state = redis.call('HGET', reqKey, 'state')
+if state ~= 'pending-approval' then
+  return refuse('not-pending', verb .. ' refused: the request is already ' .. state)
+end
+if expireIfDue(now, nowMs) then
+  return refuse('expired', verb .. ' refused: the request expired at ' .. redis.call('HGET', reqKey, 'expiresAt'))
+end
+if redis.call('HGET', reqKey, 'policyHash') ~= hash
+  or redis.sha1hex(redis.call('HGET', reqKey, 'policies')) ~= policiesSha1 then
+  return refuse('changed', verb .. ' refused: the stored policies are not the ones shown (hash mismatch)')
+end
 if approve and by == redis.call('HGET', reqKey, 'requester') then
-  audit(entry(now, by, 'refused', '', '', by .. ' tried to approve their own request'))
-  return record('self-approval')
+  return refuse('self-approval', by .. ' tried to approve their own request')
 end
 local to = 'rejected'
 if approve then to = 'approved' end
 redis.call('HSET', reqKey, 'decidedBy', by, 'decidedAt', now)
 if reason ~= '' then redis.call('HSET', reqKey, 'reason', reason) end
 setState('pending-approval', to)
-audit(entry(now, by, to, 'pending-approval', to, reason))
+audit(entry(now, by, to, 'pending-approval', to, reason, ns), ns)
 return record('ok')
+`;
+
+/** ARGV[4] = now, [5] = by, [6] = why, [7] = namespaces (JSON array). The state is unchanged. */
+const REFUSE = `
+if redis.call('EXISTS', reqKey) == 0 then return {'not-found'} end
+audit(entry(ARGV[4], ARGV[5], 'refused', '', '', ARGV[6], ARGV[7]), ARGV[7])
+return {'ok'}
 `;
 
 /**
@@ -134,6 +164,7 @@ function script(name: string, body: string): LuaScript {
 export const SCRIPTS = {
   create: script('create', CREATE),
   decide: script('decide', DECIDE),
+  refuse: script('refuse', REFUSE),
   transition: script('transition', TRANSITION),
   expire: script('expire', EXPIRE),
   setApprovalMessage: script('setApprovalMessage', SET_APPROVAL_MESSAGE),

@@ -6,6 +6,7 @@ import { newRequestId } from '../../contracts/request-id';
 import type { AuditEntry, RequestRecord } from '../../contracts/request-record';
 import { RequestStore, RequestStoreError } from './request-store';
 import { SCRIPTS } from './request-store.lua';
+import { decidedContentOf } from './request-store-api';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 /** The injected clock: T0 plus some minutes, as ISO-8601. */
@@ -136,7 +137,12 @@ describe('RequestStore', () => {
     it('keep every key under the prefix, in the documented layout', async () => {
       const record = request({ namespaces: ['shop', 'payments'] });
       await store.create(record);
-      await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(1) });
+      await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(1),
+      });
       const keys = await client.keys(`${prefix}:*`);
       expect(keys.sort()).toStrictEqual(
         [
@@ -155,7 +161,12 @@ describe('RequestStore', () => {
     it('approves a pending request', async () => {
       const record = request();
       await store.create(record);
-      const result = await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(5) });
+      const result = await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(5),
+      });
       const approved = { ...record, state: 'approved', decidedBy: 'U_APPROVER', decidedAt: at(5) };
       expect(result).toStrictEqual({ ok: true, record: approved });
       expect(await store.get(record.id)).toStrictEqual(approved);
@@ -175,6 +186,7 @@ describe('RequestStore', () => {
       const record = request();
       await store.create(record);
       const result = await store.decide(record.id, {
+        content: decidedContentOf(record),
         approve: false,
         by: 'U_APPROVER',
         reason: 'too broad — "all" of 10.0.0.0/8',
@@ -207,6 +219,7 @@ describe('RequestStore', () => {
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, i) =>
             stores[i % stores.length]!.decide(record.id, {
+              content: decidedContentOf(record),
               approve: true,
               by: `U_APPROVER_${i}`,
               now: at(5),
@@ -231,7 +244,12 @@ describe('RequestStore', () => {
     it('refuses self-approval, audits it and leaves the request pending', async () => {
       const record = request();
       await store.create(record);
-      const result = await store.decide(record.id, { approve: true, by: 'U_REQUESTER', now: at(5) });
+      const result = await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_REQUESTER',
+        now: at(5),
+      });
       expect(result).toStrictEqual({ ok: false, refusal: 'self-approval', record });
       expect(await store.get(record.id)).toStrictEqual(record);
       const trail = await store.audit(record.id);
@@ -245,7 +263,14 @@ describe('RequestStore', () => {
         namespaces: ['shop'],
         detail: 'U_REQUESTER tried to approve their own request',
       });
-      expect(await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(6) })).toMatchObject({
+      expect(
+        await store.decide(record.id, {
+          content: decidedContentOf(record),
+          approve: true,
+          by: 'U_APPROVER',
+          now: at(6),
+        }),
+      ).toMatchObject({
         ok: true,
       });
     });
@@ -253,14 +278,24 @@ describe('RequestStore', () => {
     it('lets the requester withdraw (reject) their own request', async () => {
       const record = request();
       await store.create(record);
-      const result = await store.decide(record.id, { approve: false, by: 'U_REQUESTER', now: at(5) });
+      const result = await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: false,
+        by: 'U_REQUESTER',
+        now: at(5),
+      });
       expect(result).toMatchObject({ ok: true, record: { state: 'rejected', decidedBy: 'U_REQUESTER' } });
     });
 
     it('marks a request expired when decided at or after expiresAt', async () => {
       const record = request({ expiresAt: at(60) });
       await store.create(record);
-      const result = await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(60) });
+      const result = await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(60),
+      });
       expect(result).toStrictEqual({
         ok: false,
         refusal: 'expired',
@@ -279,7 +314,14 @@ describe('RequestStore', () => {
       });
       expect(await store.listByState(['expired'])).toStrictEqual([{ ...record, state: 'expired' }]);
       // From then on it is simply not pending.
-      expect(await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(61) })).toMatchObject({
+      expect(
+        await store.decide(record.id, {
+          content: decidedContentOf(record),
+          approve: true,
+          by: 'U_APPROVER',
+          now: at(61),
+        }),
+      ).toMatchObject({
         ok: false,
         refusal: 'not-pending',
         record: { state: 'expired' },
@@ -287,9 +329,135 @@ describe('RequestStore', () => {
     });
 
     it('refuses unknown and forged ids', async () => {
-      const decision = { approve: true, by: 'U_APPROVER', now: at(5) };
+      const decision = { approve: true, by: 'U_APPROVER', now: at(5), content: decidedContentOf(request()) };
       expect(await store.decide(newRequestId(), decision)).toStrictEqual({ ok: false, refusal: 'not-found' });
       expect(await store.decide('*', decision)).toStrictEqual({ ok: false, refusal: 'not-found' });
+    });
+  });
+
+  describe('decisions bound to the content', () => {
+    const key = (id: string) => `${prefix}:req:${id}`;
+    const widen = (policies: NetworkPolicy[]) =>
+      policies.map((p) => ({ ...p, spec: { ...p.spec, ingress: [{}] } }));
+
+    it('refuses a decision on policies changed since they were read, audits it and leaves it pending', async () => {
+      const record = request();
+      await store.create(record);
+      const shown = decidedContentOf(record);
+      const widened = widen(record.policies);
+      await client.hset(
+        key(record.id),
+        'policies',
+        JSON.stringify(widened),
+        'policyHash',
+        policyHash(widened),
+      );
+      const result = await store.decide(record.id, {
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(5),
+        content: shown,
+      });
+      expect(result).toMatchObject({ ok: false, refusal: 'changed', record: { state: 'pending-approval' } });
+      expect((await store.audit(record.id))[1]).toStrictEqual({
+        requestId: record.id,
+        cluster: 'prod',
+        at: at(5),
+        actor: 'U_APPROVER',
+        action: 'refused',
+        namespaces: ['shop'],
+        detail: 'approve refused: the stored policies are not the ones shown (hash mismatch)',
+      });
+      expect(await store.listByState(['approved'])).toStrictEqual([]);
+    });
+
+    it('refuses when only the policies changed (hash field kept) or only the hash', async () => {
+      const record = request();
+      await store.create(record);
+      const shown = decidedContentOf(record);
+      await client.hset(key(record.id), 'policies', JSON.stringify(widen(record.policies)));
+      const decision = { approve: true, by: 'U_APPROVER', now: at(5), content: shown };
+      expect(await store.decide(record.id, decision)).toMatchObject({ ok: false, refusal: 'changed' });
+      await client.hset(
+        key(record.id),
+        'policies',
+        JSON.stringify(record.policies),
+        'policyHash',
+        'f'.repeat(64),
+      );
+      expect(await store.decide(record.id, decision)).toMatchObject({ ok: false, refusal: 'changed' });
+      await client.hset(key(record.id), 'policyHash', record.policyHash);
+      expect(await store.decide(record.id, decision)).toMatchObject({ ok: true });
+    });
+
+    it('audits a decision under the namespaces decided on, not the stored namespaces field', async () => {
+      const record = request({ namespaces: ['payments'] });
+      await store.create(record);
+      await client.hset(key(record.id), 'namespaces', JSON.stringify(['shop']));
+      const content = decidedContentOf(record);
+      expect(content.namespaces).toStrictEqual(['payments']);
+      await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(5), content });
+      expect((await store.history('prod', 'payments')).map((e) => e.action)).toStrictEqual([
+        'approved',
+        'submitted',
+      ]);
+      expect((await store.audit(record.id))[1]).toMatchObject({
+        action: 'approved',
+        namespaces: ['payments'],
+      });
+    });
+
+    it('audits clicks on a request already decided and on an expired one, by who clicked', async () => {
+      const decided = request();
+      await store.create(decided);
+      const content = decidedContentOf(decided);
+      await store.decide(decided.id, { approve: false, by: 'U_APPROVER', now: at(5), content });
+      await store.decide(decided.id, { approve: true, by: 'U_OTHER', now: at(6), content });
+      expect((await store.audit(decided.id))[2]).toStrictEqual({
+        requestId: decided.id,
+        cluster: 'prod',
+        at: at(6),
+        actor: 'U_OTHER',
+        action: 'refused',
+        namespaces: ['shop'],
+        detail: 'approve refused: the request is already rejected',
+      });
+      const late = request({ expiresAt: at(60) });
+      await store.create(late);
+      const lateContent = decidedContentOf(late);
+      await store.decide(late.id, { approve: true, by: 'U_APPROVER', now: at(61), content: lateContent });
+      expect((await store.audit(late.id)).slice(1)).toStrictEqual([
+        expect.objectContaining({ actor: 'system', action: 'expired' }),
+        expect.objectContaining({
+          actor: 'U_APPROVER',
+          at: at(61),
+          action: 'refused',
+          detail: `approve refused: the request expired at ${at(60)}`,
+        }),
+      ]);
+    });
+
+    it('refuse records a refusal on the request and its namespaces’ trails, state unchanged', async () => {
+      const record = request({ namespaces: ['shop', 'payments'] });
+      await store.create(record);
+      const why = 'approve refused: not an approver for payments';
+      expect(await store.refuse(record.id, { by: 'U_X', now: at(2), why, namespaces: ['payments'] })).toBe(
+        true,
+      );
+      const entry = {
+        requestId: record.id,
+        cluster: 'prod',
+        at: at(2),
+        actor: 'U_X',
+        action: 'refused',
+        namespaces: ['payments'],
+        detail: why,
+      };
+      expect((await store.audit(record.id))[1]).toStrictEqual(entry);
+      expect((await store.history('prod', 'payments'))[0]).toStrictEqual(entry);
+      expect((await store.history('prod', 'shop'))[0]?.action).toBe('submitted');
+      expect(await store.get(record.id)).toStrictEqual(record);
+      expect(await store.refuse(newRequestId(), { by: 'U_X', now: at(2), why, namespaces: [] })).toBe(false);
     });
   });
 
@@ -316,7 +484,12 @@ describe('RequestStore', () => {
     it('leaves a decided request alone', async () => {
       const record = request();
       await store.create(record);
-      await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(1) });
+      await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(1),
+      });
       expect(await store.expire(record.id, at(120))).toMatchObject({
         ok: false,
         record: { state: 'approved' },
@@ -330,7 +503,12 @@ describe('RequestStore', () => {
     it('guards the worker lifecycle, merging fields', async () => {
       const record = request();
       await store.create(record);
-      await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(1) });
+      await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(1),
+      });
 
       const started = await store.transition(record.id, {
         ...applying,
@@ -379,7 +557,12 @@ describe('RequestStore', () => {
     it('never leaves a final state, even when it is listed', async () => {
       const record = request();
       await store.create(record);
-      await store.decide(record.id, { approve: false, by: 'U_APPROVER', now: at(1) });
+      await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: false,
+        by: 'U_APPROVER',
+        now: at(1),
+      });
       const result = await store.transition(record.id, {
         from: ['rejected'],
         to: 'applying',
@@ -408,7 +591,12 @@ describe('RequestStore', () => {
     it('records a full lifecycle in order', async () => {
       const record = request();
       await store.create(record);
-      await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(1) });
+      await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(1),
+      });
       await store.transition(record.id, {
         from: ['approved'],
         to: 'applying',
@@ -463,8 +651,19 @@ describe('RequestStore', () => {
       await store.create(both);
       await store.create(shop);
       await store.create(staging);
-      await store.decide(both.id, { approve: false, by: 'U_APPROVER', reason: 'no', now: at(3) });
-      await store.decide(shop.id, { approve: true, by: 'U_APPROVER', now: at(4) });
+      await store.decide(both.id, {
+        content: decidedContentOf(both),
+        approve: false,
+        by: 'U_APPROVER',
+        reason: 'no',
+        now: at(3),
+      });
+      await store.decide(shop.id, {
+        content: decidedContentOf(shop),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(4),
+      });
 
       const trail = (entries: AuditEntry[]) => entries.map((e) => `${e.requestId}:${e.action}`);
       expect(trail(await store.history('prod', 'shop'))).toStrictEqual([
@@ -487,7 +686,12 @@ describe('RequestStore', () => {
       const capped = new RequestStore(client, { prefix, namespaceHistoryCap: 3 });
       const records = [0, 1, 2].map((i) => request({ createdAt: at(i) }));
       for (const record of records) await capped.create(record);
-      await capped.decide(records[0]!.id, { approve: true, by: 'U_APPROVER', now: at(5) });
+      await capped.decide(records[0]!.id, {
+        content: decidedContentOf(records[0]!),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(5),
+      });
       const history = await capped.history('prod', 'shop');
       expect(history.map((e) => `${e.requestId}:${e.action}`)).toStrictEqual([
         `${records[0]!.id}:approved`,
@@ -506,8 +710,18 @@ describe('RequestStore', () => {
       const d = request({ createdAt: at(0) });
       const e = request({ createdAt: at(4) });
       for (const r of [a, b, c, d, e]) await store.create(r);
-      await store.decide(d.id, { approve: true, by: 'U_APPROVER', now: at(5) });
-      await store.decide(e.id, { approve: false, by: 'U_APPROVER', now: at(5) });
+      await store.decide(d.id, {
+        content: decidedContentOf(d),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(5),
+      });
+      await store.decide(e.id, {
+        content: decidedContentOf(e),
+        approve: false,
+        by: 'U_APPROVER',
+        now: at(5),
+      });
 
       const ids = (records: RequestRecord[]) => records.map((r) => r.id);
       expect(ids(await store.listByState(['pending-approval', 'approved']))).toStrictEqual([
@@ -568,7 +782,9 @@ describe('RequestStore', () => {
         expect(error).toMatchObject({ code: 'E_REDIS', operation: 'get', requestId: id });
         expect((error as Error).message).toContain(`get ${id}: redis failed`);
         expect((error as Error).cause).toBeInstanceOf(Error);
-        await expect(broken.decide(id, { approve: true, by: 'U', now: at(0) })).rejects.toMatchObject({
+        await expect(
+          broken.decide(id, { approve: true, by: 'U', now: at(0), content: decidedContentOf(request()) }),
+        ).rejects.toMatchObject({
           code: 'E_REDIS',
           message: expect.stringContaining(`decide ${id}`),
         });
@@ -588,7 +804,12 @@ describe('RequestStore', () => {
       expect(await store.get(record.id)).toStrictEqual(record);
       // The script cache is empty after a restart: the store must fall back to EVAL.
       expect(await client.script('EXISTS', SCRIPTS.create.sha, SCRIPTS.decide.sha)).toStrictEqual([0, 0]);
-      const result = await store.decide(record.id, { approve: true, by: 'U_APPROVER', now: at(5) });
+      const result = await store.decide(record.id, {
+        content: decidedContentOf(record),
+        approve: true,
+        by: 'U_APPROVER',
+        now: at(5),
+      });
       expect(result).toMatchObject({ ok: true, record: { state: 'approved', decidedBy: 'U_APPROVER' } });
       expect((await store.audit(record.id)).map((e) => e.action)).toStrictEqual(['submitted', 'approved']);
     });

@@ -15,6 +15,7 @@
  * Errors (RequestStoreError.code): E_EXISTS, E_INVALID, E_NOT_FOUND, E_REDIS, E_CORRUPT; what each
  * means and what to do is in src/core/error-catalogue.ts.
  */
+import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { CodeOf } from '../../core/error-catalogue';
 import type { AuditEntry, RequestRecord, RequestState } from '../../contracts/request-record';
@@ -104,20 +105,22 @@ export class RequestStore implements RequestStoreApi {
     return Object.keys(fields).length === 0 ? undefined : decode('get', id, fields);
   }
 
-  async decide(
-    id: string,
-    decision: { approve: boolean; by: string; reason?: string; now: string },
-  ): Promise<DecideResult> {
+  async decide(id: string, decision: Parameters<RequestStoreApi['decide']>[1]): Promise<DecideResult> {
     const op = 'decide';
     if (decision.by === '') throw invalid(op, id, 'a decision needs who made it');
     const nowMs = toMs(op, id, decision.now);
     if (!SAFE_ID.test(id)) return { ok: false, refusal: 'not-found' };
+    const { content } = decision;
     const reply = await this.run(op, id, SCRIPTS.decide, [
       decision.approve ? '1' : '0',
       decision.by,
       decision.reason ?? '',
       decision.now,
       String(nowMs),
+      content.policyHash,
+      // The stored field is JSON.stringify(policies) (encode): unchanged content gives the same bytes.
+      createHash('sha1').update(JSON.stringify(content.policies)).digest('hex'),
+      JSON.stringify([...new Set(content.namespaces)]),
     ]);
     const record = reply.fields === undefined ? undefined : decode(op, id, reply.fields);
     switch (reply.status) {
@@ -128,12 +131,29 @@ export class RequestStore implements RequestStoreApi {
       case 'not-pending':
       case 'expired':
       case 'self-approval':
+      case 'changed':
         return record === undefined
           ? { ok: false, refusal: reply.status }
           : { ok: false, refusal: reply.status, record };
       default:
         throw unexpected(op, id, reply.status);
     }
+  }
+
+  async refuse(id: string, refusal: Parameters<RequestStoreApi['refuse']>[1]): Promise<boolean> {
+    const op = 'refuse';
+    if (refusal.by === '') throw invalid(op, id, 'a refusal needs who was refused');
+    toMs(op, id, refusal.now);
+    if (!SAFE_ID.test(id)) return false;
+    const reply = await this.run(op, id, SCRIPTS.refuse, [
+      refusal.now,
+      refusal.by,
+      refusal.why,
+      JSON.stringify([...new Set(refusal.namespaces)]),
+    ]);
+    if (reply.status === 'ok') return true;
+    if (reply.status === 'not-found') return false;
+    throw unexpected(op, id, reply.status);
   }
 
   async transition(

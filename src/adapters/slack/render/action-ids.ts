@@ -1,8 +1,10 @@
 /**
  * The action ids of netpol's buttons: a stable contract between the renderers, which put them on
  * buttons, and the bot, which listens for them. Changing one strands every button already posted.
- * Submit and Cancel carry the draft id as their value; Approve and Reject carry the request id and
- * nothing else (the record holds everything; a button never carries a command to re-run).
+ * Submit and Cancel carry the draft id as their value; Reject carries the request id; Approve carries
+ * the request id and the hash of the policies its card showed (`<id>:<hash>`), so an approval is
+ * bound to what the approver saw, not to whatever the store holds when the click arrives. A button
+ * never carries a command to re-run.
  */
 
 export const SUBMIT_ACTION_ID = 'netpol_submit';
@@ -18,3 +20,24 @@ export const ACTION_IDS = Object.freeze({
 } as const);
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+
+/** Request ids never contain it (see SAFE_ID in the request store); hashes are hex. */
+const HASH_SEPARATOR = ':';
+
+/** The Approve button's value: the request id and the hash of the policies the card shows. */
+export function approveButtonValue(requestId: string, policyHash: string): string {
+  return `${requestId}${HASH_SEPARATOR}${policyHash}`;
+}
+
+export interface DecisionButtonValue {
+  requestId: string;
+  /** The hash the card showed; absent on Reject (and on an Approve button posted before the binding). */
+  policyHash?: string;
+}
+
+/** Reads an Approve or Reject button's value. */
+export function parseDecisionButtonValue(value: string): DecisionButtonValue {
+  const at = value.indexOf(HASH_SEPARATOR);
+  if (at < 0) return { requestId: value };
+  return { requestId: value.slice(0, at), policyHash: value.slice(at + 1) };
+}

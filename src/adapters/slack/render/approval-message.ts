@@ -1,11 +1,12 @@
 /**
  * The approval message in the approvers' channel, in every state of its request. While the request
- * is pending (and not past its expiry) it carries Approve and Reject, whose value is the request id
- * alone; once decided, the same function renders the decided variant without any button, and the
- * bot edits the message in place, so a second click finds nothing to press.
+ * is pending (and not past its expiry) it carries Approve (value: the request id and the hash of the
+ * policies shown, see approveButtonValue) and Reject (the request id); once decided, the same
+ * function renders the decided variant without any button, and the bot edits the message in place,
+ * so a second click finds nothing to press.
  */
 import type { RequestRecord } from '../../../contracts/request-record';
-import { ACTION_IDS } from './action-ids';
+import { ACTION_IDS, approveButtonValue } from './action-ids';
 import {
   actions,
   type Block,
@@ -69,7 +70,7 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
         button({
           actionId: ACTION_IDS.approve,
           text: 'Approve',
-          value: record.id,
+          value: approveButtonValue(record.id, record.policyHash),
           style: 'primary',
           confirm: {
             title: `${revoke ? 'Delete' : 'Apply'} on ${record.cluster}?`,

@@ -16,7 +16,7 @@ import { isQueryRequest } from '../../../core/request/request';
 import { resolveRequest } from '../../../core/request/resolve-request';
 import { policy } from '../../../../test/support/cluster-builders';
 import { helpText } from '../../../core/request/help';
-import { ACTION_IDS } from './action-ids';
+import { ACTION_IDS, approveButtonValue } from './action-ids';
 import type { SlackMessage } from './blocks';
 import { buttonsOf, messageProblems } from './check-message';
 import { renderApprovalMessage } from './approval-message';
@@ -329,7 +329,7 @@ describe('approval message buttons', () => {
       const buttons = buttonsOf(renderApprovalMessage(r, { yaml: YAML, now: NOW }));
       if (state === 'pending-approval') {
         expect(buttons).toEqual([
-          { actionId: ACTION_IDS.approve, value: r.id },
+          { actionId: ACTION_IDS.approve, value: approveButtonValue(r.id, r.policyHash) },
           { actionId: ACTION_IDS.reject, value: r.id },
         ]);
       } else {

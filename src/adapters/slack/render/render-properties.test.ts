@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { checkMessageContent } from '../../../devtools/slack/block-kit-limits';
 import { NetpolError } from '../../../core/errors';
 import type { RequestState } from '../../../contracts/request-record';
-import { ACTION_IDS } from './action-ids';
+import { ACTION_IDS, approveButtonValue } from './action-ids';
 import type { SlackMessage } from './blocks';
 import { buttonsOf, messageProblems } from './check-message';
 import { renderApprovalMessage } from './approval-message';
@@ -91,7 +91,7 @@ describe('renderer properties', () => {
           const buttons = buttonsOf(m);
           if (state === 'pending-approval' && !late) {
             expect(buttons).toEqual([
-              { actionId: ACTION_IDS.approve, value: r.id },
+              { actionId: ACTION_IDS.approve, value: approveButtonValue(r.id, r.policyHash) },
               { actionId: ACTION_IDS.reject, value: r.id },
             ]);
           } else {
