@@ -20,7 +20,7 @@ import {
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
 import { RequestStore } from '../adapters/redis/request-store';
-import { desiredPolicy } from './apply-processor';
+import { createApplyProcessor, desiredPolicy } from './apply-processor';
 import { ClientNodePolicyApi, type PolicyApi } from '../adapters/kube/kube-client';
 import { startPolicyWorker, type PolicyWorker, type PolicyWorkerTiming } from './run-worker';
 import {
@@ -347,6 +347,46 @@ describe('failures', () => {
     expect(patches()).toHaveLength(0);
     expect(stored()).toBeUndefined();
     expect((await store.get(record.id))?.state).toBe('failed');
+  });
+
+  test('policies changed between the hash check and the apply are refused: it hashes what it applies', async () => {
+    const record = await approvedRequest(store, requestRecord(CLUSTER));
+    const widened = [managedPolicy('shop', NAME, { ...DEFAULT_SPEC, ingress: [{}] })];
+    // The store as seen by a worker racing a writer: the record changes right before apply-started.
+    const racing = Object.create(store) as RequestStore;
+    racing.transition = async (id, change) => {
+      if (change.action === 'apply-started') {
+        await client.hset(`${prefix}:req:${id}`, 'policies', JSON.stringify(widened));
+        await client.hset(`${prefix}:req:${id}`, 'policyHash', policyHash(widened));
+      }
+      return store.transition(id, change);
+    };
+    const told: SlackOutboundJob[] = [];
+    const processor = createApplyProcessor({
+      store: racing,
+      policies: new ClientNodePolicyApi(standIn.kubeConfig()),
+      notify: async (job) => {
+        told.push(job);
+      },
+      cluster: CLUSTER,
+      fieldManager: 'netpol',
+      clock: fixedClock,
+      log,
+    });
+    const job = {
+      id: applyJobId(record.id),
+      data: { requestId: record.id, cluster: CLUSTER, policyHash: record.policyHash },
+      attemptsMade: 0,
+      opts: { attempts: 1 },
+    } as unknown as Job<ApplyJob>;
+    await expect(processor(job)).rejects.toThrow(/hash mismatch/);
+    expect(patches()).toHaveLength(0);
+    expect(stored()).toBeUndefined();
+    const after = await store.get(record.id);
+    expect(after?.state).toBe('failed');
+    expect(after?.reason).toContain('hash mismatch');
+    expect(await auditActions(record.id)).toEqual(['submitted', 'approved', 'apply-started', 'refused']);
+    expect(shown(told[0])).toContain('could not be applied');
   });
 
   test('a policy of the same name that netpol does not manage is left untouched', async () => {

@@ -55,6 +55,9 @@ export class ApplyRefusal extends Error {
 
 const WORKABLE: RequestState[] = ['approved', 'applying'];
 
+const HASH_MISMATCH =
+  'the policies differ from the ones that were approved (hash mismatch); nothing was applied';
+
 /**
  * The approved objects with netpol's provenance added (approver, requester, request id): metadata
  * only, the spec is the approved one, untouched.
@@ -113,6 +116,22 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     }
     log.warn({ reason: outcome.reason, outcome: outcome.kind }, 'request failed');
     await tell(result.record, outcome, log);
+  }
+
+  /**
+   * true (and the request marked failed, audited as refused, the thread told) when the policies of
+   * `record`, which are what would be applied, do not hash to the approved hash the job carries, or
+   * the record's own hash is not that one.
+   */
+  async function refusedForHash(record: RequestRecord, job: ApplyJob, log: Logger): Promise<boolean> {
+    const recomputed = policyHash(record.policies);
+    if (job.policyHash === record.policyHash && recomputed === record.policyHash) return false;
+    log.error(
+      { approvedHash: job.policyHash, recordHash: record.policyHash, storedHash: recomputed },
+      'policy hash mismatch',
+    );
+    await fail(record, { kind: 'refused', reason: HASH_MISMATCH }, log);
+    return true;
   }
 
   async function applyAll(record: RequestRecord, log: Logger): Promise<void> {
@@ -188,17 +207,9 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     }
 
     // The approval covers exactly what was shown: the hash the approver saw, of these very objects.
-    const stored = policyHash(record.policies);
-    if (job.data.policyHash !== record.policyHash || stored !== record.policyHash) {
-      const reason =
-        'the policies differ from the ones that were approved (hash mismatch); nothing was applied';
-      log.error(
-        { approvedHash: job.data.policyHash, recordHash: record.policyHash, storedHash: stored },
-        'policy hash mismatch',
-      );
-      await fail(record, { kind: 'refused', reason }, log);
-      throw new UnrecoverableError(reason);
-    }
+    // Checked here (nothing starts for a changed record) and again on the record the transition
+    // returns, which is what is applied: a write between this read and that step is caught too.
+    if (await refusedForHash(record, job.data, log)) throw new UnrecoverableError(HASH_MISMATCH);
 
     const started = await deps.store.transition(requestId, {
       from: WORKABLE,
@@ -213,6 +224,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
       return;
     }
     const current = started.record;
+    if (await refusedForHash(current, job.data, log)) throw new UnrecoverableError(HASH_MISMATCH);
 
     try {
       if (current.action === 'revoke') await revokeAll(current, log);
