@@ -73,6 +73,33 @@ describe('parseState', () => {
     expect(state.namespaces[1]?.labels).toEqual({ 'kubernetes.io/metadata.name': 'x' });
   });
 
+  it('reads JSON as kubectl -o json prints it, naming the line of an invalid List item', () => {
+    const json = JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'x' } },
+          { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'B_bad', namespace: 'x' } },
+        ],
+      },
+      null,
+      4,
+    );
+    const error = netpolErrorOf(() => parseState(json, 's.json'));
+    expect(error.message).toMatch(/^s\.json:13: Pod x\/B_bad is invalid: metadata\.name/);
+    const good = JSON.parse(json) as { items: unknown[] };
+    good.items.pop();
+    expect(parseState(JSON.stringify(good)).pods.map((p) => p.name)).toEqual(['a']);
+  });
+
+  it('refuses a repeated key in JSON with its line and column, as in YAML', () => {
+    const json = '{\n  "kind": "Pod",\n  "metadata": {"name": "a", "name": "b"}\n}\n';
+    const error = netpolErrorOf(() => parseState(json, 's.json'));
+    expect(error.code).toBe('E_STATE');
+    expect(error.message).toBe('s.json:3:29: invalid YAML: Map keys must be unique');
+  });
+
   it('reads an empty file as an empty cluster', () => {
     expect(parseState('')).toEqual({ namespaces: [], pods: [], policies: [], workloads: [], services: [] });
   });
