@@ -19,6 +19,7 @@ import {
   startSlackOutboundWorker,
 } from '../adapters/slack/outbound';
 import { approvalCardSync } from './approval-card';
+import { ApprovalThread } from './approval-thread';
 import { cachedGroupMembers } from './authorize';
 import { BullBotQueues } from './bot-queues';
 import { buildBot, type BuiltBot } from './build-bot';
@@ -71,6 +72,12 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     log: log.child({ component: 'bot' }),
   });
   const cards = approvalCardSync({ store, outbox, clock });
+  const thread = new ApprovalThread({
+    store,
+    outbox,
+    clock,
+    log: log.child({ component: 'approval-thread' }),
+  });
   const outbound = startSlackOutboundWorker({
     connection: redis,
     prefix: config.prefix,
@@ -83,7 +90,12 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     // Cards follow their request's current state (approval-card.ts): rendered at delivery, and
     // caught up once posted if the request was decided before the card's ts was recorded.
     currentCard: cards.currentCard,
-    onPosted: cards.onPosted,
+    // Then a card too large for its YAML gets the full YAML in its thread, then its buttons
+    // (approval-thread.ts).
+    onPosted: async (job, delivered) => {
+      await cards.onPosted(job, delivered);
+      await thread.afterPosted(job, delivered);
+    },
   });
   const expiry = new Worker<ExpiryJob>(EXPIRY_QUEUE, async (job) => bot.service.expire(job.data.requestId), {
     connection: redis,

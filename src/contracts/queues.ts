@@ -86,6 +86,12 @@ export type SlackOutboundJob =
       threadTs?: string;
       /** After posting, record the message as this request's approval message. */
       recordApprovalFor?: string;
+      /**
+       * This is part `part` (from 0) of that request's full YAML in its approval card's thread
+       * (`threadTs`): once posted, the bot posts the next part, or gives the card its buttons
+       * (src/bot/approval-thread.ts). `policyHash`: the policies the parts were rendered from.
+       */
+      approvalYamlPart?: { requestId: string; part: number; policyHash: string };
     }
   | {
       kind: 'update';

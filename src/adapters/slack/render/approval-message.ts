@@ -20,7 +20,9 @@ import {
   type SlackMessage,
 } from './blocks';
 import { channelMention, escapeMrkdwn, formatUtc, joinAnd, mention, plural } from './mrkdwn';
-import { clusterName, commandSection, effectSection, warningsSection, yamlBlocks } from './parts';
+import { approvalYaml } from './approval-yaml';
+import { renderFullYaml } from './full-yaml';
+import { clusterName, commandSection, effectSection, warningsSection } from './parts';
 import { isDecidable, requestId, statusLines, statusShort } from './request-status';
 
 export interface ApprovalMessageOptions {
@@ -28,12 +30,20 @@ export interface ApprovalMessageOptions {
   yaml: string;
   /** ISO-8601: decides "expires in" and whether a pending request is already past its expiry. */
   now: string;
-  /** Say in the truncation note that the full YAML follows in the thread (see renderFullYaml). */
-  fullYamlInThread?: boolean;
+  /**
+   * The full YAML is posted in the card's thread (renderApprovalThread). Matters only when the card
+   * cannot show the YAML whole: until then the pending card has no buttons, so nobody approves what
+   * they could not read. Default false: the safe side.
+   */
+  fullYamlPosted?: boolean;
 }
 
 /** Namespace names are at most 63 characters: 20 of them fit a field's 2,000 characters. */
 const NAMESPACES_SHOWN = 20;
+
+function yamlTitle(record: RequestRecord): string {
+  return `*${record.action === 'revoke' ? 'Policies to delete' : 'Policies'} (YAML)*`;
+}
 
 export function renderApprovalMessage(record: RequestRecord, options: ApprovalMessageOptions): SlackMessage {
   const open = isDecidable(record, options.now);
@@ -43,6 +53,11 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
   if (record.namespaces.length > NAMESPACES_SHOWN)
     shownNs.push(`and ${record.namespaces.length - NAMESPACES_SHOWN} more`);
   const namespaces = shownNs.join(', ');
+  const yaml = approvalYaml(options.yaml, {
+    title: yamlTitle(record),
+    open,
+    threadPosted: options.fullYamlPosted === true,
+  });
   const blocks: Block[] = [
     header(`${revoke ? 'Revoke' : 'Policy'} request ${record.id} on ${record.cluster}`),
     section(
@@ -57,14 +72,11 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
     commandSection(record.command, record.text),
     effectSection(record.effect),
     warningsSection(record.warnings),
-    ...yamlBlocks(options.yaml, {
-      title: `*${revoke ? 'Policies to delete' : 'Policies'} (YAML)*`,
-      ...(options.fullYamlInThread === true ? { truncatedNote: 'The full YAML is in the thread.' } : {}),
-    }),
+    ...yaml.blocks,
     divider(),
     section(statusLines(record, options.now).join('\n')),
   ];
-  if (open) {
+  if (open && (!yaml.needsThread || options.fullYamlPosted === true)) {
     blocks.push(
       actions('netpol_decision', [
         button({
@@ -74,7 +86,7 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
           style: 'primary',
           confirm: {
             title: `${revoke ? 'Delete' : 'Apply'} on ${record.cluster}?`,
-            text: `${revoke ? 'Delete' : 'Apply'} ${count} in ${joinAnd(record.namespaces)} on cluster ${record.cluster}, as shown above.`,
+            text: `${revoke ? 'Delete' : 'Apply'} ${count} in ${joinAnd(record.namespaces)} on cluster ${record.cluster}, as shown above${yaml.needsThread ? ' and in the thread' : ''}.`,
             confirm: 'Approve',
             deny: 'Back',
           },
@@ -94,4 +106,19 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
       `${escapeMrkdwn(record.command)} (${statusShort(record, options.now)})`,
     blocks,
   );
+}
+
+/**
+ * What goes in the card's thread before its buttons: the full YAML, in as many messages as it takes,
+ * when the card cannot show it whole; nothing otherwise.
+ */
+export function renderApprovalThread(record: RequestRecord, yaml: string): SlackMessage[] {
+  if (!approvalYaml(yaml, { title: yamlTitle(record), open: false, threadPosted: false }).needsThread)
+    return [];
+  return renderFullYaml({
+    cluster: record.cluster,
+    requestId: record.id,
+    yaml,
+    maxMessages: Number.POSITIVE_INFINITY,
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * The whole YAML of a request, for the approval message's thread when the card had to truncate it:
+ * The whole YAML of a request, for the approval message's thread when the card had to summarise it:
  * an approver must be able to read every line of what they approve. Split at line boundaries into
- * code-block sections and, when needed, several messages.
+ * code-block sections (a line longer than a section continues in the next one, never cut) and, when
+ * needed, several messages.
  */
 import { type Block, context, message, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn } from './mrkdwn';
@@ -12,12 +13,15 @@ export interface FullYamlInput {
   cluster: string;
   requestId: string;
   yaml: string;
-  /** At most this many messages (default 10); beyond, the last one says how much is missing. */
+  /**
+   * At most this many messages (default 10); beyond, the last one says how much is missing. The
+   * approval thread passes Infinity: nothing may be missing there.
+   */
   maxMessages?: number;
 }
 
 export function renderFullYaml(input: FullYamlInput): SlackMessage[] {
-  const sections = codeSections(input.yaml);
+  const sections = codeSections(input.yaml, { longLines: 'continue' });
   if (sections.length === 0) sections.push({ block: section('_(empty)_'), lines: 0 });
   const pages = paginateSections(sections, {
     reserveBlocks: 1,

@@ -19,7 +19,8 @@ import { helpText } from '../../../core/request/help';
 import { ACTION_IDS, approveButtonValue } from './action-ids';
 import type { SlackMessage } from './blocks';
 import { buttonsOf, messageProblems } from './check-message';
-import { renderApprovalMessage } from './approval-message';
+import { renderApprovalMessage, renderApprovalThread } from './approval-message';
+import { WIDE_REQUEST_TEXT, widePlan } from '../../../../test/support/wide-request';
 import { renderError } from './error-reply';
 import { renderExplain } from './explain';
 import { renderFullYaml } from './full-yaml';
@@ -64,6 +65,13 @@ function expectGolden(name: string, value: unknown): void {
 }
 
 const longYaml = Array.from({ length: 40 }, () => YAML).join('---\n');
+
+const wide = widePlan({ requestId: 'r-7k2m9q4x1b8c3d5f', requester: REQUESTER, cluster: 'prod-eu' });
+const wideRecord = record('pending-approval', {
+  text: WIDE_REQUEST_TEXT,
+  command: wide.command,
+  policies: wide.policies,
+});
 
 const verdicts = (() => {
   const state = cluster([DEFAULT_DENY, allowPolicy()]);
@@ -178,7 +186,7 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
         ),
         namespaces: Array.from({ length: 300 }, (_, i) => `namespace-number-${i}`),
       }),
-      { yaml: longYaml, now: NOW, fullYamlInThread: true },
+      { yaml: longYaml, now: NOW, fullYamlPosted: true },
     ),
   'outcome-applied': () => renderOutcomeReply(record('applied')),
   'outcome-failed': () => renderOutcomeReply(record('failed')),
@@ -291,6 +299,10 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
   help: () => renderHelp(helpText()),
   'help-selectors': () => renderHelp(helpText('selectors'), { cluster: 'prod-eu', user: REQUESTER }),
   'full-yaml': () => renderFullYaml({ cluster: 'prod-eu', requestId: 'r-7k2m9q4x1b8c3d5f', yaml: longYaml }),
+  'approval-wide-posting-yaml': () => renderApprovalMessage(wideRecord, { yaml: wide.yaml, now: NOW }),
+  'approval-wide-yaml-posted': () =>
+    renderApprovalMessage(wideRecord, { yaml: wide.yaml, now: NOW, fullYamlPosted: true }),
+  'approval-wide-thread': () => renderApprovalThread(wideRecord, wide.yaml),
 };
 
 const asList = (out: SlackMessage | SlackMessage[]): SlackMessage[] => (Array.isArray(out) ? out : [out]);

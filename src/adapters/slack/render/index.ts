@@ -28,7 +28,7 @@ export type {
 export { escapeMrkdwn, formatUtc, mention } from './mrkdwn';
 export { renderPreview } from './preview';
 export type { PreviewInput } from './preview';
-export { renderApprovalMessage } from './approval-message';
+export { renderApprovalMessage, renderApprovalThread } from './approval-message';
 export type { ApprovalMessageOptions } from './approval-message';
 export { isDecidable } from './request-status';
 export { renderOutcomeReply, renderSubmitted } from './outcome-reply';

@@ -37,20 +37,47 @@ export function packSections(lines: readonly string[], maxChars: number = SECTIO
   return out;
 }
 
+/** Closes a section whose code block holds only the first part of a line (see codeSections). */
+export const LINE_CONTINUES_NOTE = '_↪ this line continues in the next block_';
+
 /**
  * Raw preformatted text (YAML, help, a query's answer) as code-block sections, split at whole lines;
- * a line longer than a section is cut. No sections for empty text.
+ * no sections for empty text. A line longer than a section is cut, or with `{ longLines: 'continue' }`
+ * (an approver must read every character: the full YAML) split over consecutive sections, each part
+ * but the last closed by LINE_CONTINUES_NOTE after its fence, where the text itself cannot put it.
  */
-export function codeSections(raw: string): PackedSection[] {
+export function codeSections(raw: string, options: { longLines?: 'cut' | 'continue' } = {}): PackedSection[] {
   const out: PackedSection[] = [];
+  // The fence takes 6 characters of the section: 10 keeps a margin.
+  const budget = SECTION_BUDGET - 10;
   let rest = raw.replace(/\n+$/, '');
   while (rest !== '') {
-    // The fence takes 6 characters of the section: 10 keeps a margin.
-    const fitted = fitLines(rest, SECTION_BUDGET - 10, { code: true });
+    const newline = rest.indexOf('\n');
+    const first = newline < 0 ? rest : rest.slice(0, newline);
+    if (options.longLines === 'continue' && codeLength(first) > budget) {
+      const partBudget = budget - LINE_CONTINUES_NOTE.length - 1;
+      let cut = first.length;
+      while (codeLength(first.slice(0, cut)) > partBudget) cut = Math.floor(cut * 0.95);
+      const part = first.slice(0, cut);
+      out.push({
+        block: section(
+          `${codeBlockEscaped(fitLines(part, budget, { code: true }).text)}\n${LINE_CONTINUES_NOTE}`,
+        ),
+        lines: 0,
+      });
+      rest = rest.slice(cut);
+      continue;
+    }
+    const fitted = fitLines(rest, budget, { code: true });
     out.push({ block: section(codeBlockEscaped(fitted.text)), lines: fitted.shownLines });
     rest = rest.split('\n').slice(fitted.shownLines).join('\n');
   }
   return out;
+}
+
+/** Escaped, fence-defused length of one line of a code block. */
+function codeLength(line: string): number {
+  return fitLines(line, Number.MAX_SAFE_INTEGER, { code: true }).text.length;
 }
 
 /** Characters of text a block carries (what counts towards msg_blocks_too_long). */

@@ -8,12 +8,12 @@ import {
   channelMention,
   code,
   escapeMrkdwn,
-  fitText,
   formatUtc,
   isSlackUserId,
   mention,
   plural,
   relativeTo,
+  verbatim,
 } from './mrkdwn';
 import { codeSections, packSections, paginateSections } from './layout';
 import { clusterName, whereAndWho } from './parts';
@@ -120,7 +120,7 @@ function historyLine(entry: AuditEntry): string {
       ? ` (${escapeMrkdwn(entry.from)} → ${escapeMrkdwn(entry.to)})`
       : '';
   const detail =
-    entry.detail === undefined || entry.detail === '' ? '' : `: ${fitText(entry.detail, DETAIL_BUDGET)}`;
+    entry.detail === undefined || entry.detail === '' ? '' : `: ${verbatim(entry.detail, DETAIL_BUDGET)}`;
   return `• ${formatUtc(entry.at)} · ${code(entry.requestId)} ${verb}${who}${transition}${detail}`;
 }
 

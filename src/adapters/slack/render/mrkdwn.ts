@@ -109,6 +109,25 @@ export function fitText(raw: string, max: number): string {
   return `${escapeMrkdwn(cut)}…`;
 }
 
+/** Characters Slack's mrkdwn formats with: bold, italic, strike, code. */
+const FORMATTING = /[*_~`]/;
+
+/**
+ * Text a person typed (a request as typed, a reject reason), shown exactly as typed, at most `max`
+ * characters, cut at a word. Slack's mrkdwn has no escape for `*`, `_`, `~` or backticks (its
+ * formatting guide escapes only &, < and >), but formats nothing inside inline code: text holding
+ * any of them goes in inline code, its backticks as look-alikes (a backtick would close the code)
+ * and its line breaks as spaces. Text without them reads as it always did.
+ */
+export function verbatim(raw: string, max: number): string {
+  if (!FORMATTING.test(raw)) return fitText(raw, max);
+  const flat = raw
+    .replace(/`/g, 'ˋ')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  return `\`${fitText(flat === '' ? ' ' : flat, Math.max(max - 2, 1))}\``;
+}
+
 /** `2026-11-22 10:01 UTC`; an unparseable value is shown as given (escaped). */
 export function formatUtc(iso: string): string {
   const ms = Date.parse(iso);

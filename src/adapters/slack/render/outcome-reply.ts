@@ -5,7 +5,7 @@
  */
 import type { RequestRecord } from '../../../contracts/request-record';
 import { type Block, context, message, section, type SlackMessage } from './blocks';
-import { channelMention, escapeMrkdwn, fitText, formatUtc, mention, plural } from './mrkdwn';
+import { channelMention, escapeMrkdwn, fitText, formatUtc, mention, plural, verbatim } from './mrkdwn';
 import { clusterName } from './parts';
 import { requestId, statusLines, statusShort } from './request-status';
 
@@ -42,7 +42,7 @@ export function renderOutcomeReply(record: RequestRecord): SlackMessage {
     }
     case 'failed': {
       const tries = record.attempts === undefined ? '' : ` after ${plural(record.attempts, 'attempt')}`;
-      const why = fitText(record.reason ?? 'no reason given', 2000);
+      const why = verbatim(record.reason ?? 'no reason given', 2000);
       head = `:x: Failed on cluster ${cluster}${tries}: ${who}, your request ${id} could not be ${revoke ? 'revoked' : 'applied'}.`;
       fallback = `Failed on cluster ${escapeMrkdwn(record.cluster)}: request ${escapeMrkdwn(record.id)} for ${who}`;
       blocks.push(

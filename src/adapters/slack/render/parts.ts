@@ -5,7 +5,7 @@
  */
 import type { Warning } from '../../../core/policy/warnings';
 import { type Block, context, section } from './blocks';
-import { codeBlockEscaped, escapeMrkdwn, fitLines, fitText, mention, plural } from './mrkdwn';
+import { codeBlockEscaped, escapeMrkdwn, fitLines, fitText, mention, plural, verbatim } from './mrkdwn';
 import { SECTION_BUDGET } from './layout';
 
 export const BUDGET = Object.freeze({
@@ -38,7 +38,7 @@ export function commandSection(command: string, typed: string | undefined): Bloc
   let text = `*Command*\n${codeBlockEscaped(fitted.text)}`;
   const t = typed?.trim();
   if (t !== undefined && t !== '' && t !== command.trim())
-    text += `\n_As typed:_ ${fitText(t, BUDGET.typed)}`;
+    text += `\n_As typed:_ ${verbatim(t, BUDGET.typed)}`;
   return section(text);
 }
 

@@ -86,7 +86,8 @@ describe('renderer properties', () => {
             cluster: command.slice(0, 60) || 'c',
           });
           const now = late ? '2030-01-01T00:00:00Z' : NOW;
-          const m = renderApprovalMessage(r, { yaml: yaml + YAML, now });
+          // Thread posted: a YAML too long for the card has its buttons only then (approval-thread.test.ts).
+          const m = renderApprovalMessage(r, { yaml: yaml + YAML, now, fullYamlPosted: true });
           expectClean(m);
           const buttons = buttonsOf(m);
           if (state === 'pending-approval' && !late) {

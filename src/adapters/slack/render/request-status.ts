@@ -4,7 +4,7 @@
  * pending request whose expiry has passed reads as expired: the bot refuses to decide it either way.
  */
 import type { RequestRecord } from '../../../contracts/request-record';
-import { escapeMrkdwn, fitText, formatUtc, mention, plural, relativeTo } from './mrkdwn';
+import { escapeMrkdwn, formatUtc, mention, plural, relativeTo, verbatim } from './mrkdwn';
 
 const REASON_BUDGET = 1200;
 
@@ -24,7 +24,7 @@ function decided(record: RequestRecord): string {
 function reason(record: RequestRecord): string {
   return record.reason === undefined || record.reason.trim() === ''
     ? 'no reason given'
-    : fitText(record.reason, REASON_BUDGET);
+    : verbatim(record.reason, REASON_BUDGET);
 }
 
 /**
@@ -86,7 +86,7 @@ export function statusShort(record: RequestRecord, now?: string): string {
     case 'expired':
       return 'expired (nothing was applied)';
     case 'failed':
-      return `failed: ${escapeMrkdwn((record.reason ?? 'no reason given').slice(0, 200))}`;
+      return `failed: ${verbatim(record.reason ?? 'no reason given', 200)}`;
   }
 }
 
