@@ -1,0 +1,99 @@
+/**
+ * The loader helper (bpf/build/netpol-loader) as a child process: one request a line, replies
+ * matched by id, ring-buffer records delivered to onEvent. Requests are answered in order by a
+ * single-threaded helper; several may be in flight. Lifecycle: start() spawns, close() ends stdin
+ * and waits for the exit (pinned maps and attached programs outlive the helper by design).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { BpfLoaderError } from './bpf-loader-error';
+
+export interface LoaderProcessOptions {
+  readonly binaryPath: string;
+  /** Raw ring-buffer records (decode with abi.decodeEvent). */
+  readonly onEvent?: (record: Buffer) => void;
+  /** The helper's stderr (libbpf and verifier logs), a line at a time. */
+  readonly onLog?: (line: string) => void;
+}
+
+interface Pending {
+  readonly command: string;
+  resolve(words: string[]): void;
+  reject(error: Error): void;
+}
+
+export class LoaderProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 1;
+  private exited: Promise<number | null>;
+  private exitCode: number | null | undefined;
+
+  private constructor(options: LoaderProcessOptions) {
+    this.child = spawn(options.binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code) => {
+        this.exitCode = code;
+        this.failAll(`exited with ${code}`);
+        resolve(code);
+      });
+      this.child.on('error', (err) => {
+        this.exitCode = null;
+        this.failAll(err.message, err);
+        resolve(null);
+      });
+    });
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line, options));
+    createInterface({ input: this.child.stderr }).on('line', (line) => options.onLog?.(line));
+  }
+
+  static start(options: LoaderProcessOptions): LoaderProcess {
+    return new LoaderProcess(options);
+  }
+
+  /** Sends one request; resolves with the words after `ok`. */
+  request(command: string, args: readonly string[] = []): Promise<string[]> {
+    if (this.exitCode !== undefined) {
+      return Promise.reject(
+        new BpfLoaderError('E_LOADER_EXITED', command, 'the loader helper is not running'),
+      );
+    }
+    const id = String(this.nextId++);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { command, resolve, reject });
+      this.child.stdin.write(`${id} ${command}${args.length ? ' ' + args.join(' ') : ''}\n`);
+    });
+  }
+
+  /** Ends stdin and waits for the helper to exit. */
+  async close(): Promise<void> {
+    if (this.exitCode === undefined) this.child.stdin.end();
+    await this.exited;
+  }
+
+  /** SIGKILL (tests of restart safety); resolves once it is gone. */
+  async kill(): Promise<void> {
+    if (this.exitCode === undefined) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private onLine(line: string, options: LoaderProcessOptions): void {
+    if (line.startsWith('event ')) {
+      options.onEvent?.(Buffer.from(line.slice(6), 'hex'));
+      return;
+    }
+    const [id = '', status, ...rest] = line.split(' ');
+    const request = this.pending.get(id);
+    if (!request) return;
+    this.pending.delete(id);
+    if (status === 'ok') request.resolve(rest);
+    else request.reject(new BpfLoaderError(rest[0] ?? 'EUNKNOWN', request.command, rest.slice(1).join(' ')));
+  }
+
+  private failAll(message: string, cause?: unknown): void {
+    for (const [id, request] of this.pending) {
+      this.pending.delete(id);
+      request.reject(new BpfLoaderError('E_LOADER_EXITED', request.command, message, { cause }));
+    }
+  }
+}
