@@ -102,9 +102,7 @@ export function generateState(options: GenerateOptions): ClusterState {
     const hostNetwork = chance(0.01);
     const pending = !hostNetwork && chance(0.01);
     const n = Math.floor(i / options.namespaces);
-    const ip = hostNetwork
-      ? `192.168.${Math.floor(i / 250)}.${(i % 250) + 1}`
-      : `10.${nsIndex + 1}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    const ip = hostNetwork ? nodeAddress(i) : podAddress(nsIndex, n, options.namespaces);
     pods.push(
       pod(`${ns}/${kind.app}-${i.toString(36).padStart(4, '0')}`, {
         labels: {
@@ -248,4 +246,22 @@ export function generateState(options: GenerateOptions): ClusterState {
     shape(ns);
   }
   return clusterState({ namespaces, pods, policies });
+}
+
+/**
+ * 10.0.0.0/8 split into one block per namespace: a /16 each (10.<ns+1>.x.y, as small clusters
+ * always had) while they fit, smaller blocks past 254 namespaces; within a block, 250 pods a /24.
+ */
+function podAddress(nsIndex: number, n: number, namespaces: number): string {
+  const blockBits = Math.min(16, 24 - Math.ceil(Math.log2(namespaces + 1)));
+  const offset = (nsIndex + 1) * 2 ** blockBits + Math.floor(n / 250) * 256 + (n % 250) + 1;
+  if (Math.floor(n / 250) * 256 + 251 > 2 ** blockBits) throw new RangeError('too many pods per namespace');
+  return `10.${offset >>> 16}.${(offset >>> 8) & 0xff}.${offset & 0xff}`;
+}
+
+/** Node addresses: 192.168.0.0/16 as before, then 172.16.0.0/12 once that is used up. */
+function nodeAddress(i: number): string {
+  if (i < 256 * 250) return `192.168.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+  const offset = i - 256 * 250 + 1;
+  return `172.${16 + (offset >>> 16)}.${(offset >>> 8) & 0xff}.${offset & 0xff}`;
 }

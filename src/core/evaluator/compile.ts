@@ -116,7 +116,10 @@ function compilePeers(rule: IndexedRule): CompiledRule['peers'] {
   return { pods: rule.peers.selected, ipBlocks: rule.peers.ipBlocks };
 }
 
-function compileIngressPorts(ports: 'any' | PortMatcher[], own: NamedPorts): 'any' | CompiledPort[] {
+export function compileIngressPorts(
+  ports: 'any' | PortMatcher[],
+  own: NamedPorts,
+): 'any' | CompiledPortRange[] {
   if (ports === 'any') return 'any';
   const ranges: CompiledPortRange[] = [];
   for (const m of ports) {
@@ -150,7 +153,7 @@ function compileEgressPorts(index: PolicyIndex, ports: 'any' | PortMatcher[]): '
 }
 
 /** Sorted by protocol then port; overlapping and adjacent ranges merged; empty ranges dropped. */
-function mergeRanges(ranges: CompiledPortRange[]): CompiledPortRange[] {
+export function mergeRanges(ranges: CompiledPortRange[]): CompiledPortRange[] {
   const sorted = ranges
     .filter((r) => r.from <= r.to)
     .sort((a, b) => PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || a.from - b.from);

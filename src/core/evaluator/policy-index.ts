@@ -20,7 +20,7 @@ import {
 import { NetpolError } from '../errors';
 import { copyRecord } from '../own-keys';
 import { type ClusterState, type PodInfo, podKey, policyKey } from '../state/cluster-state';
-import { type ParsedIpBlock, PeerResolver } from './peer-resolver';
+import { keyed, type ParsedIpBlock, PeerResolver } from './peer-resolver';
 import { PodSet, PodSetBuilder } from './pod-set';
 import { effectivePolicyTypes } from '../k8s/policy-types';
 import { compilePorts, type NamedPorts, namedPortKey, type PortMatcher } from './ports';
@@ -100,17 +100,7 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
     podNumber.set(key, i);
   });
 
-  const podIps = pods.map((pod, i) => {
-    if (pod.ip === undefined) return undefined;
-    const problem = ipProblem(pod.ip);
-    if (problem !== undefined) {
-      throw new NetpolError(
-        'E_INVALID_VALUE',
-        `pod ${podKeys[i]} has IP "${pod.ip}", which is not valid: ${problem}`,
-      );
-    }
-    return parseIp(pod.ip);
-  });
+  const podIps = pods.map(podIpOrThrow);
   const podByIp = new Map<string, number>();
   podIps.forEach((ip, i) => {
     if (ip === undefined || pods[i]!.hostNetwork) return;
@@ -134,11 +124,13 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
   const ingressPolicies = pods.map((): number[] => []);
   const egressPolicies = pods.map((): number[] => []);
   indexed.forEach((policy, p) => {
-    for (const i of policy.selects.indices()) {
+    const isIngress = policy.types.includes('Ingress');
+    const isEgress = policy.types.includes('Egress');
+    policy.selects.forEach((i) => {
       selectingPolicies[i]!.push(p);
-      if (policy.types.includes('Ingress')) ingressPolicies[i]!.push(p);
-      if (policy.types.includes('Egress')) egressPolicies[i]!.push(p);
-    }
+      if (isIngress) ingressPolicies[i]!.push(p);
+      if (isEgress) egressPolicies[i]!.push(p);
+    });
   });
 
   const { namedPorts, namedPortPods } = indexNamedPorts(pods);
@@ -158,6 +150,24 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
   };
 }
 
+/** The pod's parsed IP; a pod whose IP is not valid throws, as the API server would refuse it. */
+export function podIpOrThrow(pod: PodInfo): IpAddress | undefined {
+  if (pod.ip === undefined) return undefined;
+  const problem = ipProblem(pod.ip);
+  if (problem !== undefined) {
+    throw new NetpolError(
+      'E_INVALID_VALUE',
+      `pod ${podKey(pod)} has IP "${pod.ip}", which is not valid: ${problem}`,
+    );
+  }
+  return parseIp(pod.ip);
+}
+
+/** The text under which a rule's peers are reported in errors. */
+export function peersWhere(policy: string, direction: Direction, ruleIndex: number): string {
+  return `NetworkPolicy ${policy} spec.${direction.toLowerCase()}[${ruleIndex}].${direction === 'Ingress' ? 'from' : 'to'}`;
+}
+
 function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: number): IndexedPolicy {
   const key = policyKey(policy);
   const namespace = policy.metadata.namespace;
@@ -172,7 +182,7 @@ function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: nu
         namespace,
         resolver,
         podCount,
-        where: `NetworkPolicy ${key} spec.${direction.toLowerCase()}[${ruleIndex}].${direction === 'Ingress' ? 'from' : 'to'}`,
+        where: peersWhere(key, direction, ruleIndex),
       }),
       ports: compilePorts(rule.ports),
     }));
@@ -181,7 +191,7 @@ function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: nu
     namespace,
     name: policy.metadata.name,
     types,
-    selects: resolver.podsInNamespace(namespace, policy.spec.podSelector),
+    selects: resolver.podsInNamespace(namespace, keyed(policy.spec.podSelector)),
     ingress: types.includes('Ingress')
       ? rules(
           'Ingress',
@@ -225,35 +235,48 @@ interface PeerContext {
  */
 function compilePeers(peers: NetworkPolicyPeer[] | undefined, ctx: PeerContext): 'any' | IndexedPeers {
   if (peers === undefined || peers.length === 0) return 'any';
-  const selected = new PodSetBuilder(ctx.podCount);
+  const selectedSets: PodSet[] = [];
   const ipBlocks: IndexedIpBlock[] = [];
   peers.forEach((peer, i) => {
     // The API server refuses an ipBlock next to a selector, and a peer with neither ("must
     // specify a peer"); if one gets here anyway, the ipBlock alone counts and an empty peer
     // admits nothing.
     if (peer.ipBlock !== undefined) {
-      const where = `${ctx.where}[${i}].ipBlock`;
-      const except = peer.ipBlock.except ?? [];
-      ipBlocks.push({
-        cidr: peer.ipBlock.cidr,
-        except,
-        parsed: {
-          cidr: parseCidrAt(peer.ipBlock.cidr, `${where}.cidr`),
-          except: except.map((e, j) => parseCidrAt(e, `${where}.except[${j}]`)),
-        },
-      });
+      ipBlocks.push(indexIpBlock(peer.ipBlock, `${ctx.where}[${i}].ipBlock`));
     } else if (peer.namespaceSelector !== undefined) {
-      selected.addAll(ctx.resolver.podsInNamespaces(peer.namespaceSelector, peer.podSelector));
+      const pods = peer.podSelector === undefined ? undefined : keyed(peer.podSelector);
+      selectedSets.push(ctx.resolver.podsInNamespaces(keyed(peer.namespaceSelector), pods));
     } else if (peer.podSelector !== undefined) {
-      selected.addAll(ctx.resolver.podsInNamespace(ctx.namespace, peer.podSelector));
+      selectedSets.push(ctx.resolver.podsInNamespace(ctx.namespace, keyed(peer.podSelector)));
     }
   });
-  const selectedSet = selected.build();
-  const all = new PodSetBuilder(ctx.podCount).addAll(selectedSet);
-  for (const block of ipBlocks) {
-    all.addAll(ctx.resolver.podsInIpBlock(block.parsed, JSON.stringify([block.cidr, block.except])));
-  }
-  return { selected: selectedSet, ipBlocks, pods: all.build() };
+  // One selector peer (the usual case) shares the resolver's set instead of copying it.
+  const selected = unionOf(ctx.podCount, selectedSets);
+  const blockSets = ipBlocks.map((block) =>
+    ctx.resolver.podsInIpBlock(block.parsed, JSON.stringify([block.cidr, block.except])),
+  );
+  const pods = blockSets.length === 0 ? selected : unionOf(ctx.podCount, [selected, ...blockSets]);
+  return { selected, ipBlocks, pods };
+}
+
+function unionOf(podCount: number, sets: readonly PodSet[]): PodSet {
+  if (sets.length === 1) return sets[0]!;
+  const b = new PodSetBuilder(podCount);
+  for (const set of sets) b.addAll(set);
+  return b.build();
+}
+
+/** An ipBlock parsed; `where` names it in the error when a CIDR is not valid. */
+export function indexIpBlock(block: { cidr: string; except?: string[] }, where: string): IndexedIpBlock {
+  const except = block.except ?? [];
+  return {
+    cidr: block.cidr,
+    except,
+    parsed: {
+      cidr: parseCidrAt(block.cidr, `${where}.cidr`),
+      except: except.map((e, j) => parseCidrAt(e, `${where}.except[${j}]`)),
+    },
+  };
 }
 
 function parseCidrAt(text: string, where: string): ReturnType<typeof parseCidr> {
@@ -269,24 +292,15 @@ function indexNamedPorts(pods: readonly PodInfo[]): {
 } {
   const builders = new Map<string, Map<number, PodSetBuilder>>();
   const namedPorts = pods.map((pod, i) => {
-    const own = new Map<string, number[]>();
-    if (pod.hostNetwork) return own;
-    for (const port of pod.ports) {
-      if (port.name === undefined || port.name === '') continue;
-      const key = namedPortKey(port.protocol, port.name);
-      // Names are unique per container, not per pod: two containers may reuse one with different
-      // numbers, and the name then stands for each of them.
-      const numbers = own.get(key) ?? [];
-      if (!numbers.includes(port.containerPort)) numbers.push(port.containerPort);
-      own.set(
-        key,
-        numbers.sort((a, b) => a - b),
-      );
+    const own = podNamedPorts(pod);
+    for (const [key, numbers] of own) {
       let byNumber = builders.get(key);
       if (byNumber === undefined) builders.set(key, (byNumber = new Map()));
-      let b = byNumber.get(port.containerPort);
-      if (b === undefined) byNumber.set(port.containerPort, (b = new PodSetBuilder(pods.length)));
-      b.add(i);
+      for (const number of numbers) {
+        let b = byNumber.get(number);
+        if (b === undefined) byNumber.set(number, (b = new PodSetBuilder(pods.length)));
+        b.add(i);
+      }
     }
     return own;
   });
@@ -295,4 +309,23 @@ function indexNamedPorts(pods: readonly PodInfo[]): {
     namedPortPods.set(key, new Map([...byNumber].map(([n, b]) => [n, b.build()] as const)));
   }
   return { namedPorts, namedPortPods };
+}
+
+/** A pod's named container ports (none for a hostNetwork pod: names never resolve on it). */
+export function podNamedPorts(pod: PodInfo): Map<string, number[]> {
+  const own = new Map<string, number[]>();
+  if (pod.hostNetwork) return own;
+  for (const port of pod.ports) {
+    if (port.name === undefined || port.name === '') continue;
+    const key = namedPortKey(port.protocol, port.name);
+    // Names are unique per container, not per pod: two containers may reuse one with different
+    // numbers, and the name then stands for each of them.
+    const numbers = own.get(key) ?? [];
+    if (!numbers.includes(port.containerPort)) numbers.push(port.containerPort);
+    own.set(
+      key,
+      numbers.sort((a, b) => a - b),
+    );
+  }
+  return own;
 }
