@@ -162,10 +162,8 @@ class StructWriter {
     const { offset, size } = this.field(name);
     if (size === 8) this.bytes.writeBigUInt64LE(BigInt(value), offset);
     else if (size === 4) this.bytes.writeUInt32LE(Number(value), offset);
-    else if (size === 2)
-      bigEndian
-        ? this.bytes.writeUInt16BE(Number(value), offset)
-        : this.bytes.writeUInt16LE(Number(value), offset);
+    else if (size === 2 && bigEndian) this.bytes.writeUInt16BE(Number(value), offset);
+    else if (size === 2) this.bytes.writeUInt16LE(Number(value), offset);
     else this.bytes.writeUInt8(Number(value), offset);
     return this;
   }
