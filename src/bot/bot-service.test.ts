@@ -58,7 +58,7 @@ const PAY_LEAD = 'UPAYLEAD';
 const PAY_DEV = 'UPAYDEV';
 
 const CONFIG: BotConfig = {
-  slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: 'test-secret', port: 0 },
+  slack: { mode: 'http', botToken: 'xoxb-test', signingSecret: 'test-secret', port: 0, host: '127.0.0.1' },
   redisUrl: 'redis://unused',
   prefix: 'unused',
   clusters: ['prod'],
@@ -70,6 +70,7 @@ const CONFIG: BotConfig = {
     namespaces: { payments: { users: [PAY_LEAD], groups: ['SPAYTEAM'] } },
   },
   requesters: { channels: ['CNETPOL'], users: [] },
+  readers: { channels: [], users: [], groups: [] },
   requestTtlMs: 60 * 60 * 1000,
   labelKeys: ['component', 'app'],
   keywords: DEFAULT_KEYWORD_OPTIONS,

@@ -158,6 +158,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
             signingSecret: TEST_SIGNING_SECRET,
             apiUrl: slack.apiUrl,
             port: 0,
+            host: '127.0.0.1',
           }
         : {
             mode: 'socket',
@@ -165,6 +166,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
             appToken: TEST_APP_TOKEN,
             apiUrl: slack.apiUrl,
             port: 0,
+            host: '127.0.0.1',
           },
     redisUrl: redis.url,
     prefix,
@@ -173,6 +175,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     approvalChannel: APPROVAL_CHANNEL,
     approvers: { default: { users: [BOB], groups: [SRE_GROUP] }, namespaces: {} },
     requesters: { channels: [], users: [] },
+    readers: { channels: [], users: [], groups: [] },
     requestTtlMs: options.requestTtlMs ?? 86_400_000,
     labelKeys: [...DEFAULT_LABEL_KEYS],
     keywords: DEFAULT_KEYWORD_OPTIONS,

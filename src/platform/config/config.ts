@@ -21,6 +21,8 @@ export interface BotConfig {
     /** Another Web API base (a stand-in), e.g. http://127.0.0.1:9999/api/ */
     apiUrl?: string;
     port: number;
+    /** The interface the HTTP receiver binds (HOST; default 0.0.0.0, every IPv4 interface). */
+    host: string;
   };
   redisUrl: string;
   /** Prefix of every Redis key and BullMQ queue, so several installations share a Redis. */
@@ -33,6 +35,12 @@ export interface BotConfig {
   approvers: { default: ApproverRule; namespaces: Record<string, ApproverRule> };
   /** Who may request: empty lists mean everyone. */
   requesters: { channels: string[]; users: string[] };
+  /**
+   * Who may read the cluster (`show`, `explain`, `history`, `pending`, and questions: `can`, `who`,
+   * `what`): in one of `channels` (empty: any channel), and one of `users` or a member of one of
+   * `groups` (both empty: anyone). The default, all empty, is everyone everywhere.
+   */
+  readers: { channels: string[]; users: string[]; groups: string[] };
   requestTtlMs: number;
   labelKeys: string[];
   keywords: KeywordOptions;

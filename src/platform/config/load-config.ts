@@ -4,8 +4,9 @@
  * variable or file field and what a valid value looks like; the result is frozen.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { isIP } from 'node:net';
 import { NetpolError } from '../../core/errors';
+import { yamlLibrary } from '../../core/yaml-library';
 import { cidrProblem } from '../../core/k8s/cidr';
 import { dns1123LabelProblem, labelKeyProblem } from '../../core/k8s/names';
 import { isObj, type Obj } from '../../core/k8s/object-reader';
@@ -57,6 +58,7 @@ function readConfigFile(path: string, problems: Problems, source = 'NETPOL_CONFI
     );
     return {};
   }
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   const error = doc.errors[0];
@@ -218,6 +220,7 @@ const FILE_FIELDS = [
   'approvalChannel',
   'approvers',
   'requesters',
+  'readers',
   'requestTtl',
   'labelKeys',
   'prefix',
@@ -244,6 +247,34 @@ function labelKeysOf(file: Obj, problems: Problems): string[] {
     if (p !== undefined) problems.add('labelKeys', `"${key}" ${p}`);
   }
   return labelKeys;
+}
+
+/** HOST: an IP address (0.0.0.0, 127.0.0.1, ::) or a host name that resolves to this machine. */
+function listenHost(env: Env, problems: Problems): string {
+  const host = env.HOST === undefined || env.HOST === '' ? '0.0.0.0' : env.HOST;
+  const hostName =
+    /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
+  if (isIP(host) === 0 && !hostName.test(host))
+    problems.add(
+      'HOST',
+      `"${host}" is not an IP address or host name to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)`,
+    );
+  return host;
+}
+
+/** Who may read (file field `readers`): channels, users and groups; all empty (the default) is everyone. */
+function readersOf(value: unknown, problems: Problems): BotConfig['readers'] {
+  if (value !== undefined && value !== null && !isObj(value))
+    problems.add('readers', 'must be a mapping with channels, users and/or groups');
+  const readers = isObj(value) ? value : {};
+  for (const key of Object.keys(readers))
+    if (key !== 'channels' && key !== 'users' && key !== 'groups')
+      problems.add(`readers.${key}`, 'unknown field (expected channels, users, groups)');
+  return {
+    channels: stringList(readers.channels, 'readers.channels', CHANNEL_ID, 'C0123ABCD', problems),
+    users: stringList(readers.users, 'readers.users', USER_ID, 'U012AB3CD', problems),
+    groups: stringList(readers.groups, 'readers.groups', GROUP_ID, 'S0614TZR7', problems),
+  };
 }
 
 export function loadBotConfig(env: Env): BotConfig {
@@ -278,6 +309,7 @@ export function loadBotConfig(env: Env): BotConfig {
   const port = Number(env.PORT ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     problems.add('PORT', `"${env.PORT}" is not a port number`);
+  const host = listenHost(env, problems);
 
   const clusters = clusterNames(
     env.NETPOL_CLUSTERS ?? file.clusters ?? 'default',
@@ -342,6 +374,7 @@ export function loadBotConfig(env: Env): BotConfig {
     channels: stringList(requestersObj.channels, 'requesters.channels', CHANNEL_ID, 'C0123ABCD', problems),
     users: stringList(requestersObj.users, 'requesters.users', USER_ID, 'U012AB3CD', problems),
   };
+  const readers = readersOf(file.readers, problems);
 
   const ttlText = env.NETPOL_REQUEST_TTL ?? text(file.requestTtl, 'requestTtl', problems);
   const requestTtlMs = ttlText === undefined ? DEFAULT_TTL_MS : parseDuration(ttlText);
@@ -355,6 +388,7 @@ export function loadBotConfig(env: Env): BotConfig {
       mode,
       botToken,
       port,
+      host,
       ...(signingSecret === undefined ? {} : { signingSecret }),
       ...(appToken === undefined ? {} : { appToken }),
       ...(apiUrl === undefined ? {} : { apiUrl }),
@@ -366,6 +400,7 @@ export function loadBotConfig(env: Env): BotConfig {
     approvalChannel,
     approvers: { default: defaultApprovers, namespaces },
     requesters,
+    readers,
     requestTtlMs: requestTtlMs ?? DEFAULT_TTL_MS,
     labelKeys,
     keywords: keywordOptions(file, problems),
