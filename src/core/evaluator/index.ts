@@ -24,3 +24,7 @@ export { PodSet } from './pod-set';
 export { effectivePolicyTypes } from '../k8s/policy-types';
 export { ruleText } from './reasons';
 export { connectionsCut, probePorts } from './connections-cut';
+export { LiveIndex } from './live-index';
+export type { IndexEvent } from './live-index';
+export { keyedSide } from './keyed-side';
+export type { KeyedNamedPort, KeyedRule, KeyedSide, SideChange } from './keyed-side';
