@@ -1,10 +1,13 @@
 /**
- * Who may request and who may approve, by Slack user ID (never display names). Approvers are
+ * Who may read, who may request and who may approve, by Slack user ID (never display names). Readers
+ * (`show`, `explain`, `history`, `pending`, questions) are channels, users and groups, everyone by
+ * default. Approvers are
  * configured per namespace (users and user groups) with a default; an approver must be allowed for
  * every namespace a request touches. Group membership is looked up through an injected function
  * (the bot caches Slack's usergroups.users.list briefly). Namespaces are looked up as own keys only:
  * a namespace named `constructor` or `toString` has a rule only if the config gives it one.
  */
+import { NetpolError } from '../core/errors';
 import { ownValue } from '../core/own-keys';
 import type { ApproverRule, BotConfig } from '../platform/config/config';
 
@@ -15,6 +18,35 @@ export function mayRequest(config: Pick<BotConfig, 'requesters'>, user: string, 
   const channelOk = channels.length === 0 || channels.includes(channel);
   const userOk = users.length === 0 || users.includes(user);
   return channelOk && userOk;
+}
+
+/**
+ * Whether `user` in `channel` may read the cluster: the channel is one of the readers' channels
+ * (none listed: any), and the user is one of the readers' users or in one of their groups (neither
+ * listed: anyone).
+ */
+export async function mayRead(
+  config: Pick<BotConfig, 'readers'>,
+  user: string,
+  channel: string,
+  groupMembers: GroupMembers,
+): Promise<boolean> {
+  const { channels, users, groups } = config.readers;
+  if (channels.length > 0 && !channels.includes(channel)) return false;
+  if (users.length === 0 && groups.length === 0) return true;
+  return matches({ users, groups }, user, groupMembers);
+}
+
+/** Refuses (E_FORBIDDEN) a person who may not read the cluster where they asked. */
+export async function requireReader(
+  config: Pick<BotConfig, 'readers'>,
+  groupMembers: GroupMembers,
+  asked: { user: string; channel: string },
+): Promise<void> {
+  if (await mayRead(config, asked.user, asked.channel, groupMembers)) return;
+  throw new NetpolError('E_FORBIDDEN', 'you may not read the cluster’s network policies here', {
+    hint: 'ask in a channel netpol answers questions in, or ask an admin to add you to the config’s readers',
+  });
 }
 
 export function approverRuleFor(config: Pick<BotConfig, 'approvers'>, namespace: string): ApproverRule {

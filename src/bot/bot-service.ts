@@ -2,28 +2,52 @@
  * Everything the bot does, without Bolt: a command or a click in, the messages to show that person
  * out (ephemeral). Slack listeners (build-bot.ts) only ack, call these, and respond. This module
  * dispatches commands through the registry (command-registry.ts) and buttons to approvals.ts;
- * draft-previews.ts, cluster-answers.ts and approvals.ts do the work.
+ * draft-previews.ts, cluster-answers.ts and approvals.ts do the work. Read commands are answered
+ * to readers only (config `readers`). A NetpolError is answered here; anything else (a dependency
+ * down, a bug) is thrown, with the failing dependency named (dependency-failure.ts), to the error
+ * boundaries in build-bot.ts.
  */
 import { isNetpolError } from '../core/errors';
 import { renderError, type SlackMessage } from '../adapters/slack/render';
 import { Approvals, type DecisionInput } from './approvals';
+import { requireReader } from './authorize';
 import { BotContext, type CommandInput } from './bot-context';
 import type { BotDeps } from './bot-deps';
 import { ClusterAnswers } from './cluster-answers';
 import { handlerFor, type CommandServices } from './command-registry';
 import { splitCommandText } from './command-text';
+import { namingFailures, namingGroupFailures } from './dependency-failure';
 import { DraftPreviews } from './draft-previews';
 
 export type { CommandInput } from './bot-context';
 export type { DecisionInput } from './approvals';
+
+/** The commands that read the cluster (questions typed as requests are checked by DraftPreviews). */
+const READ_COMMANDS: ReadonlySet<string> = new Set(['show', 'explain', 'history', 'pending']);
+
+/** The same dependencies, each failure naming the dependency that failed. */
+function withNamedFailures(deps: BotDeps): BotDeps {
+  return {
+    ...deps,
+    store: namingFailures(deps.store, 'redis', 'store'),
+    drafts: namingFailures(deps.drafts, 'redis', 'drafts'),
+    clusters: namingFailures(deps.clusters, 'redis', 'clusters'),
+    outbox: namingFailures(deps.outbox, 'redis', 'outbox'),
+    queues: namingFailures(deps.queues, 'redis', 'queues'),
+    groupMembers: namingGroupFailures(deps.groupMembers),
+  };
+}
 
 export class BotService {
   private readonly ctx: BotContext;
   private readonly approvals: Approvals;
   private readonly services: CommandServices;
 
-  constructor(private readonly deps: BotDeps) {
-    this.ctx = new BotContext(deps);
+  private readonly deps: BotDeps;
+
+  constructor(deps: BotDeps) {
+    this.deps = withNamedFailures(deps);
+    this.ctx = new BotContext(this.deps);
     this.approvals = new Approvals(this.ctx);
     this.services = {
       ctx: this.ctx,
@@ -38,18 +62,13 @@ export class BotService {
     let cluster = parsed.cluster ?? this.deps.config.defaultCluster;
     try {
       cluster = this.ctx.cluster(parsed.cluster);
+      if (READ_COMMANDS.has(parsed.subcommand))
+        await requireReader(this.deps.config, this.deps.groupMembers, input);
       return await handlerFor(parsed.subcommand)({ input, cluster, rest: parsed.rest }, this.services);
     } catch (error) {
       if (isNetpolError(error)) return [renderError(error, { cluster, text: input.text, user: input.user })];
-      this.deps.log.error({ err: error }, 'command failed');
-      // Not a NetpolError: a bug or an outage. The renderer shows a generic reply, never the message.
-      return [
-        renderError(error instanceof Error ? error : new Error(String(error)), {
-          cluster,
-          text: input.text,
-          user: input.user,
-        }),
-      ];
+      // A bug or an outage: the command boundary (build-bot.ts) logs it and tells the person.
+      throw error;
     }
   }
 

@@ -2,15 +2,32 @@
  * The Slack app: Bolt listeners that ack at once, hand the work to BotService, and answer the
  * person with ephemeral replies. HTTP receiver (signed requests on /slack/events) or Socket Mode,
  * chosen by configuration. Building never listens: `start()` does (build apart from listen).
+ *
+ * One error boundary per handler kind (command, button): whatever a handler throws after its ack
+ * (a dependency down, a bug) is logged once with the request id and answered to the person,
+ * ephemerally, naming what failed and what to do (handler-failure.ts): through the response_url,
+ * else chat.postEphemeral. A click or a command never fails silently.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type BlockAction, type ButtonAction, type RespondFn } from '@slack/bolt';
+import {
+  App,
+  type BlockAction,
+  type ButtonAction,
+  type RespondFn,
+  type SlackActionMiddlewareArgs,
+  type SlackCommandMiddlewareArgs,
+  type AllMiddlewareArgs,
+} from '@slack/bolt';
+import type { Logger } from 'pino';
 import type { SlackMessage } from '../adapters/slack/render';
-import { ACTION_IDS, parseDecisionButtonValue } from '../adapters/slack/render/action-ids';
+import { ACTION_IDS, parseDecisionButtonValue, type ActionId } from '../adapters/slack/render/action-ids';
+import { renderHandlerFailure, type HandlerFailureInput } from '../adapters/slack/render/failure-reply';
 import { pinoSlackLogger } from '../adapters/slack/outbound';
 import type { BotDeps } from './bot-deps';
 import { BotService } from './bot-service';
+import { splitCommandText } from './command-text';
+import { describeFailure } from './handler-failure';
 
 /** response_url takes at most 5 replies; longer answers are cut with a note. */
 const MAX_REPLIES = 5;
@@ -18,8 +35,11 @@ const MAX_REPLIES = 5;
 export interface BuiltBot {
   app: App;
   service: BotService;
-  /** Listens (HTTP: on `port`, 0 = any free port) or connects (Socket Mode); returns the HTTP port. */
-  start(options?: { port?: number; host?: string }): Promise<{ port?: number }>;
+  /**
+   * Listens (HTTP: on `port`, 0 = any free port, and `host`; default the config's PORT and HOST) or
+   * connects (Socket Mode); returns the HTTP port and address listened on.
+   */
+  start(options?: { port?: number; host?: string }): Promise<{ port?: number; address?: string }>;
   stop(): Promise<void>;
 }
 
@@ -45,8 +65,71 @@ async function reply(respond: RespondFn, messages: SlackMessage[], replaceOrigin
   }
 }
 
+/** The buttons' labels, as the person saw them (for the failure reply). */
+const BUTTON_LABELS: Record<ActionId, string> = {
+  [ACTION_IDS.submit]: 'Submit for approval',
+  [ACTION_IDS.cancel]: 'Cancel',
+  [ACTION_IDS.approve]: 'Approve',
+  [ACTION_IDS.reject]: 'Reject',
+};
+
+/** Where the failure reply goes: the response_url, else an ephemeral message in the channel. */
+interface FailureReplyRoute {
+  respond: RespondFn;
+  client: AllMiddlewareArgs['client'];
+  channel?: string;
+  user: string;
+}
+
+/**
+ * Logs a handler's failure once, with the request id, and tells the person what failed. Never
+ * throws: a reply that cannot be delivered either way is logged too.
+ */
+async function answerFailure(
+  log: Logger,
+  error: unknown,
+  failure: Omit<HandlerFailureInput, 'what' | 'todo'>,
+  route: FailureReplyRoute,
+): Promise<void> {
+  const logged = {
+    err: error,
+    requestId: failure.requestId,
+    user: failure.user,
+    ...('button' in failure.doing ? { button: failure.doing.button } : {}),
+  };
+  log.error(logged, 'command' in failure.doing ? 'command failed' : 'click failed');
+  const reply = renderHandlerFailure({ ...failure, ...describeFailure(error) });
+  try {
+    await route.respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: reply.text,
+      blocks: reply.blocks as never,
+    });
+    return;
+  } catch (err) {
+    log.warn({ err, requestId: failure.requestId }, 'failure reply through response_url failed');
+  }
+  if (route.channel === undefined) return;
+  try {
+    await route.client.chat.postEphemeral({
+      channel: route.channel,
+      user: route.user,
+      text: reply.text,
+      blocks: reply.blocks as never,
+    });
+  } catch (err) {
+    log.error({ err, requestId: failure.requestId }, 'failure reply could not be delivered');
+  }
+}
+
 export function buildBot(deps: BotDeps): BuiltBot {
   const { config, log } = deps;
+  /** The cluster a command means, for the failure reply (none when it names none and there is no default). */
+  const clusterOf = (text: string): { cluster?: string } => {
+    const cluster = splitCommandText(text).cluster ?? config.defaultCluster;
+    return cluster === '' ? {} : { cluster };
+  };
   const service = new BotService(deps);
   const clientOptions = {
     ...(config.slack.apiUrl === undefined ? {} : { slackApiUrl: config.slack.apiUrl }),
@@ -71,56 +154,97 @@ export function buildBot(deps: BotDeps): BuiltBot {
           deferInitialization: true,
         });
 
-  app.command('/netpol', async ({ command, ack, respond }) => {
-    await ack();
-    await yieldToPendingRequests();
-    const messages = await service.handleCommand({
-      user: command.user_id,
-      channel: command.channel_id,
-      text: command.text,
-    });
-    await reply(respond, messages, false);
-  });
+  /** The command boundary: every /netpol command, acked at once, answered whatever happens. */
+  app.command(
+    '/netpol',
+    async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+      await ack();
+      try {
+        await yieldToPendingRequests();
+        const messages = await service.handleCommand({
+          user: command.user_id,
+          channel: command.channel_id,
+          text: command.text,
+        });
+        await reply(respond, messages, false);
+      } catch (error) {
+        await answerFailure(
+          log,
+          error,
+          { doing: { command: command.text }, user: command.user_id, ...clusterOf(command.text) },
+          { respond, client, channel: command.channel_id, user: command.user_id },
+        );
+      }
+    },
+  );
 
-  const button = (body: BlockAction, action: unknown) => ({
-    user: body.user.id,
-    value: (action as ButtonAction).value ?? '',
-  });
+  /**
+   * The button boundary: every button, acked at once; `handle` gets the clicker and the button's
+   * value (a request or draft id: the request id in the log and the failure reply).
+   */
+  const onButton = (
+    actionId: ActionId,
+    handle: (click: { user: string; value: string; body: BlockAction }, respond: RespondFn) => Promise<void>,
+  ): void => {
+    app.action<BlockAction>(
+      actionId,
+      async ({
+        ack,
+        body,
+        action,
+        respond,
+        client,
+      }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
+        await ack();
+        const user = body.user.id;
+        const value = (action as ButtonAction).value ?? '';
+        // Approve carries `<request id>:<hash>`; the others the request (or draft) id alone.
+        const { requestId } = parseDecisionButtonValue(value);
+        try {
+          await yieldToPendingRequests();
+          await handle({ user, value, body }, respond);
+        } catch (error) {
+          await answerFailure(
+            log,
+            error,
+            {
+              doing: { button: BUTTON_LABELS[actionId] },
+              user,
+              ...(requestId === '' ? {} : { requestId }),
+            },
+            {
+              respond,
+              client,
+              user,
+              ...(body.channel?.id === undefined ? {} : { channel: body.channel.id }),
+            },
+          );
+        }
+      },
+    );
+  };
 
-  app.action<BlockAction>(ACTION_IDS.submit, async ({ ack, body, action, respond }) => {
-    await ack();
-    await yieldToPendingRequests();
-    const { user, value } = button(body, action);
+  onButton(ACTION_IDS.submit, async ({ user, value }, respond) => {
     await reply(respond, [await service.submit(user, value)], true);
   });
 
-  app.action<BlockAction>(ACTION_IDS.cancel, async ({ ack, body, action, respond }) => {
-    await ack();
-    await yieldToPendingRequests();
-    const { user, value } = button(body, action);
+  onButton(ACTION_IDS.cancel, async ({ user, value }, respond) => {
     await reply(respond, [await service.cancel(user, value)], true);
   });
 
   for (const approve of [true, false]) {
-    app.action<BlockAction>(
-      approve ? ACTION_IDS.approve : ACTION_IDS.reject,
-      async ({ ack, body, action, respond }) => {
-        await ack();
-        await yieldToPendingRequests();
-        const { user, value } = button(body, action);
-        // Approve carries `<request id>:<hash>` (the hash its card showed); Reject the id alone.
-        const { requestId, policyHash } = parseDecisionButtonValue(value);
-        const refusal = await service.decide({
-          user,
-          requestId,
-          approve,
-          ...(policyHash === undefined ? {} : { policyHash }),
-          ...(body.channel?.id === undefined ? {} : { channel: body.channel.id }),
-          ...(body.message?.ts === undefined ? {} : { ts: body.message.ts }),
-        });
-        if (refusal !== undefined) await reply(respond, [refusal], false);
-      },
-    );
+    onButton(approve ? ACTION_IDS.approve : ACTION_IDS.reject, async ({ user, value, body }, respond) => {
+      const { requestId, policyHash } = parseDecisionButtonValue(value);
+      const refusal = await service.decide({
+        user,
+        requestId,
+        approve,
+        ...(policyHash === undefined ? {} : { policyHash }),
+        ...(body.channel?.id === undefined ? {} : { channel: body.channel.id }),
+        ...(body.message?.ts === undefined ? {} : { ts: body.message.ts }),
+      });
+      if (refusal !== undefined) await reply(respond, [refusal], false);
+    });
   }
 
   app.error(async (error) => {
@@ -138,9 +262,10 @@ export function buildBot(deps: BotDeps): BuiltBot {
       }
       const server = (await app.start({
         port: options.port ?? config.slack.port,
-        host: options.host ?? '0.0.0.0',
+        host: options.host ?? config.slack.host,
       })) as Server;
-      return { port: (server.address() as AddressInfo).port };
+      const { port, address } = server.address() as AddressInfo;
+      return { port, address };
     },
     async stop() {
       await app.stop();

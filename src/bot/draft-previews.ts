@@ -1,8 +1,9 @@
 /**
  * Policy change requests up to their preview: planned against the cluster snapshot by the shared
  * use case (core/use-cases/plan-request.ts: the exact policies and warnings), described, and kept as
- * a draft whose id is the only thing the Submit button carries. Also answers questions typed as
- * requests (`can A reach B`).
+ * a draft whose id is the only thing the Submit button carries. Without a cluster snapshot (no
+ * worker has reported the cluster) a change is previewed but not kept: it was never checked, so it
+ * cannot be submitted. Also answers questions typed as requests (`can A reach B`), to readers.
  */
 import { NetpolError } from '../core/errors';
 import type { NetworkPolicy } from '../core/k8s/types';
@@ -18,7 +19,7 @@ import { planRequest, type PlanRequestOptions } from '../core/use-cases/plan-req
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
 import { renderHelp, renderPreview, renderQueryAnswer, type SlackMessage } from '../adapters/slack/render';
-import { mayRequest } from './authorize';
+import { mayRequest, requireReader } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
 
 export class DraftPreviews {
@@ -28,6 +29,7 @@ export class DraftPreviews {
     const parsed = parseRequest(text);
     if (parsed.verb === 'help') return renderHelp(helpText(parsed.topic));
     if (isQueryRequest(parsed)) {
+      await requireReader(this.ctx.deps.config, this.ctx.deps.groupMembers, input);
       const state = await this.ctx.state(cluster, true);
       const plan = planRequest(parsed, state, this.languageOptions());
       if (plan.kind !== 'answer') throw new NetpolError('E_SYNTAX', 'not a question');
@@ -38,7 +40,8 @@ export class DraftPreviews {
         hint: 'ask in a channel netpol accepts requests from, or ask an admin',
       });
     }
-    const state = await this.ctx.state(cluster, false);
+    const snapshot = await this.ctx.deps.clusters.read(cluster);
+    const state = snapshot?.state;
     const id = this.ctx.deps.newRequestId();
     const plan = planRequest(parsed, state, {
       ...this.languageOptions(),
@@ -47,6 +50,20 @@ export class DraftPreviews {
     if (plan.kind !== 'policies') throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
     const { command, policies, notes } = plan;
     const warnings = plan.warnings.map(formatWarning);
+    if (state === undefined) {
+      // Never checked against the cluster: shown, but no draft is kept, so nothing can be submitted.
+      return renderPreview({
+        cluster,
+        requester: input.user,
+        command,
+        text,
+        policiesYaml: renderPolicies(policies, 'yaml'),
+        effect: describeEffect(policies, state),
+        warnings,
+        notes,
+        unchecked: {},
+      });
+    }
     const record = this.draftRecord({
       id,
       cluster,

@@ -26,6 +26,7 @@ import { renderExplain } from './explain';
 import { renderFullYaml } from './full-yaml';
 import { renderHelp, renderHistory, renderPending } from './lists';
 import { renderOutcomeReply, renderSubmitted } from './outcome-reply';
+import { renderHandlerFailure } from './failure-reply';
 import { renderPreview } from './preview';
 import { renderQueryAnswer } from './query-answer';
 import { renderRefusal } from './refusal';
@@ -154,6 +155,34 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
       effect: 'isolates 3 pods in backend for egress; backend is isolated for egress today: no',
       warnings: [],
       draftId: 'd-4h5j6k7l8m9n0p1q',
+    }),
+  'preview-unchecked': () =>
+    renderPreview({
+      cluster: 'prod-eu',
+      requester: REQUESTER,
+      command: 'allow frontend/app=nginx to backnd/*',
+      text: 'allow frontend nginx to backnd',
+      policiesYaml: YAML,
+      effect: 'cluster state unknown; allows frontend/app=nginx to reach every pod in backnd',
+      warnings: [],
+      unchecked: {},
+    }),
+  'failure-click': () =>
+    renderHandlerFailure({
+      doing: { button: 'Approve' },
+      what: 'looking up the members of Slack user group S0614TZR7 failed',
+      todo: 'Try again in a minute; if it keeps failing, tell the netpol operators',
+      requestId: 'r-4h5j6k7l8m9n0p1q',
+      cluster: 'prod-eu',
+      user: APPROVER,
+    }),
+  'failure-command': () =>
+    renderHandlerFailure({
+      doing: { command: 'show backend `<x>`' },
+      what: "netpol's Redis (where requests and previews are kept) did not answer",
+      todo: 'Try again in a minute (check Redis and REDIS_URL)',
+      cluster: 'staging',
+      user: REQUESTER,
     }),
   'approval-pending': () => renderApprovalMessage(record('pending-approval'), { yaml: YAML, now: NOW }),
   'approval-pending-past-expiry': () =>

@@ -1,11 +1,14 @@
 /**
  * The ephemeral preview the requester sees before anything is submitted: the canonical command, how
  * names were read, the effect, the warnings and the exact YAML, with Submit and Cancel buttons that
- * carry only the draft id. Nothing is applied from here; approval comes after submission.
+ * carry only the draft id. Nothing is applied from here; approval comes after submission. A change
+ * that could not be checked against the cluster (no worker has reported it) is shown without
+ * buttons, saying why and when the cluster was last seen: it cannot be submitted.
  */
 import { ACTION_IDS } from './action-ids';
 import { actions, type Block, button, context, message, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn, fitText, mention, plural } from './mrkdwn';
+import { uncheckedClusterText } from './refusal';
 import {
   BUDGET,
   clusterName,
@@ -16,7 +19,7 @@ import {
   yamlBlocks,
 } from './parts';
 
-export interface PreviewInput {
+interface PreviewFields {
   cluster: string;
   /** Slack user ID. */
   requester: string;
@@ -27,11 +30,21 @@ export interface PreviewInput {
   policiesYaml: string;
   effect: string;
   warnings: readonly WarningInput[];
-  /** The draft the Submit and Cancel buttons carry. */
-  draftId: string;
   /** What each name was taken to mean (resolveRequest's notes). */
   notes?: readonly string[];
 }
+
+export type PreviewInput = PreviewFields &
+  (
+    | {
+        /** The draft the Submit and Cancel buttons carry. */
+        draftId: string;
+      }
+    | {
+        /** Never checked against the cluster: no buttons. `lastSeen`: the cluster's last snapshot, if any. */
+        unchecked: { lastSeen?: string };
+      }
+  );
 
 const NOTES_SHOWN = 8;
 
@@ -51,6 +64,17 @@ export function renderPreview(input: PreviewInput): SlackMessage {
   }
   blocks.push(effectSection(input.effect), warningsSection(input.warnings));
   blocks.push(...yamlBlocks(input.policiesYaml, { title: '*Policies (YAML)*' }));
+  if ('unchecked' in input) {
+    const why = uncheckedClusterText(input.cluster, input.unchecked.lastSeen);
+    blocks.push(
+      section(`:no_entry_sign: *Cannot be submitted:* ${why}`),
+      context(`Only you can see this preview · cluster ${clusterName(input.cluster)}`),
+    );
+    return message(
+      `Preview on cluster ${input.cluster} for ${mention(input.requester)}: ${escapeMrkdwn(input.command)} (cannot be submitted: ${why})`,
+      blocks,
+    );
+  }
   blocks.push(
     actions('netpol_preview', [
       button({

@@ -5,7 +5,7 @@
  */
 import type { RequestState } from '../../../contracts/request-record';
 import { type Block, context, message, section, type SlackMessage } from './blocks';
-import { code, escapeKeepingMentions, fitText, formatUtc, joinAnd, mention } from './mrkdwn';
+import { code, escapeKeepingMentions, escapeMrkdwn, fitText, formatUtc, joinAnd, mention } from './mrkdwn';
 import { whereAndWho } from './parts';
 
 export type Refusal =
@@ -35,6 +35,21 @@ export function refusalText(refusal: Refusal): string {
     case 'not-yours':
       return 'only the person who asked can submit or cancel this preview';
   }
+}
+
+/**
+ * Why a change cannot be submitted when no worker has reported its cluster: it was
+ * never checked against what runs there. `lastSeen`: ISO-8601 of the cluster's last snapshot.
+ */
+export function uncheckedClusterText(cluster: string, lastSeen: string | undefined): string {
+  const seen =
+    lastSeen === undefined
+      ? 'never seen: no worker has reported it yet'
+      : `last seen at ${formatUtc(lastSeen)}`;
+  return (
+    `this change was never checked against cluster *${escapeMrkdwn(cluster)}* (${seen}). ` +
+    'Start (or fix) the cluster’s worker, then run the command again.'
+  );
 }
 
 export interface RefusalContext {
