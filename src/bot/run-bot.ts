@@ -28,7 +28,7 @@ import { DraftStore } from '../adapters/redis/draft-store';
 export interface BotProcessOptions {
   log: Logger;
   clock?: () => Date;
-  /** HTTP mode: where to listen (default: config.slack.port on all interfaces). */
+  /** HTTP mode: where to listen (default: the config's PORT and HOST). */
   port?: number;
   host?: string;
   /** Spacing of messages to one channel (Slack: ~1 s). */
