@@ -439,7 +439,7 @@ describe('expiry', () => {
 
   it('expires a request: the message says so, a late approval is refused, nothing is applied', async () => {
     const before = (await policiesIn(plane, 'backend')).length;
-    const { approval, requestId } = await submit(plane, 'allow frontend nginx to backend');
+    const { approval } = await submit(plane, 'allow frontend nginx to backend');
     const expired = await approvalMessageWhere(plane, approval.ts, (t) => /expired/i.test(t));
     expect(hasButtons(expired.blocks)).toBe(false);
     const late = await plane.click({
