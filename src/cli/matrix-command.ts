@@ -1,0 +1,46 @@
+/**
+ * `netpol matrix`: every pod to every pod on one port. Table for people; JSON and JSON lines are
+ * streamed chunk by chunk through CliIo.writeStdout, which waits for the stream to drain, so a
+ * 10,000-pod matrix needs the memory of one row, not of 100 million pairs.
+ */
+import { NetpolError } from '../core/errors';
+import { buildPolicyIndex, computeMatrix } from '../core/evaluator';
+import { renderMatrixTable } from '../core/query/render-matrix';
+import { loadStateFile } from '../adapters/files/state-file';
+import type { CliIo } from './cli-io';
+import { parseProtocolArg } from './endpoints';
+import { matrixJsonChunks, matrixJsonLines } from './matrix-output';
+import { outputOption, parseOptions, requireOption } from './options';
+
+export async function matrixCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseOptions(
+    args,
+    {
+      state: { type: 'string' },
+      port: { type: 'string' },
+      protocol: { type: 'string' },
+      output: { type: 'string' },
+    },
+    0,
+  );
+  const format = outputOption(values.output, ['table', 'json', 'jsonl'] as const, 'table');
+  const protocol = parseProtocolArg(values.protocol) ?? 'TCP';
+  const portText = values.port ?? '80';
+  if (!/^[0-9]+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    throw new NetpolError('E_USAGE', `--port "${portText}" is not a port number from 1 to 65535`, {
+      hint: 'the matrix covers every pod, so a port name (which resolves per pod) cannot be used here',
+    });
+  }
+  const port = Number(portText);
+  const state = await loadStateFile(requireOption(values.state, '--state'));
+  const matrix = computeMatrix(buildPolicyIndex(state), { port, protocol });
+  if (format === 'table') {
+    io.stdout(renderMatrixTable(matrix, `reachability on ${protocol}/${port}`));
+    return 0;
+  }
+  const write = io.writeStdout ?? ((text: string) => Promise.resolve(io.stdout(text)));
+  for (const chunk of format === 'json' ? matrixJsonChunks(matrix) : matrixJsonLines(matrix)) {
+    await write(chunk);
+  }
+  return 0;
+}
