@@ -2,7 +2,9 @@
 # fresh Debian 12 machine as root. Nothing here runs twice when it is already in place.
 
 # Debian packages the project needs; later components add theirs here.
-NETPOL_APT_PACKAGES=(ca-certificates redis-server openssl)
+# The dataplane (bpf/, test/dataplane/): clang and llvm build the eBPF object, libbpf-dev the loader
+# helper, bpftool reads the object's BTF (the ABI drift test), iproute2 builds the lab namespaces.
+NETPOL_APT_PACKAGES=(ca-certificates redis-server openssl clang llvm libbpf-dev bpftool iproute2 make)
 
 ensure_node() {
   if ! command -v node >/dev/null 2>&1; then
@@ -48,6 +50,20 @@ ensure_node_modules() {
 # another package owning /usr/bin/kubectl); Debian's kubernetes-client is the fallback.
 ensure_kubectl() {
   command -v kubectl >/dev/null 2>&1 || ensure_apt_packages kubernetes-client
+}
+
+# bpffs at /sys/fs/bpf, where the dataplane pins its maps. A fresh machine has none; mounting twice
+# would stack mounts, so check first. Used by the dataplane tests (test/dataplane/).
+ensure_bpffs() {
+  if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = "bpf_fs" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "netpol: bpffs is not mounted at /sys/fs/bpf and mounting it needs root" >&2
+    return 1
+  fi
+  mkdir -p /sys/fs/bpf
+  mount -t bpf bpf /sys/fs/bpf
 }
 
 ensure_all() {
