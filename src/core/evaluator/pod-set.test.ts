@@ -49,4 +49,26 @@ describe('PodSet', () => {
     words[0] = 0;
     expect(s.has(0)).toBe(true);
   });
+
+  it('answers the same whether a set is stored sparse or dense', () => {
+    const capacity = 1000;
+    const few = [3, 500, 999];
+    const many = Array.from({ length: 200 }, (_, i) => i * 5);
+    const sparse = PodSet.of(capacity, few);
+    const dense = PodSet.of(capacity, many);
+    expect(
+      sparse.equals(
+        dense.intersect(PodSet.of(capacity, [...few, 5])).union(PodSet.of(capacity, [3, 999, 500])),
+      ),
+    ).toBe(false);
+    expect(sparse.union(dense).indices()).toEqual([...new Set([...many, ...few])].sort((a, b) => a - b));
+    expect(dense.intersect(sparse).indices()).toEqual([500]);
+    expect(PodSet.of(capacity, many).equals(new PodSetBuilder(capacity).addAll(dense).build())).toBe(true);
+    expect(sparse.equals(new PodSetBuilder(capacity).fill().build().intersect(sparse))).toBe(true);
+    const visited: number[] = [];
+    dense.forEach((i) => visited.push(i));
+    expect(visited).toEqual(many);
+    expect([...sparse.toWords()].filter((w) => w !== 0)).toHaveLength(3);
+    expect([sparse.has(500), sparse.has(501), sparse.count(), dense.count()]).toEqual([true, false, 3, 200]);
+  });
 });

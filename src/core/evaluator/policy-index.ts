@@ -83,16 +83,15 @@ export interface PolicyIndex {
   readonly namedPortPods: ReadonlyMap<string, ReadonlyMap<number, PodSet>>;
 }
 
-const byKey = <T>(key: (t: T) => string) => {
-  return (a: T, b: T): number => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  };
-};
+/** `list` sorted by `key`, each key computed once (not once per comparison). */
+function sortedByKey<T>(list: readonly T[], key: (t: T) => string): T[] {
+  const keyed = list.map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
+}
 
 export function buildPolicyIndex(state: ClusterState): PolicyIndex {
-  const pods = [...state.pods].sort(byKey(podKey));
+  const pods = sortedByKey(state.pods, podKey);
   const podKeys = pods.map(podKey);
   const podNumber = new Map<string, number>();
   podKeys.forEach((key, i) => {
@@ -108,7 +107,7 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
     if (!podByIp.has(text)) podByIp.set(text, i);
   });
 
-  const policies = [...state.policies].sort(byKey(policyKey));
+  const policies = sortedByKey(state.policies, policyKey);
   const namespaceLabels = collectNamespaces(state);
   const resolver = new PeerResolver({ pods, podIps, namespaceLabels });
   const indexed: IndexedPolicy[] = [];
