@@ -9,13 +9,14 @@
  * must authorise the person and whether the cluster's state is required before planning.
  */
 import { NetpolError } from '../errors';
-import { buildPolicyIndex } from '../evaluator';
+import type * as EvaluatorModule from '../evaluator';
 import type { NetworkPolicy } from '../k8s/types';
 import { buildPolicies } from '../policy/build-policies';
 import type { KeywordOptions } from '../policy/keywords';
 import type { Provenance } from '../policy/provenance';
-import { computeWarnings, type Warning } from '../policy/warnings';
-import { answerQuery } from '../query/answer-query';
+import type * as WarningsModule from '../policy/warnings';
+import type { Warning } from '../policy/warnings';
+import type * as AnswerQueryModule from '../query/answer-query';
 import { formatRequest } from '../request/format-request';
 import { parseRequest } from '../request/parser';
 import {
@@ -87,7 +88,7 @@ export function planRequest(
       request,
       command,
       notes,
-      answer: answerQuery(request, state, buildPolicyIndex(state)),
+      answer: answerWith(request, state),
     };
   }
   if (!isPolicyRequest(request)) throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
@@ -97,6 +98,27 @@ export function planRequest(
     ...(options.keywords === undefined ? {} : { keywords: options.keywords }),
     ...(state === undefined ? {} : { state }),
   });
-  const warnings = state === undefined ? [] : computeWarnings(request, policies, state);
+  const warnings =
+    state === undefined ? [] : stateModules().warnings.computeWarnings(request, policies, state);
   return { kind: 'policies', request, command, notes, policies, warnings };
+}
+
+function answerWith(request: QueryRequest, state: ClusterState): string {
+  const { evaluator, answers } = stateModules();
+  return answers.answerQuery(request, state, evaluator.buildPolicyIndex(state));
+}
+
+/**
+ * What only planning against a cluster state needs (the evaluator, the warnings, the answers),
+ * loaded on first use: planning without a state (`netpol parse` with no --state) never loads the
+ * evaluator's modules, about a quarter of what `netpol parse` adds to node's own start (issue 8).
+ */
+function stateModules() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    evaluator: require('../evaluator') as typeof EvaluatorModule,
+    warnings: require('../policy/warnings') as typeof WarningsModule,
+    answers: require('../query/answer-query') as typeof AnswerQueryModule,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
