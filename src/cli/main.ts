@@ -27,8 +27,8 @@ usage:
   netpol help [topic]
       The request language (topics: allow, deny, query, selectors, ports, keywords).
 
-FILE: YAML or JSON, several documents or one kind: List, as printed by
-  kubectl get namespaces,pods,networkpolicies -A -o yaml
+FILE: YAML or JSON (read fastest), several documents or one kind: List, as printed by
+  kubectl get namespaces,pods,networkpolicies -A -o yaml   (or -o json)
 Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.
 `;
 
