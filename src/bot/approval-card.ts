@@ -21,25 +21,31 @@
  * Runs in the bot process only (the outbound worker's hooks); the policy workers still render their
  * update's content, which is then the fallback for a request that is gone.
  */
-import { renderPolicies } from '../core/policy/render-policies';
 import type { SlackOutboundJob } from '../contracts/queues';
 import type { RequestRecord } from '../contracts/request-record';
+import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import { renderApprovalMessage, type SlackMessage } from '../adapters/slack/render';
 import type { CurrentCard, SlackDelivered } from '../adapters/slack/outbound';
 
-/** The approval card of `record` as it reads at `now` (what approvals.ts renders at each change). */
-export function renderApprovalCard(record: RequestRecord, now: Date): SlackMessage {
-  return renderApprovalMessage(record, {
-    yaml: renderPolicies(record.policies, 'yaml'),
-    now: now.toISOString(),
-  });
+/**
+ * The approval card of `record` as it reads at `now` (what approvals.ts renders at each change): its
+ * stored YAML once verified, else the policies rendered again (contracts/request-yaml.ts).
+ */
+export function renderApprovalCard(
+  record: RequestRecord,
+  now: Date,
+  requestYaml: RequestYaml = processRequestYaml,
+): SlackMessage {
+  return renderApprovalMessage(record, { yaml: requestYaml.of(record), now: now.toISOString() });
 }
 
 export interface ApprovalCardSyncDeps {
   store: Pick<RequestStoreApi, 'get' | 'setApprovalMessage'>;
   outbox: { send(job: SlackOutboundJob, options?: { jobId?: string }): Promise<void> };
   clock: () => Date;
+  /** Default: this process's (processRequestYaml), shared with the bot's handlers. */
+  requestYaml?: RequestYaml;
 }
 
 export interface ApprovalCardSync {
@@ -56,7 +62,7 @@ export function approvalCardSync(deps: ApprovalCardSyncDeps): ApprovalCardSync {
     // Still pending: the job's own rendering is of this very state, and its producer knows what the
     // record does not (e.g. whether the full YAML is in the thread yet, which gates the buttons).
     if (record.state === 'pending-approval') return undefined;
-    const card = renderApprovalCard(record, deps.clock());
+    const card = renderApprovalCard(record, deps.clock(), deps.requestYaml);
     return { channel: record.approvalChannel, ts: record.approvalTs, text: card.text, blocks: card.blocks };
   };
 
@@ -69,7 +75,7 @@ export function approvalCardSync(deps: ApprovalCardSyncDeps): ApprovalCardSync {
       // Read after the write: a change stored before it is seen here (see the header).
       const record = await deps.store.get(requestId);
       if (record === undefined || record.state === 'pending-approval') return;
-      const card = renderApprovalCard(record, deps.clock());
+      const card = renderApprovalCard(record, deps.clock(), deps.requestYaml);
       // Idempotent: a retried hook enqueues nothing new (the update renders at delivery anyway).
       await deps.outbox.send(
         {

@@ -16,8 +16,8 @@
  * policies change midway, it stops rather than finish a thread that mixes two versions.
  */
 import type { Logger } from 'pino';
-import { renderPolicies } from '../core/policy/render-policies';
 import type { SlackOutboundJob } from '../contracts/queues';
+import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import { renderApprovalMessage, renderApprovalThread } from '../adapters/slack/render';
 
@@ -26,6 +26,8 @@ export interface ApprovalThreadDeps {
   outbox: { send(job: SlackOutboundJob, options?: { jobId?: string }): Promise<void> };
   clock: () => Date;
   log: Logger;
+  /** Default: this process's (processRequestYaml), shared with the bot's handlers. */
+  requestYaml?: RequestYaml;
 }
 
 /** Where a chain step stands: the card it belongs to and the part to post next. */
@@ -70,7 +72,15 @@ export class ApprovalThread {
       this.deps.log.warn({ requestId: at.requestId }, 'approval thread stopped: the stored policies changed');
       return;
     }
-    const yaml = renderPolicies(record.policies, 'yaml');
+    // The stored YAML once verified, else the policies rendered again: every part and the card with
+    // its buttons show the rendering of the policies whose hash the buttons carry.
+    const { yaml, stored } = (this.deps.requestYaml ?? processRequestYaml).resolve(record);
+    if (stored === 'altered') {
+      this.deps.log.warn(
+        { requestId: record.id },
+        'stored yaml is not the rendering of the policies: rendered again',
+      );
+    }
     const parts = renderApprovalThread(record, yaml);
     if (parts.length === 0) return; // The card shows the whole YAML and was posted with its buttons.
     const part = parts[at.next];

@@ -5,9 +5,9 @@
  * audited; approval enqueues the apply job), and expiry. Every state change edits
  * the approval card in place through the outbound queue.
  */
-import { renderPolicies } from '../core/policy/render-policies';
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
+import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml';
 import { decidedContentOf } from '../adapters/redis/request-store-api';
 import {
   renderApprovalMessage,
@@ -42,6 +42,11 @@ const HASH_MISSING =
 export class Approvals {
   constructor(private readonly ctx: BotContext) {}
 
+  /** The draft's YAML, verified before any card shows it (contracts/request-yaml.ts). */
+  private get requestYaml(): RequestYaml {
+    return this.ctx.deps.requestYaml ?? processRequestYaml;
+  }
+
   /** Submit: the draft becomes a pending request, with its approval message and its expiry. */
   async submit(user: string, draftId: string): Promise<SlackMessage> {
     const draft = await this.ctx.deps.drafts.take(draftId, user);
@@ -50,17 +55,24 @@ export class Approvals {
         user,
       });
     const now = this.ctx.now();
+    // The draft came back from Redis: its YAML is stored only once verified to be the rendering of
+    // its policies (an altered text is replaced by a fresh rendering, never stored or shown).
+    const { yaml, stored } = this.requestYaml.resolve(draft);
+    if (stored === 'altered') {
+      this.ctx.deps.log.warn(
+        { requestId: draft.id },
+        'draft yaml is not the rendering of its policies: rendered again',
+      );
+    }
     const record: RequestRecord = {
       ...draft,
+      yaml,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.ctx.deps.config.requestTtlMs).toISOString(),
     };
     await this.ctx.deps.store.create(record);
     await this.ctx.deps.queues.scheduleExpiry(record.id, this.ctx.deps.config.requestTtlMs);
-    const message = renderApprovalMessage(record, {
-      yaml: renderPolicies(record.policies, 'yaml'),
-      now: now.toISOString(),
-    });
+    const message = renderApprovalMessage(record, { yaml, now: now.toISOString() });
     await this.ctx.deps.outbox.send(
       {
         kind: 'post',
@@ -210,7 +222,7 @@ export class Approvals {
     const ts = record.approvalTs ?? fallback.ts;
     if (channel === undefined || ts === undefined) return;
     const message = renderApprovalMessage(record, {
-      yaml: renderPolicies(record.policies, 'yaml'),
+      yaml: this.requestYaml.of(record),
       now: this.ctx.now().toISOString(),
     });
     await this.ctx.deps.outbox.send({

@@ -9,6 +9,7 @@ import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import type { GroupMembers } from './authorize';
 import type { DraftStore } from '../adapters/redis/draft-store';
+import type { RequestYaml } from '../contracts/request-yaml';
 
 export interface BotQueues {
   /** Enqueue the apply job (idempotent job id) on the cluster's apply queue. */
@@ -28,4 +29,6 @@ export interface BotDeps {
   clock: () => Date;
   newRequestId: () => string;
   log: Logger;
+  /** Renders a request's YAML once and checks the stored text (default: this process's, processRequestYaml). */
+  requestYaml?: RequestYaml;
 }

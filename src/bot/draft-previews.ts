@@ -9,7 +9,6 @@ import { NetpolError } from '../core/errors';
 import type { NetworkPolicy } from '../core/k8s/types';
 import { describeEffect } from '../core/policy/describe-effect';
 import { isManagedByNetpol } from '../core/policy/provenance';
-import { renderPolicies } from '../core/policy/render-policies';
 import { formatWarning } from '../core/policy/warnings';
 import { helpText } from '../core/request/help';
 import { parseRequest } from '../core/request/parser';
@@ -18,12 +17,18 @@ import { closest } from '../core/request/suggest';
 import { planRequest, type PlanRequestOptions } from '../core/use-cases/plan-request';
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
+import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml';
 import { renderHelp, renderPreview, renderQueryAnswer, type SlackMessage } from '../adapters/slack/render';
 import { mayRequest, requireReader } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
 
 export class DraftPreviews {
   constructor(private readonly ctx: BotContext) {}
+
+  /** The one rendering of a request's YAML happens here; the draft, then the request, keep it. */
+  private get requestYaml(): RequestYaml {
+    return this.ctx.deps.requestYaml ?? processRequestYaml;
+  }
 
   async request(input: CommandInput, cluster: string, text: string): Promise<SlackMessage> {
     const parsed = parseRequest(text);
@@ -50,6 +55,7 @@ export class DraftPreviews {
     if (plan.kind !== 'policies') throw new NetpolError('E_SYNTAX', 'not a policy request or a question');
     const { command, policies, notes } = plan;
     const warnings = plan.warnings.map(formatWarning);
+    const yaml = this.requestYaml.render(policies);
     if (state === undefined) {
       // Never checked against the cluster: shown, but no draft is kept, so nothing can be submitted.
       return renderPreview({
@@ -57,7 +63,7 @@ export class DraftPreviews {
         requester: input.user,
         command,
         text,
-        policiesYaml: renderPolicies(policies, 'yaml'),
+        policiesYaml: yaml,
         effect: describeEffect(policies, state),
         warnings,
         notes,
@@ -72,6 +78,7 @@ export class DraftPreviews {
       text,
       command,
       policies,
+      yaml,
       warnings,
       effect: describeEffect(policies, state),
     });
@@ -81,7 +88,7 @@ export class DraftPreviews {
       requester: input.user,
       command,
       text,
-      policiesYaml: renderPolicies(policies, 'yaml'),
+      policiesYaml: yaml,
       effect: record.effect,
       warnings,
       draftId: id,
@@ -103,6 +110,7 @@ export class DraftPreviews {
     text: string;
     command: string;
     policies: NetworkPolicy[];
+    yaml: string;
     warnings: string[];
     effect: string;
   }): RequestRecord {
@@ -117,6 +125,7 @@ export class DraftPreviews {
       requestChannel: fields.input.channel,
       namespaces: [...new Set(fields.policies.map((p) => p.metadata.namespace))].sort(),
       policies: fields.policies,
+      yaml: fields.yaml,
       policyHash: policyHash(fields.policies),
       effect: fields.effect,
       warnings: fields.warnings,
@@ -178,6 +187,7 @@ export class DraftPreviews {
     };
     const command = `revoke ${policy.metadata.namespace}/${policy.metadata.name}`;
     const effect = describeEffect([policy], state, { action: 'revoke' });
+    const yaml = this.requestYaml.render([policy]);
     const record = this.draftRecord({
       id: this.ctx.deps.newRequestId(),
       cluster,
@@ -186,6 +196,7 @@ export class DraftPreviews {
       text: `revoke ${name}`,
       command,
       policies: [policy],
+      yaml,
       warnings: [],
       effect,
     });
@@ -195,7 +206,7 @@ export class DraftPreviews {
       requester: input.user,
       command,
       text: record.text,
-      policiesYaml: renderPolicies([policy], 'yaml'),
+      policiesYaml: yaml,
       effect,
       warnings: [],
       draftId: record.id,

@@ -34,6 +34,12 @@ export interface RequestRecord {
    */
   namespaces: string[];
   policies: NetworkPolicy[];
+  /**
+   * The policies rendered as YAML once, when the draft was made (contracts/request-yaml.ts): a cache
+   * the cards show only once verified to be the rendering of exactly `policies`. Absent on records
+   * stored before it existed (they are rendered from `policies`).
+   */
+  yaml?: string;
   /** sha256 hex of the canonical JSON of `policies` (see policyHash()). */
   policyHash: string;
   /** One-paragraph human summary of the effect on the live cluster at request time. */

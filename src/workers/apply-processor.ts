@@ -23,6 +23,7 @@ import { isManagedByNetpol, provenanceMetadata } from '../core/policy/provenance
 import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord, RequestState } from '../contracts/request-record';
+import type { RequestYaml } from '../contracts/request-yaml';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import { isKubeApiError, toKubeApiError } from '../adapters/kube/kube-api-error';
 import type { PolicyApi } from '../adapters/kube/kube-client';
@@ -38,6 +39,8 @@ export interface ApplyProcessorDeps {
   fieldManager: string;
   clock: () => Date;
   log: Logger;
+  /** Checks the stored YAML the outcome card shows (default: this process's, processRequestYaml). */
+  requestYaml?: RequestYaml;
 }
 
 export type ApplyProcessor = (job: Job<ApplyJob>) => Promise<void>;
@@ -88,7 +91,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
 
   async function tell(record: RequestRecord, outcome: Outcome, log: Logger): Promise<void> {
     try {
-      for (const job of outcomeJobs(record, now())) await deps.notify(job);
+      for (const job of outcomeJobs(record, now(), deps.requestYaml)) await deps.notify(job);
     } catch (error) {
       // The request's state is already recorded; a lost message must not undo or repeat the work.
       log.error({ err: error, outcome: outcome.kind }, 'outcome message not enqueued');

@@ -1,4 +1,6 @@
 import type { RequestRecord } from '../contracts/request-record';
+import { RequestYaml } from '../contracts/request-yaml';
+import { renderPolicies } from '../core/policy/render-policies';
 import { outcomeJobs } from './outcome-message';
 
 const NOW = '2026-11-22T10:05:00.000Z';
@@ -59,5 +61,25 @@ describe('outcomeJobs', () => {
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ kind: 'post', channel: 'C0NETPOLOPS' });
     expect(jobs[0]).not.toHaveProperty('threadTs');
+  });
+
+  it('shows the stored YAML only as the rendering of the stored policies (a worker renders them once)', () => {
+    let renders = 0;
+    const requestYaml = new RequestYaml({
+      render: (policies) => {
+        renders += 1;
+        return renderPolicies(policies, 'yaml');
+      },
+    });
+    const yaml = renderPolicies(record().policies, 'yaml');
+    const altered = `${yaml}ALTERED-IN-REDIS: true\n`;
+    const [, card] = outcomeJobs(record({ yaml: altered }), NOW, requestYaml);
+    expect(JSON.stringify(card)).not.toContain('ALTERED-IN-REDIS');
+    expect(JSON.stringify(card)).toContain('podSelector');
+    expect(renders).toBe(1);
+    // Then this process knows that rendering: the same policies are not rendered again.
+    outcomeJobs(record({ yaml }), NOW, requestYaml);
+    outcomeJobs(record({ yaml }), NOW, requestYaml);
+    expect(renders).toBe(1);
   });
 });

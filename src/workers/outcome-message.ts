@@ -4,9 +4,9 @@
  * thread, and the approval message itself edited to its final state ("Applied at ...", "Failed:
  * ..."), so the card never stays at "queued". Rendering is the shared renderers' job.
  */
-import { renderPolicies } from '../core/policy/render-policies';
 import type { SlackOutboundJob } from '../contracts/queues';
 import type { RequestRecord } from '../contracts/request-record';
+import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml';
 import { renderApprovalMessage, renderOutcomeReply } from '../adapters/slack/render';
 
 export type Outcome =
@@ -16,8 +16,16 @@ export type Outcome =
   /** netpol itself refused (the hash changed, a policy it does not own). */
   | { kind: 'refused'; reason: string };
 
-/** The jobs for a request that reached its final state (`record` as the store returned it). */
-export function outcomeJobs(record: RequestRecord, now: string): SlackOutboundJob[] {
+/**
+ * The jobs for a request that reached its final state (`record` as the store returned it). The card
+ * shows the stored YAML only once verified (contracts/request-yaml.ts): a worker did not render it, so
+ * it renders the policies again; the bot's outbound worker re-renders the card at delivery anyway.
+ */
+export function outcomeJobs(
+  record: RequestRecord,
+  now: string,
+  requestYaml: RequestYaml = processRequestYaml,
+): SlackOutboundJob[] {
   const reply = renderOutcomeReply(record);
   const jobs: SlackOutboundJob[] = [
     {
@@ -29,7 +37,7 @@ export function outcomeJobs(record: RequestRecord, now: string): SlackOutboundJo
     },
   ];
   if (record.approvalChannel !== undefined && record.approvalTs !== undefined) {
-    const card = renderApprovalMessage(record, { yaml: renderPolicies(record.policies, 'yaml'), now });
+    const card = renderApprovalMessage(record, { yaml: requestYaml.of(record), now });
     jobs.push({
       kind: 'update',
       channel: record.approvalChannel,

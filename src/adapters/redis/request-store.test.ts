@@ -86,6 +86,22 @@ describe('RequestStore', () => {
       expect(await store.get(record.id)).toStrictEqual(record);
     });
 
+    it('round-trip the rendered YAML as its exact text', async () => {
+      const record = request();
+      const yaml = '# a comment: "quoted" \\ ünïcode\napiVersion: networking.k8s.io/v1\n---\nkind: X\n\n';
+      await store.create({ ...record, yaml });
+      expect(await store.get(record.id)).toStrictEqual({ ...record, yaml });
+    });
+
+    it('read a record stored before the YAML was kept, without a yaml field', async () => {
+      const record = request();
+      await store.create({ ...record, yaml: 'kind: NetworkPolicy\n' });
+      await client.hdel(`${prefix}:req:${record.id}`, 'yaml');
+      const stored = await store.get(record.id);
+      expect(stored).toStrictEqual(record);
+      expect(Object.keys(stored!)).not.toContain('yaml');
+    });
+
     it('omit absent optional fields', async () => {
       const record = request();
       await store.create(record);

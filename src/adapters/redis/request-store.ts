@@ -5,8 +5,9 @@
  * and reads never assume anything between two calls. Time comes from the caller (`now`).
  *
  * Keys, all under `${prefix}:` so installations and tests can share a Redis:
- *   req:<id>                      hash: the record; JSON for namespaces/policies/warnings; plus
- *                                 createdAtMs/expiresAtMs for comparisons in Lua
+ *   req:<id>                      hash: the record; JSON for namespaces/policies/warnings; `yaml`
+ *                                 as text (absent on older records); plus createdAtMs/expiresAtMs
+ *                                 for comparisons in Lua
  *   audit:req:<id>                list: the request's audit entries (JSON), oldest first, never trimmed
  *   audit:ns:<cluster>:<ns>       list: entries touching that namespace, newest first, capped
  *   state:<state>                 sorted set: ids in that state, score createdAtMs
@@ -55,7 +56,15 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const JSON_FIELDS = ['namespaces', 'policies', 'warnings'] as const;
 const REQUIRED = ['id', 'cluster', 'action', 'text', 'command', 'requester', 'requestChannel'] as const;
 const REQUIRED_TOO = ['policyHash', 'effect', 'state', 'createdAt', 'expiresAt'] as const;
-const OPTIONAL = ['approvalChannel', 'approvalTs', 'decidedBy', 'decidedAt', 'reason', 'appliedAt'] as const;
+const OPTIONAL = [
+  'yaml',
+  'approvalChannel',
+  'approvalTs',
+  'decidedBy',
+  'decidedAt',
+  'reason',
+  'appliedAt',
+] as const;
 /** How many records listByState reads per round trip. */
 const PAGE = 100;
 
