@@ -31,7 +31,7 @@ import {
 } from './abi';
 import { LoaderProcess } from './loader-process';
 import { portRangeBlocks } from './port-prefixes';
-import { parseCidr } from './prefix128';
+import { formatPrefix, parseCidr } from './prefix128';
 
 /** Where `make -C bpf` puts its outputs, relative to the repository root. */
 export const BPF_BUILD_DIR = join(__dirname, '..', '..', '..', 'bpf', 'build');
@@ -196,6 +196,26 @@ export class BpfDataplane {
   /** Keys currently in a map, hex-encoded (adoption after a restart). */
   async mapKeys(map: 'ipcache' | 'endpoints' | 'policy' | 'conntrack'): Promise<string[]> {
     return this.loader.request('keys', [map]);
+  }
+
+  /** The ipcache as it stands (a restarted agent adopts the identities the rules name). */
+  async readIdentities(): Promise<{ cidr: string; identity: number }[]> {
+    const keys = await this.mapKeys('ipcache');
+    const values = await Promise.all(keys.map((key) => this.loader.request('lookup', ['ipcache', key])));
+    const entries: { cidr: string; identity: number }[] = [];
+    keys.forEach((key, index) => {
+      const value = values[index]![0];
+      if (value === undefined || value === '-') return;
+      const bytes = Buffer.from(key, 'hex');
+      const prefix = { prefixlen: bytes.readUInt32LE(0), addr: new Uint8Array(bytes.subarray(4, 20)) };
+      entries.push({ cidr: formatPrefix(prefix), identity: Buffer.from(value, 'hex').readUInt32LE(0) });
+    });
+    return entries;
+  }
+
+  /** The host veth ifindexes that have an endpoint entry. */
+  async endpointIfindexes(): Promise<number[]> {
+    return (await this.mapKeys('endpoints')).map((key) => Buffer.from(key, 'hex').readUInt32LE(0));
   }
 
   async close(): Promise<void> {

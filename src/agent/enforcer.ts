@@ -1,0 +1,483 @@
+/**
+ * The Enforcer keeps one node's eBPF maps equal to the engine's answer. It owns the LiveIndex of
+ * the cluster (fed one object event at a time), the identity allocator, the ipcache it wrote, and
+ * the local endpoints (a local pod: spec.nodeName is this node, not hostNetwork, with a podIP).
+ *
+ * Level-based and coalescing: an event updates the index at once and marks what it touched (the
+ * pods whose addresses changed, the local sides the index says changed); flush() then brings the
+ * maps to the current state in one pass, so a burst of events costs one pass, and a failed pass is
+ * retried whole (every write is idempotent). One pass at a time.
+ *
+ * The order of a pass is what keeps a change from opening a window:
+ *   1. ipcache entries of ipBlock prefixes (a new prefix only narrows what its parent stands for;
+ *      a side that should admit it is at worst late to, never early);
+ *   2. each changed side: rules swapped (atomically) before its direction turns isolated, cleared
+ *      only after it turns open; a new endpoint is "not ready" (closed both ways) from before its
+ *      programs attach until both of its rule sets are in place;
+ *   3. ipcache entries of pods (a pod's identity appears only once the rules naming it exist; until
+ *      then its address means what the ipBlocks say, which is what the evaluator says of it too);
+ *   4. ipcache entries no longer wanted are deleted last.
+ *
+ * Restart: adopt() reads the pinned ipcache and endpoints before the first pass, so pods and
+ * prefixes keep the identities the pinned rules name, adopted endpoints are not closed again, and
+ * the first pass writes only differences and removes what no longer exists.
+ *
+ * ipBlocks match pod IPs (the evaluator's semantics) through the pod's primary IP (status.podIP),
+ * as the evaluator does; a dual-stack pod's other address carries the same pod identity.
+ */
+import type { Logger } from 'pino';
+import { DIRECTION, IDENTITY } from '../adapters/bpf/abi';
+import type { EndpointState, PolicyRule } from '../adapters/bpf/bpf-dataplane';
+import { refineIpBlocks } from '../adapters/bpf/ipblock-refinement';
+import { contains, formatPrefix, parseCidr } from '../adapters/bpf/prefix128';
+import { type IndexEvent, LiveIndex, type KeyedSide } from '../core/evaluator';
+import type { Direction } from '../core/evaluator';
+import { IdentityAllocator } from './identity-allocator';
+import type { FindHostVeth } from './host-veth';
+import { sideRules, type IpBlockRef } from './side-rules';
+
+/** What the Enforcer needs of the dataplane (BpfDataplane has it). */
+export interface DataplaneMaps {
+  attach(netns: string, ifname: string): Promise<number>;
+  setEndpoint(ifindex: number, state: EndpointState): Promise<void>;
+  removeEndpoint(ifindex: number): Promise<void>;
+  setIdentities(entries: readonly { cidr: string; identity: number }[]): Promise<void>;
+  removeIdentities(cidrs: readonly string[]): Promise<void>;
+  swapRules(endpointId: number, direction: 0 | 1, rules: readonly PolicyRule[]): Promise<number>;
+  clearRules(endpointId: number, direction: 0 | 1): Promise<void>;
+  readIdentities(): Promise<{ cidr: string; identity: number }[]>;
+  endpointIfindexes(): Promise<number[]>;
+}
+
+/** What the agent knows of every pod in the cluster beyond the engine's PodInfo. */
+export interface PodFacts {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly nodeName: string | undefined;
+  readonly hostNetwork: boolean;
+  /** status.podIPs (the primary first). */
+  readonly ips: readonly string[];
+}
+
+export interface EnforcerOptions {
+  readonly dataplane: DataplaneMaps;
+  readonly findHostVeth: FindHostVeth;
+  readonly nodeName: string;
+  readonly nodeNetns: string;
+  readonly nodeAddresses: readonly string[];
+  readonly log: Logger;
+}
+
+interface LocalEndpoint {
+  readonly ifname: string;
+  readonly ifindex: number;
+  readonly ip: string;
+  ingressIsolated: boolean;
+  egressIsolated: boolean;
+  ready: boolean;
+}
+
+const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
+const DIRECTION_CODE = { Ingress: DIRECTION.INGRESS, Egress: DIRECTION.EGRESS } as const;
+
+const hostPrefix = (ip: string): string => formatPrefix(parseCidr(ip));
+const sideKey = (pod: string, direction: Direction): string => `${direction}\u0000${pod}`;
+
+function blockContains(block: IpBlockRef, ip: string): boolean {
+  const address = parseCidr(ip);
+  const outer = parseCidr(block.cidr);
+  if (outer.family !== address.family || !contains(outer, address)) return false;
+  return !block.except.some((text) => contains(parseCidr(text), address));
+}
+
+function blockText(block: IpBlockRef): string {
+  return `${block.cidr}\u0000${[...block.except].sort().join(',')}`;
+}
+
+export class Enforcer {
+  readonly index = LiveIndex.build({ namespaces: [], pods: [], policies: [], workloads: [], services: [] });
+  private readonly identities = new IdentityAllocator();
+  private readonly facts = new Map<string, PodFacts>();
+  private readonly podByIp = new Map<string, string>();
+  private readonly endpoints = new Map<string, LocalEndpoint>();
+  private readonly podByEndpoint = new Map<number, string>();
+  private readonly adoptedEndpoints = new Set<number>();
+  /** What the ipcache holds (as this agent wrote or adopted it). */
+  private readonly written = new Map<string, number>();
+  private readonly podEntries = new Map<string, number>();
+  /** The host prefixes each pod's entries were made for. */
+  private readonly podCidrs = new Map<string, string[]>();
+  private cidrEntries = new Map<string, number>();
+  private readonly blockIds = new Map<string, readonly number[]>();
+  /** Blocks of each local side's current rules (key: sideKey). */
+  private readonly sideBlocks = new Map<string, IpBlockRef[]>();
+  private blockUnion = '';
+  private readonly dirtyPods = new Set<string>();
+  private readonly dirtySides = new Set<string>();
+  private readonly dirtyCidrs = new Set<string>();
+  private needsSweep = false;
+  private readonly log: Logger;
+
+  constructor(private readonly options: EnforcerOptions) {
+    this.log = options.log.child({ component: 'enforcer' });
+    for (const address of options.nodeAddresses) {
+      this.cidrEntries.set(hostPrefix(address), IDENTITY.HOST);
+      this.dirtyCidrs.add(hostPrefix(address));
+    }
+  }
+
+  /** Reads the pinned maps a previous agent left (before the first flush). */
+  async adopt(): Promise<void> {
+    for (const { cidr, identity } of await this.options.dataplane.readIdentities()) {
+      this.written.set(cidr, identity);
+      this.dirtyCidrs.add(cidr);
+    }
+    for (const ifindex of await this.options.dataplane.endpointIfindexes())
+      this.adoptedEndpoints.add(ifindex);
+    this.needsSweep = true;
+    this.log.info(
+      { identities: this.written.size, endpoints: this.adoptedEndpoints.size },
+      'pinned maps adopted',
+    );
+  }
+
+  /** Identities the pinned ipcache gave pods and prefixes, once the cluster is known. */
+  private adoptIdentities(): void {
+    for (const [cidr, identity] of this.written) {
+      if (identity < IDENTITY.FIRST_DYNAMIC) continue;
+      const pod = this.podByIp.get(cidr);
+      this.identities.adopt(pod ?? `cidr:${cidr}`, identity);
+    }
+  }
+
+  // ---- events ----
+
+  /** Applies one change to the index and marks what it touched; flush() writes it. */
+  apply(event: IndexEvent, facts?: PodFacts): void {
+    if (event.kind === 'pod-upsert' || event.kind === 'pod-delete') {
+      const key =
+        event.kind === 'pod-upsert'
+          ? `${event.pod.namespace}/${event.pod.name}`
+          : `${event.namespace}/${event.name}`;
+      const changes = this.index.apply(event);
+      this.setFacts(key, event.kind === 'pod-upsert' ? facts : undefined);
+      this.dirtyPods.add(key);
+      this.markSides(changes);
+      return;
+    }
+    this.markSides(this.index.apply(event));
+  }
+
+  /** The pods known now, for a relist to tell which ones disappeared. */
+  podKeys(): string[] {
+    return [...this.facts.keys()];
+  }
+
+  podOf(address: string): PodFacts | undefined {
+    const key = this.podByIp.get(hostPrefix(address));
+    return key === undefined ? undefined : this.facts.get(key);
+  }
+
+  podOfEndpoint(endpointId: number): PodFacts | undefined {
+    const key = this.podByEndpoint.get(endpointId);
+    return key === undefined ? undefined : this.facts.get(key);
+  }
+
+  /** Something left to write (or a local pod whose host veth is not there yet). */
+  get pending(): boolean {
+    return this.dirtyPods.size > 0 || this.dirtySides.size > 0 || this.dirtyCidrs.size > 0;
+  }
+
+  get endpointCount(): number {
+    return this.endpoints.size;
+  }
+
+  private setFacts(key: string, facts: PodFacts | undefined): void {
+    const old = this.facts.get(key);
+    for (const ip of old?.ips ?? []) {
+      if (this.podByIp.get(hostPrefix(ip)) === key) this.podByIp.delete(hostPrefix(ip));
+    }
+    if (facts === undefined) this.facts.delete(key);
+    else {
+      this.facts.set(key, facts);
+      if (!facts.hostNetwork) for (const ip of facts.ips) this.podByIp.set(hostPrefix(ip), key);
+    }
+    // Sides whose ipBlocks hold the old or new primary address admit a different set of pods.
+    const addresses = [old?.ips[0], facts?.ips[0]].filter((ip): ip is string => ip !== undefined);
+    if (addresses.length === 0 || old?.ips[0] === facts?.ips[0]) return;
+    for (const [side, blocks] of this.sideBlocks) {
+      if (blocks.some((block) => addresses.some((ip) => blockContains(block, ip)))) this.dirtySides.add(side);
+    }
+  }
+
+  private markSides(changes: readonly { pod: string; direction: Direction }[]): void {
+    for (const { pod, direction } of changes) {
+      if (this.endpoints.has(pod)) this.dirtySides.add(sideKey(pod, direction));
+    }
+  }
+
+  private isLocal(facts: PodFacts | undefined): facts is PodFacts {
+    return (
+      facts !== undefined &&
+      facts.nodeName === this.options.nodeName &&
+      !facts.hostNetwork &&
+      facts.ips.length > 0
+    );
+  }
+
+  // ---- the pass ----
+
+  /** Brings the maps to the current state; throws (leaving the work marked) when a write fails. */
+  async flush(): Promise<void> {
+    if (this.needsSweep) this.adoptIdentities();
+    const pods = [...this.dirtyPods];
+    const sides = new Set(this.dirtySides);
+    const cidrs = new Set(this.dirtyCidrs);
+    this.dirtyPods.clear();
+    this.dirtySides.clear();
+    this.dirtyCidrs.clear();
+    try {
+      await this.pass(pods, sides, cidrs);
+    } catch (err) {
+      for (const pod of pods) this.dirtyPods.add(pod);
+      for (const side of sides) this.dirtySides.add(side);
+      for (const cidr of cidrs) this.dirtyCidrs.add(cidr);
+      throw err;
+    }
+  }
+
+  private async pass(pods: string[], sides: Set<string>, cidrs: Set<string>): Promise<void> {
+    const dataplane = this.options.dataplane;
+    // Pod identities wanted, and local endpoints appearing or going.
+    const retired: LocalEndpoint[] = [];
+    for (const pod of pods) {
+      const facts = this.facts.get(pod);
+      const before = this.identities.peek(pod);
+      const addresses = facts === undefined || facts.hostNetwork ? [] : facts.ips.map((ip) => hostPrefix(ip));
+      for (const cidr of this.podCidrs.get(pod) ?? []) {
+        // Unless the address stays, or another pod took it (and set its own entry).
+        if (!addresses.includes(cidr) && this.podEntries.get(cidr) === before) {
+          this.podEntries.delete(cidr);
+          cidrs.add(cidr);
+        }
+      }
+      if (addresses.length === 0) {
+        this.podCidrs.delete(pod);
+        if (facts === undefined) this.identities.release(pod);
+      } else {
+        const identity = this.identities.identityOf(pod);
+        this.podCidrs.set(pod, addresses);
+        for (const cidr of addresses) {
+          this.podEntries.set(cidr, identity);
+          cidrs.add(cidr);
+        }
+      }
+      const endpoint = this.endpoints.get(pod);
+      const local = this.isLocal(facts) ? facts : undefined;
+      if (endpoint !== undefined && endpoint.ip !== local?.ips[0]) {
+        this.endpoints.delete(pod);
+        this.podByEndpoint.delete(endpoint.ifindex);
+        retired.push(endpoint);
+      }
+      if (local !== undefined && !this.endpoints.has(pod)) {
+        if (await this.addEndpoint(pod, local)) for (const d of DIRECTIONS) sides.add(sideKey(pod, d));
+        else this.dirtyPods.add(pod); // the host veth is not there yet: tried again on the next pass
+      }
+    }
+
+    // Compile the changed sides; a change of the ipBlocks in use re-refines them.
+    const compiled = new Map<string, KeyedSide>();
+    const compile = (key: string): void => {
+      const [direction, pod] = key.split('\u0000') as [Direction, string];
+      if (!this.endpoints.has(pod) || !this.index.has(pod)) {
+        this.sideBlocks.delete(key);
+        return;
+      }
+      const side = this.index.compile(pod, direction);
+      compiled.set(key, side);
+      const blocks = side.rules.flatMap((rule) => (rule.peers === 'any' ? [] : rule.peers.ipBlocks));
+      if (blocks.length > 0) this.sideBlocks.set(key, blocks);
+      else this.sideBlocks.delete(key);
+    };
+    for (const key of sides) compile(key);
+    if (this.refine(cidrs)) {
+      for (const key of this.sideBlocks.keys()) {
+        if (!compiled.has(key)) {
+          sides.add(key);
+          compile(key);
+        }
+      }
+    }
+
+    // 1. ipBlock prefixes.
+    const prefixWrites: { cidr: string; identity: number }[] = [];
+    const podWrites: { cidr: string; identity: number }[] = [];
+    const deletes: string[] = [];
+    for (const cidr of cidrs) {
+      const pod = this.podEntries.get(cidr);
+      const wanted = pod ?? this.cidrEntries.get(cidr);
+      if (wanted === undefined) {
+        if (this.written.has(cidr)) deletes.push(cidr);
+      } else if (this.written.get(cidr) !== wanted) {
+        (pod === undefined ? prefixWrites : podWrites).push({ cidr, identity: wanted });
+      }
+    }
+    await dataplane.setIdentities(prefixWrites);
+    for (const { cidr, identity } of prefixWrites) this.written.set(cidr, identity);
+
+    // 2. Rules and flags, endpoint by endpoint.
+    const byPod = new Map<string, Map<Direction, KeyedSide>>();
+    for (const [key, side] of compiled) {
+      const [direction, pod] = key.split('\u0000') as [Direction, string];
+      if (!byPod.has(pod)) byPod.set(pod, new Map());
+      byPod.get(pod)!.set(direction, side);
+    }
+    for (const [pod, changed] of byPod) await this.enforce(pod, changed);
+
+    for (const endpoint of retired) await this.removeEndpoint(endpoint);
+
+    // 3. Pod identities, 4. what is no longer wanted.
+    await dataplane.setIdentities(podWrites);
+    for (const { cidr, identity } of podWrites) this.written.set(cidr, identity);
+    await dataplane.removeIdentities(deletes);
+    for (const cidr of deletes) this.written.delete(cidr);
+
+    if (this.needsSweep) await this.sweep();
+  }
+
+  /** Recomputes the refinement when the blocks in use changed; marks the prefixes that moved. */
+  private refine(cidrs: Set<string>): boolean {
+    const unique = new Map<string, IpBlockRef>();
+    for (const blocks of this.sideBlocks.values())
+      for (const block of blocks) unique.set(blockText(block), block);
+    const union = [...unique.keys()].sort().join('\n');
+    if (union === this.blockUnion && !this.needsSweep) return false;
+    const changed = union !== this.blockUnion;
+    this.blockUnion = union;
+    const blocks = [...unique.values()];
+    const refinement = refineIpBlocks(blocks, (cidr) => this.identities.identityOf(`cidr:${cidr}`));
+    const next = new Map<string, number>();
+    for (const address of this.options.nodeAddresses) next.set(hostPrefix(address), IDENTITY.HOST);
+    for (const entry of refinement.entries) if (!next.has(entry.cidr)) next.set(entry.cidr, entry.identity);
+    for (const cidr of new Set([...this.cidrEntries.keys(), ...next.keys()])) {
+      if (this.cidrEntries.get(cidr) !== next.get(cidr)) cidrs.add(cidr);
+      if (!next.has(cidr)) this.identities.release(`cidr:${cidr}`);
+    }
+    this.cidrEntries = next;
+    this.blockIds.clear();
+    blocks.forEach((block, i) => this.blockIds.set(blockText(block), refinement.blockIdentities[i]!));
+    return changed;
+  }
+
+  private lookups() {
+    const inBlock = new Map<string, string[]>();
+    return {
+      podIdentity: (pod: string) => {
+        const facts = this.facts.get(pod);
+        return facts === undefined || facts.ips.length === 0 || facts.hostNetwork
+          ? undefined
+          : this.identities.identityOf(pod);
+      },
+      blockIdentities: (block: IpBlockRef) => this.blockIds.get(blockText(block)) ?? [],
+      podsInBlock: (block: IpBlockRef) => {
+        const text = blockText(block);
+        let pods = inBlock.get(text);
+        if (pods === undefined) {
+          pods = [];
+          for (const [key, facts] of this.facts) {
+            const ip = facts.ips[0];
+            if (!facts.hostNetwork && ip !== undefined && blockContains(block, ip)) pods.push(key);
+          }
+          inBlock.set(text, pods);
+        }
+        return pods;
+      },
+    };
+  }
+
+  private async enforce(pod: string, changed: Map<Direction, KeyedSide>): Promise<void> {
+    const endpoint = this.endpoints.get(pod)!;
+    const dataplane = this.options.dataplane;
+    const lookups = this.lookups();
+    const isolated = {
+      Ingress: changed.get('Ingress')?.isolated ?? endpoint.ingressIsolated,
+      Egress: changed.get('Egress')?.isolated ?? endpoint.egressIsolated,
+    };
+    // Rules in place before a direction is (or stays) isolated...
+    for (const [direction, side] of changed) {
+      if (side.isolated)
+        await dataplane.swapRules(endpoint.ifindex, DIRECTION_CODE[direction], sideRules(side, lookups));
+    }
+    await dataplane.setEndpoint(endpoint.ifindex, {
+      endpointId: endpoint.ifindex,
+      ready: true,
+      ingressIsolated: isolated.Ingress,
+      egressIsolated: isolated.Egress,
+    });
+    // ...and removed only once it is open.
+    for (const [direction, side] of changed) {
+      if (!side.isolated) await dataplane.clearRules(endpoint.ifindex, DIRECTION_CODE[direction]);
+    }
+    if (!endpoint.ready) this.log.info({ pod, ifname: endpoint.ifname }, 'endpoint ready');
+    endpoint.ingressIsolated = isolated.Ingress;
+    endpoint.egressIsolated = isolated.Egress;
+    endpoint.ready = true;
+  }
+
+  /**
+   * A new local pod: closed (not ready) before its programs attach, so it is never open while its
+   * rules are computed; an endpoint a previous agent left keeps its entry (and its rules) instead.
+   */
+  private async addEndpoint(pod: string, facts: PodFacts): Promise<boolean> {
+    const ip = facts.ips[0]!;
+    const veth = await this.options.findHostVeth(ip);
+    if (veth === null) {
+      this.log.warn({ pod, ip }, 'no host veth routes to the pod yet');
+      return false;
+    }
+    const adopted = this.adoptedEndpoints.delete(veth.ifindex);
+    if (!adopted) {
+      await this.options.dataplane.setEndpoint(veth.ifindex, {
+        endpointId: veth.ifindex,
+        ready: false,
+        ingressIsolated: false,
+        egressIsolated: false,
+      });
+    }
+    await this.options.dataplane.attach(this.options.nodeNetns, veth.ifname);
+    this.endpoints.set(pod, {
+      ifname: veth.ifname,
+      ifindex: veth.ifindex,
+      ip,
+      ingressIsolated: false,
+      egressIsolated: false,
+      ready: false,
+    });
+    this.podByEndpoint.set(veth.ifindex, pod);
+    this.log.info({ pod, ifname: veth.ifname, ifindex: veth.ifindex, adopted }, 'endpoint attached');
+    return true;
+  }
+
+  private async removeEndpoint(endpoint: LocalEndpoint): Promise<void> {
+    if (this.podByEndpoint.has(endpoint.ifindex)) return; // the same veth, claimed again
+    await this.options.dataplane.removeEndpoint(endpoint.ifindex);
+    for (const direction of DIRECTIONS)
+      await this.options.dataplane.clearRules(endpoint.ifindex, DIRECTION_CODE[direction]);
+    this.log.info({ ifname: endpoint.ifname, ifindex: endpoint.ifindex }, 'endpoint removed');
+  }
+
+  /** After the first pass following adopt(): endpoints no local pod claimed are removed. */
+  private async sweep(): Promise<void> {
+    if (this.dirtyPods.size > 0) return; // some local pod is still looking for its veth
+    for (const ifindex of this.adoptedEndpoints) {
+      await this.options.dataplane.removeEndpoint(ifindex);
+      for (const direction of DIRECTIONS)
+        await this.options.dataplane.clearRules(ifindex, DIRECTION_CODE[direction]);
+    }
+    if (this.adoptedEndpoints.size > 0)
+      this.log.info({ endpoints: this.adoptedEndpoints.size }, 'stale endpoints removed');
+    this.adoptedEndpoints.clear();
+    this.needsSweep = false;
+  }
+}
