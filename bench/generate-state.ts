@@ -202,7 +202,8 @@ export function generateState(options: GenerateOptions): ClusterState {
         ingress: [
           {
             from: [
-              { ipBlock: { cidr: `10.${1 + Math.floor(rand() * 50)}.0.0/16`, except: ['10.0.0.0/24'] } },
+              // The except is the block's first /24 (it must lie inside the cidr to be valid).
+              lbBlock(1 + Math.floor(rand() * 50)),
             ],
           },
         ],
@@ -264,4 +265,9 @@ function nodeAddress(i: number): string {
   if (i < 256 * 250) return `192.168.${Math.floor(i / 250)}.${(i % 250) + 1}`;
   const offset = i - 256 * 250 + 1;
   return `172.${16 + (offset >>> 16)}.${(offset >>> 8) & 0xff}.${offset & 0xff}`;
+}
+
+/** A load balancer's /16 in 10.0.0.0/8 but for its first /24. */
+function lbBlock(second: number): { ipBlock: { cidr: string; except: string[] } } {
+  return { ipBlock: { cidr: `10.${second}.0.0/16`, except: [`10.${second}.0.0/24`] } };
 }

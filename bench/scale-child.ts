@@ -1,0 +1,223 @@
+/**
+ * What one child process of the scale benchmark measures (bench/scale.bench.ts runs each in its own
+ * process, so peak RSS is that measurement's alone): reading and parsing a state file, then either
+ * the immutable index (buildPolicyIndex, and computeMatrix where the row asks for it) or the
+ * LiveIndex (its build, and events of each kind applied one at a time, each followed by
+ * recompiling every side it reports changed, as the node agent does). Events are deterministic
+ * (seeded) and each kind stops after EVENTS events or EVENT_BUDGET_MS, whichever comes first.
+ */
+import { readFileSync } from 'node:fs';
+import { buildPolicyIndex, computeMatrix, type IndexEvent, LiveIndex } from '../src/core/evaluator';
+import { selectorMatches } from '../src/core/k8s/label-selector';
+import type { NetworkPolicy } from '../src/core/k8s/types';
+import type { ClusterState, PodInfo } from '../src/core/state/cluster-state';
+import { parseState } from '../src/core/state/load-state';
+import { prng } from './generate-state';
+import { type LatencySummary, summariseMs } from './latency';
+
+const EVENTS = 200;
+const EVENT_BUDGET_MS = 15_000;
+/** The issue's bound for "a policy event selecting up to 1,000 pods". */
+const POLICY_EVENT_PODS = 1000;
+
+export interface EventKindResult {
+  /** Applying the event alone. */
+  apply: LatencySummary;
+  /** Applying it and recompiling every side it reported. */
+  applyAndRecompile: LatencySummary;
+  meanSides: number;
+  /** For the bounded policy kind: the mean number of pods the changed policies select. */
+  meanSelected?: number;
+}
+
+export interface IndexChildResult {
+  parseMs: number;
+  parsedRssMiB: number;
+  buildMs: number;
+  buildPeakRssMiB: number;
+  matrixMs?: number;
+  peakRssMiB: number;
+}
+
+export interface LiveChildResult {
+  parseMs: number;
+  buildMs: number;
+  buildPeakRssMiB: number;
+  events: Record<string, EventKindResult>;
+  peakRssMiB: number;
+}
+
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+function elapsedMs(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function parseFile(file: string): { state: ClusterState; parseMs: number } {
+  const start = process.hrtime.bigint();
+  const state = parseState(readFileSync(file, 'utf8'), file);
+  return { state, parseMs: elapsedMs(start) };
+}
+
+export function indexChild(file: string, withMatrix: boolean): IndexChildResult {
+  const { state, parseMs } = parseFile(file);
+  const parsedRssMiB = process.memoryUsage().rss / 2 ** 20;
+  let start = process.hrtime.bigint();
+  const index = buildPolicyIndex(state);
+  const buildMs = elapsedMs(start);
+  const buildPeakRssMiB = peakRssMiB();
+  let matrixMs: number | undefined;
+  if (withMatrix) {
+    start = process.hrtime.bigint();
+    computeMatrix(index, { port: 80, protocol: 'TCP' });
+    matrixMs = elapsedMs(start);
+  }
+  return { parseMs, parsedRssMiB, buildMs, buildPeakRssMiB, matrixMs, peakRssMiB: peakRssMiB() };
+}
+
+export function liveChild(file: string): LiveChildResult {
+  const { state, parseMs } = parseFile(file);
+  const start = process.hrtime.bigint();
+  const live = LiveIndex.build(state);
+  const buildMs = elapsedMs(start);
+  const buildPeakRssMiB = peakRssMiB();
+  const events: Record<string, EventKindResult> = {};
+  for (const [kind, source] of Object.entries(eventSources(state))) {
+    events[kind] = measureKind(live, source);
+  }
+  return { parseMs, buildMs, buildPeakRssMiB, events, peakRssMiB: peakRssMiB() };
+}
+
+interface EventSource {
+  next(k: number): IndexEvent;
+  /** Pods the policy of event k selects, for the bounded policy kind. */
+  selected?: (k: number) => number;
+}
+
+function measureKind(live: LiveIndex, source: EventSource): EventKindResult {
+  const apply: number[] = [];
+  const total: number[] = [];
+  let sides = 0;
+  let selected = 0;
+  const began = process.hrtime.bigint();
+  for (let k = 0; k < EVENTS && (k === 0 || elapsedMs(began) < EVENT_BUDGET_MS); k++) {
+    const event = source.next(k);
+    const start = process.hrtime.bigint();
+    const changes = live.apply(event);
+    apply.push(elapsedMs(start));
+    for (const change of changes) {
+      // A deleted pod's sides are reported too: the agent drops them, there is nothing to compile.
+      if (live.has(change.pod)) live.compile(change.pod, change.direction);
+    }
+    total.push(elapsedMs(start));
+    sides += changes.length;
+    selected += source.selected?.(k) ?? 0;
+  }
+  return {
+    apply: summariseMs(apply),
+    applyAndRecompile: summariseMs(total),
+    meanSides: sides / apply.length,
+    ...(source.selected === undefined ? {} : { meanSelected: selected / apply.length }),
+  };
+}
+
+/** The event kinds, in the order they run (deletes remove what the adds before them added). */
+function eventSources(state: ClusterState): Record<string, EventSource> {
+  const rand = prng(9);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const pods = state.pods.filter((p) => !p.hostNetwork && p.ip !== undefined);
+  const added: PodInfo[] = [];
+  const addedPolicies: NetworkPolicy[] = [];
+  const withPort = (p: NetworkPolicy, k: number): NetworkPolicy => ({
+    ...p,
+    spec: { ...p.spec, ingress: [...(p.spec.ingress ?? []), { ports: [{ port: 1000 + (k % 1000) }] }] },
+  });
+  const bounded = policiesSelectingUpTo(state, POLICY_EVENT_PODS);
+  return {
+    'pod add': {
+      next: (k) => {
+        const like = pick(pods);
+        const p = { ...like, name: `${like.name}-new-${k}`, ip: `11.1.${k >> 8}.${k & 255}` };
+        added.push(p);
+        return { kind: 'pod-upsert', pod: p };
+      },
+    },
+    'pod delete': {
+      next: () => {
+        const p = added.pop() ?? pick(pods);
+        return { kind: 'pod-delete', namespace: p.namespace, name: p.name };
+      },
+    },
+    'pod relabel (rollout)': {
+      next: (k) => {
+        const p = pick(pods);
+        const labels = { ...p.labels, version: `v${3 + (k % 3)}`, 'pod-template-hash': `r${k}` };
+        return { kind: 'pod-upsert', pod: { ...p, labels } };
+      },
+    },
+    'pod relabel (app)': {
+      next: () => {
+        const i = Math.floor(rand() * pods.length);
+        const p = pods[i]!;
+        const neighbour = pods[Math.min(pods.length - 1, i + 7)]!;
+        const app = neighbour.namespace === p.namespace ? neighbour.labels.app : `${p.labels.app}-b`;
+        return { kind: 'pod-upsert', pod: { ...p, labels: { ...p.labels, app: app ?? 'other' } } };
+      },
+    },
+    'namespace relabel': {
+      next: () => {
+        const ns = pick(state.namespaces);
+        return {
+          kind: 'namespace-upsert',
+          namespace: { ...ns, labels: { ...ns.labels, team: pick(['ads', 'data', 'search', 'x']) } },
+        };
+      },
+    },
+    'policy add': {
+      next: (k) => {
+        const like = pick(state.policies);
+        const p = { ...like, metadata: { ...like.metadata, name: `${like.metadata.name}-new-${k}` } };
+        addedPolicies.push(p);
+        return { kind: 'policy-upsert', policy: p };
+      },
+    },
+    'policy change': {
+      next: (k) => ({ kind: 'policy-upsert', policy: withPort(pick(state.policies), k) }),
+    },
+    'policy delete': {
+      next: () => {
+        const p = addedPolicies.pop() ?? pick(state.policies);
+        return { kind: 'policy-delete', namespace: p.metadata.namespace, name: p.metadata.name };
+      },
+    },
+    [`policy change (<= ${POLICY_EVENT_PODS} pods)`]: {
+      next: (k) => ({ kind: 'policy-upsert', policy: withPort(bounded[k % bounded.length]!.policy, k) }),
+      selected: (k) => bounded[k % bounded.length]!.selected,
+    },
+  };
+}
+
+/**
+ * Policies selecting at most `limit` pods, those selecting the most first (the hardest cases
+ * within the bound), at most EVENTS of them.
+ */
+function policiesSelectingUpTo(
+  state: ClusterState,
+  limit: number,
+): { policy: NetworkPolicy; selected: number }[] {
+  const byNamespace = new Map<string, PodInfo[]>();
+  for (const p of state.pods) {
+    if (p.hostNetwork) continue;
+    const list = byNamespace.get(p.namespace);
+    if (list === undefined) byNamespace.set(p.namespace, [p]);
+    else list.push(p);
+  }
+  const counted = state.policies.map((policy) => ({
+    policy,
+    selected: (byNamespace.get(policy.metadata.namespace) ?? []).filter((p) =>
+      selectorMatches(policy.spec.podSelector, p.labels),
+    ).length,
+  }));
+  const within = counted.filter((c) => c.selected <= limit).sort((a, b) => b.selected - a.selected);
+  return within.slice(0, EVENTS);
+}
