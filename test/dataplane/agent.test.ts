@@ -1,0 +1,305 @@
+/**
+ * The node agent end to end over real packets: a node namespace with pods behind routed host
+ * veths (support/netns-lab.ts), the Kubernetes API stand-in holding those pods (their podIPs the
+ * lab's, spec.nodeName the node), a real redis-server for drop events, and the real agent as a
+ * child process (src/agent/main.ts, configured through its environment). Policies and labels
+ * change through the stand-in; verdicts are read off real TCP connections. Needs root (fails,
+ * never skips, without it). Everything it makes has the prefix np-dp-<pid>- and is removed in
+ * afterAll, also when a step fails.
+ */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { startKubeApiStandIn, type KubeApiStandIn } from '../../src/devtools/kube-api';
+import { freePort, startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
+import { dropStreamKey, parseDropEventFields, type DropEvent } from '../../src/contracts/drop-events';
+import { AgentProcess } from './support/agent-process';
+import {
+  LOADER_PATH,
+  OBJECT_PATH,
+  ensureDataplanePrerequisites,
+  sweepLeftovers,
+} from './support/dataplane-prerequisites';
+import { NetnsLab, type LabPod } from './support/netns-lab';
+
+const PREFIX = `np-dp-${process.pid}-`;
+const PIN_DIR = `/sys/fs/bpf/${PREFIX}agent`;
+const KUBECONFIG = join(tmpdir(), `${PREFIX}kubeconfig`);
+const NODE_NAME = 'node-1';
+const CLUSTER = 'lab';
+const NODE = { ipv4: '10.79.255.1', ipv6: 'fd79::ff:1' };
+const STREAM = dropStreamKey('netpol', CLUSTER);
+
+/** Lab pod name -> its Kubernetes namespace, name and labels. */
+const PODS = {
+  fe: {
+    namespace: 'frontend',
+    name: 'nginx-fe',
+    labels: { app: 'nginx' },
+    ipv4: '10.79.0.2',
+    ipv6: 'fd79::2',
+  },
+  fe2: {
+    namespace: 'frontend',
+    name: 'nginx-fe2',
+    labels: { app: 'nginx' },
+    ipv4: '10.79.0.3',
+    ipv6: 'fd79::3',
+  },
+  be: {
+    namespace: 'backend',
+    name: 'nginx-be',
+    labels: { app: 'nginx' },
+    ipv4: '10.79.0.4',
+    ipv6: 'fd79::4',
+  },
+} as const;
+/** Added to the node and the API while the agent runs. */
+const LATE = {
+  be2: {
+    namespace: 'backend',
+    name: 'nginx-be2',
+    labels: { app: 'nginx' },
+    ipv4: '10.79.0.5',
+    ipv6: 'fd79::5',
+  },
+};
+const ALL = { ...PODS, ...LATE };
+type LabName = keyof typeof ALL;
+
+let lab: NetnsLab;
+let redis: TestRedis;
+let client: Redis;
+let standIn: KubeApiStandIn;
+let agent: AgentProcess | undefined;
+let env: Record<string, string>;
+
+function podObject(name: LabName, labels: Record<string, string> = ALL[name].labels) {
+  const pod = ALL[name];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: pod.name, namespace: pod.namespace, labels },
+    spec: {
+      nodeName: NODE_NAME,
+      containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }] }],
+    },
+    status: { phase: 'Running', podIP: pod.ipv4, podIPs: [{ ip: pod.ipv4 }, { ip: pod.ipv6 }] },
+  };
+}
+
+const DENY_INGRESS = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'default-deny-ingress', namespace: 'backend' },
+  spec: { podSelector: {}, policyTypes: ['Ingress'] },
+};
+
+/** What `allow frontend nginx to backend` produces for the reference scenario's nginx pods. */
+const ALLOW_FRONTEND_NGINX = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'allow-frontend-nginx-to-backend-nginx', namespace: 'backend' },
+  spec: {
+    podSelector: { matchLabels: { app: 'nginx' } },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'frontend' } },
+            podSelector: { matchLabels: { app: 'nginx' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 80 }],
+      },
+    ],
+  },
+};
+
+function pod(name: LabName): LabPod {
+  return lab.pod(name);
+}
+
+async function connects(from: LabName, to: LabName, timeoutMs = 500): Promise<boolean> {
+  return (await pod(from).agent.connect(pod(to).ipv4, 80, timeoutMs)).ok;
+}
+
+/** Probes until the verdict is `expected` (the agent applies a change asynchronously). */
+async function untilVerdict(from: LabName, to: LabName, expected: boolean, deadlineMs = 15_000) {
+  const deadline = Date.now() + deadlineMs;
+  while ((await connects(from, to, 300)) !== expected) {
+    if (Date.now() > deadline)
+      throw new Error(`${from} -> ${to} never became ${expected ? 'open' : 'closed'}`);
+  }
+}
+
+async function readyz(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function startAgent(): Promise<void> {
+  agent = AgentProcess.start(env);
+  const port = Number(env.NETPOL_AGENT_HEALTH_PORT);
+  const deadline = Date.now() + 30_000;
+  while (!(await readyz(port))) {
+    if (!agent.running || Date.now() > deadline) {
+      throw new Error(`the agent did not become ready:\n${agent.lines.slice(-40).join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function drops(): Promise<DropEvent[]> {
+  const entries = await client.xrange(STREAM, '-', '+');
+  return entries.map(([, fields]) => parseDropEventFields(fields)).filter((e): e is DropEvent => e !== null);
+}
+
+async function teardown(): Promise<void> {
+  await agent?.kill();
+  client?.disconnect();
+  await standIn?.close();
+  await redis?.stop();
+  await lab?.destroy();
+  rmSync(PIN_DIR, { recursive: true, force: true });
+  rmSync(KUBECONFIG, { force: true });
+}
+
+beforeAll(async () => {
+  ensureDataplanePrerequisites();
+  sweepLeftovers();
+  try {
+    lab = new NetnsLab(PREFIX, NODE);
+    await lab.createNode();
+    for (const name of Object.keys(PODS) as (keyof typeof PODS)[]) {
+      await lab.addPod({ name, ipv4: PODS[name].ipv4, ipv6: PODS[name].ipv6, ports: [80, 81] });
+    }
+    redis = await startRedis();
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    standIn = await startKubeApiStandIn({
+      initial: {
+        namespaces: ['frontend', 'backend'].map((name) => ({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+        })),
+        pods: (Object.keys(PODS) as (keyof typeof PODS)[]).map((name) => podObject(name)),
+      },
+    });
+    await standIn.writeKubeconfig(KUBECONFIG);
+    env = {
+      NODE_NAME,
+      NETPOL_CLUSTER: CLUSTER,
+      NETPOL_NODE_ADDRESSES: `${NODE.ipv4},${NODE.ipv6}`,
+      KUBECONFIG,
+      NETPOL_BPF_PIN_DIR: PIN_DIR,
+      NETPOL_NODE_NETNS: lab.nodeNetns,
+      NETPOL_BPF_OBJECT: OBJECT_PATH,
+      NETPOL_BPF_LOADER: LOADER_PATH,
+      REDIS_URL: redis.url,
+      NETPOL_AGENT_HEALTH_HOST: '127.0.0.1',
+      NETPOL_AGENT_HEALTH_PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    };
+    await startAgent();
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}, 90_000);
+
+afterAll(teardown, 30_000);
+
+afterEach(() => {
+  const state = expect.getState();
+  if (state.assertionCalls !== state.numPassingAsserts && agent !== undefined) {
+    process.stderr.write(`agent output:\n${agent.lines.slice(-60).join('\n')}\n`);
+  }
+});
+
+describe('the node agent over real packets', () => {
+  test('no policy: every pod reaches every other', async () => {
+    await expect(connects('fe', 'be')).resolves.toBe(true);
+    await expect(connects('be', 'fe')).resolves.toBe(true);
+    await expect(connects('fe2', 'be')).resolves.toBe(true);
+    await expect(pod('fe').agent.connect(PODS.be.ipv6, 80)).resolves.toEqual({ ok: true });
+  });
+
+  test('a default-deny-ingress in backend: the connection times out and the drop reaches the stream with both pods named', async () => {
+    standIn.seed([DENY_INGRESS]);
+    await untilVerdict('fe', 'be', false);
+    await expect(pod('fe').agent.connect(pod('be').ipv4, 80, 1_000)).resolves.toMatchObject({
+      ok: false,
+      error: 'timeout',
+    });
+    await expect(connects('be', 'fe')).resolves.toBe(true);
+    const deadline = Date.now() + 10_000;
+    let drop: DropEvent | undefined;
+    while (drop === undefined) {
+      drop = (await drops()).find(
+        (event) => event.peer?.name === PODS.fe.name && event.destinationPort === 80,
+      );
+      if (drop === undefined && Date.now() > deadline) throw new Error('no drop event in the stream');
+    }
+    expect(drop).toMatchObject({
+      cluster: CLUSTER,
+      node: NODE_NAME,
+      pod: { namespace: 'backend', name: PODS.be.name, labels: { app: 'nginx' } },
+      peer: { namespace: 'frontend', name: PODS.fe.name },
+      direction: 'ingress',
+      reason: 'NO_RULE_INGRESS',
+      source: PODS.fe.ipv4,
+      destination: PODS.be.ipv4,
+      protocol: 6,
+    });
+  });
+
+  test('the allow policy restores frontend nginx -> backend, and only on its port', async () => {
+    standIn.seed([ALLOW_FRONTEND_NGINX]);
+    await untilVerdict('fe', 'be', true);
+    await expect(pod('fe').agent.connect(pod('be').ipv4, 81, 500)).resolves.toMatchObject({ ok: false });
+    await expect(connects('fe2', 'be')).resolves.toBe(true);
+    await expect(pod('fe').agent.connect(PODS.be.ipv6, 80)).resolves.toEqual({ ok: true });
+  });
+
+  test('relabelling a pod so it no longer matches closes its connections, and only its', async () => {
+    standIn.seed([podObject('fe', { app: 'debug' })]);
+    await untilVerdict('fe', 'be', false);
+    await expect(connects('fe2', 'be')).resolves.toBe(true);
+  });
+
+  test('a pod added while policies are in force gets its rules: the allowed peer reaches it, the other does not', async () => {
+    await lab.addPod({ name: 'be2', ipv4: LATE.be2.ipv4, ipv6: LATE.be2.ipv6, ports: [80, 81] });
+    standIn.seed([podObject('be2')]);
+    await untilVerdict('fe', 'be2', false);
+    await expect(connects('fe2', 'be2')).resolves.toBe(true);
+    await expect(pod('be2').agent.connect(pod('be').ipv4, 80)).resolves.toMatchObject({ ok: false });
+  });
+
+  test('the agent killed with SIGKILL and restarted: no wrong verdict while it is down or after it adopts the pinned maps', async () => {
+    const wrong: string[] = [];
+    const probeOnce = async () => {
+      const [denied, allowed] = await Promise.all([connects('fe', 'be', 300), connects('fe2', 'be', 300)]);
+      if (denied) wrong.push('fe -> be connected');
+      if (!allowed) wrong.push('fe2 -> be refused');
+    };
+    await agent!.kill();
+    expect(agent!.running).toBe(false);
+    for (let i = 0; i < 3; i++) await probeOnce();
+    const restarting = startAgent();
+    let done = false;
+    void restarting.finally(() => (done = true)).catch(() => undefined);
+    while (!done) await probeOnce();
+    await restarting;
+    for (let i = 0; i < 3; i++) await probeOnce();
+    expect(wrong).toEqual([]);
+    // The restarted agent still follows changes.
+    standIn.seed([podObject('fe')]);
+    await untilVerdict('fe', 'be', true);
+  });
+});
