@@ -19,53 +19,9 @@ import {
   startControlPlane,
   type ControlPlane,
 } from '../../src/devtools/control-plane';
+import { approvalMessageWhere, submit } from './transport-scenarios';
 
 jest.setTimeout(60_000);
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
-const EXPECTED_SPEC = {
-  podSelector: {},
-  policyTypes: ['Ingress'],
-  ingress: [
-    {
-      from: [
-        {
-          namespaceSelector: { matchLabels: { [NAME_LABEL]: 'frontend' } },
-          podSelector: { matchLabels: { app: 'nginx' } },
-        },
-      ],
-    },
-  ],
-};
-
-/** Types a request, submits its preview, and returns the request id and its approval message. */
-async function submit(plane: ControlPlane, text: string, user = ALICE) {
-  const { http, reply } = await plane.slash(text, { user });
-  expect(http.status).toBe(200);
-  const draftId = buttonValue(reply.blocks, 'netpol_submit');
-  const { responseUrlId } = await plane.click({
-    actionId: 'netpol_submit',
-    value: draftId,
-    user,
-    channel: REQUEST_CHANNEL,
-    ephemeral: true,
-  });
-  const submitted = await plane.replyOn(responseUrlId);
-  const approval = await plane.slack.waitForMessage(
-    APPROVAL_CHANNEL,
-    (m) => JSON.stringify(m.blocks ?? []).includes(draftId),
-    10_000,
-  );
-  return { requestId: draftId, preview: reply, submitted, approval };
-}
-
-async function approvalMessageWhere(plane: ControlPlane, ts: string, predicate: (text: string) => boolean) {
-  return plane.slack.waitForMessage(
-    APPROVAL_CHANNEL,
-    (m) => m.ts === ts && predicate(`${m.text} ${JSON.stringify(m.blocks ?? [])}`),
-    10_000,
-  );
-}
 
 /** The entries of a `/netpol pending` reply as the user reads them, one per request ("• `id` · ..."). */
 function pendingEntries(reply: { blocks?: unknown[] }): string[] {
@@ -87,52 +43,6 @@ describe('the control plane', () => {
     await plane.waitForSnapshot();
   });
   afterAll(async () => plane.close());
-
-  it('runs the reference scenario: request, preview, submit, approve, applied, thread updated', async () => {
-    const { preview, submitted, approval, requestId } = await submit(
-      plane,
-      'allow frontend nginx to backend',
-    );
-    const previewText = JSON.stringify(preview.blocks);
-    expect(preview.response_type).toBe('ephemeral');
-    expect(previewText).toContain('allow frontend/app=nginx to backend/* on any');
-    expect(previewText).toContain('kind: NetworkPolicy');
-    expect(submitted.text).toContain(requestId);
-    expect(hasButtons(approval.blocks)).toBe(true);
-    expect(`${approval.text}${JSON.stringify(approval.blocks)}`).toContain(`<@${ALICE}>`);
-
-    const click = await plane.click({
-      actionId: 'netpol_approve',
-      value: buttonValue(approval.blocks, 'netpol_approve'),
-      user: BOB,
-      channel: APPROVAL_CHANNEL,
-      messageTs: approval.ts,
-    });
-    expect(click.http.status).toBe(200);
-    const applied = await plane.kube.waitFor(
-      (store) =>
-        (
-          store.list('networkpolicies', 'backend') as {
-            metadata: { annotations?: Record<string, string> };
-            spec: unknown;
-          }[]
-        ).find((p) => p.metadata.annotations?.['netpol.io/request-id'] === requestId),
-      10_000,
-    );
-    expect(applied.spec).toEqual(EXPECTED_SPEC);
-    expect(applied.metadata.annotations?.['netpol.io/approver']).toBe(BOB);
-    expect(applied.metadata.annotations?.['netpol.io/requester']).toBe(ALICE);
-
-    const decided = await approvalMessageWhere(plane, approval.ts, (t) => t.includes('Approved by'));
-    expect(hasButtons(decided.blocks)).toBe(false);
-    await plane.slack.waitForMessage(
-      APPROVAL_CHANNEL,
-      (m) => m.thread_ts === approval.ts && /appl/i.test(m.text),
-      10_000,
-    );
-    const final = await approvalMessageWhere(plane, approval.ts, (t) => /Applied at/.test(t));
-    expect(hasButtons(final.blocks)).toBe(false);
-  });
 
   it('rejects: the message says who, and nothing is applied', async () => {
     const before = (await policiesIn(plane, 'backend')).length;

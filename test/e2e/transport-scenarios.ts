@@ -68,7 +68,10 @@ export function approvalMessageWhere(plane: ControlPlane, ts: string, predicate:
   );
 }
 
-/** Request -> preview -> Submit -> Approve -> applied, and the approval card ends "Applied". */
+/**
+ * Request -> preview -> Submit -> Approve -> applied: the card names the requester, loses its buttons
+ * when approved, gets the outcome in its thread and ends "Applied".
+ */
 export async function referenceScenario(plane: ControlPlane, port: number): Promise<void> {
   const { preview, submitted, approval, requestId } = await submit(
     plane,
@@ -80,6 +83,7 @@ export async function referenceScenario(plane: ControlPlane, port: number): Prom
   expect(previewText).toContain('kind: NetworkPolicy');
   expect(submitted.text).toContain(requestId);
   expect(hasButtons(approval.blocks)).toBe(true);
+  expect(`${approval.text}${JSON.stringify(approval.blocks)}`).toContain(`<@${ALICE}>`);
 
   const click = await plane.click({
     actionId: 'netpol_approve',
@@ -102,6 +106,14 @@ export async function referenceScenario(plane: ControlPlane, port: number): Prom
   expect(applied.spec).toEqual(expectedSpec(port));
   expect(applied.metadata.annotations?.['netpol.io/approver']).toBe(BOB);
   expect(applied.metadata.annotations?.['netpol.io/requester']).toBe(ALICE);
+
+  const decided = await approvalMessageWhere(plane, approval.ts, (t) => t.includes('Approved by'));
+  expect(hasButtons(decided.blocks)).toBe(false);
+  await plane.slack.waitForMessage(
+    APPROVAL_CHANNEL,
+    (m) => m.thread_ts === approval.ts && /appl/i.test(m.text),
+    10_000,
+  );
   const final = await approvalMessageWhere(plane, approval.ts, (t) => /Applied at/.test(t));
   expect(hasButtons(final.blocks)).toBe(false);
 }
