@@ -1,0 +1,187 @@
+/**
+ * The dataplane bench's own TCP clients, run inside a pod namespace (`ip netns exec NS node -e`):
+ *
+ * - measureConnects: new connections one after the other for a given time (connect, then RST so
+ *   no TIME_WAIT piles up), reporting connections a second and the p50/p99 of connect() to
+ *   established. New connections are where rule lookups happen: established flows pass on
+ *   conntrack, in our programs and in iptables alike.
+ * - WireProbe: a new connection every INTERVAL_MS, each reported with its send time
+ *   (CLOCK_MONOTONIC, the same clock as this process's hrtime) and whether it connected within
+ *   TIMEOUT_MS. Each attempt is a new flow, so it meets the rules of that moment.
+ *
+ * Both sides read process.hrtime.bigint(), which libuv takes from CLOCK_MONOTONIC: one clock for
+ * every process on the machine, network namespaces included.
+ */
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+const CONNECT_SOURCE = String.raw`
+const net = require('node:net');
+const host = process.env.TARGET_HOST, port = Number(process.env.TARGET_PORT);
+const runNs = BigInt(process.env.DURATION_MS) * 1000000n;
+let warmup = Number(process.env.WARMUP_CONNECTIONS);
+const samples = [];
+let deadline = 0n;
+function one() {
+  const now = process.hrtime.bigint();
+  if (warmup === 0 && deadline === 0n) deadline = now + runNs;
+  if (deadline !== 0n && now >= deadline) return done();
+  const socket = net.connect({ host, port });
+  socket.setTimeout(2000, () => { console.error('connect timed out'); process.exit(1); });
+  socket.once('error', (err) => { console.error(String(err)); process.exit(1); });
+  socket.once('connect', () => {
+    const us = Number(process.hrtime.bigint() - now) / 1000;
+    if (warmup > 0) warmup--; else samples.push(us);
+    socket.resetAndDestroy();
+    one();
+  });
+}
+function done() {
+  samples.sort((a, b) => a - b);
+  const at = (q) => samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)];
+  const seconds = Number(runNs) / 1e9;
+  process.stdout.write(JSON.stringify({ connections: samples.length, perSecond: samples.length / seconds,
+    p50Us: at(0.5), p99Us: at(0.99) }) + '\n');
+}
+one();
+`;
+
+const PROBE_SOURCE = String.raw`
+const net = require('node:net');
+const host = process.env.TARGET_HOST, port = Number(process.env.TARGET_PORT);
+const timeoutMs = Number(process.env.TIMEOUT_MS);
+setInterval(() => {
+  const sent = process.hrtime.bigint();
+  const socket = net.connect({ host, port });
+  let settled = false;
+  const finish = (ok) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    if (ok) socket.resetAndDestroy(); else socket.destroy();
+    process.stdout.write(sent + ' ' + (ok ? 1 : 0) + '\n');
+  };
+  const timer = setTimeout(() => finish(false), timeoutMs);
+  socket.once('connect', () => finish(true));
+  socket.once('error', () => finish(false));
+}, Number(process.env.INTERVAL_MS));
+`;
+
+export interface ConnectResult {
+  readonly connections: number;
+  readonly perSecond: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+}
+
+export async function measureConnects(options: {
+  readonly netns: string;
+  readonly host: string;
+  readonly port: number;
+  readonly seconds: number;
+}): Promise<ConnectResult> {
+  const { stdout } = await run(
+    'ip',
+    ['netns', 'exec', options.netns, process.execPath, '-e', CONNECT_SOURCE],
+    {
+      env: {
+        ...process.env,
+        TARGET_HOST: options.host,
+        TARGET_PORT: String(options.port),
+        DURATION_MS: String(Math.round(options.seconds * 1000)),
+        WARMUP_CONNECTIONS: '200',
+      },
+      timeout: (options.seconds + 30) * 1000,
+    },
+  );
+  return JSON.parse(stdout) as ConnectResult;
+}
+
+export interface ProbeAttempt {
+  /** CLOCK_MONOTONIC nanoseconds when connect() was called. */
+  readonly sentNs: bigint;
+  readonly ok: boolean;
+}
+
+/** A running probe loop; attempts accumulate until take() removes them. */
+export class WireProbe {
+  private attempts: ProbeAttempt[] = [];
+  private latestSentNs = 0n;
+  private waiter: { untilNs: bigint; resolve: () => void } | null = null;
+
+  private constructor(
+    private readonly child: ChildProcessByStdio<null, Readable, null>,
+    readonly timeoutMs: number,
+  ) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const [sent, ok] = line.split(' ');
+      const sentNs = BigInt(sent!);
+      this.attempts.push({ sentNs, ok: ok === '1' });
+      if (sentNs > this.latestSentNs) this.latestSentNs = sentNs;
+      if (this.waiter && this.latestSentNs >= this.waiter.untilNs) {
+        this.waiter.resolve();
+        this.waiter = null;
+      }
+    });
+  }
+
+  static start(options: {
+    readonly netns: string;
+    readonly host: string;
+    readonly port: number;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+  }): WireProbe {
+    const child = spawn('ip', ['netns', 'exec', options.netns, process.execPath, '-e', PROBE_SOURCE], {
+      env: {
+        ...process.env,
+        TARGET_HOST: options.host,
+        TARGET_PORT: String(options.port),
+        INTERVAL_MS: String(options.intervalMs),
+        TIMEOUT_MS: String(options.timeoutMs),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    return new WireProbe(child, options.timeoutMs);
+  }
+
+  /**
+   * Resolves once every attempt sent up to `untilNs` has reported: an attempt sent after
+   * untilNs + timeout has reported, and none takes longer than the timeout to report.
+   */
+  settled(untilNs: bigint, deadlineMs: number): Promise<void> {
+    const target = untilNs + BigInt(this.timeoutMs + 5) * 1_000_000n;
+    if (this.latestSentNs >= target) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new Error(`the probe loop reported nothing past ${target} within ${deadlineMs} ms`));
+      }, deadlineMs);
+      this.waiter = {
+        untilNs: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+  }
+
+  /** Removes and returns the attempts reported so far, in send order. */
+  take(): ProbeAttempt[] {
+    const taken = this.attempts.sort((a, b) => (a.sentNs < b.sentNs ? -1 : a.sentNs > b.sentNs ? 1 : 0));
+    this.attempts = [];
+    return taken;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
