@@ -14,12 +14,12 @@ export interface KeyedNamedPort {
   protocol: Protocol;
   name: string;
   /** Per port number, ascending: the pods (keys, sorted) whose container port `name` has it. */
-  byPort: { port: number; pods: string[] }[];
+  byPort: readonly { port: number; pods: readonly string[] }[];
 }
 
 export interface KeyedRule {
   ref: RuleRef;
-  peers: 'any' | { pods: string[]; ipBlocks: IndexedIpBlock[] };
+  peers: 'any' | { pods: readonly string[]; ipBlocks: IndexedIpBlock[] };
   ports: 'any' | (CompiledPortRange | KeyedNamedPort)[];
 }
 
@@ -32,7 +32,10 @@ export interface KeyedSide {
   rules: KeyedRule[];
 }
 
-/** `side` (compiled from `index`) with its pod sets as sorted pod keys. */
+/**
+ * `side` (compiled from `index`) with its pod sets as sorted pod keys. Pod lists may be shared
+ * between sides (LiveIndex hands out one list per selector): read them, never modify them.
+ */
 export function keyedSide(index: PolicyIndex, side: CompiledSide): KeyedSide {
   return {
     ...side,

@@ -165,7 +165,7 @@ function applyToState(state: ClusterState, event: IndexEvent): ClusterState {
 function sides(state: ClusterState): Map<string, string> {
   const index = buildPolicyIndex(state);
   const ips = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip ?? '']));
-  const at = (keys: string[]) => keys.map((k) => `${k}@${ips.get(k)}`);
+  const at = (keys: readonly string[]) => keys.map((k) => `${k}@${ips.get(k)}`);
   const out = new Map<string, string>();
   for (const p of index.pods) {
     for (const side of [compilePodIngress(index, p), compilePodEgress(index, p)]) {

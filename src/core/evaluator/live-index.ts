@@ -53,6 +53,7 @@ import {
   type PolicyIndex,
 } from './policy-index';
 import { compilePorts, namedPortKey, type PortMatcher } from './ports';
+import { mergeSorted, SortedKeys } from './sorted-keys';
 import type { Direction, RuleRef } from './verdict';
 
 export type IndexEvent =
@@ -72,7 +73,7 @@ interface Term {
   namespace: string | undefined;
   group: CrossGroup | undefined;
   selector: KeyedSelector;
-  members: Set<string>;
+  members: SortedKeys;
   users: number;
   rules: Set<LiveRule>;
   selectsFor: Set<LivePolicy>;
@@ -91,6 +92,8 @@ interface LiveRule {
   ref: RuleRef;
   peers: 'any' | { terms: Term[]; ipBlocks: IndexedIpBlock[] };
   ports: 'any' | PortMatcher[];
+  /** The sorted union of its terms' members, and their versions when it was made (several terms). */
+  union: { versions: number[]; pods: readonly string[] } | undefined;
 }
 
 interface LivePolicy {
@@ -101,6 +104,12 @@ interface LivePolicy {
   rules: Record<Direction, LiveRule[]>;
   /** namedPortKeys its egress rules name. */
   egressNames: Set<string>;
+}
+
+interface NamedPortPods {
+  byNumber: Map<number, SortedKeys>;
+  /** What egress rules naming it compile to, until the next change. Shared: not modified. */
+  byPort: { port: number; pods: readonly string[] }[] | undefined;
 }
 
 interface LiveNamespace {
@@ -114,6 +123,7 @@ interface LiveNamespace {
 /** Pods marked per direction while one event is applied. */
 class Changes {
   private readonly marks = new Map<string, Set<Direction>>();
+  private readonly policiesMarked = { Ingress: new Set<LivePolicy>(), Egress: new Set<LivePolicy>() };
 
   mark(pod: string, direction: Direction): void {
     let set = this.marks.get(pod);
@@ -121,8 +131,15 @@ class Changes {
     set.add(direction);
   }
 
+  /**
+   * Marks every pod `policy` selects now. Once per policy and direction an event: a pod it selects
+   * later in the same event entered its selection, and that is marked on its own.
+   */
   markSelected(policy: LivePolicy, direction: Direction): void {
     if (!policy.types.includes(direction)) return;
+    const done = this.policiesMarked[direction];
+    if (done.has(policy)) return;
+    done.add(policy);
     for (const pod of policy.selects.members) this.mark(pod, direction);
   }
 
@@ -147,7 +164,7 @@ export class LiveIndex {
   private readonly groups = new Map<string, CrossGroup>();
   private readonly namespaceGroups = new Map<string, Set<CrossGroup>>();
   /** namedPortKey -> port number -> pods (not hostNetwork) exposing it. */
-  private readonly namedPortPods = new Map<string, Map<number, Set<string>>>();
+  private readonly namedPortPods = new Map<string, NamedPortPods>();
   private readonly egressNameUsers = new Map<string, Set<LivePolicy>>();
   private cached: PolicyIndex | undefined;
 
@@ -249,10 +266,7 @@ export class LiveIndex {
       for (const rule of policy.rules[direction]) {
         rules.push({
           ref: rule.ref,
-          peers:
-            rule.peers === 'any'
-              ? 'any'
-              : { pods: sortedUnion(rule.peers.terms), ipBlocks: rule.peers.ipBlocks },
+          peers: rule.peers === 'any' ? 'any' : { pods: ruleMembers(rule), ipBlocks: rule.peers.ipBlocks },
           ports:
             direction === 'Ingress' ? compileIngressPorts(rule.ports, own) : this.egressPorts(rule.ports),
         });
@@ -406,18 +420,22 @@ export class LiveIndex {
     const cut = entry.indexOf('\u0000');
     const number = Number(entry.slice(0, cut));
     const name = entry.slice(cut + 1);
-    let byNumber = this.namedPortPods.get(name);
+    let exposed = this.namedPortPods.get(name);
     if (present) {
-      if (byNumber === undefined) this.namedPortPods.set(name, (byNumber = new Map()));
-      let pods = byNumber.get(number);
-      if (pods === undefined) byNumber.set(number, (pods = new Set()));
+      if (exposed === undefined)
+        this.namedPortPods.set(name, (exposed = { byNumber: new Map(), byPort: undefined }));
+      let pods = exposed.byNumber.get(number);
+      if (pods === undefined) exposed.byNumber.set(number, (pods = new SortedKeys()));
       pods.add(pod);
+      exposed.byPort = undefined;
       return;
     }
-    const pods = byNumber?.get(number);
+    if (exposed === undefined) return;
+    const pods = exposed.byNumber.get(number);
     pods?.delete(pod);
-    if (pods?.size === 0) byNumber!.delete(number);
-    if (byNumber?.size === 0) this.namedPortPods.delete(name);
+    if (pods?.size === 0) exposed.byNumber.delete(number);
+    if (exposed.byNumber.size === 0) this.namedPortPods.delete(name);
+    exposed.byPort = undefined;
   }
 
   /** An ingress named port resolves on the pod itself: its side changes when the resolution does. */
@@ -597,6 +615,7 @@ export class LiveIndex {
                 ipBlocks: r.peers.ipBlocks,
               },
         ports: r.ports,
+        union: undefined,
       }));
     }
     for (const rule of policy.rules.Egress) {
@@ -691,7 +710,7 @@ export class LiveIndex {
       namespace,
       group,
       selector,
-      members: new Set(),
+      members: new SortedKeys(),
       users: 0,
       rules: new Set(),
       selectsFor: new Set(),
@@ -738,10 +757,13 @@ export class LiveIndex {
       names: [string, PortMatcher][];
     };
     const named = names.map(([key, m]): KeyedNamedPort => {
-      const byNumber = this.namedPortPods.get(key) ?? new Map<number, Set<string>>();
-      const byPort = [...byNumber]
-        .map(([port, pods]) => ({ port, pods: [...pods].sort() }))
-        .sort((a, b) => a.port - b.port);
+      const entry = this.namedPortPods.get(key);
+      const byPort =
+        entry === undefined
+          ? []
+          : (entry.byPort ??= [...entry.byNumber]
+              .map(([port, pods]) => ({ port, pods: pods.sorted() }))
+              .sort((a, b) => a.port - b.port));
       return { kind: 'named', protocol: m.protocol, name: (m as { name: string }).name, byPort };
     });
     return [...ranges, ...named];
@@ -769,11 +791,22 @@ function defaultLabels(name: string): Labels {
   return copyRecord({}, [NAMESPACE_NAME_LABEL, name]);
 }
 
-function sortedUnion(terms: readonly Term[]): string[] {
-  if (terms.length === 1) return [...terms[0]!.members].sort();
-  const all = new Set<string>();
-  for (const t of terms) for (const pod of t.members) all.add(pod);
-  return [...all].sort();
+function sortedUnion(terms: readonly Term[]): readonly string[] {
+  let out: readonly string[] = [];
+  for (const t of terms) out = out.length === 0 ? t.members.sorted() : mergeSorted(out, t.members.sorted());
+  return out;
+}
+
+/** A rule's peer pods, sorted; cached while its terms' members stay the same. */
+function ruleMembers(rule: LiveRule): readonly string[] {
+  const terms = (rule.peers as { terms: Term[] }).terms;
+  if (terms.length === 1) return terms[0]!.members.sorted();
+  const cached = rule.union;
+  if (cached !== undefined && terms.every((t, i) => t.members.version === cached.versions[i]))
+    return cached.pods;
+  const pods = sortedUnion(terms);
+  rule.union = { versions: terms.map((t) => t.members.version), pods };
+  return pods;
 }
 
 function samePeers(a: LiveRule['peers'], b: LiveRule['peers']): boolean {
