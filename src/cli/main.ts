@@ -24,6 +24,14 @@ usage:
       Reachability of every pod to every pod (default TCP/80). JSON: {"ns/pod": {"ns/pod": true|false}}.
       JSON lines, compact for big clusters: one line per source pod listing the pods it may reach
       (itself included): {"from":"ns/pod","to":["ns/pod", ...]}. Both are written row by row.
+  netpol lab matrix --state FILE [--port N] [--protocol TCP|UDP] [--output table|json]
+      The same matrix measured on real packets (root; Linux): one network namespace per node and per
+      pod on this machine, the Kubernetes API stand-in and one real eBPF agent per node; every pair
+      probed, everything removed afterwards (also on Ctrl-C). JSON as netpol matrix prints it.
+  netpol lab up --state FILE | netpol lab down
+      Keep such a lab running to try by hand (ip netns exec <pod-netns> curl ...), then remove it.
+      The lab is a developer tool: it runs src/devtools/lab/ from the netpol checkout this CLI
+      belongs to (found by the package.json above the CLI's own file; dist/ when the CLI is built).
   netpol help [topic]
       The request language (topics: allow, deny, query, selectors, ports, keywords).
 
@@ -40,6 +48,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./parse-command')).parseCommand(rest, io);
       case 'explain':
         return await (await import('./explain-command')).explainCommand(rest, io);
+      case 'lab':
+        return await (await import('./lab-command')).labCommand(rest, io);
       case 'matrix':
         return await (await import('./matrix-command')).matrixCommand(rest, io);
       case 'help':
@@ -52,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       default:
         throw new NetpolError('E_USAGE', `unknown command "${command}"`, {
-          hint: 'commands: parse, explain, matrix, help',
+          hint: 'commands: parse, explain, matrix, lab, help',
         });
     }
   } catch (error) {

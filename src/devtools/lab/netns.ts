@@ -1,0 +1,211 @@
+/**
+ * The lab's network: a bridge in its own "underlay" namespace joins the node namespaces; each pod
+ * namespace hangs off its node's namespace by a veth in the routed layout of the EKS VPC CNI and
+ * Calico (the pod's /32 and /128 routed to its host veth, the pod's default route through a
+ * link-local gateway with static neighbours, no ARP races); each node routes the other nodes' pods
+ * through their underlay addresses. Everything is made with `ip -n <netns>` (or inside a namespace
+ * the lab made): the root namespace's links, routes and firewall are never touched.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { LabNodePlan, LabPlan, LabPodPlan } from './lab-plan';
+
+const run = promisify(execFile);
+
+export async function ip(...args: string[]): Promise<string> {
+  const { stdout } = await run('ip', args);
+  return stdout;
+}
+
+async function inNetns(netns: string, ...command: string[]): Promise<void> {
+  await run('ip', ['netns', 'exec', netns, ...command]);
+}
+
+async function macOf(netns: string, ifname: string): Promise<string> {
+  const [link] = JSON.parse(await ip('-n', netns, '-j', 'link', 'show', 'dev', ifname)) as {
+    address: string;
+  }[];
+  return link!.address;
+}
+
+/** Creates a namespace and records it (before anything is put in it) for removal. */
+export async function addNetns(name: string, made: string[]): Promise<void> {
+  await ip('netns', 'add', name);
+  made.push(name);
+  await ip('-n', name, 'link', 'set', 'lo', 'up');
+}
+
+export async function buildUnderlay(plan: LabPlan, made: string[]): Promise<void> {
+  const ul = plan.underlayNetns;
+  await addNetns(ul, made);
+  await ip('-n', ul, 'link', 'add', 'br0', 'type', 'bridge');
+  await ip('-n', ul, 'link', 'set', 'br0', 'up');
+}
+
+export async function buildNode(plan: LabPlan, node: LabNodePlan, made: string[]): Promise<void> {
+  await addNetns(node.netns, made);
+  await inNetns(
+    node.netns,
+    'sysctl',
+    '-qw',
+    'net.ipv4.ip_forward=1',
+    'net.ipv6.conf.all.forwarding=1',
+    'net.ipv4.conf.all.rp_filter=0',
+    'net.ipv4.conf.default.rp_filter=0',
+  );
+  const ul = plan.underlayNetns;
+  await ip(
+    '-n',
+    ul,
+    'link',
+    'add',
+    node.underlayIf,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'underlay0',
+    'netns',
+    node.netns,
+  );
+  await ip('-n', ul, 'link', 'set', node.underlayIf, 'master', 'br0', 'up');
+  await ip('-n', node.netns, 'link', 'set', 'underlay0', 'up');
+  await ip('-n', node.netns, 'addr', 'add', `${node.ipv4}/24`, 'dev', 'underlay0');
+  await ip('-n', node.netns, 'addr', 'add', `${node.ipv6}/64`, 'dev', 'underlay0', 'nodad');
+}
+
+export async function buildPod(node: LabNodePlan, pod: LabPodPlan, made: string[]): Promise<void> {
+  const netns = pod.netns;
+  await addNetns(netns, made);
+  await ip(
+    '-n',
+    node.netns,
+    'link',
+    'add',
+    pod.hostIf,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'netns',
+    netns,
+  );
+  await ip('-n', node.netns, 'link', 'set', pod.hostIf, 'up');
+  await ip('-n', node.netns, 'addr', 'add', 'fe80::1/64', 'dev', pod.hostIf, 'nodad');
+  await ip('-n', netns, 'link', 'set', 'eth0', 'up');
+  const hostMac = await macOf(node.netns, pod.hostIf);
+  const podMac = await macOf(netns, 'eth0');
+  let v4 = false;
+  let v6 = false;
+  for (const address of pod.ips) {
+    const six = address.includes(':');
+    await ip(
+      '-n',
+      netns,
+      'addr',
+      'add',
+      `${address}/${six ? 128 : 32}`,
+      'dev',
+      'eth0',
+      ...(six ? ['nodad'] : []),
+    );
+    await ip(
+      '-n',
+      node.netns,
+      ...(six ? ['-6'] : []),
+      'route',
+      'add',
+      `${address}/${six ? 128 : 32}`,
+      'dev',
+      pod.hostIf,
+    );
+    await ip(
+      '-n',
+      node.netns,
+      ...(six ? ['-6'] : []),
+      'neigh',
+      'replace',
+      address,
+      'lladdr',
+      podMac,
+      'dev',
+      pod.hostIf,
+      'nud',
+      'permanent',
+    );
+    if (six) v6 = true;
+    else v4 = true;
+  }
+  if (v4) {
+    await ip('-n', netns, 'route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link');
+    await ip('-n', netns, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0');
+    await ip(
+      '-n',
+      netns,
+      'neigh',
+      'replace',
+      '169.254.1.1',
+      'lladdr',
+      hostMac,
+      'dev',
+      'eth0',
+      'nud',
+      'permanent',
+    );
+  }
+  if (v6) {
+    await ip('-n', netns, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0');
+    await ip(
+      '-n',
+      netns,
+      '-6',
+      'neigh',
+      'replace',
+      'fe80::1',
+      'lladdr',
+      hostMac,
+      'dev',
+      'eth0',
+      'nud',
+      'permanent',
+    );
+  }
+}
+
+/** On `node`, routes to a pod of another node through that node's underlay address. */
+export async function routeToRemotePod(
+  node: LabNodePlan,
+  owner: LabNodePlan,
+  pod: LabPodPlan,
+): Promise<void> {
+  for (const address of pod.ips) {
+    const six = address.includes(':');
+    await ip(
+      '-n',
+      node.netns,
+      ...(six ? ['-6'] : []),
+      'route',
+      'add',
+      `${address}/${six ? 128 : 32}`,
+      'via',
+      six ? owner.ipv6 : owner.ipv4,
+      'dev',
+      'underlay0',
+    );
+  }
+}
+
+/** Deletes namespaces (their links go with them), newest first; never throws. */
+export async function deleteNetns(names: string[]): Promise<void> {
+  for (const name of names.splice(0).reverse()) await ip('netns', 'del', name).catch(() => undefined);
+}
+
+/** The lab's namespaces still present (for clean-up checks and `lab down`). */
+export async function listNetns(prefix: string): Promise<string[]> {
+  const text = await ip('netns', 'list');
+  return text
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith(prefix));
+}
