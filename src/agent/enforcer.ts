@@ -193,6 +193,14 @@ export class Enforcer {
     return this.endpoints.size;
   }
 
+  /** The local pods whose programs are attached, with their endpoint id (metrics read its counters). */
+  localEndpoints(): { namespace: string; name: string; endpointId: number }[] {
+    return [...this.endpoints].map(([pod, endpoint]) => {
+      const slash = pod.indexOf('/');
+      return { namespace: pod.slice(0, slash), name: pod.slice(slash + 1), endpointId: endpoint.ifindex };
+    });
+  }
+
   private setFacts(key: string, facts: PodFacts | undefined): void {
     const old = this.facts.get(key);
     for (const ip of old?.ips ?? []) {

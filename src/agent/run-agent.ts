@@ -2,12 +2,14 @@
  * Wires one node's agent from its validated AgentConfig: the eBPF dataplane (pinned maps adopted),
  * the Enforcer, one shared informer each for namespaces, pods and NetworkPolicies (all of the
  * cluster: every pod's address needs an identity), the drop-event publisher (Redis Stream per
- * cluster) and the health endpoints. Reads no environment: main.ts does, once.
+ * cluster), the metrics and the HTTP endpoints (/healthz, /readyz, /metrics). Reads no environment:
+ * main.ts does, once.
  *
  * Informer events update the Enforcer's index synchronously and schedule a flush; flushes run one
  * at a time and only once every informer has listed (so a half-listed cluster is never enforced:
  * until then the pinned maps of the previous agent, or "not ready" for new pods, hold). A failed
  * flush is retried after a capped backoff; /readyz is 503 until the maps hold the current answer.
+ * The sync latency metric runs from the oldest informer event a successful flush covers to its end.
  *
  * Lifecycle: startAgent() resolves once the health server listens (readiness comes later);
  * close() stops the informers, waits for the flush in flight and closes the helper, leaving the
@@ -15,6 +17,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import Redis from 'ioredis';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { DataplaneEvent } from '../adapters/bpf/abi';
 import { BpfDataplane } from '../adapters/bpf/bpf-dataplane';
@@ -28,6 +31,7 @@ import { dropEventOf } from './drop-event-of';
 import { Enforcer, type DataplaneMaps } from './enforcer';
 import { startHealthServer, type Readiness } from './health-server';
 import { hostVethFinder, type FindHostVeth } from './host-veth';
+import { AgentMetrics, type DataplaneReadings } from './metrics';
 import { deleteOf, upsertOf, type WatchedKind } from './object-events';
 
 export interface AgentDeps {
@@ -37,12 +41,16 @@ export interface AgentDeps {
   /** Default: a connection to config.redisUrl (closed by the agent). */
   redis?: Redis;
   /** Default: BpfDataplane.open over config.pinDir (closed by the agent). */
-  openDataplane?: (onEvent: (event: DataplaneEvent) => void) => Promise<DataplaneMaps & Closable>;
+  openDataplane?: (
+    onEvent: (event: DataplaneEvent) => void,
+  ) => Promise<DataplaneMaps & DataplaneReadings & Closable>;
   /** Default: routes in config.nodeNetns. */
   findHostVeth?: FindHostVeth;
   clock?: () => Date;
   /** Relist and flush-retry backoff. Default 500 ms, capped at 30 s. */
   backoff?: Backoff;
+  /** Node.js process metrics on /metrics too. Default true. */
+  processMetrics?: boolean;
 }
 
 interface Closable {
@@ -117,6 +125,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   });
   built.enforcer = theEnforcer;
   await theEnforcer.adopt();
+  const metrics = new AgentMetrics({
+    dataplane,
+    localEndpoints: () => theEnforcer.localEndpoints(),
+    ready: () => readiness().ready,
+    dropEventStats: () => publisher.stats(),
+    log,
+    processMetrics: deps.processMetrics,
+  });
 
   // ---- flushing ----
   let flushing: Promise<void> | undefined;
@@ -126,6 +142,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   let flushedOnce = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  /** performance.now() of the oldest informer event no successful flush has covered yet. */
+  let unflushedSince: number | undefined;
 
   const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
   const sources = kindSources(kubeConfig);
@@ -142,8 +160,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       do {
         again = false;
         const started = Date.now();
+        const since = unflushedSince;
+        unflushedSince = undefined;
         try {
           await theEnforcer.flush();
+          if (since !== undefined) metrics.observeSync((performance.now() - since) / 1000);
           failures = 0;
           lastError = undefined;
           if (!flushedOnce) log.info({ ms: Date.now() - started }, 'maps in sync');
@@ -151,6 +172,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         } catch (err) {
           failures++;
           lastError = (err as Error).message;
+          metrics.countReconcileError();
+          if (since !== undefined) unflushedSince = Math.min(since, unflushedSince ?? since);
           log.error({ err, failures }, 'map sync failed');
           clearTimeout(retryTimer);
           retryTimer = setTimeout(schedule, backoffDelay(failures - 1, backoff));
@@ -199,6 +222,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   for (const kind of KINDS) {
     const informer = new Informer({ source: sources[kind], kubeConfig, log, backoff });
     informer.onChange((event) => {
+      unflushedSince ??= performance.now();
       if (event.type === 'listed') relisted(kind, informer);
       else if (event.type === 'deleted')
         apply(kind, () => theEnforcer.apply(deleteOf(kind, event.key)), event.key);
@@ -223,7 +247,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     if (!flushedOnce || theEnforcer.pending) return { ready: false, reason: 'maps not in sync yet' };
     return { ready: true };
   };
-  const health = await startHealthServer({ ...config.health, readiness });
+  const health = await startHealthServer({ ...config.health, readiness, metrics });
   for (const informer of informers.values()) informer.start();
   log.info({ healthPort: health.port }, 'agent started');
 
