@@ -179,6 +179,7 @@ function eventTable(rows: readonly RowResult[]): string {
     'n',
     'apply p50 ms',
     'apply p99 ms',
+    'n',
     '+recompile p50',
     '+recompile p99',
     'sides',
@@ -186,7 +187,7 @@ function eventTable(rows: readonly RowResult[]): string {
   const body: string[][] = [];
   for (const r of rows) {
     if (typeof r.live === 'string') {
-      body.push([`${rowName(r)}: ${r.live}`, '', '', '', '', '', '']);
+      body.push([`${rowName(r)}: ${r.live}`, '', '', '', '', '', '', '']);
       continue;
     }
     for (const [kind, e] of Object.entries(r.live.events)) {
@@ -195,6 +196,7 @@ function eventTable(rows: readonly RowResult[]): string {
         String(e.apply.count),
         formatMs(e.apply.medianMs),
         formatMs(e.apply.p99Ms),
+        String(e.applyAndRecompile.count),
         formatMs(e.applyAndRecompile.medianMs),
         formatMs(e.applyAndRecompile.p99Ms),
         e.meanSides.toFixed(1),
@@ -259,13 +261,15 @@ function targets(rows: readonly RowResult[], parse: { ms: number; nodeMs: number
         .reduce((a, b) => (b[1].applyAndRecompile.p99Ms > a[1].applyAndRecompile.p99Ms ? b : a));
       out.push({
         name: '150,000 realistic: one pod event + recompile, p99 < 10 ms (worst pod kind)',
-        measured: `${podWorst[0]}: ${formatMs(podWorst[1].applyAndRecompile.p99Ms)} ms`,
+        measured:
+          `${podWorst[0]}: ${formatMs(podWorst[1].applyAndRecompile.p99Ms)} ms ` +
+          `(apply alone ${formatMs(podWorst[1].apply.p99Ms)} ms)`,
         met: podWorst[1].applyAndRecompile.p99Ms < 10,
       });
       const bounded = events.find(([kind]) => kind.startsWith('policy change (<='))!;
       out.push({
         name: '150,000 realistic: policy event selecting <= 1,000 pods + recompile, p99 < 100 ms',
-        measured: `${formatMs(bounded[1].applyAndRecompile.p99Ms)} ms`,
+        measured: `${formatMs(bounded[1].applyAndRecompile.p99Ms)} ms (apply alone ${formatMs(bounded[1].apply.p99Ms)} ms)`,
         met: bounded[1].applyAndRecompile.p99Ms < 100,
       });
     }
@@ -339,8 +343,8 @@ function main(): void {
     console.log('');
     console.log(eventTable(rows));
     console.log(
-      'apply = LiveIndex.apply alone; +recompile = apply and LiveIndex.compile of every side it reported; ' +
-        'sides = sides reported per event, mean.',
+      'apply = LiveIndex.apply alone; +recompile = apply and LiveIndex.compile of every side it reported ' +
+        '(the first events of a kind, while they fit in 7.5 s); sides = sides reported per event, mean.',
     );
     console.log('');
     const verdicts = targets(rows, parse);
