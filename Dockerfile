@@ -16,6 +16,8 @@ COPY tsconfig.json tsconfig.build.json ./
 # tsconfig.build.json compiles src/ alone: nothing under src/ imports test/ or bench/ (the layer rules
 # in .dependency-cruiser.js fail CI otherwise).
 COPY src ./src
+# npm run build also bundles the CLI (dist/cli/netpol.js, esbuild); the image does not ship it.
+COPY scripts/build-cli.mjs ./scripts/
 # src/devtools (the stand-ins and the demo) is for developers' checkouts, not for clusters.
 RUN npm run build && rm -rf dist/src/devtools
 
