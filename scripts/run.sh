@@ -9,7 +9,7 @@ source scripts/lib/ensure-deps.sh
 ensure_all
 npm run --silent build
 
-netpol() { node dist/src/cli/bin.js "$@"; }
+netpol() { node dist/cli/netpol.js "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
