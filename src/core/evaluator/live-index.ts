@@ -94,6 +94,10 @@ interface LiveRule {
   ports: 'any' | PortMatcher[];
   /** The sorted union of its terms' members, and their versions when it was made (several terms). */
   union: { versions: number[]; pods: readonly string[] } | undefined;
+  /** Whether its ports name a container port. */
+  namedPorts: boolean;
+  /** What it compiles to, for rules that compile the same for every pod; shared, not modified. */
+  compiled: { versions: number[]; namedVersion: number; rule: KeyedRule } | undefined;
 }
 
 interface LivePolicy {
@@ -122,13 +126,11 @@ interface LiveNamespace {
 
 /** Pods marked per direction while one event is applied. */
 class Changes {
-  private readonly marks = new Map<string, Set<Direction>>();
+  private readonly marks: Record<Direction, Set<string>> = { Ingress: new Set(), Egress: new Set() };
   private readonly policiesMarked = { Ingress: new Set<LivePolicy>(), Egress: new Set<LivePolicy>() };
 
   mark(pod: string, direction: Direction): void {
-    let set = this.marks.get(pod);
-    if (set === undefined) this.marks.set(pod, (set = new Set()));
-    set.add(direction);
+    this.marks[direction].add(pod);
   }
 
   /**
@@ -144,10 +146,13 @@ class Changes {
   }
 
   list(): SideChange[] {
+    const { Ingress: ingress, Egress: egress } = this.marks;
+    const pods = new Set(ingress);
+    for (const pod of egress) pods.add(pod);
     const out: SideChange[] = [];
-    for (const pod of [...this.marks.keys()].sort()) {
-      for (const direction of DIRECTIONS)
-        if (this.marks.get(pod)!.has(direction)) out.push({ pod, direction });
+    for (const pod of [...pods].sort()) {
+      if (ingress.has(pod)) out.push({ pod, direction: 'Ingress' });
+      if (egress.has(pod)) out.push({ pod, direction: 'Egress' });
     }
     return out;
   }
@@ -166,6 +171,10 @@ export class LiveIndex {
   /** namedPortKey -> port number -> pods (not hostNetwork) exposing it. */
   private readonly namedPortPods = new Map<string, NamedPortPods>();
   private readonly egressNameUsers = new Map<string, Set<LivePolicy>>();
+  /** Bumped whenever namedPortPods changes. */
+  private namedPortVersion = 0;
+  /** Per pod, its policies by key per direction (filled when compiled; dropped when they change). */
+  private readonly podPolicyLists = new Map<string, Record<Direction, LivePolicy[] | undefined>>();
   private cached: PolicyIndex | undefined;
 
   private constructor(private readonly rest: Pick<ClusterState, 'workloads' | 'services'>) {}
@@ -257,19 +266,19 @@ export class LiveIndex {
       throw new NetpolError('E_UNKNOWN_ENDPOINT', `pod ${key} is not in the cluster state`);
     const base = { direction, pod: key };
     if (pod.hostNetwork) return { ...base, applies: false, isolated: false, policies: [], rules: [] };
-    const policies = [...(this.podPolicies.get(key) ?? [])]
-      .filter((p) => p.types.includes(direction))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
-    const own = podNamedPorts(pod);
+    const policies = this.policiesOf(key, direction);
+    let own: Map<string, number[]> | undefined;
     const rules: KeyedRule[] = [];
     for (const policy of policies) {
       for (const rule of policy.rules[direction]) {
-        rules.push({
-          ref: rule.ref,
-          peers: rule.peers === 'any' ? 'any' : { pods: ruleMembers(rule), ipBlocks: rule.peers.ipBlocks },
-          ports:
-            direction === 'Ingress' ? compileIngressPorts(rule.ports, own) : this.egressPorts(rule.ports),
-        });
+        if (rule.direction === 'Ingress' && rule.namedPorts) {
+          // An ingress named port resolves on the pod itself: this rule compiles per pod.
+          rules.push({
+            ref: rule.ref,
+            peers: rulePeers(rule),
+            ports: compileIngressPorts(rule.ports, (own ??= podNamedPorts(pod))),
+          });
+        } else rules.push(this.sharedRule(rule));
       }
     }
     return {
@@ -279,6 +288,42 @@ export class LiveIndex {
       policies: policies.map((p) => p.key),
       rules,
     };
+  }
+
+  /** The policies selecting `pod` for `direction`, by key; cached until its selection changes. */
+  private policiesOf(pod: string, direction: Direction): LivePolicy[] {
+    let lists = this.podPolicyLists.get(pod);
+    if (lists === undefined)
+      this.podPolicyLists.set(pod, (lists = { Ingress: undefined, Egress: undefined }));
+    return (lists[direction] ??= [...(this.podPolicies.get(pod) ?? [])]
+      .filter((p) => p.types.includes(direction))
+      .sort((a, b) => (a.key < b.key ? -1 : 1)));
+  }
+
+  /**
+   * A rule that compiles the same for every pod its policy selects, made once and handed to each
+   * (until its peers or, for egress named ports, the pods exposing a name change).
+   */
+  private sharedRule(rule: LiveRule): KeyedRule {
+    const terms = rule.peers === 'any' ? [] : rule.peers.terms;
+    const namedVersion = rule.namedPorts ? this.namedPortVersion : 0;
+    const cached = rule.compiled;
+    if (
+      cached !== undefined &&
+      cached.namedVersion === namedVersion &&
+      terms.every((t, i) => t.members.version === cached.versions[i])
+    )
+      return cached.rule;
+    const compiled: KeyedRule = {
+      ref: rule.ref,
+      peers: rulePeers(rule),
+      ports:
+        rule.direction === 'Ingress'
+          ? compileIngressPorts(rule.ports, NO_NAMED_PORTS)
+          : this.egressPorts(rule.ports),
+    };
+    rule.compiled = { versions: terms.map((t) => t.members.version), namedVersion, rule: compiled };
+    return compiled;
   }
 
   // ---- pods ----
@@ -302,6 +347,7 @@ export class LiveIndex {
     this.pods.delete(key);
     this.podsByNamespace.get(old.namespace)!.delete(key);
     this.podChanged(key, old, undefined, changes);
+    this.podPolicyLists.delete(key);
     this.ref(old.namespace, -1);
   }
 
@@ -323,10 +369,17 @@ export class LiveIndex {
     }
   }
 
-  private updateTerms(key: string, pod: PodInfo | undefined, ipChanged: boolean, changes: Changes): void {
+  /** `after`, when given, is the pod's terms now (a namespace relabel knows which can change). */
+  private updateTerms(
+    key: string,
+    pod: PodInfo | undefined,
+    ipChanged: boolean,
+    changes: Changes,
+    known?: Set<Term>,
+  ): void {
     const before = this.podTerms.get(key) ?? new Set<Term>();
-    const after = new Set<Term>();
-    if (pod !== undefined && !pod.hostNetwork) {
+    const after = known ?? new Set<Term>();
+    if (known === undefined && pod !== undefined && !pod.hostNetwork) {
       for (const term of this.namespaceTerms.get(pod.namespace)?.values() ?? []) {
         if (selectorMatches(term.selector.selector, pod.labels)) after.add(term);
       }
@@ -375,6 +428,7 @@ export class LiveIndex {
   }
 
   private select(pod: string, policy: LivePolicy, selected: boolean): void {
+    this.podPolicyLists.delete(pod);
     let set = this.podPolicies.get(pod);
     if (selected) {
       if (set === undefined) this.podPolicies.set(pod, (set = new Set()));
@@ -420,6 +474,7 @@ export class LiveIndex {
     const cut = entry.indexOf('\u0000');
     const number = Number(entry.slice(0, cut));
     const name = entry.slice(cut + 1);
+    this.namedPortVersion++;
     let exposed = this.namedPortPods.get(name);
     if (present) {
       if (exposed === undefined)
@@ -507,22 +562,38 @@ export class LiveIndex {
     const ns = this.namespaces.get(name)!;
     ns.labels = labels;
     const groups = this.namespaceGroups.get(name)!;
-    let flipped = false;
+    const entered: CrossGroup[] = [];
+    const left = new Set<CrossGroup>();
     for (const group of this.groups.values()) {
       const matches = selectorMatches(group.selector.selector, labels);
       if (matches === groups.has(group)) continue;
-      flipped = true;
       if (matches) {
         groups.add(group);
         group.namespaces.add(name);
+        entered.push(group);
       } else {
         groups.delete(group);
         group.namespaces.delete(name);
+        left.add(group);
       }
     }
-    if (!flipped) return;
-    for (const key of this.podsByNamespace.get(name) ?? [])
-      this.updateTerms(key, this.pods.get(key), false, changes);
+    if (entered.length === 0 && left.size === 0) return;
+    // Only the terms of the groups that flipped can change for its pods.
+    for (const key of this.podsByNamespace.get(name) ?? []) {
+      const pod = this.pods.get(key)!;
+      const after = new Set<Term>();
+      for (const term of this.podTerms.get(key) ?? []) {
+        if (term.group === undefined || !left.has(term.group)) after.add(term);
+      }
+      if (!pod.hostNetwork) {
+        for (const group of entered) {
+          for (const term of group.terms.values()) {
+            if (selectorMatches(term.selector.selector, pod.labels)) after.add(term);
+          }
+        }
+      }
+      this.updateTerms(key, pod, false, changes, after);
+    }
   }
 
   // ---- policies ----
@@ -616,6 +687,8 @@ export class LiveIndex {
               },
         ports: r.ports,
         union: undefined,
+        namedPorts: r.ports !== 'any' && r.ports.some((m) => m.kind === 'named'),
+        compiled: undefined,
       }));
     }
     for (const rule of policy.rules.Egress) {
@@ -789,6 +862,12 @@ export class LiveIndex {
 
 function defaultLabels(name: string): Labels {
   return copyRecord({}, [NAMESPACE_NAME_LABEL, name]);
+}
+
+const NO_NAMED_PORTS = new Map<string, number[]>();
+
+function rulePeers(rule: LiveRule): KeyedRule['peers'] {
+  return rule.peers === 'any' ? 'any' : { pods: ruleMembers(rule), ipBlocks: rule.peers.ipBlocks };
 }
 
 function sortedUnion(terms: readonly Term[]): readonly string[] {
