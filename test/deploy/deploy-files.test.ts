@@ -2,8 +2,9 @@
  * The deployment files against the code they deploy: the Slack app manifest asks for exactly the
  * scopes of the Web API methods the bot calls; docker-compose.yml gives the bot and the worker a
  * configuration that loadBotConfig / loadWorkerConfig accept; the Helm chart's values exist, its
- * ClusterRole grants what server-side apply needs and nothing on Secrets; the Dockerfile runs the
- * entry points that exist. No Docker engine, cluster or helm binary is needed: the files are parsed
+ * ClusterRole grants what server-side apply needs and nothing on Secrets; the node agent's DaemonSet
+ * sets what loadAgentConfig reads, with list/watch only and the capabilities it needs; the
+ * Dockerfile runs the entry points that exist and ships the dataplane. No Docker engine, cluster or helm binary is needed: the files are parsed
  * (Helm templates as text, with the template actions stripped).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -52,6 +53,15 @@ const KNOWN_ENV = new Set(
   [...read('src/platform/config/load-config.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map(
     (m) => m[1] as string,
   ),
+);
+
+/** Every environment variable loadAgentConfig reads: env.NAME, or a helper's (env, 'NAME', ...). */
+const AGENT_ENV = new Set(
+  [
+    ...read('src/platform/config/agent-config.ts').matchAll(
+      /\benv\.([A-Z][A-Z0-9_]*)|\(env, '([A-Z][A-Z0-9_]*)'/g,
+    ),
+  ].map((m) => (m[1] ?? m[2]) as string),
 );
 
 describe('slack-app-manifest.yaml', () => {
@@ -203,7 +213,8 @@ describe('Dockerfile', () => {
 
   it('builds on node:20-bookworm-slim and runs the bot as a non-root user by default', () => {
     const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
-    expect(froms).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+    // The dataplane's build stage (clang, libbpf-dev) on Debian bookworm, as the runtime's Node image.
+    expect(froms).toEqual(['debian:bookworm-slim', 'node:20-bookworm-slim', 'node:20-bookworm-slim']);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
     const user = /^USER\s+(\S+)/m.exec(dockerfile)?.[1] ?? 'root';
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
@@ -213,8 +224,38 @@ describe('Dockerfile', () => {
   it('names entry points that the build produces', () => {
     const build = obj(parseYaml(read('tsconfig.build.json'), 'tsconfig.build.json'), 'tsconfig.build.json');
     expect(build.include).toContain('src');
-    for (const entry of ['src/bot/main.ts', 'src/workers/main.ts'])
+    for (const entry of ['src/bot/main.ts', 'src/workers/main.ts', 'src/agent/main.ts'])
       expect(existsSync(join(ROOT, entry))).toBe(true);
+  });
+
+  it('builds the eBPF object and loader and ships them where the agent looks (bpf/build), with libbpf1 and ip', () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const bpf = stages[0] as string;
+    expect(bpf).toMatch(/^debian:bookworm-slim AS bpf$/m);
+    for (const pkg of ['clang', 'llvm', 'libbpf-dev', 'make'])
+      expect(bpf).toMatch(new RegExp(`\\b${pkg}\\b`));
+    expect(bpf).toMatch(/^RUN make -C bpf\b/m);
+    const runtime = stages[stages.length - 1] as string;
+    expect(runtime).toMatch(/apt-get install[^\n]*\blibbpf1\b/);
+    expect(runtime).toMatch(/apt-get install[^\n]*\biproute2\b/);
+    expect(runtime).toContain(
+      'COPY --from=bpf /bpf/build/netpol-loader /bpf/build/netpol.bpf.o ./bpf/build/',
+    );
+    // BpfDataplane's default paths: dist/src/adapters/bpf -> ../../../bpf/build = /app/bpf/build.
+    expect(read('src/adapters/bpf/bpf-dataplane.ts')).toContain(
+      "join(__dirname, '..', '..', '..', 'bpf', 'build')",
+    );
+    expect(read('.dockerignore')).toMatch(/^!bpf\/$/m);
+  });
+});
+
+describe('README configuration table', () => {
+  it("documents every variable the agent's configuration reads", () => {
+    const readme = read('README.md');
+    const table = readme.slice(readme.indexOf('### Configuration'), readme.indexOf('### Running for real'));
+    const documented = new Set([...table.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]));
+    expect([...AGENT_ENV].filter((name) => !documented.has(name))).toEqual([]);
+    expect(AGENT_ENV.has('NODE_NAME')).toBe(true);
   });
 });
 
@@ -281,6 +322,10 @@ describe('helm/netpol', () => {
         'bot-configmap.yaml',
         'bot-deployment.yaml',
         'bot-service.yaml',
+        'agent-clusterrole.yaml',
+        'agent-clusterrolebinding.yaml',
+        'agent-daemonset.yaml',
+        'agent-serviceaccount.yaml',
         'clusterrole.yaml',
         'clusterrolebinding.yaml',
         'redis-secret.yaml',
@@ -344,5 +389,120 @@ describe('helm/netpol', () => {
       ]),
     );
     for (const name of [...workerEnv, ...envNames(bot)]) expect(KNOWN_ENV).toContain(name);
+  });
+  describe('the node agent', () => {
+    const daemonSet = templateYaml('agent-daemonset.yaml');
+    const pod = obj(at(daemonSet, 'spec.template.spec'), 'pod spec');
+    const containers = pod.containers as Obj[];
+    const agent = obj(containers[0], 'agent container');
+    const env = agent.env as { name: string; value?: unknown; valueFrom?: Obj }[];
+    const helpers = templates['_helpers.tpl'] as string;
+    const commonEnv = [...helpers.matchAll(/- name: ([A-Z][A-Z0-9_]*)$/gm)].map((m) => m[1] as string);
+    const setNames = [...env.map((e) => e.name), ...commonEnv];
+
+    it('is an opt-in DaemonSet running src/agent/main.ts on the node network', () => {
+      expect(at(values, 'agent.enabled')).toBe(false);
+      expect((templates['agent-daemonset.yaml'] as string).split('\n')[0]).toBe(
+        '{{- if .Values.agent.enabled }}',
+      );
+      expect(daemonSet.kind).toBe('DaemonSet');
+      expect(containers).toHaveLength(1);
+      expect(agent.command).toEqual(['node', 'dist/src/agent/main.js']);
+      expect(pod.hostNetwork).toBe(true);
+      expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
+      expect(pod.hostPID).toBeUndefined();
+      expect(pod.hostIPC).toBeUndefined();
+      expect(at(agent, 'resources')).toBeDefined();
+    });
+
+    it('adds BPF, NET_ADMIN and SYS_ADMIN to an otherwise empty set, unprivileged, read-only', () => {
+      const security = obj(agent.securityContext, 'securityContext');
+      expect(security.privileged).toBe(false);
+      expect(security.allowPrivilegeEscalation).toBe(false);
+      expect(security.readOnlyRootFilesystem).toBe(true);
+      expect(at(security, 'capabilities.drop')).toEqual(['ALL']);
+      expect([...(at(security, 'capabilities.add') as string[])].sort()).toEqual([
+        'BPF',
+        'NET_ADMIN',
+        'SYS_ADMIN',
+      ]);
+      // Each added capability is explained in a comment above it.
+      const text = templates['agent-daemonset.yaml'] as string;
+      for (const cap of ['BPF', 'NET_ADMIN', 'SYS_ADMIN']) expect(text).toMatch(new RegExp(`# ${cap}: `));
+    });
+
+    it("mounts the node's bpffs (the pin directory is under it) and nothing else of the host", () => {
+      const volumes = pod.volumes as Obj[];
+      const hostPaths = volumes.filter((v) => v.hostPath !== undefined);
+      expect(hostPaths.map((v) => at(v, 'hostPath.path'))).toEqual(['/sys/fs/bpf']);
+      const mount = (agent.volumeMounts as Obj[]).find((m) => m.name === hostPaths[0]!.name);
+      expect(mount).toMatchObject({ mountPath: '/sys/fs/bpf', mountPropagation: 'HostToContainer' });
+      expect(String(at(values, 'agent.pinDir'))).toMatch(/^\/sys\/fs\/bpf\/[^/]+/);
+    });
+
+    it('probes /readyz and /healthz and is scraped at /metrics on its port', () => {
+      const port = (agent.ports as Obj[])[0] as Obj;
+      expect(at(agent, 'readinessProbe.httpGet')).toEqual({ path: '/readyz', port: port.name });
+      expect(at(agent, 'livenessProbe.httpGet')).toEqual({ path: '/healthz', port: port.name });
+      const annotations = obj(at(daemonSet, 'spec.template.metadata.annotations'), 'annotations');
+      expect(annotations['prometheus.io/scrape']).toBe('true');
+      expect(annotations['prometheus.io/path']).toBe('/metrics');
+      expect(annotations['prometheus.io/port']).toBeDefined();
+      const text = templates['agent-daemonset.yaml'] as string;
+      expect(text).toContain('prometheus.io/port: {{ .Values.agent.port | quote }}');
+      expect(text).toContain('containerPort: {{ .Values.agent.port }}');
+      expect(text).toMatch(
+        /name: NETPOL_AGENT_HEALTH_PORT\n\s+value: \{\{ \.Values\.agent\.port \| quote \}\}/,
+      );
+    });
+
+    it("sets what loadAgentConfig reads (NODE_NAME from the downward API), and nothing it doesn't", () => {
+      expect(env.find((e) => e.name === 'NODE_NAME')?.valueFrom).toEqual({
+        fieldRef: { fieldPath: 'spec.nodeName' },
+      });
+      expect(
+        at(
+          env.find((e) => e.name === 'NETPOL_NODE_ADDRESSES'),
+          'valueFrom.fieldRef.fieldPath',
+        ),
+      ).toBeDefined();
+      expect(at(values, 'agent.nodeAddressesFieldPath')).toBe('status.hostIP');
+      for (const name of setNames) expect(AGENT_ENV).toContain(name);
+      // In-cluster: the ServiceAccount, not a kubeconfig; the image's own object and loader.
+      const unset = [...AGENT_ENV].filter((name) => !setNames.includes(name)).sort();
+      expect(unset).toEqual(['KUBECONFIG', 'NETPOL_BPF_LOADER', 'NETPOL_BPF_OBJECT']);
+    });
+
+    it('runs as its own ServiceAccount, allowed exactly list and watch of namespaces, pods and networkpolicies', () => {
+      expect(pod.serviceAccountName).toBe('x');
+      expect(templates['agent-daemonset.yaml']).toContain(
+        'serviceAccountName: {{ include "netpol.agentServiceAccountName" . }}',
+      );
+      const role = templateYaml('agent-clusterrole.yaml');
+      expect(role.kind).toBe('ClusterRole');
+      const grants = (role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).flatMap(
+        (rule) =>
+          rule.apiGroups.flatMap((group) =>
+            rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource}:${verb}`)),
+          ),
+      );
+      expect(grants.sort()).toEqual(
+        [
+          '/namespaces:list',
+          '/namespaces:watch',
+          '/pods:list',
+          '/pods:watch',
+          'networking.k8s.io/networkpolicies:list',
+          'networking.k8s.io/networkpolicies:watch',
+        ].sort(),
+      );
+      const binding = templateYaml('agent-clusterrolebinding.yaml');
+      expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole' });
+      expect(templates['agent-clusterrolebinding.yaml']).toContain(
+        'name: {{ include "netpol.fullname" . }}-agent',
+      );
+      expect(templates['agent-clusterrole.yaml']).toContain('name: {{ include "netpol.fullname" . }}-agent');
+      expect(templateYaml('agent-serviceaccount.yaml').kind).toBe('ServiceAccount');
+    });
   });
 });

@@ -80,3 +80,11 @@ app.kubernetes.io/part-of: netpol
 - name: LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
 {{- end }}
+
+{{- define "netpol.agentServiceAccountName" -}}
+{{- if .Values.agent.serviceAccount.create }}
+{{- default (printf "%s-agent" (include "netpol.fullname" .)) .Values.agent.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.agent.serviceAccount.name }}
+{{- end }}
+{{- end }}
