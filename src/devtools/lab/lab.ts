@@ -119,7 +119,7 @@ export class Lab {
       }
     }
     for (const pod of everyPod) {
-      this.pods.set(pod.key, PodProcess.start(pod.netns, { tcp: pod.tcpPorts, udp: pod.udpPorts }));
+      this.pods.set(pod.key, PodProcess.start(pod.netns, pod.key, { tcp: pod.tcpPorts, udp: pod.udpPorts }));
     }
     await Promise.all([...this.pods.values()].map((pod) => pod.ready));
 

@@ -216,12 +216,12 @@ function upSummary(record: NonNullable<ReturnType<typeof readRecord>>): string {
     lines.push(
       '',
       'try:',
-      `  ip netns exec ${first.netns} curl -m 2 -s -o /dev/null -w '%{http_code}\\n' http://${second.ip}:80/  # 000 = blocked`,
+      `  ip netns exec ${first.netns} curl -m 2 http://${second.ip}/   # the pod's name, or a timeout when blocked`,
     );
   }
   lines.push(
     `  kubectl --kubeconfig ${record.kubeconfig ?? '?'} apply -f policy.yaml   # the agents enforce it`,
-    `  redis-cli -u ${record.redisUrl ?? '?'} xrange netpol:lab:drops - +    # drop events`,
+    `  redis-cli -u ${record.redisUrl ?? '?'} xrange netpol:drops:lab - +    # drop events`,
     `log: ${LOG_FILE}`,
     '',
   );

@@ -1,6 +1,6 @@
 /**
  * The program every lab pod runs (`ip netns exec <pod-ns> node -e ...`): TCP and UDP echo servers
- * on the pod's ports, and a probe client driven by JSON lines on stdin, answering on stdout:
+ * on the pod's ports (a TCP request that looks like HTTP gets `200` and the pod's name, for curl), and a probe client driven by JSON lines on stdin, answering on stdout:
  *   {id, op:'tcp', host, port, timeoutMs}   one TCP connect (then close): ok when it connects
  *   {id, op:'udp', host, port, timeoutMs}   a datagram (resent every 200 ms): ok only with a reply
  * Answers {id, ok:true} or {id, ok:false, error}; prints {ready:true} once every server listens.
@@ -19,13 +19,25 @@ const dgram = require('node:dgram');
 const readline = require('node:readline');
 const tcpPorts = JSON.parse(process.env.LAB_TCP_PORTS || '[]');
 const udpPorts = JSON.parse(process.env.LAB_UDP_PORTS || '[]');
+const podName = process.env.LAB_POD || 'pod';
 const say = (msg) => process.stdout.write(JSON.stringify(msg) + '\n');
 let pending = tcpPorts.length + udpPorts.length;
 const listening = () => { if (--pending === 0) say({ ready: true }); };
 if (pending === 0) say({ ready: true });
 for (const port of tcpPorts) {
-  net.createServer((socket) => { socket.on('data', (d) => socket.write(d)); socket.on('error', () => {}); })
-    .listen({ port, host: '::', ipv6Only: false }, listening);
+  net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (first) => {
+      // An HTTP request (curl by hand) gets an HTTP answer naming the pod; anything else an echo.
+      if (/^[A-Z]+ \S+ HTTP\/1/.test(first.toString('latin1'))) {
+        const body = podName + '\n';
+        socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ' + body.length + '\r\nconnection: close\r\n\r\n' + body);
+        return;
+      }
+      socket.write(first);
+      socket.on('data', (d) => socket.write(d));
+    });
+  }).listen({ port, host: '::', ipv6Only: false }, listening);
 }
 for (const port of udpPorts) {
   const udp = dgram.createSocket({ type: 'udp6', ipv6Only: false });
@@ -112,12 +124,17 @@ export class PodProcess {
     });
   }
 
-  static start(netns: string, ports: { tcp: readonly number[]; udp: readonly number[] }): PodProcess {
+  static start(
+    netns: string,
+    pod: string,
+    ports: { tcp: readonly number[]; udp: readonly number[] },
+  ): PodProcess {
     const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', POD_PROCESS_SOURCE], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         LAB_TCP_PORTS: JSON.stringify(ports.tcp),
         LAB_UDP_PORTS: JSON.stringify(ports.udp),
+        LAB_POD: pod,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
