@@ -106,7 +106,7 @@ function podPorts(spec: Obj): { tcp: number[]; udp: number[] } {
 }
 
 function podIps(status: Obj): string[] {
-  const primary = typeof status.podIP === 'string' ? status.podIP : undefined;
+  const primary = typeof status.podIP === 'string' && status.podIP !== '' ? status.podIP : undefined;
   const ips = primary === undefined ? [] : [primary];
   for (const entry of Array.isArray(status.podIPs) ? status.podIPs : []) {
     const ip = record(entry).ip;
