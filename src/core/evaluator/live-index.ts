@@ -17,6 +17,13 @@
  * matrix) go through snapshot(), a PolicyIndex built from the current state (O(cluster), cached
  * until the next event).
  *
+ * A recompile costs the pod's rules: each selector keeps its members sorted (SortedKeys), and a
+ * rule that compiles the same for every pod it applies to is compiled once and shared by their
+ * sides (ingress named ports resolve per pod and are not shared). Sides share those lists and
+ * rules: read them, never modify them. A pod joining a broad selector (a namespaceSelector over
+ * many namespaces, or a name egress rules' named ports resolve) still changes every side listing
+ * that selector, thousands at 150,000 pods: that is the size of this API's answer, not of the work.
+ *
  * Mutable and single-threaded: apply() changes it in place; sides and snapshots handed out before
  * are not updated. An event that is not valid (a bad pod IP or CIDR) throws before changing
  * anything.
