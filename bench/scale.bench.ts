@@ -6,14 +6,14 @@
  * temp dir; every measurement runs in its own child process, so peak RSS is that measurement's:
  * parse + buildPolicyIndex + computeMatrix (bench/scale-child.ts), parse + LiveIndex.build +
  * events, and the CLI end to end (`netpol matrix --state F --port 80 --protocol TCP --output json`
- * to /dev/null). `node -e 0` is measured before each row (median of several) and wall times are
- * also shown as a ratio to it. Prints the tables, the issue's targets with met / not met, and one
- * JSON line with everything.
+ * to /dev/null; the package's bin, the bundle dist/cli/netpol.js). `node -e 0` is measured before
+ * each row (median of several) and wall times are also shown as a ratio to it. Prints the tables,
+ * the issue's targets with met / not met, and one JSON line with everything.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { ClusterState } from '../src/core/state/cluster-state';
 import { generateRealistic } from './generate-realistic';
 import { generateState } from './generate-state';
@@ -282,6 +282,19 @@ function targets(rows: readonly RowResult[], parse: { ms: number; nodeMs: number
   return out;
 }
 
+/**
+ * The CLI as installed: package.json's bin (the esbuild bundle, `npm run build:cli`), or the tsc
+ * output of src/cli/bin.ts when the bundle has not been built.
+ */
+function netpolBin(): string {
+  const root = join(__dirname, '..', '..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: { netpol?: string } };
+  const bundled = pkg.bin?.netpol === undefined ? undefined : join(root, pkg.bin.netpol);
+  return bundled !== undefined && existsSync(bundled)
+    ? bundled
+    : join(__dirname, '..', 'src', 'cli', 'bin.js');
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
@@ -300,12 +313,12 @@ function main(): void {
   const quick = args.includes('--quick');
   const dir = mkdtempSync(join(tmpdir(), 'netpol-scale-'));
   const runner = new ProcessRunner(dir);
-  const cliBin = join(__dirname, '..', 'src', 'cli', 'bin.js');
+  const cliBin = netpolBin();
   const started = process.hrtime.bigint();
   try {
     console.log(
       `scale bench${quick ? ' (--quick)' : ''}: node ${process.version}, seed 42; peak RSS of the CLI by ` +
-        `${runner.rssMethod}; every measurement a separate child process`,
+        `${runner.rssMethod}; every measurement a separate child process; CLI ${relative(process.cwd(), cliBin)}`,
     );
     const parseNodeMs = nodeBaseline(runner, 7);
     const parseRuns: number[] = [];
