@@ -129,7 +129,7 @@ function runRow(plan: RowPlan, runner: ProcessRunner, dir: string, cliBin: strin
 }
 
 const mib = (x: number | undefined): string => (x === undefined ? '?' : x.toFixed(0));
-const ratio = (ms: number, base: number): string => `${(ms / base).toFixed(1)}x`;
+const ratio = (ms: number, base: number): string => `${(ms / base).toFixed(2)}x`;
 const rowName = (r: RowResult): string => `${r.plan.shape} ${r.plan.pods.toLocaleString('en-US')}`;
 
 function mainTable(rows: readonly RowResult[]): string {
