@@ -31,4 +31,6 @@ export interface BotDeps {
   log: Logger;
   /** Renders a request's YAML once and checks the stored text (default: this process's, processRequestYaml). */
   requestYaml?: RequestYaml;
+  /** How long a handler waits on Redis before telling the person it did not answer (default 5 s). */
+  redisDeadlineMs?: number;
 }

@@ -25,15 +25,19 @@ export type { DecisionInput } from './approvals';
 /** The commands that read the cluster (questions typed as requests are checked by DraftPreviews). */
 const READ_COMMANDS: ReadonlySet<string> = new Set(['show', 'explain', 'history', 'pending']);
 
-/** The same dependencies, each failure naming the dependency that failed. */
+/** How long a click or command waits for Redis before telling the person it did not answer. */
+export const DEFAULT_REDIS_DEADLINE_MS = 5_000;
+
+/** The same dependencies, each failure (or Redis not answering in time) naming the dependency. */
 function withNamedFailures(deps: BotDeps): BotDeps {
+  const redis = { deadlineMs: deps.redisDeadlineMs ?? DEFAULT_REDIS_DEADLINE_MS };
   return {
     ...deps,
-    store: namingFailures(deps.store, 'redis', 'store'),
-    drafts: namingFailures(deps.drafts, 'redis', 'drafts'),
-    clusters: namingFailures(deps.clusters, 'redis', 'clusters'),
-    outbox: namingFailures(deps.outbox, 'redis', 'outbox'),
-    queues: namingFailures(deps.queues, 'redis', 'queues'),
+    store: namingFailures(deps.store, 'redis', 'store', redis),
+    drafts: namingFailures(deps.drafts, 'redis', 'drafts', redis),
+    clusters: namingFailures(deps.clusters, 'redis', 'clusters', redis),
+    outbox: namingFailures(deps.outbox, 'redis', 'outbox', redis),
+    queues: namingFailures(deps.queues, 'redis', 'queues', redis),
     groupMembers: namingGroupFailures(deps.groupMembers),
   };
 }

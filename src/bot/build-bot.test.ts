@@ -220,6 +220,18 @@ describe('buildBot over HTTP', () => {
     expect(driver.lines).toContainEqual(expect.objectContaining({ msg: 'command failed', user: ALICE }));
   });
 
+  it('tells the person when Redis does not answer (a client queueing while it reconnects), within the deadline', async () => {
+    // What ioredis does while Redis is down: it queues the command and never settles it.
+    const driver = await startBot({
+      clusters: { read: () => new Promise(() => undefined) },
+      redisDeadlineMs: 300,
+    });
+    const reply = shown(await driver.slash('show backend'));
+    expect(reply).toContain('did not answer within 0.3 s');
+    expect(reply).toContain('may still complete');
+    expect(reply).toContain('REDIS_URL');
+  });
+
   it('listens on the configured HOST', async () => {
     const config = loadBotConfig({
       SLACK_BOT_TOKEN: TEST_BOT.token,

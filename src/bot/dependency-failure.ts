@@ -25,10 +25,42 @@ export function isDependencyFailure(value: unknown): value is DependencyFailure 
 }
 
 /**
- * `target` with each method's failure (thrown or rejected) rethrown as a DependencyFailure of
- * `dependency`, operation `<name>.<method>`. Values other than methods pass through unchanged.
+ * A dependency that did not answer in time. Redis clients queue commands while they reconnect and
+ * retry without limit (BullMQ needs that), so "Redis down" shows as a call that never returns; the
+ * deadline turns it into an answer for the person. The call itself may still complete later.
  */
-export function namingFailures<T extends object>(target: T, dependency: Dependency, name: string): T {
+export class DeadlineExceeded extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`no answer within ${deadlineMs} ms`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+export interface NamingFailuresOptions {
+  /** Each call fails with DeadlineExceeded (as a DependencyFailure) after this long. Default: none. */
+  deadlineMs?: number;
+}
+
+function withDeadline<R>(call: Promise<R>, deadlineMs: number | undefined): Promise<R> {
+  if (deadlineMs === undefined) return call;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(deadlineMs)), deadlineMs);
+  });
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `target` with each method's failure (thrown or rejected, or no answer within the deadline)
+ * rethrown as a DependencyFailure of `dependency`, operation `<name>.<method>`. Values other than
+ * methods pass through unchanged.
+ */
+export function namingFailures<T extends object>(
+  target: T,
+  dependency: Dependency,
+  name: string,
+  options: NamingFailuresOptions = {},
+): T {
   return new Proxy(target, {
     get(object, property, receiver) {
       const value: unknown = Reflect.get(object, property, receiver);
@@ -36,7 +68,8 @@ export function namingFailures<T extends object>(target: T, dependency: Dependen
       const operation = `${name}.${String(property)}`;
       return async (...args: unknown[]) => {
         try {
-          return await (value as (...a: unknown[]) => unknown).apply(object, args);
+          const call = Promise.resolve((value as (...a: unknown[]) => unknown).apply(object, args));
+          return await withDeadline(call, options.deadlineMs);
         } catch (cause) {
           throw isDependencyFailure(cause) ? cause : new DependencyFailure(dependency, operation, { cause });
         }

@@ -5,7 +5,7 @@
  * and refusals) never get here: BotService answers them itself.
  */
 import { RequestStoreError } from '../adapters/redis/request-store';
-import { isDependencyFailure } from './dependency-failure';
+import { DeadlineExceeded, isDependencyFailure } from './dependency-failure';
 
 export interface FailureDescription {
   /** What failed, for the person. */
@@ -24,6 +24,11 @@ export function describeFailure(error: unknown): FailureDescription {
         todo: `${RETRY} (the bot needs the usergroups:read scope)`,
       };
     const stored = error.cause;
+    if (stored instanceof DeadlineExceeded)
+      return {
+        what: `netpol's Redis (where requests and previews are kept) did not answer within ${stored.deadlineMs / 1000} s`,
+        todo: `${RETRY}; what you asked may still complete when Redis is back, so check \`/netpol pending\` before you repeat a decision (check Redis and REDIS_URL)`,
+      };
     // The store's own refusals of a malformed record or id are bugs, not an outage.
     if (!(stored instanceof RequestStoreError) || stored.code === 'E_REDIS')
       return {

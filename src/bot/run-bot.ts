@@ -33,6 +33,8 @@ export interface BotProcessOptions {
   host?: string;
   /** Spacing of messages to one channel (Slack: ~1 s). */
   perChannelIntervalMs?: number;
+  /** How long a click or command waits on Redis before telling the person (default 5 s). */
+  redisDeadlineMs?: number;
 }
 
 export interface BotProcess {
@@ -70,6 +72,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     clock,
     newRequestId,
     log: log.child({ component: 'bot' }),
+    ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
   });
   const cards = approvalCardSync({ store, outbox, clock });
   const thread = new ApprovalThread({

@@ -75,6 +75,8 @@ export interface ControlPlaneOptions {
   clusters?: string[];
   /** How Slack reaches the bot: Bolt's HTTP receiver (default) or Socket Mode. */
   transport?: SlackTransportKind;
+  /** How long the bot's handlers wait on Redis before telling the person (default: the bot's 5 s). */
+  redisDeadlineMs?: number;
 }
 
 export interface ControlPlane {
@@ -189,7 +191,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     concurrency: 2,
     logLevel: 'silent',
   };
-  const bot = await startBotProcess(config, { log, host: '127.0.0.1', port: 0, perChannelIntervalMs: 10 });
+  const bot = await startBotProcess(config, {
+    log,
+    host: '127.0.0.1',
+    port: 0,
+    perChannelIntervalMs: 10,
+    ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
+  });
   const eventsUrl = bot.port === undefined ? undefined : `http://127.0.0.1:${bot.port}/slack/events`;
   const transport =
     socket !== undefined

@@ -5,7 +5,7 @@
  * pending request" scenarios. Readiness is awaited by PING with a deadline, never by sleeping.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,8 @@ export async function startRedis(): Promise<TestRedis> {
       },
       async restart() {
         await stopChild(child);
+        // After stop() too: its directory is gone, and redis-server needs one to start in.
+        mkdirSync(dir, { recursive: true });
         child = launch(port, dir);
         await waitForPing(port, 10_000);
       },
