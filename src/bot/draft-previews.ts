@@ -56,19 +56,20 @@ export class DraftPreviews {
     const { command, policies, notes } = plan;
     const warnings = plan.warnings.map(formatWarning);
     const yaml = this.requestYaml.render(policies);
+    const effect = describeEffect(policies, state);
+    const preview = {
+      cluster,
+      requester: input.user,
+      command,
+      text,
+      policiesYaml: yaml,
+      effect,
+      warnings,
+      notes,
+    };
     if (state === undefined) {
       // Never checked against the cluster: shown, but no draft is kept, so nothing can be submitted.
-      return renderPreview({
-        cluster,
-        requester: input.user,
-        command,
-        text,
-        policiesYaml: yaml,
-        effect: describeEffect(policies, state),
-        warnings,
-        notes,
-        unchecked: {},
-      });
+      return renderPreview({ ...preview, unchecked: {} });
     }
     const record = this.draftRecord({
       id,
@@ -80,20 +81,10 @@ export class DraftPreviews {
       policies,
       yaml,
       warnings,
-      effect: describeEffect(policies, state),
+      effect,
     });
     await this.ctx.deps.drafts.put(record);
-    return renderPreview({
-      cluster,
-      requester: input.user,
-      command,
-      text,
-      policiesYaml: yaml,
-      effect: record.effect,
-      warnings,
-      draftId: id,
-      notes,
-    });
+    return renderPreview({ ...preview, draftId: id });
   }
 
   /** The request language as this installation configured it (the CLI reads the same file). */
