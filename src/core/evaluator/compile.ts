@@ -4,7 +4,10 @@
  * addresses to port ranges). Peers are resolved to pod sets and parsed ipBlocks; ports are numeric
  * ranges, sorted and merged. An ingress named port resolves on the pod itself; an egress named port
  * resolves on each destination, so it stays a CompiledNamedPort listing, per port number, the pods
- * exposing that name. The PodSets are the index's own (shared, immutable): compiling is cheap.
+ * exposing that name that the rule's peers admit (a connection needs both, so the pods outside the
+ * peers would never be consulted; listing only the admitted ones keeps a side unchanged when an
+ * unrelated pod exposing the name comes or goes). The PodSets are the index's own where they can
+ * be (shared, immutable): compiling is cheap.
  * Agrees with evaluateConnection for every pair (tested through compiledSideAllows).
  */
 import type { Protocol } from '../k8s/types';
@@ -43,7 +46,11 @@ export interface CompiledNamedPort {
   kind: 'named';
   protocol: Protocol;
   name: string;
-  /** Per port number, ascending: the (non-hostNetwork) pods whose container port `name` has it. */
+  /**
+   * Per port number, ascending: the (non-hostNetwork) pods whose container port `name` has it and
+   * that the rule's peers admit (its selectors' pods and the pods inside its ipBlocks; every such
+   * pod for 'any' peers). Numbers no admitted pod has are left out.
+   */
   byPort: { port: number; pods: PodSet }[];
 }
 
@@ -103,7 +110,7 @@ function compileSide(index: PolicyIndex, pod: PodInfo, direction: Direction): Co
         ports:
           direction === 'Ingress'
             ? compileIngressPorts(rule.ports, index.namedPorts[n]!)
-            : compileEgressPorts(index, rule.ports),
+            : compileEgressPorts(index, rule),
       });
     }
   }
@@ -133,8 +140,10 @@ export function compileIngressPorts(
   return mergeRanges(ranges);
 }
 
-function compileEgressPorts(index: PolicyIndex, ports: 'any' | PortMatcher[]): 'any' | CompiledPort[] {
+function compileEgressPorts(index: PolicyIndex, rule: IndexedRule): 'any' | CompiledPort[] {
+  const ports = rule.ports;
   if (ports === 'any') return 'any';
+  const admitted = rule.peers === 'any' ? undefined : rule.peers.pods;
   const ranges: CompiledPortRange[] = [];
   const named = new Map<string, CompiledNamedPort>();
   for (const m of ports) {
@@ -145,7 +154,10 @@ function compileEgressPorts(index: PolicyIndex, ports: 'any' | PortMatcher[]): '
     const key = namedPortKey(m.protocol, m.name);
     if (named.has(key)) continue;
     const byNumber = index.namedPortPods.get(key) ?? new Map<number, PodSet>();
-    const byPort = [...byNumber].map(([port, pods]) => ({ port, pods })).sort((a, b) => a.port - b.port);
+    const byPort = [...byNumber]
+      .map(([port, pods]) => ({ port, pods: admitted === undefined ? pods : pods.intersect(admitted) }))
+      .filter((e) => !e.pods.isEmpty())
+      .sort((a, b) => a.port - b.port);
     named.set(key, { kind: 'named', protocol: m.protocol, name: m.name, byPort });
   }
   const namedSorted = [...named.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);

@@ -13,7 +13,10 @@
  *
  * A side is the KeyedSide of compilePodIngress/compilePodEgress; it changes when its policies,
  * its rules' peer pods, their addresses (the agent's maps hold addresses), its ports or, for
- * egress named ports, the pods exposing a name change. Whole-cluster questions (pairs, the
+ * egress named ports, the admitted pods exposing a name change: an egress named port lists only
+ * the pods its rule's peers admit, so a pod exposing a name changes the sides of the rules that
+ * admit it (found through its terms, plus rules with 'any' peers or ipBlocks), not of every rule
+ * naming the port. Whole-cluster questions (pairs, the
  * matrix) go through snapshot(), a PolicyIndex built from the current state (O(cluster), cached
  * until the next event).
  *
@@ -21,8 +24,8 @@
  * rule that compiles the same for every pod it applies to is compiled once and shared by their
  * sides (ingress named ports resolve per pod and are not shared). Sides share those lists and
  * rules: read them, never modify them. A pod joining a broad selector (a namespaceSelector over
- * many namespaces, or a name egress rules' named ports resolve) still changes every side listing
- * that selector, thousands at 150,000 pods: that is the size of this API's answer, not of the work.
+ * many namespaces) still changes every side listing that selector, thousands at 150,000 pods: that
+ * is the size of this API's answer, not of the work.
  *
  * Mutable and single-threaded: apply() changes it in place; sides and snapshots handed out before
  * are not updated. An event that is not valid (a bad pod IP or CIDR) throws before changing
@@ -47,9 +50,10 @@ import {
   podKey,
   policyKey,
 } from '../state/cluster-state';
+import type { IpAddress } from '../k8s/cidr';
 import { compileIngressPorts, type CompiledPortRange, mergeRanges } from './compile';
 import type { KeyedNamedPort, KeyedRule, KeyedSide, SideChange } from './keyed-side';
-import { EVERYTHING, keyed, type KeyedSelector } from './peer-resolver';
+import { EVERYTHING, ipBlockContains, keyed, type KeyedSelector } from './peer-resolver';
 import {
   buildPolicyIndex,
   type IndexedIpBlock,
@@ -103,6 +107,8 @@ interface LiveRule {
   union: { versions: number[]; pods: readonly string[] } | undefined;
   /** Whether its ports name a container port. */
   namedPorts: boolean;
+  /** Egress: the namedPortKeys its ports name, each once. */
+  names: string[];
   /** What it compiles to, for rules that compile the same for every pod; shared, not modified. */
   compiled: { versions: number[]; namedVersion: number; rule: KeyedRule } | undefined;
 }
@@ -113,13 +119,19 @@ interface LivePolicy {
   types: PolicyType[];
   selects: Term;
   rules: Record<Direction, LiveRule[]>;
-  /** namedPortKeys its egress rules name. */
-  egressNames: Set<string>;
+}
+
+/** The egress rules naming one port name, by how a pod can be among their peers. */
+interface NameUsers {
+  /** 'any' peers, or ipBlocks (whose pods follow addresses, not terms): checked for every pod. */
+  always: Set<LiveRule>;
+  /** Selector peers only: found through the terms a pod is in. */
+  byTerm: Map<Term, Set<LiveRule>>;
 }
 
 interface NamedPortPods {
   byNumber: Map<number, SortedKeys>;
-  /** What egress rules naming it compile to, until the next change. Shared: not modified. */
+  /** What egress rules with 'any' peers naming it compile to, until the next change. Shared: not modified. */
   byPort: { port: number; pods: readonly string[] }[] | undefined;
 }
 
@@ -177,8 +189,9 @@ export class LiveIndex {
   private readonly namespaceGroups = new Map<string, Set<CrossGroup>>();
   /** namedPortKey -> port number -> pods (not hostNetwork) exposing it. */
   private readonly namedPortPods = new Map<string, NamedPortPods>();
-  private readonly egressNameUsers = new Map<string, Set<LivePolicy>>();
-  /** Bumped whenever namedPortPods changes. */
+  /** namedPortKey -> the egress rules naming it. */
+  private readonly egressNameUsers = new Map<string, NameUsers>();
+  /** Bumped whenever namedPortPods or the address of a pod in it changes. */
   private namedPortVersion = 0;
   /** Per pod, its policies by key per direction (filled when compiled; dropped when they change). */
   private readonly podPolicyLists = new Map<string, Record<Direction, LivePolicy[] | undefined>>();
@@ -327,7 +340,7 @@ export class LiveIndex {
       ports:
         rule.direction === 'Ingress'
           ? compileIngressPorts(rule.ports, NO_NAMED_PORTS)
-          : this.egressPorts(rule.ports),
+          : this.egressPorts(rule),
     };
     rule.compiled = { versions: terms.map((t) => t.members.version), namedVersion, rule: compiled };
     return compiled;
@@ -369,8 +382,10 @@ export class LiveIndex {
     if (old === undefined || pod === undefined || old.hostNetwork !== pod.hostNetwork) {
       for (const d of DIRECTIONS) changes.mark(key, d);
     }
+    const termsBefore = this.podTerms.get(key) ?? NO_TERMS;
     this.updateTerms(key, pod, ipChanged, changes);
-    this.updateNamedPorts(key, old, pod, ipChanged, changes);
+    const termsAfter = this.podTerms.get(key) ?? NO_TERMS;
+    this.updateNamedPorts(key, { old, pod, ipChanged, termsBefore, termsAfter }, changes);
     if (old !== undefined && pod !== undefined && !pod.hostNetwork && !old.hostNetwork) {
       this.markOwnIngressPorts(key, old, pod, changes);
     }
@@ -446,21 +461,22 @@ export class LiveIndex {
     }
   }
 
-  private updateNamedPorts(
-    key: string,
-    old: PodInfo | undefined,
-    pod: PodInfo | undefined,
-    ipChanged: boolean,
-    changes: Changes,
-  ): void {
-    const entries = (p: PodInfo | undefined): Set<string> => {
+  /**
+   * Keeps namedPortPods current for one pod and marks the egress sides whose named ports list it
+   * differently: a rule naming a changed name lists the pod iff its peers admit it (before and
+   * after the event, each with the pod's terms and address then).
+   */
+  private updateNamedPorts(key: string, change: PodNamedPortChange, changes: Changes): void {
+    const { old, pod, ipChanged } = change;
+    const ownBefore = old === undefined ? NO_NAMED_PORTS : podNamedPorts(old);
+    const ownAfter = pod === undefined ? NO_NAMED_PORTS : podNamedPorts(pod);
+    const entries = (own: Map<string, number[]>): Set<string> => {
       const out = new Set<string>();
-      if (p !== undefined)
-        for (const [name, numbers] of podNamedPorts(p)) for (const n of numbers) out.add(`${n}\u0000${name}`);
+      for (const [name, numbers] of own) for (const n of numbers) out.add(`${n}\u0000${name}`);
       return out;
     };
-    const before = entries(old);
-    const after = entries(pod);
+    const before = entries(ownBefore);
+    const after = entries(ownAfter);
     const names = new Set<string>();
     for (const e of before) {
       if (after.has(e) && !ipChanged) continue;
@@ -472,8 +488,27 @@ export class LiveIndex {
       names.add(e.slice(e.indexOf('\u0000') + 1));
       if (!before.has(e)) this.namedPort(e, key, true);
     }
+    if (names.size === 0) return;
+    // Rules with ipBlocks list the pods inside them: an address change can change those lists.
+    if (ipChanged) this.namedPortVersion++;
+    const rules = new Set<LiveRule>();
     for (const name of names) {
-      for (const policy of this.egressNameUsers.get(name) ?? []) changes.markSelected(policy, 'Egress');
+      const users = this.egressNameUsers.get(name);
+      if (users === undefined) continue;
+      for (const rule of users.always) rules.add(rule);
+      for (const terms of [change.termsBefore, change.termsAfter]) {
+        for (const term of terms) for (const rule of users.byTerm.get(term) ?? []) rules.add(rule);
+      }
+    }
+    if (rules.size === 0) return;
+    const ipBefore = old === undefined ? undefined : podIpOrThrow(old);
+    const ipAfter = pod === undefined ? undefined : podIpOrThrow(pod);
+    for (const rule of rules) {
+      const listedBefore = listing(rule, ownBefore, change.termsBefore, ipBefore);
+      const listedAfter = listing(rule, ownAfter, change.termsAfter, ipAfter);
+      // An address change shows wherever the pod is listed (the agent's maps hold addresses).
+      const differs = ipChanged ? listedBefore !== '' || listedAfter !== '' : listedBefore !== listedAfter;
+      if (differs) changes.markSelected(rule.policy, 'Egress');
     }
   }
 
@@ -678,7 +713,6 @@ export class LiveIndex {
       types: parsed.types,
       selects: this.term(namespace, undefined, parsed.podSelector),
       rules: { Ingress: [], Egress: [] },
-      egressNames: new Set(),
     };
     for (const d of DIRECTIONS) {
       policy.rules[d] = parsed.rules[d].map((r, ruleIndex) => ({
@@ -695,13 +729,9 @@ export class LiveIndex {
         ports: r.ports,
         union: undefined,
         namedPorts: r.ports !== 'any' && r.ports.some((m) => m.kind === 'named'),
+        names: d === 'Egress' ? namesOf(r.ports) : [],
         compiled: undefined,
       }));
-    }
-    for (const rule of policy.rules.Egress) {
-      if (rule.ports === 'any') continue;
-      for (const m of rule.ports)
-        if (m.kind === 'named') policy.egressNames.add(namedPortKey(m.protocol, m.name));
     }
     return policy;
   }
@@ -715,10 +745,20 @@ export class LiveIndex {
         if (rule.peers !== 'any') for (const t of rule.peers.terms) t.rules.add(rule);
       }
     }
-    for (const name of policy.egressNames) {
-      let users = this.egressNameUsers.get(name);
-      if (users === undefined) this.egressNameUsers.set(name, (users = new Set()));
-      users.add(policy);
+    for (const rule of policy.rules.Egress) {
+      for (const name of rule.names) {
+        let users = this.egressNameUsers.get(name);
+        if (users === undefined)
+          this.egressNameUsers.set(name, (users = { always: new Set(), byTerm: new Map() }));
+        if (rule.peers === 'any' || rule.peers.ipBlocks.length > 0) users.always.add(rule);
+        else {
+          for (const term of rule.peers.terms) {
+            let list = users.byTerm.get(term);
+            if (list === undefined) users.byTerm.set(term, (list = new Set()));
+            list.add(rule);
+          }
+        }
+      }
     }
   }
 
@@ -735,10 +775,19 @@ export class LiveIndex {
         }
       }
     }
-    for (const name of policy.egressNames) {
-      const users = this.egressNameUsers.get(name)!;
-      users.delete(policy);
-      if (users.size === 0) this.egressNameUsers.delete(name);
+    for (const rule of policy.rules.Egress) {
+      for (const name of rule.names) {
+        const users = this.egressNameUsers.get(name)!;
+        users.always.delete(rule);
+        if (rule.peers !== 'any') {
+          for (const term of rule.peers.terms) {
+            const list = users.byTerm.get(term);
+            list?.delete(rule);
+            if (list?.size === 0) users.byTerm.delete(term);
+          }
+        }
+        if (users.always.size === 0 && users.byTerm.size === 0) this.egressNameUsers.delete(name);
+      }
     }
   }
 
@@ -830,23 +879,45 @@ export class LiveIndex {
 
   // ---- ports ----
 
-  private egressPorts(ports: 'any' | PortMatcher[]): 'any' | (CompiledPortRange | KeyedNamedPort)[] {
-    if (ports === 'any') return 'any';
-    const { ranges, names } = this.egressPortShape(ports) as {
+  private egressPorts(rule: LiveRule): 'any' | (CompiledPortRange | KeyedNamedPort)[] {
+    if (rule.ports === 'any') return 'any';
+    const { ranges, names } = this.egressPortShape(rule.ports) as {
       ranges: CompiledPortRange[];
       names: [string, PortMatcher][];
     };
-    const named = names.map(([key, m]): KeyedNamedPort => {
-      const entry = this.namedPortPods.get(key);
-      const byPort =
-        entry === undefined
-          ? []
-          : (entry.byPort ??= [...entry.byNumber]
-              .map(([port, pods]) => ({ port, pods: pods.sorted() }))
-              .sort((a, b) => a.port - b.port));
-      return { kind: 'named', protocol: m.protocol, name: (m as { name: string }).name, byPort };
-    });
+    const named = names.map(([key, m]): KeyedNamedPort => ({
+      kind: 'named',
+      protocol: m.protocol,
+      name: (m as { name: string }).name,
+      byPort: this.admittedByPort(rule, key),
+    }));
     return [...ranges, ...named];
+  }
+
+  /** Per port number, the pods exposing `name` that `rule`'s peers admit (compile.ts's byPort). */
+  private admittedByPort(rule: LiveRule, name: string): readonly { port: number; pods: readonly string[] }[] {
+    const entry = this.namedPortPods.get(name);
+    if (entry === undefined) return [];
+    const all = (entry.byPort ??= [...entry.byNumber]
+      .map(([port, pods]) => ({ port, pods: pods.sorted() }))
+      .sort((a, b) => a.port - b.port));
+    if (rule.peers === 'any') return all;
+    const { terms, ipBlocks } = rule.peers;
+    const inTerms = (pod: string): boolean => terms.some((t) => t.members.has(pod));
+    const out: { port: number; pods: readonly string[] }[] = [];
+    for (const { port, pods } of all) {
+      let kept: readonly string[];
+      if (ipBlocks.length > 0) {
+        kept = pods.filter((p) => inTerms(p) || inBlocks(ipBlocks, podIpOrThrow(this.pods.get(p)!)));
+      } else {
+        // Walk the smaller list; both are sorted, so the result is.
+        const peers = ruleMembers(rule);
+        const exposing = entry.byNumber.get(port)!;
+        kept = peers.length <= pods.length ? peers.filter((p) => exposing.has(p)) : pods.filter(inTerms);
+      }
+      if (kept.length > 0) out.push({ port, pods: kept });
+    }
+    return out;
   }
 
   /** What an egress rule's ports compile to apart from who exposes the names. */
@@ -872,6 +943,49 @@ function defaultLabels(name: string): Labels {
 }
 
 const NO_NAMED_PORTS = new Map<string, number[]>();
+const NO_TERMS: ReadonlySet<Term> = new Set();
+
+/** One pod's event as updateNamedPorts needs it: the pod and its terms before and after. */
+interface PodNamedPortChange {
+  old: PodInfo | undefined;
+  pod: PodInfo | undefined;
+  ipChanged: boolean;
+  termsBefore: ReadonlySet<Term>;
+  termsAfter: ReadonlySet<Term>;
+}
+
+/** The namedPortKeys `ports` name, each once, in order. */
+function namesOf(ports: 'any' | PortMatcher[]): string[] {
+  if (ports === 'any') return [];
+  const names = new Set<string>();
+  for (const m of ports) if (m.kind === 'named') names.add(namedPortKey(m.protocol, m.name));
+  return [...names];
+}
+
+function inBlocks(blocks: readonly IndexedIpBlock[], ip: IpAddress | undefined): boolean {
+  return ip !== undefined && blocks.some((b) => ipBlockContains(b.parsed, ip));
+}
+
+/**
+ * How `rule`'s named ports list a pod with named ports `own`, terms `terms` and address `ip`: its
+ * (name, number) entries when the rule's peers admit it, else ''.
+ */
+function listing(
+  rule: LiveRule,
+  own: ReadonlyMap<string, number[]>,
+  terms: ReadonlySet<Term>,
+  ip: IpAddress | undefined,
+): string {
+  const peers = rule.peers;
+  const admitted = peers === 'any' || peers.terms.some((t) => terms.has(t)) || inBlocks(peers.ipBlocks, ip);
+  if (!admitted) return '';
+  let out = '';
+  for (const name of rule.names) {
+    const numbers = own.get(name);
+    if (numbers !== undefined) out += `${name}\u0000${numbers.join(',')}\u0001`;
+  }
+  return out;
+}
 
 function rulePeers(rule: LiveRule): KeyedRule['peers'] {
   return rule.peers === 'any' ? 'any' : { pods: ruleMembers(rule), ipBlocks: rule.peers.ipBlocks };
