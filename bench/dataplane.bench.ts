@@ -48,7 +48,7 @@ import {
   type RoundTrips,
 } from './dataplane-tools';
 import { summariseMs } from './latency';
-import { textTable } from './stats';
+import { median, textTable } from './stats';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 2 : 5;
@@ -294,10 +294,6 @@ async function measureRuleToWire(bench: BenchLab, cleanup: Cleanup) {
   return results;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 const fixed = (value: number, digits: number) => value.toFixed(digits);
 const ratio = (value: number, base: number) => `${(value / base).toFixed(3)}x`;
 

@@ -12,6 +12,7 @@ import type { NetworkPolicy } from '../src/core/k8s/types';
 import type { PodInfo } from '../src/core/state/cluster-state';
 import { buildPolicyIndex as buildLegacyIndex } from './legacy-index/policy-index';
 import { generateState, prng } from './generate-state';
+import { median } from './stats';
 
 const SIZES = [1000, 10_000, 30_000];
 const LEGACY_MAX = 10_000;
@@ -138,11 +139,6 @@ function child(pods: number, impl: 'new' | 'legacy'): ChildResult {
   }
   result.peakRssMiB = process.resourceUsage().maxRSS / 1024;
   return result;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function main(): void {

@@ -20,7 +20,7 @@ import { generateState } from './generate-state';
 import { ProcessRunner, type ProcessRun } from './process-run';
 import { type IndexChildResult, indexChild, liveChild, type LiveChildResult } from './scale-child';
 import { stateFileJson } from './state-file';
-import { formatMs, textTable } from './stats';
+import { formatMs, median, textTable } from './stats';
 
 type Shape = 'realistic' | 'worst case';
 
@@ -67,11 +67,6 @@ interface RowResult {
   index: IndexChildResult | string;
   live: LiveChildResult | string;
   cli: { medianMs: number; peakRssMiB: number | undefined; runs: number } | string | undefined;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Runs this file as a child in `mode`, returning its JSON result or why it failed. */

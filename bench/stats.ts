@@ -25,6 +25,13 @@ export function summarise(samplesNs: readonly bigint[]): Summary {
   return { samples: ms.length, medianMs: at(0.5), p90Ms: at(0.9), minMs: ms[0]!, maxMs: ms[ms.length - 1]! };
 }
 
+/** The middle sample (the upper one of an even count), as every bench reports it. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('no samples');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 export function formatMs(ms: number): string {
   if (ms >= 100) return ms.toFixed(0);
   if (ms >= 1) return ms.toFixed(2);
