@@ -3,11 +3,21 @@
  * redis-server, the Kubernetes and Slack API stand-ins on loopback, the real bot (Bolt's HTTP
  * receiver, driven with signed requests) and a real policy worker. Prints the conversation as Slack
  * would show it, and the cluster's reachability before and after. Run by scripts/run.sh.
+ *
+ * As root (with BPF), the scenario is also played on real packets (lab/scenario-lab.ts): the
+ * stand-in is loaded with examples/reference-cluster.yaml, a one-node lab serves HTTP in its pods
+ * and a real agent watches that same stand-in, so curl from frontend's nginx to backend's answers
+ * 200, times out once default-deny-ingress is created, and answers 200 again once the approved
+ * policy is applied; the agent's drop events are read back from Redis. Without root this part is
+ * skipped with one line saying why. Everything is removed on exit, failure or Ctrl-C.
  */
+import { join } from 'node:path';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { buildPolicyIndex, computeMatrix } from '../core/evaluator';
 import { renderMatrixTable } from '../core/query/render-matrix';
 import { stateFromObjects } from '../core/state/load-state';
+import { findRepoRoot } from '../platform/entry-point';
 import {
   ALICE,
   APPROVAL_CHANNEL,
@@ -17,6 +27,19 @@ import {
   startControlPlane,
   type ControlPlane,
 } from './control-plane';
+import { describeCurl, describeDrop, ScenarioLab, whyNoLab, type CurlResult } from './lab/scenario-lab';
+
+/** The reference cluster's pods (examples/reference-cluster.yaml), as the lab names them. */
+const FRONTEND = 'frontend/nginx-7c5ddbdf54-2xkqp';
+const BACKEND = 'backend/nginx-6d4cf56db6-8p9wz';
+const DEFAULT_DENY = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'default-deny-ingress', namespace: 'backend' },
+  spec: { podSelector: {}, policyTypes: ['Ingress'] },
+};
+const answered = (r: CurlResult) => !('timeout' in r);
+const timedOut = (r: CurlResult) => 'timeout' in r;
 
 function say(text = ''): void {
   process.stdout.write(`${text}\n`);
@@ -62,9 +85,112 @@ function matrix(plane: ControlPlane, title: string): void {
   );
 }
 
+/**
+ * Makes the stand-in hold examples/reference-cluster.yaml (its own reference objects removed),
+ * builds the lab whose agent watches it, and plays the first half on the wire: 200, then
+ * default-deny-ingress created through the API, then a timeout and the drops it caused.
+ */
+async function realPacketsBefore(plane: ControlPlane, scenario: ScenarioLab): Promise<void> {
+  const core = plane.kube.kubeConfig().makeApiClient(CoreV1Api);
+  const networking = plane.kube.kubeConfig().makeApiClient(NetworkingV1Api);
+  for (const pod of plane.kube.store.list('pods')) {
+    const meta = pod.metadata as { name: string; namespace: string };
+    await core.deleteNamespacedPod({ name: meta.name, namespace: meta.namespace });
+  }
+  for (const policy of plane.kube.store.list('networkpolicies')) {
+    const meta = policy.metadata as { name: string; namespace: string };
+    await networking.deleteNamespacedNetworkPolicy({ name: meta.name, namespace: meta.namespace });
+  }
+  heading(
+    'Real packets: a lab of examples/reference-cluster.yaml, its agent watching the same Kubernetes API',
+  );
+  await scenario.lab.build();
+  for (const pod of scenario.lab.plan.pods)
+    say(`  pod ${pod.key.padEnd(40)} ${pod.ips[0]!.padEnd(12)} netns ${pod.netns}`);
+  say(
+    `  agent on node ${scenario.lab.plan.nodes[0]!.name}: ready; drop events to Redis stream ${scenario.streamKey}`,
+  );
+
+  heading(`curl ${FRONTEND} -> http://${scenario.pod(BACKEND).ips[0]!}/`);
+  say(`  ${describeCurl((await scenario.curlUntil(FRONTEND, BACKEND, answered)).result)}`);
+
+  heading('kubectl apply: default-deny-ingress in backend (created through the Kubernetes API stand-in)');
+  say(stringify(DEFAULT_DENY).replace(/^/gm, '  '));
+  const created = Date.now();
+  await networking.createNamespacedNetworkPolicy({ namespace: 'backend', body: DEFAULT_DENY });
+  const cut = await scenario.curlUntil(FRONTEND, BACKEND, timedOut);
+  heading(`curl ${FRONTEND} -> backend, with -m 1`);
+  say(
+    `  ${describeCurl(cut.result)} (curl try ${cut.tries}; ${Date.now() - created} ms after the API write)`,
+  );
+
+  heading(`The agent's drop events (XRANGE ${scenario.streamKey})`);
+  const drops = await scenario.dropsUntil(
+    (e) => e.pod?.name === scenario.pod(BACKEND).name && e.peer?.name === scenario.pod(FRONTEND).name,
+  );
+  const betweenPods = drops.filter((e) => e.pod !== null && e.peer !== null);
+  for (const event of betweenPods.slice(0, 5)) say(`  ${describeDrop(event)}`);
+  if (betweenPods.length > 5) say(`  ... and ${betweenPods.length - 5} more between pods`);
+  const others = drops.length - betweenPods.length;
+  if (others > 0)
+    say(`  (and ${others} from addresses that are no pod's, such as IPv6 link-local multicast)`);
+}
+
+/** The last step on the wire: the approved policy, applied by the worker, lets frontend through. */
+async function realPacketsAfter(scenario: ScenarioLab, appliedAt: number): Promise<void> {
+  const restored = await scenario.curlUntil(FRONTEND, BACKEND, answered);
+  heading(`curl ${FRONTEND} -> backend, with the approved policy`);
+  say(
+    `  ${describeCurl(restored.result)} (${Date.now() - appliedAt} ms after the API held the policy, curl try ${restored.tries})`,
+  );
+}
+
+/** Runs `cleanUp` once, on return, failure, or SIGINT/SIGTERM (then exits 130). */
+function cleanUpOnce(cleanUp: () => Promise<void>): { run(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const run = (): Promise<void> => (running ??= cleanUp());
+  const onSignal = (): void => {
+    process.stderr.write('interrupted: removing the lab and stopping the control plane\n');
+    void run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    run: () =>
+      run().finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }),
+  };
+}
+
 export async function main(): Promise<void> {
-  const plane = await startControlPlane();
+  let plane: ControlPlane | undefined;
+  let scenario: ScenarioLab | undefined;
+  const cleanUp = cleanUpOnce(async () => {
+    await scenario?.lab.destroy();
+    await plane?.close();
+  });
+  // A closed stdout (the demo piped into head) must not kill it before it removes the lab.
+  process.stdout.on('error', () => undefined);
   try {
+    plane = await startControlPlane();
+    const repoRoot = findRepoRoot(__dirname);
+    const why =
+      repoRoot === null ? `the repository (no package.json above ${__dirname})` : whyNoLab(repoRoot);
+    if (why !== null) {
+      say(`Real packets skipped: the lab needs ${why}.`);
+    } else {
+      scenario = ScenarioLab.prepare({
+        repoRoot: repoRoot!,
+        stateFile: join(repoRoot!, 'examples', 'reference-cluster.yaml'),
+        standIn: plane.kube,
+        redisUrl: plane.redis.url,
+        cluster: plane.config.clusters[0]!,
+        progress: (line) => say(`  lab: ${line}`),
+      });
+      await realPacketsBefore(plane, scenario);
+    }
     await plane.startWorker();
     await plane.waitForSnapshot();
     heading('The cluster: nginx in frontend and backend; backend has a default-deny-ingress policy');
@@ -123,6 +249,7 @@ export async function main(): Promise<void> {
           ),
       10_000,
     );
+    const appliedAt = Date.now();
     const reply2 = await plane.slack.waitForMessage(
       APPROVAL_CHANNEL,
       (m) => m.thread_ts === approval.ts,
@@ -148,11 +275,13 @@ export async function main(): Promise<void> {
     );
     matrix(plane, 'reachability on TCP/80: frontend reaches backend again');
 
+    if (scenario !== undefined) await realPacketsAfter(scenario, appliedAt);
+
     heading('/netpol show backend');
     await plane.waitForSnapshot((state) => state.policies.length >= 2);
     say(readable((await plane.slash('show backend', { user: ALICE })).reply.blocks));
   } finally {
-    await plane.close();
+    await cleanUp.run();
   }
 }
 

@@ -2,7 +2,8 @@
  * A running lab: the network of lab-plan.ts built (netns.ts), a process serving and probing in
  * every pod (pod-process.ts), a redis-server for drop events, the Kubernetes API stand-in loaded
  * with the state, and one real agent per node (lab-agent.ts), each with its own pin directory
- * under /sys/fs/bpf/<prefix><node>. Lab.start() resolves once every agent reports ready and
+ * under /sys/fs/bpf/<prefix><node>. A stand-in and a Redis already running (the control plane's,
+ * in the reference scenario demo) can be given instead: the lab seeds the stand-in and leaves both. Lab.start() resolves once every agent reports ready and
  * removes everything it made when a step fails; destroy() removes everything (idempotent).
  *
  * Changing the cluster under a running lab (tests): converge() writes the differences to the
@@ -40,6 +41,13 @@ export interface LabOptions {
   readonly progress?: (line: string) => void;
   /** How long the agents may take to report ready. Default 120 s. */
   readonly readyTimeoutMs?: number;
+  /**
+   * A running stand-in to use instead of starting one (the control plane's, in the reference
+   * scenario demo): the lab seeds the plan's objects into it and leaves it running on destroy().
+   */
+  readonly standIn?: KubeApiStandIn;
+  /** A running Redis for drop events instead of starting one; left running on destroy(). */
+  readonly redisUrl?: string;
 }
 
 /** What a running lab made, for `lab down` to find and for clean-up checks. */
@@ -123,17 +131,15 @@ export class Lab {
     }
     await Promise.all([...this.pods.values()].map((pod) => pod.ready));
 
-    this.redis = await startRedis();
+    if (this.options.redisUrl === undefined) this.redis = await startRedis();
+    const redisUrl = this.options.redisUrl ?? this.redis!.url;
     const byKind = (kind: string) => plan.objects.filter((o) => o.kind === kind);
-    this.standIn = await startKubeApiStandIn({
-      tls: this.options.tls ?? false,
-      recordRequests: false,
-      initial: {
-        namespaces: byKind('Namespace'),
-        pods: byKind('Pod'),
-        networkpolicies: byKind('NetworkPolicy'),
-      },
-    });
+    if (this.options.standIn !== undefined) {
+      this.standIn = this.options.standIn;
+      this.standIn.seed([...byKind('Namespace'), ...byKind('Pod'), ...byKind('NetworkPolicy')]);
+    } else {
+      this.standIn = await this.startOwnStandIn(byKind);
+    }
     await this.standIn.writeKubeconfig(this.kubeconfigPath);
 
     for (const node of plan.nodes) {
@@ -153,7 +159,7 @@ export class Lab {
             NETPOL_NODE_NETNS: node.netns,
             NETPOL_BPF_OBJECT: this.options.bpfObject,
             NETPOL_BPF_LOADER: this.options.bpfLoader,
-            REDIS_URL: this.redis.url,
+            REDIS_URL: redisUrl,
             LOG_LEVEL: 'info',
           },
         }),
@@ -161,6 +167,18 @@ export class Lab {
     }
     this.progress(`waiting for ${this.agents.length} agent(s) to report ready`);
     await this.untilReady(this.options.readyTimeoutMs ?? 120_000);
+  }
+
+  private startOwnStandIn(byKind: (kind: string) => Obj[]): Promise<KubeApiStandIn> {
+    return startKubeApiStandIn({
+      tls: this.options.tls ?? false,
+      recordRequests: false,
+      initial: {
+        namespaces: byKind('Namespace'),
+        pods: byKind('Pod'),
+        networkpolicies: byKind('NetworkPolicy'),
+      },
+    });
   }
 
   /** Resolves once every agent answers /readyz with 200; throws with an agent's output otherwise. */
@@ -289,7 +307,7 @@ export class Lab {
     // A namespace made while this ran (a build interrupted mid-step) has the lab's prefix too.
     await deleteNetns(await listNetns(this.plan.prefix).catch(() => []));
     for (const dir of this.pinDirs) rmSync(dir, { recursive: true, force: true });
-    await this.standIn?.close().catch(() => undefined);
+    if (this.options.standIn === undefined) await this.standIn?.close().catch(() => undefined);
     await this.redis?.stop().catch(() => undefined);
     rmSync(this.workDir, { recursive: true, force: true });
   }
