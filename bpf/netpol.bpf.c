@@ -12,7 +12,7 @@
  * number of rules. All policy logic lives in user space (src/adapters/bpf/ and the agent).
  *
  * Defined verdicts (README, "The dataplane"):
- * - non-IP frames (ARP) and IPv6 neighbour discovery pass;
+ * - non-IP frames (ARP), IPv6 neighbour discovery and multicast listener discovery pass;
  * - traffic to or from a HOST identity (the node's addresses in ipcache) passes, ready or not;
  * - a link with no endpoints entry drops (NO_ENDPOINT); an endpoint without READY drops (NOT_READY);
  * - IPv4 options are skipped (the header length is honoured); IPv6 extension headers are walked
@@ -164,7 +164,7 @@ struct packet {
 /* parse() results */
 #define PARSE_OK 0
 #define PARSE_NOT_IP 1   /* pass untouched (ARP, ...) */
-#define PARSE_EXEMPT 2   /* IPv6 neighbour discovery: pass */
+#define PARSE_EXEMPT 2   /* IPv6 neighbour / multicast listener discovery: pass */
 #define PARSE_BAD 3      /* unparsable */
 
 /* Reads ports (and TCP flags) at l4_off; returns PARSE_OK or PARSE_BAD. */
@@ -189,7 +189,10 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 l4_off, struct 
 		__u8 type;
 		if (bpf_skb_load_bytes(skb, l4_off, &type, 1) < 0)
 			return PARSE_BAD;
-		if (type >= 133 && type <= 137) /* RS, RA, NS, NA, redirect */
+		/* Link control the kernel sends on every IPv6 link, never a pod's traffic: MLD (query,
+		 * report, done; 143 = MLDv2 report) and ND (RS, RA, NS, NA, redirect). Judging them would
+		 * only fill the drop alerts with the host veth's fe80:: -> ff02::16 reports. */
+		if ((type >= 130 && type <= 137) || type == 143)
 			return PARSE_EXEMPT;
 	}
 	return PARSE_OK;
