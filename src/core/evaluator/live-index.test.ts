@@ -5,7 +5,6 @@
  * compared with its peer pods' addresses, which the node agent's maps hold).
  */
 import fc from 'fast-check';
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../k8s/types';
 import type { ClusterState, NamespaceInfo, PodInfo } from '../state/cluster-state';
 import {
   buildPolicyIndex,
@@ -19,55 +18,14 @@ import {
   type SideChange,
 } from './index';
 import { clusterState, namespace, pod, policy } from '../../../test/support/cluster-builders';
+import { specArbitrary } from '../../../test/support/policy-arbitraries';
 
 const NAMESPACES = ['a', 'b', 'c', 'd'];
 const labelsArb = fc.record(
   { app: fc.constantFrom('x', 'y'), tier: fc.constantFrom('1', '2'), team: fc.constantFrom('red', 'blue') },
   { requiredKeys: [] },
 );
-const selectorArb: fc.Arbitrary<LabelSelector> = fc.oneof(
-  fc.constant({}),
-  labelsArb.map((matchLabels) => ({ matchLabels })),
-  fc
-    .record({
-      key: fc.constantFrom('app', 'tier', 'team'),
-      operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist' as const),
-      values: fc.subarray(['x', 'y', '1', 'red']),
-    })
-    .map((e) => ({
-      matchExpressions: [
-        e.operator === 'In' || e.operator === 'NotIn' ? e : { key: e.key, operator: e.operator },
-      ],
-    })),
-);
-const peerArb: fc.Arbitrary<NetworkPolicyPeer> = fc.oneof(
-  selectorArb.map((podSelector) => ({ podSelector })),
-  selectorArb.map((namespaceSelector) => ({ namespaceSelector })),
-  fc
-    .tuple(selectorArb, selectorArb)
-    .map(([namespaceSelector, podSelector]) => ({ namespaceSelector, podSelector })),
-  fc
-    .constantFrom('10.0.0.0/16', '0.0.0.0/0')
-    .map((cidr) => ({ ipBlock: { cidr, except: cidr === '0.0.0.0/0' ? ['10.0.1.0/24'] : [] } })),
-);
-const portArb: fc.Arbitrary<NetworkPolicyPort> = fc.record(
-  {
-    protocol: fc.constantFrom<Protocol>('TCP', 'UDP'),
-    port: fc.constantFrom<number | string>(80, 8080, 'http', 'dns'),
-  },
-  { requiredKeys: [] },
-);
-const peersArb = fc.option(fc.array(peerArb, { maxLength: 2 }), { nil: undefined });
-const portsArb = fc.option(fc.array(portArb, { maxLength: 2 }), { nil: undefined });
-const specArb = fc.record(
-  {
-    podSelector: selectorArb,
-    policyTypes: fc.constantFrom<PolicyType[]>([], ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
-    ingress: fc.array(fc.record({ from: peersArb, ports: portsArb }, { requiredKeys: [] }), { maxLength: 2 }),
-    egress: fc.array(fc.record({ to: peersArb, ports: portsArb }, { requiredKeys: [] }), { maxLength: 2 }),
-  },
-  { requiredKeys: ['podSelector'] },
-);
+const specArb = specArbitrary(labelsArb);
 const podArb: fc.Arbitrary<PodInfo> = fc
   .record({
     ns: fc.constantFrom(...NAMESPACES),

@@ -5,14 +5,7 @@
 import fc from 'fast-check';
 import { ipInCidr } from '../k8s/cidr';
 import { selectorMatches } from '../k8s/label-selector';
-import type {
-  LabelSelector,
-  NetworkPolicy,
-  NetworkPolicyPeer,
-  NetworkPolicyPort,
-  PolicyType,
-  Protocol,
-} from '../k8s/types';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from '../k8s/types';
 import type { ClusterState, PodInfo } from '../state/cluster-state';
 import {
   buildPolicyIndex,
@@ -24,6 +17,7 @@ import {
   type TrafficEndpoint,
 } from './index';
 import { clusterState, namespace, pod, policy } from '../../../test/support/cluster-builders';
+import { specArbitrary } from '../../../test/support/policy-arbitraries';
 
 type Ep = { pod: PodInfo } | { ip: string };
 
@@ -118,60 +112,7 @@ const labelsArb = fc.record(
   { app: fc.constantFrom('x', 'y'), tier: fc.constantFrom('1', '2') },
   { requiredKeys: [] },
 );
-const selectorArb: fc.Arbitrary<LabelSelector> = fc.oneof(
-  fc.constant({}),
-  labelsArb.map((matchLabels) => ({ matchLabels })),
-  fc
-    .record({
-      key: fc.constantFrom('app', 'tier', 'team'),
-      operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist' as const),
-      values: fc.subarray(['x', 'y', '1', 'red']),
-    })
-    .map((e) => ({
-      matchExpressions: [
-        e.operator === 'In' || e.operator === 'NotIn' ? e : { key: e.key, operator: e.operator },
-      ],
-    })),
-);
-const peerArb: fc.Arbitrary<NetworkPolicyPeer> = fc.oneof(
-  selectorArb.map((podSelector) => ({ podSelector })),
-  selectorArb.map((namespaceSelector) => ({ namespaceSelector })),
-  fc
-    .tuple(selectorArb, selectorArb)
-    .map(([namespaceSelector, podSelector]) => ({ namespaceSelector, podSelector })),
-  fc
-    .record({
-      cidr: fc.constantFrom('10.0.0.0/16', '10.0.1.0/24', '0.0.0.0/0', '192.168.0.0/24'),
-      except: fc.subarray(['10.0.1.2/32', '10.0.2.0/24']),
-    })
-    .map((b) => ({
-      ipBlock: { cidr: b.cidr, except: b.except.filter((e) => ipInCidr(e.split('/')[0]!, b.cidr)) },
-    })),
-);
-const portArb: fc.Arbitrary<NetworkPolicyPort> = fc
-  .record(
-    {
-      protocol: fc.constantFrom<Protocol>('TCP', 'UDP'),
-      port: fc.constantFrom<number | string>(80, 8080, 'http', 'dns'),
-    },
-    { requiredKeys: [] },
-  )
-  .chain((p) =>
-    typeof p.port === 'number'
-      ? fc.boolean().map((range) => (range ? { ...p, endPort: (p.port as number) + 1 } : p))
-      : fc.constant(p),
-  );
-const peersArb = fc.option(fc.array(peerArb, { maxLength: 2 }), { nil: undefined });
-const portsArb = fc.option(fc.array(portArb, { maxLength: 2 }), { nil: undefined });
-const specArb = fc.record(
-  {
-    podSelector: selectorArb,
-    policyTypes: fc.constantFrom<PolicyType[]>([], ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
-    ingress: fc.array(fc.record({ from: peersArb, ports: portsArb }, { requiredKeys: [] }), { maxLength: 2 }),
-    egress: fc.array(fc.record({ to: peersArb, ports: portsArb }, { requiredKeys: [] }), { maxLength: 2 }),
-  },
-  { requiredKeys: ['podSelector'] },
-);
+const specArb = specArbitrary(labelsArb);
 const podArb = fc.record({
   ns: fc.constantFrom(...NAMESPACES),
   labels: labelsArb,
