@@ -32,13 +32,12 @@
  * anything.
  */
 import { selectorMatches } from '../k8s/label-selector';
-import { effectivePolicyTypes } from '../k8s/policy-types';
+import { type DirectedRule, effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
 import {
   type Labels,
   NAMESPACE_NAME_LABEL,
   type NetworkPolicy,
   type NetworkPolicyPeer,
-  type NetworkPolicyPort,
   type PolicyType,
 } from '../k8s/types';
 import { NetpolError } from '../errors';
@@ -1036,7 +1035,8 @@ interface ParsedPolicy {
 function parsePolicy(policy: NetworkPolicy): ParsedPolicy {
   const key = policyKey(policy);
   const types = effectivePolicyTypes(policy.spec);
-  const parseRules = (d: Direction, list: { peers?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[]) =>
+  const written = effectiveRules(policy.spec, types);
+  const parseRules = (d: Direction, list: readonly DirectedRule[]) =>
     list.map((rule, i) => ({
       peers: parsePeers(rule.peers, peersWhere(key, d, i)),
       ports: compilePorts(rule.ports),
@@ -1044,20 +1044,7 @@ function parsePolicy(policy: NetworkPolicy): ParsedPolicy {
   return {
     types,
     podSelector: keyed(policy.spec.podSelector),
-    rules: {
-      Ingress: types.includes('Ingress')
-        ? parseRules(
-            'Ingress',
-            (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })),
-          )
-        : [],
-      Egress: types.includes('Egress')
-        ? parseRules(
-            'Egress',
-            (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports })),
-          )
-        : [],
-    },
+    rules: { Ingress: parseRules('Ingress', written.Ingress), Egress: parseRules('Egress', written.Egress) },
   };
 }
 

@@ -14,7 +14,6 @@ import {
   NAMESPACE_NAME_LABEL,
   type NetworkPolicy,
   type NetworkPolicyPeer,
-  type NetworkPolicyPort,
   type PolicyType,
 } from '../k8s/types';
 import { NetpolError } from '../errors';
@@ -22,7 +21,7 @@ import { copyRecord } from '../own-keys';
 import { type ClusterState, type PodInfo, podKey, policyKey } from '../state/cluster-state';
 import { keyed, type ParsedIpBlock, PeerResolver } from './peer-resolver';
 import { PodSet, PodSetBuilder } from './pod-set';
-import { effectivePolicyTypes } from '../k8s/policy-types';
+import { type DirectedRule, effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
 import { compilePorts, type NamedPorts, namedPortKey, type PortMatcher } from './ports';
 import type { Direction, RuleRef } from './verdict';
 
@@ -171,10 +170,8 @@ function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: nu
   const key = policyKey(policy);
   const namespace = policy.metadata.namespace;
   const types = effectivePolicyTypes(policy.spec);
-  const rules = (
-    direction: Direction,
-    list: { peers?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[],
-  ) =>
+  const written = effectiveRules(policy.spec, types);
+  const rules = (direction: Direction, list: readonly DirectedRule[]) =>
     list.map((rule, ruleIndex): IndexedRule => ({
       ref: { policy: key, direction, ruleIndex },
       peers: compilePeers(rule.peers, {
@@ -191,18 +188,8 @@ function indexPolicy(policy: NetworkPolicy, resolver: PeerResolver, podCount: nu
     name: policy.metadata.name,
     types,
     selects: resolver.podsInNamespace(namespace, keyed(policy.spec.podSelector)),
-    ingress: types.includes('Ingress')
-      ? rules(
-          'Ingress',
-          (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })),
-        )
-      : [],
-    egress: types.includes('Egress')
-      ? rules(
-          'Egress',
-          (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports })),
-        )
-      : [],
+    ingress: rules('Ingress', written.Ingress),
+    egress: rules('Egress', written.Egress),
   };
 }
 

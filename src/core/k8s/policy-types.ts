@@ -10,7 +10,14 @@
  * direction are present (they are then ignored).
  */
 import { selectorMatches } from './label-selector';
-import type { Labels, NetworkPolicy, NetworkPolicySpec, PolicyType } from './types';
+import type {
+  Labels,
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  NetworkPolicySpec,
+  PolicyType,
+} from './types';
 
 export function effectivePolicyTypes(spec: NetworkPolicySpec): PolicyType[] {
   const given = spec.policyTypes ?? [];
@@ -21,6 +28,28 @@ export function effectivePolicyTypes(spec: NetworkPolicySpec): PolicyType[] {
     return types;
   }
   return (spec.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
+
+/** A rule of either direction, its peers under one name (`from` of ingress, `to` of egress). */
+export interface DirectedRule {
+  peers?: NetworkPolicyPeer[];
+  ports?: NetworkPolicyPort[];
+}
+
+/**
+ * The rules that count in each direction, in the spec's order: none in a direction the policy does
+ * not isolate (rules written for it are ignored, as the API's semantics say).
+ */
+export function effectiveRules(
+  spec: NetworkPolicySpec,
+  types: readonly PolicyType[] = effectivePolicyTypes(spec),
+): Record<PolicyType, DirectedRule[]> {
+  return {
+    Ingress: types.includes('Ingress')
+      ? (spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
+      : [],
+    Egress: types.includes('Egress') ? (spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports })) : [],
+  };
 }
 
 /** Policies of the pod's namespace that select it for `direction` (none for hostNetwork pods). */

@@ -8,7 +8,7 @@
  */
 import { buildPolicyIndex, connectionsCut, type IndexedPolicy, type PolicyIndex } from '../evaluator';
 import type { PodSet } from '../evaluator';
-import { effectivePolicyTypes } from '../k8s/policy-types';
+import { effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
 import type { NetworkPolicy, NetworkPolicyPeer, PolicyType } from '../k8s/types';
 import { type ClusterState, type PodInfo, policyKey } from '../state/cluster-state';
 import { describePorts, describeTargetPods } from './describe-policy';
@@ -85,10 +85,7 @@ function policyClauses(index: PolicyIndex, p: IndexedPolicy, policy: NetworkPoli
   const clauses: string[] = [];
   for (const direction of p.types) {
     const rules = direction === 'Ingress' ? p.ingress : p.egress;
-    const raw =
-      direction === 'Ingress'
-        ? (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
-        : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+    const raw = effectiveRules(policy.spec, p.types)[direction];
     if (rules.length === 0) {
       clauses.push(`isolates ${targets} for ${direction.toLowerCase()}`);
       continue;
