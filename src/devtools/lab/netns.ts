@@ -110,66 +110,19 @@ export async function buildPod(node: LabNodePlan, pod: LabPodPlan, made: string[
       'eth0',
       ...(six ? ['nodad'] : []),
     );
-    await ip(
-      '-n',
-      node.netns,
-      ...(six ? ['-6'] : []),
-      'route',
-      'add',
-      `${address}/${six ? 128 : 32}`,
-      'dev',
-      pod.hostIf,
-    );
-    await ip(
-      '-n',
-      node.netns,
-      ...(six ? ['-6'] : []),
-      'neigh',
-      'replace',
-      address,
-      'lladdr',
-      podMac,
-      'dev',
-      pod.hostIf,
-      'nud',
-      'permanent',
-    );
+    await routeToAddress(node.netns, address, 'dev', pod.hostIf);
+    await permanentNeighbour(node.netns, address, podMac, pod.hostIf);
     if (six) v6 = true;
     else v4 = true;
   }
   if (v4) {
     await ip('-n', netns, 'route', 'add', '169.254.1.1', 'dev', 'eth0', 'scope', 'link');
     await ip('-n', netns, 'route', 'add', 'default', 'via', '169.254.1.1', 'dev', 'eth0');
-    await ip(
-      '-n',
-      netns,
-      'neigh',
-      'replace',
-      '169.254.1.1',
-      'lladdr',
-      hostMac,
-      'dev',
-      'eth0',
-      'nud',
-      'permanent',
-    );
+    await permanentNeighbour(netns, '169.254.1.1', hostMac, 'eth0');
   }
   if (v6) {
     await ip('-n', netns, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0');
-    await ip(
-      '-n',
-      netns,
-      '-6',
-      'neigh',
-      'replace',
-      'fe80::1',
-      'lladdr',
-      hostMac,
-      'dev',
-      'eth0',
-      'nud',
-      'permanent',
-    );
+    await permanentNeighbour(netns, 'fe80::1', hostMac, 'eth0');
   }
 }
 
@@ -180,20 +133,34 @@ export async function routeToRemotePod(
   pod: LabPodPlan,
 ): Promise<void> {
   for (const address of pod.ips) {
-    const six = address.includes(':');
-    await ip(
-      '-n',
-      node.netns,
-      ...(six ? ['-6'] : []),
-      'route',
-      'add',
-      `${address}/${six ? 128 : 32}`,
-      'via',
-      six ? owner.ipv6 : owner.ipv4,
-      'dev',
-      'underlay0',
-    );
+    const via = address.includes(':') ? owner.ipv6 : owner.ipv4;
+    await routeToAddress(node.netns, address, 'via', via, 'dev', 'underlay0');
   }
+}
+
+/** `ip route add <address>/32` (or `-6 ... /128`) in `netns`, then `rest` (`dev X`, `via Y dev X`). */
+async function routeToAddress(netns: string, address: string, ...rest: string[]): Promise<void> {
+  const six = address.includes(':');
+  await ip('-n', netns, ...(six ? ['-6'] : []), 'route', 'add', `${address}/${six ? 128 : 32}`, ...rest);
+}
+
+/** A neighbour entry that never expires: the lab's routed links then need no ARP or ND to start. */
+async function permanentNeighbour(netns: string, address: string, mac: string, dev: string): Promise<void> {
+  const family = address.includes(':') ? ['-6'] : [];
+  await ip(
+    '-n',
+    netns,
+    ...family,
+    'neigh',
+    'replace',
+    address,
+    'lladdr',
+    mac,
+    'dev',
+    dev,
+    'nud',
+    'permanent',
+  );
 }
 
 /** Deletes namespaces (their links go with them), newest first; never throws. */
