@@ -60,4 +60,16 @@ export interface WorkerConfig {
   fieldManager: string;
   concurrency: number;
   logLevel: string;
+  /** Drop alerts (issue 10): absent when NETPOL_ALERT_CHANNEL is unset (no alert worker runs). */
+  alerts?: AlertsConfig;
+}
+
+/** Where and how the alert worker reports the agents' drops. */
+export interface AlertsConfig {
+  /** The channel for namespaces without their own (NETPOL_ALERT_CHANNEL). */
+  defaultChannel: string;
+  /** Namespace -> channel (NETPOL_ALERT_CHANNELS, `backend=C0BACKEND,frontend=C0FRONTEND`). */
+  channels: Record<string, string>;
+  /** Aggregation window (NETPOL_ALERT_WINDOW, default 5m). */
+  windowMs: number;
 }

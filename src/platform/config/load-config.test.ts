@@ -145,6 +145,31 @@ describe('loadWorkerConfig', () => {
     expect(message).toContain('NETPOL_WORKER_CONCURRENCY');
     expect(message).toContain('unknown argument "--bogus"');
   });
+
+  it('turns drop alerts on with NETPOL_ALERT_CHANNEL, routes namespaces and reads the window', () => {
+    expect(loadWorkerConfig({ NETPOL_CLUSTER: 'prod' }).alerts).toBeUndefined();
+    const config = loadWorkerConfig({
+      NETPOL_CLUSTER: 'prod',
+      NETPOL_ALERT_CHANNEL: 'C0ALERTS',
+      NETPOL_ALERT_CHANNELS: 'backend=C0BACKEND, frontend=C0FRONT',
+    });
+    expect(config.alerts).toEqual({
+      defaultChannel: 'C0ALERTS',
+      channels: { backend: 'C0BACKEND', frontend: 'C0FRONT' },
+      windowMs: 300_000,
+    });
+    const message = netpolErrorOf(() =>
+      loadWorkerConfig({
+        NETPOL_CLUSTER: 'prod',
+        NETPOL_ALERT_CHANNEL: 'alerts',
+        NETPOL_ALERT_CHANNELS: 'backend:C0BACKEND',
+        NETPOL_ALERT_WINDOW: 'soon',
+      }),
+    ).message;
+    expect(message).toContain('NETPOL_ALERT_CHANNEL: "alerts" is not a channel ID');
+    expect(message).toContain('NETPOL_ALERT_CHANNELS: "backend:C0BACKEND" is not namespace=channel');
+    expect(message).toContain('NETPOL_ALERT_WINDOW: "soon" is not a duration');
+  });
 });
 
 describe('parseDuration', () => {

@@ -13,7 +13,7 @@ import { isObj, type Obj } from '../../core/k8s/object-reader';
 import { emptyRecord, recordOf } from '../../core/own-keys';
 import { DEFAULT_KEYWORD_OPTIONS, type KeywordOptions } from '../../core/policy/keywords';
 import { DEFAULT_LABEL_KEYS } from '../../core/request/resolve-request';
-import type { ApproverRule, BotConfig, RequestLanguageConfig, WorkerConfig } from './config';
+import type { AlertsConfig, ApproverRule, BotConfig, RequestLanguageConfig, WorkerConfig } from './config';
 
 export type Env = Record<string, string | undefined>;
 
@@ -428,6 +428,39 @@ export function loadRequestLanguageConfig(file: { path?: string; source: string 
   return deepFreeze(config);
 }
 
+const DEFAULT_ALERT_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Drop alerts (issue 10): on when NETPOL_ALERT_CHANNEL names the default channel;
+ * NETPOL_ALERT_CHANNELS routes namespaces to their own (`backend=C0BACKEND,frontend=C0FRONT`),
+ * NETPOL_ALERT_WINDOW sets the aggregation window (default 5m).
+ */
+function alertsConfig(env: Env, problems: Problems): AlertsConfig | undefined {
+  const defaultChannel = env.NETPOL_ALERT_CHANNEL ?? '';
+  if (defaultChannel === '') {
+    if ((env.NETPOL_ALERT_CHANNELS ?? '') !== '' || (env.NETPOL_ALERT_WINDOW ?? '') !== '')
+      problems.add(
+        'NETPOL_ALERT_CHANNEL',
+        'is required when NETPOL_ALERT_CHANNELS or NETPOL_ALERT_WINDOW is set',
+      );
+    return undefined;
+  }
+  if (!CHANNEL_ID.test(defaultChannel))
+    problems.add('NETPOL_ALERT_CHANNEL', `"${defaultChannel}" is not a channel ID (like C0123ABCD)`);
+  const channels = emptyRecord<string>();
+  for (const item of commaList(env.NETPOL_ALERT_CHANNELS ?? '') as string[]) {
+    const [namespace = '', channel = '', ...extra] = item.split('=').map((s) => s.trim());
+    if (extra.length > 0 || dns1123LabelProblem(namespace) !== undefined || !CHANNEL_ID.test(channel))
+      problems.add('NETPOL_ALERT_CHANNELS', `"${item}" is not namespace=channel (like backend=C0123ABCD)`);
+    else channels[namespace] = channel;
+  }
+  const windowText = env.NETPOL_ALERT_WINDOW ?? '';
+  const windowMs = windowText === '' ? DEFAULT_ALERT_WINDOW_MS : parseDuration(windowText);
+  if (windowMs === undefined)
+    problems.add('NETPOL_ALERT_WINDOW', `"${windowText}" is not a duration like 5m, 90s or 1h`);
+  return { defaultChannel, channels, windowMs: windowMs ?? DEFAULT_ALERT_WINDOW_MS };
+}
+
 export function loadWorkerConfig(env: Env, argv: readonly string[] = []): WorkerConfig {
   const problems = new Problems();
   let cluster = env.NETPOL_CLUSTER;
@@ -445,6 +478,7 @@ export function loadWorkerConfig(env: Env, argv: readonly string[] = []): Worker
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     problems.add('NETPOL_WORKER_CONCURRENCY', 'must be a whole number from 1 to 64');
   const kubeconfig = env.KUBECONFIG === '' ? undefined : env.KUBECONFIG;
+  const alerts = alertsConfig(env, problems);
   const config: WorkerConfig = {
     cluster: cluster ?? '',
     redisUrl: redisUrl(env, problems),
@@ -453,6 +487,7 @@ export function loadWorkerConfig(env: Env, argv: readonly string[] = []): Worker
     concurrency,
     logLevel: logLevel(env, {}, problems),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    ...(alerts === undefined ? {} : { alerts }),
   };
   problems.throwIfAny('worker');
   return deepFreeze(config);
