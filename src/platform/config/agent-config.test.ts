@@ -25,6 +25,7 @@ test('a valid environment gives a frozen configuration with defaults', () => {
     nodeAddresses: ['10.0.0.5', 'fd00::5'],
     pinDir: '/sys/fs/bpf/netpol',
     nodeNetns: '-',
+    hostVethPrefixes: ['eni', 'cali', 'veth'],
     redisUrl: 'redis://127.0.0.1:6379',
     prefix: 'netpol',
     dropStreamMaxLen: 10_000,
@@ -41,6 +42,7 @@ test('optional settings are read', () => {
     KUBECONFIG: '/etc/kube/config',
     NETPOL_BPF_PIN_DIR: '/sys/fs/bpf/np-test',
     NETPOL_NODE_NETNS: 'np-node',
+    NETPOL_HOST_VETH_PREFIXES: 'hv,lxc',
     NETPOL_AGENT_HEALTH_PORT: '0',
     NETPOL_DROP_STREAM_MAXLEN: '500',
     LOG_LEVEL: 'debug',
@@ -49,10 +51,18 @@ test('optional settings are read', () => {
     kubeconfig: '/etc/kube/config',
     pinDir: '/sys/fs/bpf/np-test',
     nodeNetns: 'np-node',
+    hostVethPrefixes: ['hv', 'lxc'],
     health: { port: 0 },
     dropStreamMaxLen: 500,
     logLevel: 'debug',
   });
+});
+
+test('host veth prefixes: "-" for none, and a name that cannot start a link name is refused', () => {
+  expect(loadAgentConfig({ ...VALID, NETPOL_HOST_VETH_PREFIXES: '-' }).hostVethPrefixes).toEqual([]);
+  expect(() => loadAgentConfig({ ...VALID, NETPOL_HOST_VETH_PREFIXES: 'eni,ca li' })).toThrow(
+    /NETPOL_HOST_VETH_PREFIXES: "ca li" is not a link-name prefix/,
+  );
 });
 
 test('every problem is reported at once, each naming its variable', () => {

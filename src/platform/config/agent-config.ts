@@ -10,6 +10,8 @@
  *   KUBECONFIG                optional: a kubeconfig path; absent means the in-cluster service account
  *   NETPOL_BPF_PIN_DIR        default /sys/fs/bpf/netpol: where the maps are pinned (and adopted)
  *   NETPOL_NODE_NETNS         default "-" (the agent's own): the node's network namespace, by name or path
+ *   NETPOL_HOST_VETH_PREFIXES default eni,cali,veth: name prefixes of the pods' host veths; a new veth
+ *                             so named gets the programs (deny until ready) the moment it appears; "-" for none
  *   NETPOL_BPF_OBJECT, NETPOL_BPF_LOADER   optional paths of the built object and loader helper
  *   REDIS_URL                 default redis://127.0.0.1:6379
  *   NETPOL_PREFIX             default netpol: prefix of the Redis keys
@@ -32,6 +34,8 @@ export interface AgentConfig {
   pinDir: string;
   /** "-" for the agent's own namespace, else a name under /var/run/netns or an absolute path. */
   nodeNetns: string;
+  /** Name prefixes of host veths closed (deny until ready) as soon as they appear; empty: none. */
+  hostVethPrefixes: string[];
   bpfObjectPath?: string;
   bpfLoaderPath?: string;
   redisUrl: string;
@@ -100,6 +104,15 @@ export function loadAgentConfig(env: AgentEnv): AgentConfig {
   if (nodeNetns !== '-' && !/^[A-Za-z0-9._-]{1,64}$/.test(nodeNetns) && !nodeNetns.startsWith('/'))
     problems.push(`NETPOL_NODE_NETNS: "${nodeNetns}" must be "-", a namespace name or an absolute path`);
 
+  const prefixesText = env.NETPOL_HOST_VETH_PREFIXES || 'eni,cali,veth';
+  const hostVethPrefixes = prefixesText === '-' ? [] : prefixesText.split(',').map((item) => item.trim());
+  for (const item of hostVethPrefixes) {
+    if (!/^[A-Za-z0-9._-]{1,14}$/.test(item))
+      problems.push(
+        `NETPOL_HOST_VETH_PREFIXES: "${item}" is not a link-name prefix (1-14 letters, digits, ".", "_" or "-"; "-" alone for none)`,
+      );
+  }
+
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl))
     problems.push(`REDIS_URL: "${redisUrl}" is not a redis:// or rediss:// URL`);
@@ -122,6 +135,7 @@ export function loadAgentConfig(env: AgentEnv): AgentConfig {
     nodeAddresses,
     pinDir,
     nodeNetns,
+    hostVethPrefixes,
     redisUrl,
     prefix,
     dropStreamMaxLen: wholeNumber(env, 'NETPOL_DROP_STREAM_MAXLEN', 10_000, [1, 10_000_000], problems),
@@ -145,6 +159,7 @@ export function loadAgentConfig(env: AgentEnv): AgentConfig {
     );
   }
   Object.freeze(config.nodeAddresses);
+  Object.freeze(config.hostVethPrefixes);
   Object.freeze(config.health);
   return Object.freeze(config);
 }
