@@ -1,7 +1,7 @@
 /**
- * The agent's Prometheus metrics (prom-client), served on `/metrics` beside the health endpoints.
- * One Registry per AgentMetrics, never prom-client's global one: a test can run several agents in
- * one process and each scrape shows only its own agent.
+ * The agent's Prometheus metrics (prom-client), served on `/metrics` beside the health endpoints
+ * (src/platform/metrics-server.ts). One registry per AgentMetrics (src/platform/metrics.ts): a test
+ * can run several agents in one process and each scrape shows only its own agent.
  *
  * Two kinds of values. Events the agent sees itself are recorded as they happen: the sync latency
  * (from the oldest informer event a map pass covers to the end of that pass) and reconcile errors.
@@ -15,8 +15,9 @@
  * hold many entries, so a scrape costs a walk of it (scrape every 15 s or slower).
  */
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EndpointCounters } from '../adapters/bpf/abi';
+import { createMetricsRegistry, readForScrape, type MetricsEndpoint } from '../platform/metrics';
 import type { DropEventPublisherStats } from './drop-event-publisher';
 
 export type MapName = 'ipcache' | 'endpoints' | 'policy' | 'conntrack';
@@ -52,9 +53,9 @@ export interface AgentMetricsOptions {
 /** Seconds; 0.2 is the issue's policy-to-wire p99 target. */
 const SYNC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30];
 
-export class AgentMetrics {
-  readonly registry = new Registry();
-  readonly contentType = this.registry.contentType;
+export class AgentMetrics implements MetricsEndpoint {
+  readonly registry: Registry;
+  readonly contentType: string;
   private readonly log: Logger;
   private readonly syncLatency: Histogram;
   private readonly reconcileErrors: Counter;
@@ -70,6 +71,8 @@ export class AgentMetrics {
 
   constructor(private readonly options: AgentMetricsOptions) {
     this.log = options.log.child({ component: 'metrics' });
+    this.registry = createMetricsRegistry({ processMetrics: options.processMetrics ?? true });
+    this.contentType = this.registry.contentType;
     const registers = [this.registry];
     this.syncLatency = new Histogram({
       name: 'netpol_agent_sync_latency_seconds',
@@ -131,7 +134,6 @@ export class AgentMetrics {
       labelNames: ['reason'],
       registers,
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** A map pass finished `seconds` after the oldest event it covers. */
@@ -193,12 +195,7 @@ export class AgentMetrics {
     this.dropEventsDiscarded.inc({ reason: 'redis_error' }, stats.failed);
   }
 
-  private async read<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await run();
-    } catch (err) {
-      this.log.warn({ err, what }, 'dataplane read for metrics failed');
-      return undefined;
-    }
+  private read<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {
+    return readForScrape(this.log, `dataplane ${what}`, run);
   }
 }

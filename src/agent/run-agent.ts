@@ -26,10 +26,10 @@ import { kindSources } from '../adapters/kube/kinds';
 import { loadKubeConfig } from '../adapters/kube/kube-client';
 import { dropStreamKey } from '../contracts/drop-events';
 import type { AgentConfig } from '../platform/config/agent-config';
+import { startMetricsServer, type Readiness } from '../platform/metrics-server';
 import { DropEventPublisher, type DropEventPublisherStats } from './drop-event-publisher';
 import { dropEventOf } from './drop-event-of';
 import { Enforcer, type DataplaneMaps } from './enforcer';
-import { startHealthServer, type Readiness } from './health-server';
 import { hostVethFinder, type FindHostVeth } from './host-veth';
 import { AgentMetrics, type DataplaneReadings } from './metrics';
 import { deleteOf, upsertOf, type WatchedKind } from './object-events';
@@ -247,7 +247,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     if (!flushedOnce || theEnforcer.pending) return { ready: false, reason: 'maps not in sync yet' };
     return { ready: true };
   };
-  const health = await startHealthServer({ ...config.health, readiness, metrics });
+  const health = await startMetricsServer({ ...config.health, readiness, metrics });
   for (const informer of informers.values()) informer.start();
   log.info({ healthPort: health.port }, 'agent started');
 

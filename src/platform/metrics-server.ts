@@ -1,34 +1,35 @@
 /**
- * The agent's HTTP endpoints: for the kubelet, `/healthz` answers 200 while the process serves
- * (liveness), `/readyz` answers 200 only when `ready()` says so (the informers have listed and the
- * maps hold what the engine computed), else 503 with the reason; for Prometheus, `/metrics` (when
- * given a renderer: metrics.ts), 500 if rendering fails. Nothing else is served.
+ * The HTTP endpoint every long-running netpol process opens for operators: `/metrics` for
+ * Prometheus (500 if rendering fails), `/healthz` answering 200 while the process serves (liveness),
+ * and `/readyz` answering 200 only when `readiness()` says so, else 503 with the reason (without a
+ * `readiness`, always ready). Nothing else is served: it carries no Slack or Kubernetes traffic, so
+ * it can listen where only the cluster's Prometheus reaches.
+ *
+ * Port 0 listens on any free port (tests); `port` says which.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { MetricsEndpoint } from './metrics';
 
 export interface Readiness {
   ready: boolean;
   reason?: string;
 }
 
-export interface HealthServer {
+export interface MetricsServer {
   readonly port: number;
   close(): Promise<void>;
 }
 
-export interface MetricsEndpoint {
-  readonly contentType: string;
-  render(): Promise<string>;
-}
-
-export async function startHealthServer(options: {
+export interface MetricsServerOptions {
   port: number;
   host: string;
-  readiness: () => Readiness;
   metrics?: MetricsEndpoint;
-}): Promise<HealthServer> {
-  const metrics = options.metrics;
+  readiness?: () => Readiness;
+}
+
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const { metrics, readiness } = options;
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -36,7 +37,7 @@ export async function startHealthServer(options: {
     } else if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      const state = options.readiness();
+      const state = readiness?.() ?? { ready: true };
       response
         .writeHead(state.ready ? 200 : 503, { 'content-type': 'text/plain' })
         .end(state.ready ? 'ready\n' : `not ready: ${state.reason ?? 'starting'}\n`);
