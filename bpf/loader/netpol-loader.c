@@ -23,6 +23,14 @@
  *   swap-policy <outer-key> <max> <k>:<v> ...  build a new inner LPM map, then replace the outer entry
  *   clear-policy <outer-key>                   remove the outer entry
  *   events                                     start streaming ring-buffer records
+ *   watch-links <netns> <prefix>[,<prefix>...]  attach both programs to every veth that appears
+ *                                              in <netns> from now on whose name starts with a
+ *                                              prefix, as soon as the kernel announces it (before
+ *                                              any route or address exists): deny until ready
+ *
+ * After `watch-links`, each such attach is reported unsolicited as `link <ifindex> <ifname> ok`,
+ * or `link <ifindex> <ifname> err <errno-name>`; `link - - overrun` when the kernel dropped
+ * notifications (a burst larger than the socket buffer).
  *
  * <netns> is a name under /var/run/netns, an absolute path, or "-" for the helper's own namespace.
  */
@@ -36,6 +44,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -46,6 +58,11 @@ static struct bpf_object *obj;
 static struct ring_buffer *ringbuf;
 static int own_netns = -1;
 static int streaming;
+/* watch-links: a NETLINK_ROUTE socket bound in the watched namespace (a socket keeps the namespace
+ * it was made in), that namespace's name and the link-name prefixes to attach to. */
+static int link_sock = -1;
+static char link_netns[512];
+static char link_prefixes[512];
 /* The inner policy template (libbpf frees it once the outer map exists): saved at open. */
 static __u32 inner_key_size, inner_value_size, inner_flags;
 
@@ -210,6 +227,30 @@ static void cmd_open(const char *id, char **argv, int argc)
 	reply_ok(id, NULL);
 }
 
+/* Attaches both programs to ifindex in the current namespace; 0 or -errno. */
+static int attach_programs(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	/* host veth egress = pod ingress; host veth ingress = pod egress. REPLACE keeps a restarted
+	 * helper's attach atomic: the old program runs until the new one takes its slot. */
+	const char *progs[2] = { "netpol_pod_ingress", "netpol_pod_egress" };
+	enum bpf_tc_attach_point points[2] = { BPF_TC_EGRESS, BPF_TC_INGRESS };
+	for (int i = 0; i < 2; i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
+		LIBBPF_OPTS(bpf_tc_hook, point, .ifindex = ifindex, .attach_point = points[i]);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog ? bpf_program__fd(prog) : -1,
+			    .handle = 1, .priority = 1, .flags = BPF_TC_F_REPLACE);
+		err = bpf_tc_attach(&point, &opts);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void cmd_attach(const char *id, char **argv, int argc, int attach)
 {
 	if (!obj)
@@ -225,39 +266,113 @@ static void cmd_attach(const char *id, char **argv, int argc, int attach)
 		leave_netns();
 		return reply_err(id, err, "no such link in that namespace");
 	}
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 	if (!attach) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 		err = bpf_tc_hook_destroy(&hook);
 		leave_netns();
 		if (err && err != -ENOENT && err != -EINVAL)
 			return reply_err(id, err, "cannot remove clsact");
 		return reply_ok(id, NULL);
 	}
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		leave_netns();
-		return reply_err(id, err, "cannot create clsact");
-	}
-	/* host veth egress = pod ingress; host veth ingress = pod egress. REPLACE keeps a restarted
-	 * helper's attach atomic: the old program runs until the new one takes its slot. */
-	const char *progs[2] = { "netpol_pod_ingress", "netpol_pod_egress" };
-	enum bpf_tc_attach_point points[2] = { BPF_TC_EGRESS, BPF_TC_INGRESS };
-	for (int i = 0; i < 2; i++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, progs[i]);
-		LIBBPF_OPTS(bpf_tc_hook, point, .ifindex = ifindex, .attach_point = points[i]);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog ? bpf_program__fd(prog) : -1,
-			    .handle = 1, .priority = 1, .flags = BPF_TC_F_REPLACE);
-		err = bpf_tc_attach(&point, &opts);
-		if (err) {
-			leave_netns();
-			return reply_err(id, err, "cannot attach a program");
-		}
-	}
+	err = attach_programs(ifindex);
 	leave_netns();
+	if (err)
+		return reply_err(id, err, "cannot attach the programs to that link");
 	char result[16];
 	snprintf(result, sizeof(result), "%d", ifindex);
 	reply_ok(id, result);
+}
+
+static int has_prefix(const char *name)
+{
+	char list[sizeof(link_prefixes)];
+	snprintf(list, sizeof(list), "%s", link_prefixes);
+	for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		if (*p && !strncmp(name, p, strlen(p)))
+			return 1;
+	return 0;
+}
+
+static void cmd_watch_links(const char *id, char **argv, int argc)
+{
+	if (argc != 2 || strlen(argv[0]) >= sizeof(link_netns) ||
+	    strlen(argv[1]) >= sizeof(link_prefixes))
+		return reply_err(id, EINVAL, "usage: watch-links <netns> <prefix>[,<prefix>...]");
+	if (link_sock >= 0)
+		return reply_err(id, EALREADY, "already watching links");
+	int err = enter_netns(argv[0]);
+	if (err)
+		return reply_err(id, err, "cannot enter the network namespace");
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	err = fd < 0 ? -errno : 0;
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	if (!err && bind(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		err = -errno;
+	leave_netns();
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return reply_err(id, err, "cannot subscribe to link notifications");
+	}
+	/* Replying after bind(): every link created from now on is announced to this socket. */
+	link_sock = fd;
+	snprintf(link_netns, sizeof(link_netns), "%s", argv[0]);
+	snprintf(link_prefixes, sizeof(link_prefixes), "%s", argv[1]);
+	reply_ok(id, NULL);
+}
+
+/* One RTM_NEWLINK: a link registered in (or moved into) the namespace carries ifi_change ~0U;
+ * later changes (up, down, address) carry only the flags that changed and are ignored. */
+static void on_new_link(struct nlmsghdr *nh)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) || ifi->ifi_change != ~0U)
+		return;
+	const char *name = NULL, *kind = NULL;
+	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (struct rtattr *rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_IFNAME)
+			name = RTA_DATA(rta);
+		else if (rta->rta_type == IFLA_LINKINFO) {
+			int inner = RTA_PAYLOAD(rta);
+			for (struct rtattr *info = RTA_DATA(rta); RTA_OK(info, inner);
+			     info = RTA_NEXT(info, inner))
+				if (info->rta_type == IFLA_INFO_KIND)
+					kind = RTA_DATA(info);
+		}
+	}
+	if (!name || !kind || strcmp(kind, "veth") || !has_prefix(name))
+		return;
+	int err = enter_netns(link_netns);
+	if (!err) {
+		err = attach_programs(ifi->ifi_index);
+		leave_netns();
+	}
+	if (err < 0)
+		err = -err;
+	printf("link %d %s %s%s\n", ifi->ifi_index, name, err ? "err " : "ok",
+	       err ? (strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN") : "");
+}
+
+static void drain_links(void)
+{
+	char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
+	for (;;) {
+		ssize_t n = recv(link_sock, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				printf("link - - overrun\n");
+			if (errno == ENOBUFS || errno == EINTR)
+				continue;
+			break; /* EAGAIN: drained */
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n))
+			if (nh->nlmsg_type == RTM_NEWLINK)
+				on_new_link(nh);
+	}
+	fflush(stdout);
 }
 
 static void cmd_update(const char *id, char **argv, int argc)
@@ -438,6 +553,8 @@ static void dispatch(char *line)
 		cmd_delete(id, (char *[]){ "policy", args[0] }, nargs ? 2 : 1);
 	else if (!strcmp(cmd, "events"))
 		cmd_events(id);
+	else if (!strcmp(cmd, "watch-links"))
+		cmd_watch_links(id, args, nargs);
 	else
 		reply_err(id, EINVAL, "unknown command");
 }
@@ -455,14 +572,18 @@ int main(void)
 	if (!buf)
 		return 2;
 	for (;;) {
-		struct pollfd fds[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+		struct pollfd fds[3] = { { .fd = STDIN_FILENO, .events = POLLIN },
 					 { .fd = streaming ? ring_buffer__epoll_fd(ringbuf) : -1,
-					   .events = POLLIN } };
-		if (poll(fds, 2, -1) < 0) {
+					   .events = POLLIN },
+					 { .fd = link_sock, .events = POLLIN } };
+		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 2;
 		}
+		/* Links first: a new veth's attach is the one thing here that races the wire. */
+		if (fds[2].revents & POLLIN)
+			drain_links();
 		if (fds[1].revents & POLLIN) {
 			ring_buffer__consume(ringbuf);
 			fflush(stdout);

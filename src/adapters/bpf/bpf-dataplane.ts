@@ -29,7 +29,7 @@ import {
   type Direction,
   type EndpointCounters,
 } from './abi';
-import { LoaderProcess } from './loader-process';
+import { LoaderProcess, type LinkNotice } from './loader-process';
 import { portRangeBlocks } from './port-prefixes';
 import { formatPrefix, parseCidr } from './prefix128';
 
@@ -43,6 +43,8 @@ export interface BpfDataplaneOptions {
   readonly config?: Partial<DataplaneConfig>;
   readonly onEvent?: (event: DataplaneEvent) => void;
   readonly onLog?: (line: string) => void;
+  /** New host veths the helper closed on its own (see watchLinks). */
+  readonly onLink?: (notice: LinkNotice) => void;
 }
 
 export interface EndpointState {
@@ -100,6 +102,7 @@ export class BpfDataplane {
       binaryPath: options.loaderPath ?? join(BPF_BUILD_DIR, 'netpol-loader'),
       onEvent: onEvent ? (record) => onEvent(decodeEvent(record)) : undefined,
       onLog: options.onLog,
+      onLink: options.onLink,
     });
     const config = encodeConfig({ ...DEFAULT_CONFIG, ...options.config });
     try {
@@ -114,6 +117,15 @@ export class BpfDataplane {
       throw err;
     }
     return new BpfDataplane(loader);
+  }
+
+  /**
+   * From now on the helper attaches both programs to every veth that appears in `netns` with a
+   * name starting with one of `prefixes`, the moment the kernel announces it (no endpoint entry
+   * yet: it drops until the agent makes it ready). Resolves once subscribed.
+   */
+  async watchLinks(netns: string, prefixes: readonly string[]): Promise<void> {
+    await this.loader.request('watch-links', [netns, prefixes.join(',')]);
   }
 
   /** Attaches both programs to the host veth `ifname` inside `netns`; returns its ifindex there. */

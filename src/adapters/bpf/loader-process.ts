@@ -1,6 +1,7 @@
 /**
  * The loader helper (bpf/build/netpol-loader) as a child process: one request a line, replies
- * matched by id, ring-buffer records delivered to onEvent. Requests are answered in order by a
+ * matched by id, ring-buffer records delivered to onEvent, new-veth notices (after `watch-links`)
+ * to onLink. Requests are answered in order by a
  * single-threaded helper; several may be in flight. Lifecycle: start() spawns, close() ends stdin
  * and waits for the exit (pinned maps and attached programs outlive the helper by design).
  */
@@ -14,6 +15,24 @@ export interface LoaderProcessOptions {
   readonly onEvent?: (record: Buffer) => void;
   /** The helper's stderr (libbpf and verifier logs), a line at a time. */
   readonly onLog?: (line: string) => void;
+  /** After `watch-links`: a new host veth the helper attached to (or failed to), or an overrun. */
+  readonly onLink?: (notice: LinkNotice) => void;
+}
+
+/** `link <ifindex> <ifname> ok|err <errno-name>`, or `link - - overrun`. */
+export type LinkNotice =
+  | { readonly kind: 'attached'; readonly ifindex: number; readonly ifname: string }
+  | { readonly kind: 'failed'; readonly ifindex: number; readonly ifname: string; readonly code: string }
+  | { readonly kind: 'overrun' };
+
+export function parseLinkNotice(line: string): LinkNotice | undefined {
+  const [, index, ifname = '', status, code = 'EUNKNOWN'] = line.split(' ');
+  if (status === 'overrun') return { kind: 'overrun' };
+  const ifindex = Number(index);
+  if (!Number.isInteger(ifindex) || ifindex <= 0) return undefined;
+  if (status === 'ok') return { kind: 'attached', ifindex, ifname };
+  if (status === 'err') return { kind: 'failed', ifindex, ifname, code };
+  return undefined;
 }
 
 interface Pending {
@@ -80,6 +99,11 @@ export class LoaderProcess {
   private onLine(line: string, options: LoaderProcessOptions): void {
     if (line.startsWith('event ')) {
       options.onEvent?.(Buffer.from(line.slice(6), 'hex'));
+      return;
+    }
+    if (line.startsWith('link ')) {
+      const notice = parseLinkNotice(line);
+      if (notice !== undefined) options.onLink?.(notice);
       return;
     }
     const [id = '', status, ...rest] = line.split(' ');
