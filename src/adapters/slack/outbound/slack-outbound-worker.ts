@@ -36,7 +36,7 @@ import type { Logger } from 'pino';
 import { SLACK_OUTBOUND_QUEUE, SlackOutboundJob } from '../../../contracts/queues';
 import { ChannelPacer } from './channel-pacer';
 import { deliver, SlackDelivered } from './deliver';
-import { classifySlackError, SlackOutboundError } from './slack-errors';
+import { classifySlackError, SlackOutboundError, type SlackFailure } from './slack-errors';
 import type { SlackOutbox } from './slack-outbox';
 
 export interface SlackOutboundWorkerOptions {
@@ -62,10 +62,30 @@ export interface SlackOutboundWorkerOptions {
    */
   currentCard?: (requestId: string) => Promise<CurrentCard | undefined>;
   log: Logger;
+  /** Told of every Web API call and how it ended (the bot's metrics count calls and 429s). */
+  onCall?: (call: SlackCall) => void;
   /** Epoch milliseconds; default Date.now. BullMQ's delayed set is on the same clock. */
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** One Web API call made for a job: its method and how it ended (slack-errors.ts's kinds). */
+export interface SlackCall {
+  method: 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
+  outcome: 'ok' | 'rate_limited' | 'refused' | 'unavailable';
+}
+
+const METHOD_OF: Record<SlackOutboundJob['kind'], SlackCall['method']> = {
+  post: 'chat.postMessage',
+  update: 'chat.update',
+  ephemeral: 'chat.postEphemeral',
+};
+
+const OUTCOME_OF: Record<SlackFailure['kind'], SlackCall['outcome']> = {
+  'rate-limited': 'rate_limited',
+  permanent: 'refused',
+  transient: 'unavailable',
+};
 
 /** An approval card rendered from its request's current record. */
 export interface CurrentCard {
@@ -146,6 +166,7 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
     } catch (err) {
       pacer.called(data.channel, clock());
       const failure = classifySlackError(err);
+      options.onCall?.({ method: METHOD_OF[data.kind], outcome: OUTCOME_OF[failure.kind] });
       if (failure.kind === 'rate-limited') {
         // The job keeps its slot: it is back at the head of the wait list when the pause ends.
         jobLog.warn({ retryAfterMs: failure.retryAfterMs }, 'slack rate limited: pausing the outbound queue');
@@ -177,6 +198,7 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
     }
     pacer.called(data.channel, clock());
     pacer.release(jobId);
+    options.onCall?.({ method: METHOD_OF[data.kind], outcome: 'ok' });
     await job.updateProgress({ delivered });
     jobLog.info({ ts: delivered.ts }, 'slack message delivered');
     return delivered;
