@@ -208,6 +208,16 @@ export class RequestStore implements RequestStoreApi {
     }
   }
 
+  /** How many requests are in each of `states` now (one ZCARD of each state's index), for metrics. */
+  async countByState(states: readonly RequestState[]): Promise<Map<RequestState, number>> {
+    const counts = await this.call('countByState', undefined, async () => {
+      const pipeline = this.redis.pipeline();
+      for (const state of states) pipeline.zcard(this.key('state', state));
+      return pipelineResults(await pipeline.exec());
+    });
+    return new Map(states.map((state, i) => [state, Number(counts[i])]));
+  }
+
   async listByState(
     states: RequestState[],
     options: { cluster?: string; limit?: number } = {},
