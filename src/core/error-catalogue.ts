@@ -123,14 +123,15 @@ export const ERROR_CATALOGUE = {
     raisedBy: ['SlackOutboundError'],
   },
   E_KUBE_FORBIDDEN: {
-    meaning: "403: the worker's service account lacks the verb (RBAC); not retried",
-    action: "grant it (the chart's ClusterRole lists what the worker needs)",
-    raisedBy: ['KubeApiError'],
+    meaning:
+      "403: the worker's service account (or the CLI's kubeconfig user) lacks the verb named (RBAC); not retried",
+    action: "grant it (the chart's ClusterRole lists what the worker needs; the CLI needs list)",
+    raisedBy: ['KubeApiError', 'NetpolError'],
   },
   E_KUBE_UNAUTHORIZED: {
-    meaning: "401: the API server rejected the worker's credentials; retried",
+    meaning: "401: the API server rejected the worker's (or the CLI's kubeconfig) credentials; retried",
     action: 'fix the kubeconfig or the service account token',
-    raisedBy: ['KubeApiError'],
+    raisedBy: ['KubeApiError', 'NetpolError'],
   },
   E_KUBE_NOT_FOUND: {
     meaning: '404: the target namespace (or the resource) does not exist; not retried',
@@ -149,8 +150,13 @@ export const ERROR_CATALOGUE = {
   },
   E_KUBE_UNAVAILABLE: {
     meaning: 'no answer, 429, 5xx or another status from the Kubernetes API; retried',
-    action: 'check the API server and the network from the worker',
-    raisedBy: ['KubeApiError'],
+    action: 'check the API server and the network from the worker (or the kubeconfig server)',
+    raisedBy: ['KubeApiError', 'NetpolError'],
+  },
+  E_KUBECONFIG: {
+    meaning: 'the CLI found no kubeconfig, cannot read it, or it has no such context',
+    action: 'point --kubeconfig or KUBECONFIG at it, pick --context, or give --state FILE',
+    raisedBy: ['NetpolError'],
   },
 } as const satisfies Record<string, ErrorCatalogueEntry>;
 

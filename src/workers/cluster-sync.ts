@@ -6,6 +6,8 @@
  * kind until the next start). What is left here is the worker's part: every change an informer
  * reports schedules a debounced snapshot write, and the snapshot is made from all informers' objects.
  * Until every kind has listed once no snapshot is written, so the bot never sees a half-loaded cluster.
+ * The kinds, and how their objects become a state, are adapters/kube/cluster-reader.ts's: the CLI
+ * reads a live cluster through the same, so both see one cluster alike.
  *
  * Lifecycle: `start()` starts the informers (and returns at once), `stop()` stops them and the
  * debounce timer and waits for a write in flight. `waitForSnapshot()` lets tests and readiness checks
@@ -16,23 +18,11 @@ import { EventEmitter } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ClusterCache, ClusterSnapshot } from '../adapters/redis/cluster-cache';
-import { stateFromObjects } from '../core/state/load-state';
-import type { ClusterState } from '../core/state/cluster-state';
-import { Informer, keyOf, type Backoff, type KubeObject } from '../adapters/kube/informer';
-import { kindSources, type KindName } from '../adapters/kube/kinds';
+import { CLUSTER_KINDS, stateOfObjects } from '../adapters/kube/cluster-reader';
+import { Informer, type Backoff } from '../adapters/kube/informer';
+import { kindSources } from '../adapters/kube/kinds';
 
 const WRITE_RETRY_MS = 1000;
-
-/** The kinds a snapshot is made of. Required kinds must list; optional ones are skipped when not served. */
-export const SYNCED_KINDS: readonly { kind: KindName; required: boolean }[] = [
-  { kind: 'Namespace', required: true },
-  { kind: 'Pod', required: true },
-  { kind: 'NetworkPolicy', required: true },
-  { kind: 'Service', required: false },
-  { kind: 'Deployment', required: false },
-  { kind: 'StatefulSet', required: false },
-  { kind: 'DaemonSet', required: false },
-];
 
 export interface ClusterSyncOptions {
   cluster: string;
@@ -48,27 +38,6 @@ export interface ClusterSyncOptions {
   watchTimeoutSeconds?: number;
 }
 
-/**
- * The state from API objects. An object the state reader rejects (which the API server should never
- * serve) is left out with a warning rather than blanking the whole snapshot.
- */
-export function stateOf(objects: readonly KubeObject[], log: Logger): ClusterState {
-  try {
-    return stateFromObjects(objects);
-  } catch {
-    const valid = objects.filter((object) => {
-      try {
-        stateFromObjects([object]);
-        return true;
-      } catch (error) {
-        log.warn({ object: keyOf(object), kind: object.kind, err: error }, 'object left out of snapshot');
-        return false;
-      }
-    });
-    return stateFromObjects(valid);
-  }
-}
-
 export class ClusterSync {
   private readonly informers: Informer[];
   private readonly events = new EventEmitter();
@@ -82,7 +51,7 @@ export class ClusterSync {
   constructor(private readonly options: ClusterSyncOptions) {
     this.debounceMs = options.debounceMs ?? 50;
     const sources = kindSources(options.kubeConfig);
-    this.informers = SYNCED_KINDS.map(({ kind, required }) => {
+    this.informers = CLUSTER_KINDS.map(({ kind, required }) => {
       const informer = new Informer({
         source: sources[kind],
         kubeConfig: options.kubeConfig,
@@ -164,7 +133,12 @@ export class ClusterSync {
     const objects = this.informers.flatMap((informer) => [...informer.objects.values()]);
     const snapshot: ClusterSnapshot = {
       cluster: this.options.cluster,
-      state: stateOf(objects, this.options.log),
+      state: stateOfObjects(objects, (object, error) =>
+        this.options.log.warn(
+          { object: object.key, kind: object.kind, err: error },
+          'object left out of snapshot',
+        ),
+      ),
       updatedAt: this.options.clock().toISOString(),
     };
     let failed = false;

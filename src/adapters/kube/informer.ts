@@ -27,33 +27,12 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { toKubeApiError, type KubeApiError } from './kube-api-error';
-import { fromModel } from './kube-client';
+import { keyOf, listKind, trimmed, type KindSource, type KubeObject } from './kube-objects';
 
-/** A Kubernetes object in its wire (JSON) shape. */
-export type KubeObject = Record<string, unknown>;
-
-/** The parameters of one list page, as client-node's list calls take them. */
-export interface ListRequest {
-  limit: number;
-  _continue?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-}
-
-export interface ListPage {
-  items: unknown[];
-  metadata?: { resourceVersion?: string; _continue?: string };
-}
+export { keyOf, type KubeObject, type ListPage, type ListRequest } from './kube-objects';
 
 /** How to list and watch one kind (see kinds.ts for netpol's). */
-export interface InformerSource {
-  kind: string;
-  /** client-node's model of one item, to turn list items back into wire JSON. */
-  model: string;
-  /** The watch path, e.g. `/api/v1/pods` for all namespaces. */
-  path: string;
-  list(request: ListRequest): Promise<ListPage>;
-}
+export type InformerSource = KindSource;
 
 export interface Backoff {
   /** The first delay after a failure; each further failure doubles it. */
@@ -105,22 +84,9 @@ export function backoffDelay(failures: number, backoff: Backoff): number {
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures, 30));
 }
 
-/** `namespace/name`; `/name` for a cluster-scoped object. */
-export function keyOf(object: KubeObject): string {
-  const metadata = (object.metadata ?? {}) as KubeObject;
-  return `${String(metadata.namespace ?? '')}/${String(metadata.name ?? '')}`;
-}
-
 function resourceVersionOf(object: unknown): string | undefined {
   const metadata = (object as KubeObject | undefined)?.metadata as KubeObject | undefined;
   return typeof metadata?.resourceVersion === 'string' ? metadata.resourceVersion : undefined;
-}
-
-/** The object as kept: with its kind, without the bulky managedFields. */
-function trimmed(object: KubeObject, kind: string): KubeObject {
-  const metadata = { ...((object.metadata ?? {}) as KubeObject) };
-  delete metadata.managedFields;
-  return { ...object, kind, metadata };
 }
 
 /** client-node's Watch reports a failed start as an Error with `statusCode`: make it look like an ApiException. */
@@ -211,30 +177,16 @@ export class Informer {
     }
   }
 
-  private async listAll(): Promise<{ items: unknown[]; resourceVersion: string }> {
-    let items: unknown[] = [];
-    let resourceVersion = '';
-    let token: string | undefined;
-    do {
-      const page = await this.options.source.list({
-        limit: this.pageSize,
-        _continue: token,
-        ...this.options.selectors,
-      });
-      items = items.concat(page.items);
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      token = page.metadata?._continue || undefined;
-    } while (token !== undefined);
-    return { items, resourceVersion };
-  }
-
   private async relist(): Promise<void> {
     const generation = ++this.generation;
     this.controller?.abort();
     this.controller = undefined;
-    let listed: { items: unknown[]; resourceVersion: string };
+    let listed: { objects: KubeObject[]; resourceVersion: string };
     try {
-      listed = await this.listAll();
+      listed = await listKind(this.options.source, {
+        pageSize: this.pageSize,
+        selectors: this.options.selectors,
+      });
     } catch (error) {
       if (generation !== this.generation) return;
       const failure = toKubeApiError(error);
@@ -250,12 +202,8 @@ export class Informer {
       return;
     }
     if (generation !== this.generation) return;
-    const { kind, model } = this.options.source;
     const copy = new Map<string, KubeObject>();
-    for (const item of listed.items) {
-      const wire = trimmed(fromModel<KubeObject>(item, model), kind);
-      copy.set(keyOf(wire), wire);
-    }
+    for (const wire of listed.objects) copy.set(keyOf(wire), wire);
     this.copy = copy;
     this.resourceVersion = listed.resourceVersion;
     this.listedOnce = true;

@@ -1,15 +1,16 @@
 /**
- * The kinds netpol reads, as informer sources (informer.ts): each kind's client-node list call over
+ * The kinds netpol reads, as sources for the informer (informer.ts) and the one-shot reader
+ * (cluster-reader.ts): each kind's client-node list call over
  * all namespaces, its watch path and its model. `kindSources()` makes the API clients once for a
  * KubeConfig; the sources hold no state of their own and may be shared by several informers.
  */
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { InformerSource } from './informer';
+import type { KindSource } from './kube-objects';
 
 export type KindName =
   'Namespace' | 'Pod' | 'NetworkPolicy' | 'Service' | 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
-export function kindSources(kubeConfig: KubeConfig): Readonly<Record<KindName, InformerSource>> {
+export function kindSources(kubeConfig: KubeConfig): Readonly<Record<KindName, KindSource>> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
