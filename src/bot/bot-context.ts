@@ -20,15 +20,27 @@ export class BotContext {
     return this.deps.clock();
   }
 
-  /** The cluster a command names (`@prod`), else the default; several clusters and no default: must name one. */
-  cluster(named: string | undefined): string {
+  /**
+   * The cluster a command names (`@prod`), else the default; several clusters and no default: must
+   * name one. `typed` (what followed `/netpol`, without a cluster) makes the hint's example.
+   */
+  cluster(named: string | undefined, typed = 'allow frontend nginx to backend'): string {
+    const { clusters } = this.deps.config;
+    const cluster = this.namedCluster(named);
+    if (cluster !== undefined) return cluster;
+    const example = typed.trim().replace(/\s+/g, ' ');
+    throw new NetpolError('E_USAGE', `several clusters are configured (${clusters.join(', ')}): name one`, {
+      hint: `e.g. /netpol @${clusters[0]} ${example.length > 80 ? `${example.slice(0, 80)}…` : example}`,
+    });
+  }
+
+  /**
+   * The cluster a command names, checked against the configured ones, else the default; undefined
+   * when it names none and there is no default (commands that need none: help, pending, a request id).
+   */
+  namedCluster(named: string | undefined): string | undefined {
     const { clusters, defaultCluster } = this.deps.config;
-    if (named === undefined) {
-      if (defaultCluster !== '') return defaultCluster;
-      throw new NetpolError('E_USAGE', `several clusters are configured (${clusters.join(', ')}): name one`, {
-        hint: `e.g. /netpol @${clusters[0]} allow frontend nginx to backend`,
-      });
-    }
+    if (named === undefined) return defaultCluster === '' ? undefined : defaultCluster;
     if (!clusters.includes(named)) {
       const suggestion = closest(named, clusters);
       throw new NetpolError('E_USAGE', `no cluster "${named}" is configured`, {

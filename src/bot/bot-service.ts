@@ -42,6 +42,11 @@ function withNamedFailures(deps: BotDeps): BotDeps {
   };
 }
 
+/** Where the request language's text starts in what was typed (after `@cluster` and blanks). */
+function requestOffset(typed: string, request: string): number {
+  return Math.max(0, typed.trimEnd().length - request.length);
+}
+
 export class BotService {
   private readonly ctx: BotContext;
   private readonly approvals: Approvals;
@@ -63,14 +68,24 @@ export class BotService {
 
   async handleCommand(input: CommandInput): Promise<SlackMessage[]> {
     const parsed = splitCommandText(input.text);
-    let cluster = parsed.cluster ?? this.deps.config.defaultCluster;
+    // The footer names a cluster only once it is known to be one (never `@nosuch`, never '').
+    let cluster: string | undefined;
     try {
-      cluster = this.ctx.cluster(parsed.cluster);
+      cluster = this.ctx.namedCluster(parsed.cluster);
       if (READ_COMMANDS.has(parsed.subcommand))
         await requireReader(this.deps.config, this.deps.groupMembers, input);
       return await handlerFor(parsed.subcommand)({ input, cluster, rest: parsed.rest }, this.services);
     } catch (error) {
-      if (isNetpolError(error)) return [renderError(error, { cluster, text: input.text, user: input.user })];
+      if (isNetpolError(error))
+        return [
+          renderError(error, {
+            ...(cluster === undefined ? {} : { cluster }),
+            text: input.text,
+            user: input.user,
+            // A request's columns count within it; the echo shows the whole text, `@prod ` included.
+            columnOffset: parsed.subcommand === 'request' ? requestOffset(input.text, parsed.rest) : 0,
+          }),
+        ];
       // A bug or an outage: the command boundary (build-bot.ts) logs it and tells the person.
       throw error;
     }

@@ -68,14 +68,32 @@ export class ClusterAnswers {
     });
   }
 
-  async pending(cluster: string, user: string): Promise<SlackMessage> {
+  /** The audit trail of one request: its id names its cluster, so none need be given. */
+  async requestHistory(requestId: string, user: string): Promise<SlackMessage> {
+    const record = await this.ctx.deps.store.get(requestId);
+    if (record === undefined)
+      throw new NetpolError('E_USAGE', `no request ${requestId}`, {
+        hint: '/netpol pending lists the open requests; /netpol history <namespace> the closed ones',
+      });
+    return renderHistory({
+      cluster: record.cluster,
+      requestId,
+      entries: await this.ctx.deps.store.audit(requestId),
+      user,
+    });
+  }
+
+  /** `cluster` undefined: every cluster's open requests, each naming its cluster. */
+  async pending(cluster: string | undefined, user: string): Promise<SlackMessage> {
     const records = await this.ctx.deps.store.listByState(
       ['pending-approval', 'approved', 'applying', 'failed'],
-      {
-        cluster,
-        limit: 40,
-      },
+      { ...(cluster === undefined ? {} : { cluster }), limit: 40 },
     );
-    return renderPending({ cluster, user, now: this.ctx.now().toISOString(), records });
+    return renderPending({
+      ...(cluster === undefined ? {} : { cluster }),
+      user,
+      now: this.ctx.now().toISOString(),
+      records,
+    });
   }
 }

@@ -18,8 +18,8 @@ const HAND_WRITTEN_HELP = `Commands:
   /netpol explain <from> to <to> on <p>   the verdict, with the deciding policy and rule on each side
   /netpol revoke <namespace>/<policy>     remove a policy netpol manages (same approval)
   /netpol reject <request-id> <reason>    reject with a reason (the Reject button records none)
-  /netpol pending                         open requests and failed applies
-  /netpol history <namespace>             the audit trail
+  /netpol pending                         open requests and failed applies (every cluster unless @named)
+  /netpol history <namespace|request-id>  the audit trail
   /netpol @<cluster> ...                  name the cluster when several are configured
   /netpol help [topic]                    topics: commands, allow, deny, isolate, query, selectors, ports, keywords, recipes`;
 

@@ -14,11 +14,15 @@ import type { ClusterAnswers } from './cluster-answers';
 import { botHelpText, formatCommandsHelp, type UsageLine } from './commands-help';
 import type { DraftPreviews } from './draft-previews';
 import { rejectWithReason } from './reject-with-reason';
+import { isRequestId } from '../contracts/request-id';
 
-/** One typed command, after the cluster was settled. */
+/**
+ * One typed command. `cluster` is the one it names (checked) or the default; undefined when it names
+ * none and there is no default: a handler that needs one asks `needCluster`, which says how to name it.
+ */
 export interface CommandCall {
   input: CommandInput;
-  cluster: string;
+  cluster: string | undefined;
   /** The text after the command word (for the request language: the whole request). */
   rest: string;
 }
@@ -32,6 +36,11 @@ export interface CommandServices {
 }
 
 export type CommandHandler = (call: CommandCall, services: CommandServices) => Promise<SlackMessage[]>;
+
+/** The call's cluster, or E_USAGE with an example of the command as typed, `@<cluster>` added. */
+function needCluster(call: CommandCall, { ctx }: CommandServices): string {
+  return ctx.cluster(call.cluster, call.input.text);
+}
 
 export interface BotCommand {
   /** The word after `/netpol` (and an optional `@cluster`) that selects it, lower case. */
@@ -49,7 +58,9 @@ export const REQUEST_LANGUAGE: { usage: readonly UsageLine[]; handler: CommandHa
       summary: 'who-can / what-can questions too: answered from the cluster',
     },
   ],
-  handler: async ({ input, cluster, rest }, { previews }) => [await previews.request(input, cluster, rest)],
+  handler: async (call, services) => [
+    await services.previews.request(call.input, needCluster(call, services), call.rest),
+  ],
 };
 
 /** Not a command: a prefix every command takes (bot-context.ts settles which cluster it means). */
@@ -68,7 +79,8 @@ export const BOT_COMMANDS = [
       syntax: 'show <namespace>',
       summary: 'every policy there, isolation, who requested and approved ours',
     },
-    handler: ({ input, cluster, rest }, { answers }) => answers.show(cluster, input.user, rest),
+    handler: (call, services) =>
+      services.answers.show(needCluster(call, services), call.input.user, call.rest),
   },
   {
     name: 'explain',
@@ -76,8 +88,8 @@ export const BOT_COMMANDS = [
       syntax: 'explain <from> to <to> on <p>',
       summary: 'the verdict, with the deciding policy and rule on each side',
     },
-    handler: async ({ input, cluster, rest }, { answers }) => [
-      await answers.explain(cluster, input.user, rest),
+    handler: async (call, services) => [
+      await services.answers.explain(needCluster(call, services), call.input.user, call.rest),
     ],
   },
   {
@@ -86,7 +98,9 @@ export const BOT_COMMANDS = [
       syntax: 'revoke <namespace>/<policy>',
       summary: 'remove a policy netpol manages (same approval)',
     },
-    handler: async ({ input, cluster, rest }, { previews }) => [await previews.revoke(input, cluster, rest)],
+    handler: async (call, services) => [
+      await services.previews.revoke(call.input, needCluster(call, services), call.rest),
+    ],
   },
   {
     name: 'reject',
@@ -98,20 +112,25 @@ export const BOT_COMMANDS = [
   },
   {
     name: 'pending',
-    usage: { syntax: 'pending', summary: 'open requests and failed applies' },
+    usage: { syntax: 'pending', summary: 'open requests and failed applies (every cluster unless @named)' },
     handler: async ({ input, cluster }, { answers }) => [await answers.pending(cluster, input.user)],
   },
   {
     name: 'history',
-    usage: { syntax: 'history <namespace>', summary: 'the audit trail' },
-    handler: async ({ cluster, rest }, { answers }) => [await answers.history(cluster, rest)],
+    usage: { syntax: 'history <namespace|request-id>', summary: 'the audit trail' },
+    // A request id names its cluster; a namespace needs one.
+    handler: async (call, services) => [
+      isRequestId(call.rest.trim())
+        ? await services.answers.requestHistory(call.rest.trim(), call.input.user)
+        : await services.answers.history(needCluster(call, services), call.rest),
+    ],
   },
   {
     name: 'help',
     usage: { syntax: 'help [topic]', summary: `topics: ${HELP_TOPICS}` },
     handler: async ({ input, cluster, rest }) => [
       renderHelp(botHelpText(rest === '' ? undefined : rest, COMMANDS_HELP, helpText), {
-        cluster,
+        ...(cluster === undefined ? {} : { cluster }),
         user: input.user,
       }),
     ],

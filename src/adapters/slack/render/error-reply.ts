@@ -9,9 +9,15 @@ import { codeBlock, escapeMrkdwn, fitText } from './mrkdwn';
 import { clusterName, whereAndWho } from './parts';
 
 export interface ErrorContext {
-  cluster: string;
-  /** The request text the column refers to (normalised). */
+  /** Absent when the command named no (configured) cluster: the footer then names none. */
+  cluster?: string;
+  /** What was typed: echoed, with a caret under the error's column. */
   text: string;
+  /**
+   * Characters of `text` before the part the error's column counts in (`@prod ` before a request):
+   * added to the column shown and to the caret, so both count from the start of `text`. Default 0.
+   */
+  columnOffset?: number;
   /** The person who asked (Slack user ID). */
   user?: string;
 }
@@ -36,18 +42,21 @@ export function renderError(error: NetpolError | Error, where: ErrorContext): Sl
     `${whereAndWho(where.cluster, where.user)} · \`/netpol help\` shows the request language`,
   );
   if (!isNetpolError(error)) {
-    return message(`netpol failed on cluster ${escapeMrkdwn(where.cluster)}: internal error`, [
+    const on = where.cluster === undefined ? '' : ` on cluster ${clusterName(where.cluster)}`;
+    const plainOn = where.cluster === undefined ? '' : ` on cluster ${escapeMrkdwn(where.cluster)}`;
+    return message(`netpol failed${plainOn}: internal error`, [
       section(
-        `:boom: Something went wrong on our side while handling this on cluster ${clusterName(where.cluster)}. ` +
+        `:boom: Something went wrong on our side while handling this${on}. ` +
           'It is in the logs; try again, and tell the netpol operators if it persists.',
       ),
       footer,
     ]);
   }
-  const column = error.column === undefined ? '' : ` (column ${error.column})`;
+  const at = error.column === undefined ? undefined : error.column + (where.columnOffset ?? 0);
+  const column = at === undefined ? '' : ` (column ${at})`;
   const blocks: Block[] = [section(`:x: \`${error.code}\`${column}: ${fitText(error.message, 2000)}`)];
   if (where.text.trim() !== '') {
-    const echo = error.column === undefined ? where.text : caretEcho(where.text, error.column);
+    const echo = at === undefined ? where.text : caretEcho(where.text, at);
     blocks.push(section(codeBlock(echo.length > 2000 ? `${echo.slice(0, 2000)}…` : echo)));
   }
   if (error.hint !== undefined && error.hint.trim() !== '') {

@@ -86,12 +86,12 @@ export function renderPending(input: PendingInput): SlackMessage {
   return message(`${plural(records.length, 'open request')} on ${plainScope}`, blocks);
 }
 
-export interface HistoryInput {
+/** The trail of a namespace (`history <namespace>`) or of one request (`history <request-id>`). */
+export type HistoryInput = {
   cluster: string;
-  namespace: string;
   entries: readonly AuditEntry[];
   user?: string;
-}
+} & ({ namespace: string } | { requestId: string });
 
 function actor(actorId: string): string {
   if (isSlackUserId(actorId)) return mention(actorId);
@@ -127,7 +127,8 @@ function historyLine(entry: AuditEntry): string {
 /** Newest first. */
 export function renderHistory(input: HistoryInput): SlackMessage {
   const entries = [...input.entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-  const where = `${code(input.namespace)} on cluster ${clusterName(input.cluster)}`;
+  const subject = 'requestId' in input ? input.requestId : input.namespace;
+  const where = `${'requestId' in input ? 'request ' : ''}${code(subject)} on cluster ${clusterName(input.cluster)}`;
   const summary =
     entries.length === 0
       ? `No history for ${where}.`
@@ -144,7 +145,7 @@ export function renderHistory(input: HistoryInput): SlackMessage {
     context(whereAndWho(input.cluster, input.user)),
   ];
   return message(
-    `History of ${escapeMrkdwn(input.namespace)} on cluster ${escapeMrkdwn(input.cluster)}: ${plural(entries.length, 'entry', 'entries')}`,
+    `History of ${escapeMrkdwn(subject)} on cluster ${escapeMrkdwn(input.cluster)}: ${plural(entries.length, 'entry', 'entries')}`,
     blocks,
   );
 }
