@@ -72,6 +72,11 @@ export const ERROR_CATALOGUE = {
     action: "ask an approver, or an admin to change the config's requesters or approvers",
     raisedBy: ['NetpolError'],
   },
+  E_ALERT_GONE: {
+    meaning: 'a drop alert\'s button was clicked after the alert was forgotten (kept a day)',
+    action: 'type the request yourself: /netpol allow <from> to <to> on <port>',
+    raisedBy: ['NetpolError'],
+  },
   E_HASH_MISMATCH: {
     meaning: 'the policies to apply differ from the ones that were approved',
     action: 'nothing was applied; submit the request again',
