@@ -45,6 +45,14 @@ export interface BotConfig {
   labelKeys: string[];
   keywords: KeywordOptions;
   logLevel: string;
+  /** Where /metrics listens (NETPOL_METRICS_PORT, _HOST); absent: no metrics server (a config built by hand). */
+  metrics?: ListenAddress;
+}
+
+/** A TCP port (0: any free port) and the interface it listens on. */
+export interface ListenAddress {
+  port: number;
+  host: string;
 }
 
 /** What the request language needs from the bot's file; the CLI loads only this part. */
@@ -60,6 +68,8 @@ export interface WorkerConfig {
   fieldManager: string;
   concurrency: number;
   logLevel: string;
+  /** Where /metrics listens (NETPOL_METRICS_PORT, _HOST); absent: no metrics server (a config built by hand). */
+  metrics?: ListenAddress;
   /** Drop alerts (issue 10): absent when NETPOL_ALERT_CHANNEL is unset (no alert worker runs). */
   alerts?: AlertsConfig;
 }

@@ -13,7 +13,14 @@ import { isObj, type Obj } from '../../core/k8s/object-reader';
 import { emptyRecord, recordOf } from '../../core/own-keys';
 import { DEFAULT_KEYWORD_OPTIONS, type KeywordOptions } from '../../core/policy/keywords';
 import { DEFAULT_LABEL_KEYS } from '../../core/request/resolve-request';
-import type { AlertsConfig, ApproverRule, BotConfig, RequestLanguageConfig, WorkerConfig } from './config';
+import type {
+  AlertsConfig,
+  ApproverRule,
+  BotConfig,
+  ListenAddress,
+  RequestLanguageConfig,
+  WorkerConfig,
+} from './config';
 
 export type Env = Record<string, string | undefined>;
 
@@ -22,6 +29,9 @@ const GROUP_ID = /^S[A-Z0-9]{2,}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+/** Apart, so a bot and a worker started by hand on one machine do not collide (the agent has 9876). */
+export const DEFAULT_BOT_METRICS_PORT = 9464;
+export const DEFAULT_WORKER_METRICS_PORT = 9465;
 
 class Problems {
   readonly list: string[] = [];
@@ -250,16 +260,29 @@ function labelKeysOf(file: Obj, problems: Problems): string[] {
 }
 
 /** HOST: an IP address (0.0.0.0, 127.0.0.1, ::) or a host name that resolves to this machine. */
-function listenHost(env: Env, problems: Problems): string {
-  const host = env.HOST === undefined || env.HOST === '' ? '0.0.0.0' : env.HOST;
+function listenHost(env: Env, problems: Problems, variable = 'HOST'): string {
+  const value = env[variable];
+  const host = value === undefined || value === '' ? '0.0.0.0' : value;
   const hostName =
     /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
   if (isIP(host) === 0 && !hostName.test(host))
     problems.add(
-      'HOST',
+      variable,
       `"${host}" is not an IP address or host name to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)`,
     );
   return host;
+}
+
+/** Where /metrics, /healthz and /readyz listen: NETPOL_METRICS_PORT (0: any free port) and NETPOL_METRICS_HOST. */
+function metricsListen(env: Env, defaultPort: number, problems: Problems): ListenAddress {
+  const text =
+    env.NETPOL_METRICS_PORT === undefined || env.NETPOL_METRICS_PORT === ''
+      ? String(defaultPort)
+      : env.NETPOL_METRICS_PORT;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535)
+    problems.add('NETPOL_METRICS_PORT', `"${text}" is not a port number (0-65535; 0: any free port)`);
+  return { port, host: listenHost(env, problems, 'NETPOL_METRICS_HOST') };
 }
 
 /** Who may read (file field `readers`): channels, users and groups; all empty (the default) is everyone. */
@@ -405,6 +428,7 @@ export function loadBotConfig(env: Env): BotConfig {
     labelKeys,
     keywords: keywordOptions(file, problems),
     logLevel: logLevel(env, file, problems),
+    metrics: metricsListen(env, DEFAULT_BOT_METRICS_PORT, problems),
   };
   problems.throwIfAny('bot');
   return deepFreeze(config);
@@ -486,6 +510,7 @@ export function loadWorkerConfig(env: Env, argv: readonly string[] = []): Worker
     fieldManager: 'netpol',
     concurrency,
     logLevel: logLevel(env, {}, problems),
+    metrics: metricsListen(env, DEFAULT_WORKER_METRICS_PORT, problems),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
     ...(alerts === undefined ? {} : { alerts }),
   };
