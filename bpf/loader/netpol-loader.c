@@ -344,6 +344,10 @@ static void on_new_link(struct nlmsghdr *nh)
 	}
 	if (!name || !kind || strcmp(kind, "veth") || !has_prefix(name))
 		return;
+	/* A brand-new link has no endpoint: an entry a removed pod left under a reused ifindex must
+	 * not hand the new pod the old one's verdicts (the key is the ifindex, netpol_abi.h). */
+	__u32 key = (__u32)ifi->ifi_index;
+	bpf_map_delete_elem(map_fd("endpoints", NULL), &key);
 	int err = enter_netns(link_netns);
 	if (!err) {
 		err = attach_programs(ifi->ifi_index);

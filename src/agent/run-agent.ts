@@ -31,6 +31,7 @@ import { DropEventPublisher, type DropEventPublisherStats } from './drop-event-p
 import { dropEventOf } from './drop-event-of';
 import { Enforcer, type DataplaneMaps } from './enforcer';
 import { hostVethFinder, type FindHostVeth } from './host-veth';
+import { guardNewLinks, logLinkNotice, type LinkWatching } from './new-link-guard';
 import { AgentMetrics, type DataplaneReadings } from './metrics';
 import { deleteOf, upsertOf, type WatchedKind } from './object-events';
 
@@ -43,7 +44,7 @@ export interface AgentDeps {
   /** Default: BpfDataplane.open over config.pinDir (closed by the agent). */
   openDataplane?: (
     onEvent: (event: DataplaneEvent) => void,
-  ) => Promise<DataplaneMaps & DataplaneReadings & Closable>;
+  ) => Promise<DataplaneMaps & DataplaneReadings & Closable & Partial<LinkWatching>>;
   /** Default: routes in config.nodeNetns. */
   findHostVeth?: FindHostVeth;
   clock?: () => Date;
@@ -114,7 +115,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         loaderPath: config.bpfLoaderPath,
         onEvent,
         onLog: (line) => log.debug({ line }, 'loader helper'),
+        onLink: (notice) => logLinkNotice(log, notice),
       });
+  // Before anything else: a veth that appears from here on is closed at once (new-link-guard.ts).
+  await guardNewLinks(dataplane, config.nodeNetns, config.hostVethPrefixes, log);
   const theEnforcer = new Enforcer({
     dataplane,
     findHostVeth: deps.findHostVeth ?? hostVethFinder(config.nodeNetns),

@@ -65,7 +65,17 @@ const LATE = {
     ipv6: 'fd79::5',
   },
 };
-const ALL = { ...PODS, ...LATE };
+/** Created on the node while a peer hammers its addresses, before the API has heard of it. */
+const HAMMERED = {
+  be3: {
+    namespace: 'backend',
+    name: 'nginx-be3',
+    labels: { app: 'nginx' },
+    ipv4: '10.79.0.6',
+    ipv6: 'fd79::6',
+  },
+};
+const ALL = { ...PODS, ...LATE, ...HAMMERED };
 type LabName = keyof typeof ALL;
 
 let lab: NetnsLab;
@@ -199,6 +209,7 @@ beforeAll(async () => {
       KUBECONFIG,
       NETPOL_BPF_PIN_DIR: PIN_DIR,
       NETPOL_NODE_NETNS: lab.nodeNetns,
+      NETPOL_HOST_VETH_PREFIXES: 'hv-',
       NETPOL_BPF_OBJECT: OBJECT_PATH,
       NETPOL_BPF_LOADER: LOADER_PATH,
       REDIS_URL: redis.url,
@@ -279,6 +290,45 @@ describe('the node agent over real packets', () => {
     await untilVerdict('fe', 'be2', false);
     await expect(connects('fe2', 'be2')).resolves.toBe(true);
     await expect(pod('be2').agent.connect(pod('be').ipv4, 80)).resolves.toMatchObject({ ok: false });
+  });
+
+  test('a new pod is closed from its first packet: a peer policy denies hammers it while its veth, addresses and route appear, and nothing gets through before or after its rules are in', async () => {
+    // fe is labelled app=debug here: backend's policies admit frontend nginx (fe2) only.
+    const through: string[] = [];
+    let attempts = 0;
+    let attemptsWhileRoutable = 0;
+    let routable = false;
+    let hammering = true;
+    const hammer = async (address: string) => {
+      while (hammering) {
+        const result = await pod('fe').agent.connect(address, 80, 150);
+        attempts++;
+        if (routable) attemptsWhileRoutable++;
+        // ok, or refused/reset: either way a packet of a denied peer reached the pod.
+        if (result.ok || result.error === 'ECONNREFUSED' || result.error === 'ECONNRESET')
+          through.push(`${address}: ${result.ok ? 'connected' : result.error}`);
+      }
+    };
+    const hammers = [HAMMERED.be3.ipv4, HAMMERED.be3.ipv6, HAMMERED.be3.ipv4].map((address) =>
+      hammer(address),
+    );
+    try {
+      // The "CNI": namespace with its server listening, veth, addresses, routes, neighbours.
+      await lab.addPod({ name: 'be3', ipv4: HAMMERED.be3.ipv4, ipv6: HAMMERED.be3.ipv6, ports: [80, 81] });
+      routable = true;
+      // The pod is reachable on the wire now; the API has not heard of it yet. Keep hammering.
+      while (attemptsWhileRoutable < 30) await new Promise((resolve) => setImmediate(resolve));
+      standIn.seed([podObject('be3')]);
+      await untilVerdict('fe2', 'be3', true);
+      const after = attempts;
+      while (attempts < after + 6) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      hammering = false;
+      await Promise.all(hammers);
+    }
+    expect(attemptsWhileRoutable).toBeGreaterThanOrEqual(30);
+    expect(through).toEqual([]);
+    await expect(pod('fe2').agent.connect(HAMMERED.be3.ipv6, 80)).resolves.toEqual({ ok: true });
   });
 
   test('the agent killed with SIGKILL and restarted: no wrong verdict while it is down or after it adopts the pinned maps', async () => {

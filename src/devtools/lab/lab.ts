@@ -157,6 +157,7 @@ export class Lab {
             KUBECONFIG: this.kubeconfigPath,
             NETPOL_BPF_PIN_DIR: pinDir,
             NETPOL_NODE_NETNS: node.netns,
+            NETPOL_HOST_VETH_PREFIXES: 'hv',
             NETPOL_BPF_OBJECT: this.options.bpfObject,
             NETPOL_BPF_LOADER: this.options.bpfLoader,
             REDIS_URL: redisUrl,

@@ -153,12 +153,17 @@ export class NetnsLab {
     const hostIf = `hv-${spec.name}`;
     await ip('netns', 'add', netns);
     this.namespaces.push(netns);
+    // Serving before the pod has a network, as a container can: the first packet that reaches the
+    // pod is answered, so a test sees the first packet the dataplane lets through.
+    await ip('-n', netns, 'link', 'set', 'lo', 'up');
+    const agent = PodAgent.start(netns, spec.ports);
+    this.agents.push(agent);
+    await agent.ready;
     await ip('-n', node, 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
     await ip('-n', node, 'link', 'set', hostIf, 'up');
     await ip('-n', node, 'addr', 'add', 'fe80::1/64', 'dev', hostIf, 'nodad');
     await ip('-n', node, 'route', 'add', `${spec.ipv4}/32`, 'dev', hostIf);
     await ip('-n', node, '-6', 'route', 'add', `${spec.ipv6}/128`, 'dev', hostIf);
-    await ip('-n', netns, 'link', 'set', 'lo', 'up');
     await ip('-n', netns, 'link', 'set', 'eth0', 'up');
     await ip('-n', netns, 'addr', 'add', `${spec.ipv4}/32`, 'dev', 'eth0');
     await ip('-n', netns, 'addr', 'add', `${spec.ipv6}/128`, 'dev', 'eth0', 'nodad');
@@ -209,9 +214,6 @@ export class NetnsLab {
       'nud',
       'permanent',
     );
-    const agent = PodAgent.start(netns, spec.ports);
-    this.agents.push(agent);
-    await agent.ready;
     const pod: LabPod = { name: spec.name, netns, hostIf, ipv4: spec.ipv4, ipv6: spec.ipv6, agent };
     this.pods.set(spec.name, pod);
     return pod;

@@ -1,0 +1,53 @@
+/**
+ * Closes a new pod from the moment its host veth exists (issue 9: a new pod is never reachable in
+ * violation of policy while its rules are computed).
+ *
+ * The Enforcer can only attach once it knows the pod's IP and node (the API and the watch) and the
+ * node routes that IP to a veth; a CNI creates the veth well before that. So the loader helper
+ * subscribes to the node namespace's link notifications itself and attaches both programs to each
+ * veth that appears with one of the configured name prefixes, in the same poll loop, before the
+ * CNI has given it an address or a route. With no endpoint entry the programs drop everything but
+ * the node's own traffic (NO_ENDPOINT); the Enforcer later writes the endpoint (not ready), attaches
+ * again (a replace of the same programs) and marks it ready once its rules are in. Done in C rather
+ * than from an `ip monitor` child: no process hop or JSON between the notification and the attach.
+ *
+ * What it does not cover (README, "Which clusters the agent fits"): veths created while the agent
+ * is down, and links named outside the prefixes.
+ */
+import type { Logger } from 'pino';
+import type { LinkNotice } from '../adapters/bpf/loader-process';
+
+export interface LinkWatching {
+  watchLinks(netns: string, prefixes: readonly string[]): Promise<void>;
+}
+
+/** Logs what the helper did on its own: an attach, a failed one (the pod stays open), an overrun. */
+export function logLinkNotice(log: Logger, notice: LinkNotice): void {
+  if (notice.kind === 'attached')
+    log.info(
+      { ifname: notice.ifname, ifindex: notice.ifindex },
+      'new host veth closed until its pod is ready',
+    );
+  else if (notice.kind === 'failed')
+    log.error(
+      { ifname: notice.ifname, ifindex: notice.ifindex, code: notice.code },
+      'could not close a new host veth: its pod is open until the agent attaches by route',
+    );
+  else
+    log.warn(
+      'link notifications overran the socket buffer: a new veth may stay open until its pod is attached by route',
+    );
+}
+
+/** Starts the watch when the dataplane can and prefixes are configured; resolves once subscribed. */
+export async function guardNewLinks(
+  dataplane: Partial<LinkWatching>,
+  netns: string,
+  prefixes: readonly string[],
+  log: Logger,
+): Promise<boolean> {
+  if (prefixes.length === 0 || dataplane.watchLinks === undefined) return false;
+  await dataplane.watchLinks(netns, prefixes);
+  log.info({ netns, prefixes }, 'new host veths are closed as they appear');
+  return true;
+}
