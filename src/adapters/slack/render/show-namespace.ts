@@ -1,14 +1,15 @@
 /**
  * `/netpol show <namespace>`: whether the namespace's pods are isolated for ingress and egress, then
  * every policy of the namespace in one line (describePolicy), with who requested and approved the
- * ones netpol manages. Long namespaces are split into several messages (at most MAX_PAGES; beyond,
+ * ones netpol manages: core/query/namespace-summary.ts's summary (the CLI's `netpol show` renders the
+ * same one as text). Long namespaces are split into several messages (at most MAX_PAGES; beyond,
  * a note says how many lines were left out).
  */
-import { selectorMatches } from '../../../core/k8s/label-selector';
-import { policiesIsolating } from '../../../core/k8s/policy-types';
-import type { NetworkPolicy, PolicyType } from '../../../core/k8s/types';
-import { describeSpec } from '../../../core/policy/describe-policy';
-import { ANNOTATIONS, isManagedByNetpol } from '../../../core/policy/provenance';
+import {
+  summariseNamespace,
+  type DirectionIsolation,
+  type PolicySummary,
+} from '../../../core/query/namespace-summary';
 import type { ClusterState, PodInfo } from '../../../core/state/cluster-state';
 import { type Block, context, message, section, type SlackMessage } from './blocks';
 import { code, escapeMrkdwn, fitText, formatUtc, joinAnd, mention, plural } from './mrkdwn';
@@ -31,11 +32,8 @@ const LINE_BUDGET = 1500;
 
 export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
   const ns = input.namespace;
-  const pods = input.state.pods.filter((p) => p.namespace === ns).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const policies = input.state.policies
-    .filter((p) => p.metadata.namespace === ns)
-    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-  const known = input.state.namespaces.some((n) => n.name === ns) || pods.length > 0 || policies.length > 0;
+  const summary = summariseNamespace(input.state, ns);
+  const { pods, policies, known } = summary;
 
   const title =
     `:mag: Namespace ${code(ns)} on cluster ${clusterName(input.cluster)}: ` +
@@ -45,18 +43,11 @@ export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
   if (!known) {
     head.push(section(`No namespace ${code(ns)} is known on this cluster.`));
   } else {
-    head.push(
-      section(
-        [
-          isolationLine(input.state.policies, pods, 'Ingress'),
-          isolationLine(input.state.policies, pods, 'Egress'),
-        ].join('\n'),
-      ),
-    );
+    head.push(section([isolationLine(summary.ingress), isolationLine(summary.egress)].join('\n')));
   }
   const who = whereAndWho(input.cluster, input.user);
 
-  const lines = policies.map((p) => policyLine(p, pods));
+  const lines = policies.map(policyLine);
   if (known && lines.length === 0)
     lines.push('_No NetworkPolicy: nothing is isolated, every pod sends and receives everything._');
   const bodyHeader = lines.length > 0 && policies.length > 0 ? ['*Policies*'] : [];
@@ -87,19 +78,12 @@ export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
 }
 
 /** `*Ingress:* isolated for all 3 pods` / `2 of 5 pods isolated (a, b); open: c, d, e` / `no pod isolated`. */
-function isolationLine(
-  allPolicies: readonly NetworkPolicy[],
-  pods: readonly PodInfo[],
-  direction: PolicyType,
-): string {
+function isolationLine({ direction, isolated, open, hostNetwork }: DirectionIsolation): string {
   const label = `*${direction}:*`;
   const word = direction.toLowerCase();
-  const subject = pods.filter((p) => !p.hostNetwork);
-  const host = pods.length - subject.length;
-  const hostNote = host === 0 ? '' : ` (${plural(host, 'hostNetwork pod')} never isolated)`;
-  if (subject.length === 0) return `${label} no pods to isolate${hostNote}`;
-  const isolated = subject.filter((p) => policiesIsolating(allPolicies, p, direction).length > 0);
-  const open = subject.filter((p) => policiesIsolating(allPolicies, p, direction).length === 0);
+  const subjects = isolated.length + open.length;
+  const hostNote = hostNetwork === 0 ? '' : ` (${plural(hostNetwork, 'hostNetwork pod')} never isolated)`;
+  if (subjects === 0) return `${label} no pods to isolate${hostNote}`;
   const names = (list: readonly PodInfo[]): string => {
     const shown = list.slice(0, PODS_NAMED).map((p) => code(p.name));
     return list.length > PODS_NAMED
@@ -107,28 +91,23 @@ function isolationLine(
       : joinAnd(shown);
   };
   if (open.length === 0) {
-    return `${label} all ${plural(subject.length, 'pod')} isolated: only what a policy allows gets ${direction === 'Ingress' ? 'in' : 'out'}${hostNote}`;
+    return `${label} all ${plural(subjects, 'pod')} isolated: only what a policy allows gets ${direction === 'Ingress' ? 'in' : 'out'}${hostNote}`;
   }
   if (isolated.length === 0) return `${label} no pod isolated: all ${word} is allowed${hostNote}`;
-  return `${label} ${isolated.length} of ${plural(subject.length, 'pod')} isolated (${names(isolated)}); open to all ${word}: ${names(open)}${hostNote}`;
+  return `${label} ${isolated.length} of ${plural(subjects, 'pod')} isolated (${names(isolated)}); open to all ${word}: ${names(open)}${hostNote}`;
 }
 
-function policyLine(policy: NetworkPolicy, pods: readonly PodInfo[]): string {
-  const selected = pods.filter(
-    (p) => !p.hostNetwork && selectorMatches(policy.spec.podSelector, p.labels),
-  ).length;
-  const line = `• ${code(policy.metadata.name)} (${plural(selected, 'pod')}): ${fitText(describeSpec(policy), LINE_BUDGET)}`;
-  return `${line}\n      ${provenance(policy)}`;
+function policyLine({ policy, selectedPods, description, provenance }: PolicySummary): string {
+  const line = `• ${code(policy.metadata.name)} (${plural(selectedPods, 'pod')}): ${fitText(description, LINE_BUDGET)}`;
+  return `${line}\n      ${provenanceText(provenance)}`;
 }
 
-function provenance(policy: NetworkPolicy): string {
-  if (!isManagedByNetpol(policy)) return '_not managed by netpol_';
-  const a = policy.metadata.annotations ?? {};
+function provenanceText(provenance: PolicySummary['provenance']): string {
+  if (provenance === undefined) return '_not managed by netpol_';
   const parts = ['_managed by netpol_'];
-  if (a[ANNOTATIONS.requester] !== undefined)
-    parts.push(`requested by ${mention(a[ANNOTATIONS.requester]!)}`);
-  if (a[ANNOTATIONS.approver] !== undefined) parts.push(`approved by ${mention(a[ANNOTATIONS.approver]!)}`);
-  if (a[ANNOTATIONS.requestId] !== undefined) parts.push(code(a[ANNOTATIONS.requestId]!));
-  if (a[ANNOTATIONS.createdAt] !== undefined) parts.push(formatUtc(a[ANNOTATIONS.createdAt]!));
+  if (provenance.requester !== undefined) parts.push(`requested by ${mention(provenance.requester)}`);
+  if (provenance.approver !== undefined) parts.push(`approved by ${mention(provenance.approver)}`);
+  if (provenance.requestId !== undefined) parts.push(code(provenance.requestId));
+  if (provenance.createdAt !== undefined) parts.push(formatUtc(provenance.createdAt));
   return parts.join(' · ');
 }
