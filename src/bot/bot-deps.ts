@@ -10,6 +10,8 @@ import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import type { GroupMembers } from './authorize';
 import type { DraftStore } from '../adapters/redis/draft-store';
 import type { RequestYaml } from '../contracts/request-yaml';
+import type { AlertStore } from '../adapters/redis/alert-store';
+import type { MuteStore } from '../adapters/redis/mute-store';
 
 export interface BotQueues {
   /** Enqueue the apply job (idempotent job id) on the cluster's apply queue. */
@@ -33,4 +35,6 @@ export interface BotDeps {
   requestYaml?: RequestYaml;
   /** How long a handler waits on Redis before telling the person it did not answer (default 5 s). */
   redisDeadlineMs?: number;
+  /** Drop alerts (issue 10): Request allow reads them, mute/unmute write the mutes. */
+  alerts?: { records: Pick<AlertStore, 'get'>; mutes: Pick<MuteStore, 'mute' | 'unmute'> };
 }

@@ -25,7 +25,9 @@ import { ACTION_IDS, parseDecisionButtonValue, type ActionId } from '../adapters
 import { renderHandlerFailure, type HandlerFailureInput } from '../adapters/slack/render/failure-reply';
 import { pinoSlackLogger } from '../adapters/slack/outbound';
 import type { BotDeps } from './bot-deps';
+import { BotContext } from './bot-context';
 import { BotService } from './bot-service';
+import { AlertRequestAllow } from './drop-alerts';
 import { splitCommandText } from './command-text';
 import { describeFailure } from './handler-failure';
 
@@ -71,6 +73,7 @@ const BUTTON_LABELS: Record<ActionId, string> = {
   [ACTION_IDS.cancel]: 'Cancel',
   [ACTION_IDS.approve]: 'Approve',
   [ACTION_IDS.reject]: 'Reject',
+  [ACTION_IDS.alertRequestAllow]: 'Request allow',
 };
 
 /** Where the failure reply goes: the response_url, else an ephemeral message in the channel. */
@@ -246,6 +249,12 @@ export function buildBot(deps: BotDeps): BuiltBot {
       if (refusal !== undefined) await reply(respond, [refusal], false);
     });
   }
+
+  // A drop alert's Request allow: the preview of allowing its flow, to the clicker (issue 10).
+  const alertRequests = new AlertRequestAllow(new BotContext(deps));
+  onButton(ACTION_IDS.alertRequestAllow, async ({ user, value, body }, respond) => {
+    await reply(respond, [await alertRequests.click(user, body.channel?.id ?? '', value)], false);
+  });
 
   app.error(async (error) => {
     log.error({ err: error }, 'slack listener failed');

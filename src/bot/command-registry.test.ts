@@ -20,6 +20,8 @@ const HAND_WRITTEN_HELP = `Commands:
   /netpol reject <request-id> <reason>    reject with a reason (the Reject button records none)
   /netpol pending                         open requests and failed applies (every cluster unless @named)
   /netpol history <namespace|request-id>  the audit trail
+  /netpol mute <target> <duration>        hold back drop alerts (backend, frontend/nginx -> backend; 30m, 1h, 1d)
+  /netpol unmute <target>                 drop alerts for that target again
   /netpol @<cluster> ...                  name the cluster when several are configured
   /netpol help [topic]                    topics: commands, allow, deny, isolate, query, selectors, ports, keywords, recipes`;
 

@@ -14,6 +14,7 @@ import type { ClusterAnswers } from './cluster-answers';
 import { botHelpText, formatCommandsHelp, type UsageLine } from './commands-help';
 import type { DraftPreviews } from './draft-previews';
 import { rejectWithReason } from './reject-with-reason';
+import { muteCommand, unmuteCommand } from './drop-alerts';
 import { isRequestId } from '../contracts/request-id';
 
 /**
@@ -124,6 +125,19 @@ export const BOT_COMMANDS = [
         ? await services.answers.requestHistory(call.rest.trim(), call.input.user)
         : await services.answers.history(needCluster(call, services), call.rest),
     ],
+  },
+  {
+    name: 'mute',
+    usage: {
+      syntax: 'mute <target> <duration>',
+      summary: 'hold back drop alerts (backend, frontend/nginx -> backend; 30m, 1h, 1d)',
+    },
+    handler: (call, { ctx }) => muteCommand(call, ctx),
+  },
+  {
+    name: 'unmute',
+    usage: { syntax: 'unmute <target>', summary: 'drop alerts for that target again' },
+    handler: (call, { ctx }) => unmuteCommand(call, ctx),
   },
   {
     name: 'help',

@@ -92,6 +92,8 @@ export type SlackOutboundJob =
        * (src/bot/approval-thread.ts). `policyHash`: the policies the parts were rendered from.
        */
       approvalYamlPart?: { requestId: string; part: number; policyHash: string };
+      /** A drop alert's message (issue 10): once posted, the bot records where it landed. */
+      alert?: { cluster: string; id: string };
     }
   | {
       kind: 'update';
@@ -106,6 +108,8 @@ export type SlackOutboundJob =
        * latest state, whatever order the updates arrive in.
        */
       cardFor?: string;
+      /** A drop alert's message (issue 10): once delivered, its next update may be sent. */
+      alert?: { cluster: string; id: string };
     }
   | { kind: 'ephemeral'; channel: string; user: string; text: string; blocks?: unknown[] };
 

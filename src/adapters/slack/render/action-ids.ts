@@ -11,12 +11,15 @@ export const SUBMIT_ACTION_ID = 'netpol_submit';
 export const CANCEL_ACTION_ID = 'netpol_cancel';
 export const APPROVE_ACTION_ID = 'netpol_approve';
 export const REJECT_ACTION_ID = 'netpol_reject';
+/** On a drop alert (issue 10): carries `<cluster>/<alert id>`; opens the preview of allowing its flow. */
+export const ALERT_REQUEST_ALLOW_ACTION_ID = 'netpol_alert_request_allow';
 
 export const ACTION_IDS = Object.freeze({
   submit: SUBMIT_ACTION_ID,
   cancel: CANCEL_ACTION_ID,
   approve: APPROVE_ACTION_ID,
   reject: REJECT_ACTION_ID,
+  alertRequestAllow: ALERT_REQUEST_ALLOW_ACTION_ID,
 } as const);
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

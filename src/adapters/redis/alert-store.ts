@@ -1,0 +1,298 @@
+/**
+ * Drop alerts' aggregates in Redis (issue 10), shared by every alert worker of a cluster and read
+ * by the bot (Request allow, and recording where an alert's message landed). One hash per group and
+ * window: what the group is (source, destination, port, protocol, direction), how many drops, on
+ * which nodes, and the state of its Slack message (its ts once posted, the job in flight).
+ *
+ * `apply` is the only write of counts: one Lua script that acknowledges each stream entry (XACK)
+ * and counts it only if the ack took it out of the consumer group's pending list. Aggregate and ack
+ * are one atomic step, so a worker that dies before it counts a batch leaves every entry pending
+ * (another worker claims them again), and an entry claimed twice (a slow worker whose entries were
+ * claimed by another) is counted by whichever acks it first, never by both.
+ *
+ * Keys (`<prefix>:alerts:<cluster>:`): `g:<id>` (hash), `g:<id>:nodes` (set), `dirty` (groups whose
+ * message is behind their count), `window:<start>` (the groups of a window, for its digest),
+ * `windows` (zset of window starts by end time), `digest:<start>` (the claim on a window's digest).
+ */
+import type Redis from 'ioredis';
+
+/** One end of a flow: a workload (a pod's owner-ish name) or an address nothing in the cluster holds. */
+export type AlertPeer =
+  | {
+      kind: 'workload';
+      namespace: string;
+      name: string;
+      /** The narrowest sensible selector of the workload's pods (its name label, else its own labels). */
+      selector: Record<string, string>;
+    }
+  | { kind: 'address'; address: string };
+
+/** What drops are aggregated by. */
+export interface AlertGroup {
+  cluster: string;
+  direction: 'ingress' | 'egress';
+  source: AlertPeer;
+  destination: AlertPeer;
+  port: number;
+  /** IP protocol number. */
+  protocol: number;
+}
+
+/** One drop as it was seen first in its group: the pods and addresses behind the group's names. */
+export interface AlertSample {
+  sourcePod?: { namespace: string; name: string };
+  destinationPod?: { namespace: string; name: string };
+  source: string;
+  destination: string;
+  /** The dataplane's reason (NO_RULE_INGRESS, ...). */
+  reason: string;
+}
+
+export interface AlertRecord {
+  id: string;
+  group: AlertGroup;
+  windowStart: number;
+  windowEnd: number;
+  count: number;
+  nodes: string[];
+  firstAt: string;
+  lastAt: string;
+  sample: AlertSample;
+  /** Where its message is, once posted. */
+  channel?: string;
+  ts?: string;
+}
+
+/** A group's drops of one batch, counted only for the entries the batch is first to acknowledge. */
+export interface AlertBatchGroup {
+  id: string;
+  group: AlertGroup;
+  windowStart: number;
+  windowEnd: number;
+  sample: AlertSample;
+  /** Stream entry id, drops it stands for (1 + suppressed), node, event time. */
+  entries: { entryId: string; drops: number; node: string; at: string }[];
+}
+
+/** Which alert a Slack job is: its onPosted hook records where the message landed. */
+export interface AlertRef {
+  cluster: string;
+  id: string;
+}
+
+/** What the sender must do for a dirty group (see claimSend). */
+export type SendClaim =
+  | { action: 'busy' }
+  | { action: 'gone' }
+  | { action: 'post'; seq: number }
+  | { action: 'update'; seq: number; channel: string; ts: string };
+
+const APPLY = `
+local stream, dirty, windows = KEYS[1], KEYS[2], KEYS[3]
+local consumerGroup, ttl, base = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local groups = cjson.decode(ARGV[4])
+local counted = 0
+for _, g in ipairs(groups) do
+  local drops, nodes, first, last = 0, {}, nil, nil
+  for _, e in ipairs(g.entries) do
+    if redis.call('XACK', stream, consumerGroup, e.entryId) == 1 then
+      drops = drops + e.drops
+      counted = counted + 1
+      nodes[#nodes + 1] = e.node
+      if first == nil or e.at < first then first = e.at end
+      if last == nil or e.at > last then last = e.at end
+    end
+  end
+  if drops > 0 then
+    local key = base .. 'g:' .. g.id
+    if redis.call('HSETNX', key, 'group', g.groupJson) == 1 then
+      redis.call('HSET', key, 'windowStart', g.windowStart, 'windowEnd', g.windowEnd,
+        'sample', g.sampleJson, 'firstAt', first, 'lastAt', last)
+    else
+      if first < redis.call('HGET', key, 'firstAt') then redis.call('HSET', key, 'firstAt', first) end
+      if last > redis.call('HGET', key, 'lastAt') then redis.call('HSET', key, 'lastAt', last) end
+    end
+    redis.call('HINCRBY', key, 'count', drops)
+    redis.call('SADD', key .. ':nodes', unpack(nodes))
+    redis.call('EXPIRE', key, ttl)
+    redis.call('EXPIRE', key .. ':nodes', ttl)
+    redis.call('SADD', dirty, g.id)
+    local window = base .. 'window:' .. g.windowStart
+    redis.call('SADD', window, g.id)
+    redis.call('EXPIRE', window, ttl)
+    redis.call('ZADD', windows, g.windowEnd, g.windowStart)
+  end
+end
+return counted
+`;
+
+/**
+ * Claims the right to send a group's message: at most one job per group is in flight (the rest of
+ * its drops fold into the count that job, or the next, shows). A job not delivered within
+ * `lostAfterMs` counts as lost (Slack refused it for good) and may be replaced.
+ */
+const CLAIM_SEND = `
+local key = KEYS[1]
+local now, lostAfter = tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('EXISTS', key) == 0 then return {'gone'} end
+local pendingAt = redis.call('HGET', key, 'pendingAt')
+if pendingAt and now - tonumber(pendingAt) < lostAfter then return {'busy'} end
+local seq = redis.call('HINCRBY', key, 'seq', 1)
+redis.call('HSET', key, 'pendingAt', now)
+local ts = redis.call('HGET', key, 'ts')
+if ts then return {'update', tostring(seq), redis.call('HGET', key, 'channel'), ts} end
+return {'post', tostring(seq)}
+`;
+
+/** The message landed: remember where (a post), and let the next job go. */
+const DELIVERED = `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+if ARGV[1] ~= '' then redis.call('HSET', key, 'channel', ARGV[1], 'ts', ARGV[2]) end
+redis.call('HDEL', key, 'pendingAt')
+return 1
+`;
+
+export interface AlertStoreOptions {
+  prefix: string;
+  /** How long a group is kept after its last drop (its button still works meanwhile). Default 1 day. */
+  ttlSeconds?: number;
+}
+
+export class AlertStore {
+  private readonly ttlSeconds: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: AlertStoreOptions,
+  ) {
+    this.ttlSeconds = options.ttlSeconds ?? 86_400;
+  }
+
+  /** The keys of one cluster's alerts start with this. */
+  base(cluster: string): string {
+    return `${this.options.prefix}:alerts:${cluster}:`;
+  }
+
+  /**
+   * Counts a batch and acknowledges its entries in one atomic step; returns how many entries this
+   * call was first to acknowledge (the others were counted already).
+   */
+  async apply(
+    cluster: string,
+    stream: string,
+    consumerGroup: string,
+    groups: AlertBatchGroup[],
+  ): Promise<number> {
+    if (groups.length === 0) return 0;
+    const base = this.base(cluster);
+    // Numbers as strings: Lua's cjson reads them as doubles, and `1.7e+12` is no key suffix.
+    const payload = groups.map((g) => ({
+      id: g.id,
+      groupJson: JSON.stringify(g.group),
+      sampleJson: JSON.stringify(g.sample),
+      windowStart: String(g.windowStart),
+      windowEnd: String(g.windowEnd),
+      entries: g.entries,
+    }));
+    const counted = await this.redis.eval(
+      APPLY,
+      3,
+      stream,
+      `${base}dirty`,
+      `${base}windows`,
+      consumerGroup,
+      String(this.ttlSeconds),
+      base,
+      JSON.stringify(payload),
+    );
+    return Number(counted);
+  }
+
+  async get(cluster: string, id: string): Promise<AlertRecord | undefined> {
+    const key = `${this.base(cluster)}g:${id}`;
+    const [[, hash], [, nodes]] = (await this.redis.multi().hgetall(key).smembers(`${key}:nodes`).exec()) as [
+      [null, Record<string, string>],
+      [null, string[]],
+    ];
+    if (hash.group === undefined) return undefined;
+    return {
+      id,
+      group: JSON.parse(hash.group) as AlertGroup,
+      windowStart: Number(hash.windowStart),
+      windowEnd: Number(hash.windowEnd),
+      count: Number(hash.count ?? '0'),
+      nodes: [...nodes].sort(),
+      firstAt: hash.firstAt ?? '',
+      lastAt: hash.lastAt ?? '',
+      sample: JSON.parse(hash.sample ?? '{}') as AlertSample,
+      ...(hash.channel === undefined ? {} : { channel: hash.channel }),
+      ...(hash.ts === undefined ? {} : { ts: hash.ts }),
+    };
+  }
+
+  /** Up to `count` groups whose message is behind (each handed to one caller). */
+  async takeDirty(cluster: string, count: number): Promise<string[]> {
+    return (await this.redis.spop(`${this.base(cluster)}dirty`, count)) ?? [];
+  }
+
+  async markDirty(cluster: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.sadd(`${this.base(cluster)}dirty`, ...ids);
+  }
+
+  async claimSend(cluster: string, id: string, nowMs: number, lostAfterMs: number): Promise<SendClaim> {
+    const reply = (await this.redis.eval(
+      CLAIM_SEND,
+      1,
+      `${this.base(cluster)}g:${id}`,
+      String(nowMs),
+      String(lostAfterMs),
+    )) as string[];
+    switch (reply[0]) {
+      case 'post':
+        return { action: 'post', seq: Number(reply[1]) };
+      case 'update':
+        return { action: 'update', seq: Number(reply[1]), channel: reply[2] ?? '', ts: reply[3] ?? '' };
+      case 'busy':
+        return { action: 'busy' };
+      default:
+        return { action: 'gone' };
+    }
+  }
+
+  /** Gives a claimed send back unsent (muted, or the job could not be queued). */
+  async releaseSend(cluster: string, id: string): Promise<void> {
+    await this.redis.hdel(`${this.base(cluster)}g:${id}`, 'pendingAt');
+  }
+
+  /** An alert's message was delivered (from the Slack outbound worker's onPosted hook). */
+  async delivered(ref: AlertRef, where: { channel: string; ts: string } | undefined): Promise<void> {
+    await this.redis.eval(
+      DELIVERED,
+      1,
+      `${this.base(ref.cluster)}g:${ref.id}`,
+      where?.channel ?? '',
+      where?.ts ?? '',
+    );
+  }
+
+  /** Window starts whose window ended at or before `endedBy` (epoch ms) and has no digest yet. */
+  async closedWindows(cluster: string, endedBy: number): Promise<number[]> {
+    const starts = await this.redis.zrangebyscore(`${this.base(cluster)}windows`, '-inf', String(endedBy));
+    return starts.map(Number);
+  }
+
+  /** True for exactly one caller per window: that caller posts the digest. */
+  async claimDigest(cluster: string, windowStart: number): Promise<boolean> {
+    const base = this.base(cluster);
+    const won = await this.redis.set(`${base}digest:${windowStart}`, '1', 'EX', this.ttlSeconds, 'NX');
+    await this.redis.zrem(`${base}windows`, String(windowStart));
+    return won === 'OK';
+  }
+
+  async windowGroups(cluster: string, windowStart: number): Promise<AlertRecord[]> {
+    const ids = await this.redis.smembers(`${this.base(cluster)}window:${windowStart}`);
+    const records = await Promise.all(ids.sort().map((id) => this.get(cluster, id)));
+    return records.filter((r): r is AlertRecord => r !== undefined);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * What a drop event is aggregated by (issue 10): the source and destination workloads, the port,
+ * the protocol and the direction, within a window. Pure: events in, groups out.
+ *
+ * A pod's workload is its owner-ish name: the value of `app.kubernetes.io/name`, else `app`, else
+ * the pod's name without the suffix its controller generated (`web-7d4b9c8f5-x2k4q` -> `web`,
+ * `agent-x2k4q` -> `agent`). The selector kept for Request allow is the narrowest sensible one: the
+ * label the name came from, else the pod's own labels without the controller's bookkeeping ones.
+ */
+import { createHash } from 'node:crypto';
+import type { DropEvent, DropEventPod } from '../../contracts/drop-events';
+import type { AlertBatchGroup, AlertGroup, AlertPeer, AlertSample } from '../../adapters/redis/alert-store';
+import { emptyRecord } from '../../core/own-keys';
+
+const NAME_LABELS = ['app.kubernetes.io/name', 'app'] as const;
+
+/** Labels controllers add to every pod they make: never part of a workload's selector. */
+const GENERATED_LABELS = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'pod-template-generation',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'controller-uid',
+  'batch.kubernetes.io/controller-uid',
+  'job-name',
+  'batch.kubernetes.io/job-name',
+]);
+
+/** Deployment pods (`<name>-<replicaset hash>-<5>`), then DaemonSet/Job pods (`<name>-<5>`). */
+const GENERATED_SUFFIXES = [/^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$/, /^(.+)-[a-z0-9]{5}$/];
+
+function own(labels: Record<string, string>, key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+}
+
+/** The pod's name without its controller's generated suffix (the pod's name when it has none). */
+export function baseName(podName: string): string {
+  for (const pattern of GENERATED_SUFFIXES) {
+    const match = pattern.exec(podName);
+    if (match !== null) return match[1]!;
+  }
+  return podName;
+}
+
+export function workloadOf(pod: DropEventPod): Extract<AlertPeer, { kind: 'workload' }> {
+  const labels = pod.labels ?? {};
+  for (const key of NAME_LABELS) {
+    const value = own(labels, key);
+    if (value !== undefined && value !== '') {
+      return { kind: 'workload', namespace: pod.namespace, name: value, selector: { [key]: value } };
+    }
+  }
+  const selector = emptyRecord<string>();
+  for (const key of Object.keys(labels).sort()) if (!GENERATED_LABELS.has(key)) selector[key] = labels[key]!;
+  return { kind: 'workload', namespace: pod.namespace, name: baseName(pod.name), selector };
+}
+
+/** `tcp`, `udp`, `sctp`, `icmp`, or `proto-47`. */
+export function protocolName(protocol: number): string {
+  return { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' }[protocol] ?? `proto-${protocol}`;
+}
+
+/** `tcp/80`; protocols without ports show the protocol alone. */
+export function portText(group: Pick<AlertGroup, 'port' | 'protocol'>): string {
+  const name = protocolName(group.protocol);
+  return [6, 17, 132].includes(group.protocol) ? `${name}/${group.port}` : name;
+}
+
+/** `frontend/nginx`, or the address of a peer outside the cluster. */
+export function peerText(peer: AlertPeer): string {
+  return peer.kind === 'workload' ? `${peer.namespace}/${peer.name}` : peer.address;
+}
+
+/** The group of one event, and the pods and addresses behind it. */
+export function groupOf(event: DropEvent): { group: AlertGroup; sample: AlertSample } {
+  const local: AlertPeer =
+    event.pod === null
+      ? { kind: 'address', address: event.direction === 'ingress' ? event.destination : event.source }
+      : workloadOf(event.pod);
+  const remote: AlertPeer =
+    event.peer === null ? { kind: 'address', address: event.peerAddress } : workloadOf(event.peer);
+  const ingress = event.direction === 'ingress';
+  const podRef = (pod: DropEventPod | null) =>
+    pod === null ? undefined : { namespace: pod.namespace, name: pod.name };
+  const sourcePod = podRef(ingress ? event.peer : event.pod);
+  const destinationPod = podRef(ingress ? event.pod : event.peer);
+  return {
+    group: {
+      cluster: event.cluster,
+      direction: event.direction,
+      source: ingress ? remote : local,
+      destination: ingress ? local : remote,
+      // ICMP and other port-less protocols: the agent reports 0.
+      port: [6, 17, 132].includes(event.protocol) ? event.destinationPort : 0,
+      protocol: event.protocol,
+    },
+    sample: {
+      ...(sourcePod === undefined ? {} : { sourcePod }),
+      ...(destinationPod === undefined ? {} : { destinationPod }),
+      source: event.source,
+      destination: event.destination,
+      reason: event.reason,
+    },
+  };
+}
+
+/** The window an instant falls in: windows are aligned on multiples of their length since the epoch. */
+export function windowOf(atMs: number, windowMs: number): { start: number; end: number } {
+  const start = Math.floor(atMs / windowMs) * windowMs;
+  return { start, end: start + windowMs };
+}
+
+/** A group's id in its window: stable across workers and restarts (a hash of what it is). */
+export function groupId(group: AlertGroup, windowStart: number): string {
+  const identity = [
+    group.cluster,
+    group.direction,
+    peerText(group.source),
+    peerText(group.destination),
+    group.port,
+    group.protocol,
+  ].join('|');
+  return `${windowStart}-${createHash('sha256').update(identity).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * A batch of stream entries as the groups it adds to. An entry whose event cannot be read (not a
+ * DropEvent, a bad time) belongs to no group: `unreadable` lists it, to be acknowledged and dropped.
+ */
+export function aggregateBatch(
+  entries: readonly { entryId: string; event: DropEvent | null }[],
+  windowMs: number,
+): { groups: AlertBatchGroup[]; unreadable: string[] } {
+  const groups = new Map<string, AlertBatchGroup>();
+  const unreadable: string[] = [];
+  for (const { entryId, event } of entries) {
+    const at = event === null ? NaN : Date.parse(event.at);
+    if (event === null || Number.isNaN(at)) {
+      unreadable.push(entryId);
+      continue;
+    }
+    const { group, sample } = groupOf(event);
+    const window = windowOf(at, windowMs);
+    const id = groupId(group, window.start);
+    let batch = groups.get(id);
+    if (batch === undefined) {
+      batch = { id, group, sample, windowStart: window.start, windowEnd: window.end, entries: [] };
+      groups.set(id, batch);
+    }
+    const suppressed = Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0;
+    batch.entries.push({ entryId, drops: 1 + suppressed, node: event.node, at: event.at });
+  }
+  return { groups: [...groups.values()], unreadable };
+}
