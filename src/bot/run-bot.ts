@@ -24,6 +24,8 @@ import { cachedGroupMembers } from './authorize';
 import { BullBotQueues } from './bot-queues';
 import { buildBot, type BuiltBot } from './build-bot';
 import { DraftStore } from '../adapters/redis/draft-store';
+import { AlertStore } from '../adapters/redis/alert-store';
+import { MuteStore } from '../adapters/redis/mute-store';
 
 export interface BotProcessOptions {
   log: Logger;
@@ -61,6 +63,8 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     60_000,
     () => clock().getTime(),
   );
+  // Drop alerts (issue 10): Request allow reads them; where each message landed is recorded here.
+  const alertStore = new AlertStore(redis, { prefix: config.prefix });
   const bot = buildBot({
     config,
     store,
@@ -72,6 +76,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     clock,
     newRequestId,
     log: log.child({ component: 'bot' }),
+    alerts: { records: alertStore, mutes: new MuteStore(redis, config.prefix) },
     ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
   });
   const cards = approvalCardSync({ store, outbox, clock });
@@ -98,6 +103,9 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     onPosted: async (job, delivered) => {
       await cards.onPosted(job, delivered);
       await thread.afterPosted(job, delivered);
+      // A drop alert's message landed: its next update may go (alert-store.ts).
+      if (job.kind !== 'ephemeral' && job.alert !== undefined)
+        await alertStore.delivered(job.alert, delivered);
     },
   });
   const expiry = new Worker<ExpiryJob>(EXPIRY_QUEUE, async (job) => bot.service.expire(job.data.requestId), {
