@@ -57,6 +57,10 @@ describe('computeMatrix', () => {
           expect([from, to, matrix.allowed(from, to)]).toEqual([from, to, v.allowed]);
         }),
       );
+      matrix.pods.forEach((_, from) => {
+        const row = matrix.pods.map((__, to) => to).filter((to) => matrix.allowed(from, to));
+        expect([from, matrix.reachableFrom(from)]).toEqual([from, row]);
+      });
     }
   });
 

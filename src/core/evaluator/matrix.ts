@@ -15,6 +15,11 @@ export interface ReachabilityMatrix {
   /** "ns/pod", sorted; positions are the `from`/`to` numbers. */
   pods: string[];
   allowed(from: number, to: number): boolean;
+  /**
+   * The pods `from` may reach (itself included), ascending: one row at the cost of the source's
+   * egress set, not of every pod (writers of big matrices ask this once per row).
+   */
+  reachableFrom(from: number): number[];
   /** from -> to -> allowed, every pair including a pod with itself. */
   toJSON(): Record<string, Record<string, boolean>>;
 }
@@ -35,9 +40,24 @@ export function computeMatrix(
   const pods = [...index.podKeys];
   const allowed = (from: number, to: number): boolean =>
     from === to || (egress[from]!.has(to) && ingress[to]!.has(from));
+  const reachableFrom = (from: number): number[] => {
+    const row: number[] = [];
+    let selfPlaced = false;
+    egress[from]!.forEach((to) => {
+      if (!selfPlaced && to >= from) {
+        row.push(from);
+        selfPlaced = true;
+        if (to === from) return;
+      }
+      if (ingress[to]!.has(from)) row.push(to);
+    });
+    if (!selfPlaced) row.push(from);
+    return row;
+  };
   return {
     pods,
     allowed,
+    reachableFrom,
     toJSON() {
       const out: Record<string, Record<string, boolean>> = {};
       pods.forEach((fromKey, from) => {
