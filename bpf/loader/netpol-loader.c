@@ -122,6 +122,10 @@ static int parse_pair(const char *pair, unsigned char *key, size_t key_size, uns
 	return 0;
 }
 
+/* Set while in another namespace: "-" (the helper runs in the node's namespace, hostNetwork)
+ * never calls setns(), so the helper then needs no CAP_SYS_ADMIN. */
+static int entered_netns;
+
 static int enter_netns(const char *netns)
 {
 	char path[512];
@@ -136,11 +140,15 @@ static int enter_netns(const char *netns)
 		return -errno;
 	int rc = setns(fd, CLONE_NEWNET) ? -errno : 0;
 	close(fd);
+	entered_netns = rc == 0;
 	return rc;
 }
 
 static void leave_netns(void)
 {
+	if (!entered_netns)
+		return;
+	entered_netns = 0;
 	if (setns(own_netns, CLONE_NEWNET)) {
 		perror("netpol-loader: cannot return to its own network namespace");
 		exit(2);

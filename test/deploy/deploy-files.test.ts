@@ -415,20 +415,19 @@ describe('helm/netpol', () => {
       expect(at(agent, 'resources')).toBeDefined();
     });
 
-    it('adds BPF, NET_ADMIN and SYS_ADMIN to an otherwise empty set, unprivileged, read-only', () => {
+    it('adds BPF and NET_ADMIN to an otherwise empty set (no SYS_ADMIN: no setns in the node namespace), unprivileged, read-only', () => {
       const security = obj(agent.securityContext, 'securityContext');
       expect(security.privileged).toBe(false);
       expect(security.allowPrivilegeEscalation).toBe(false);
       expect(security.readOnlyRootFilesystem).toBe(true);
       expect(at(security, 'capabilities.drop')).toEqual(['ALL']);
-      expect([...(at(security, 'capabilities.add') as string[])].sort()).toEqual([
-        'BPF',
-        'NET_ADMIN',
-        'SYS_ADMIN',
-      ]);
+      expect([...(at(security, 'capabilities.add') as string[])].sort()).toEqual(['BPF', 'NET_ADMIN']);
       // Each added capability is explained in a comment above it.
       const text = templates['agent-daemonset.yaml'] as string;
-      for (const cap of ['BPF', 'NET_ADMIN', 'SYS_ADMIN']) expect(text).toMatch(new RegExp(`# ${cap}: `));
+      for (const cap of ['BPF', 'NET_ADMIN']) expect(text).toMatch(new RegExp(`# ${cap}: `));
+      // The helper only avoids setns() (the SYS_ADMIN call) when it runs in the node namespace.
+      expect(env.find((e) => e.name === 'NETPOL_NODE_NETNS')?.value).toBe('-');
+      expect(pod.hostNetwork).toBe(true);
     });
 
     it("mounts the node's bpffs (the pin directory is under it) and nothing else of the host", () => {

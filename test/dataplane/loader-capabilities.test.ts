@@ -1,0 +1,110 @@
+/**
+ * The capabilities the Helm DaemonSet gives the agent (BPF and NET_ADMIN, no SYS_ADMIN) are enough
+ * when the agent runs in the node's network namespace (hostNetwork, NETPOL_NODE_NETNS "-"): the
+ * loader helper, started inside a node namespace with every other capability out of its bounding
+ * set (setpriv), loads and pins, attaches, watches for new veths, writes maps, and the programs
+ * enforce real connections. Entering another namespace is what needs SYS_ADMIN, and is refused.
+ * Root only; everything has the prefix np-dp-<pid>-cap- and is removed in afterAll.
+ */
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DIRECTION, IDENTITY } from '../../src/adapters/bpf/abi';
+import { BpfDataplane } from '../../src/adapters/bpf/bpf-dataplane';
+import {
+  LOADER_PATH,
+  OBJECT_PATH,
+  ensureDataplanePrerequisites,
+  sweepLeftovers,
+} from './support/dataplane-prerequisites';
+import { NetnsLab } from './support/netns-lab';
+
+const PREFIX = `np-dp-${process.pid}-cap-`;
+const PIN_DIR = `/sys/fs/bpf/${PREFIX}maps`;
+const WRAPPER = join(tmpdir(), `${PREFIX}loader.sh`);
+const NODE = { ipv4: '10.76.255.1', ipv6: 'fd76::ff:1' };
+
+let lab: NetnsLab;
+let dataplane: BpfDataplane | undefined;
+const linkNotices: string[] = [];
+
+async function teardown(): Promise<void> {
+  await dataplane?.close();
+  await lab?.destroy();
+  rmSync(PIN_DIR, { recursive: true, force: true });
+  rmSync(WRAPPER, { force: true });
+}
+
+beforeAll(async () => {
+  ensureDataplanePrerequisites();
+  sweepLeftovers();
+  try {
+    lab = new NetnsLab(PREFIX, NODE);
+    await lab.createNode();
+    await lab.addPod({ name: 'a', ipv4: '10.76.0.2', ipv6: 'fd76::2', ports: [80] });
+    await lab.addPod({ name: 'b', ipv4: '10.76.0.3', ipv6: 'fd76::3', ports: [80] });
+    // The helper as the DaemonSet runs it: in the node's namespace, BPF and NET_ADMIN only
+    // (uid 0 gets exactly its bounding set on exec). nsenter, not `ip netns exec`: the latter
+    // remounts /sys, hiding bpffs.
+    writeFileSync(
+      WRAPPER,
+      `#!/bin/sh\nexec nsenter --net=/var/run/netns/${lab.nodeNetns} setpriv --bounding-set -all,+bpf,+net_admin -- ${LOADER_PATH}\n`,
+    );
+    chmodSync(WRAPPER, 0o755);
+    dataplane = await BpfDataplane.open({
+      pinDir: PIN_DIR,
+      objectPath: OBJECT_PATH,
+      loaderPath: WRAPPER,
+      onLink: (notice) =>
+        linkNotices.push(notice.kind === 'overrun' ? 'overrun' : `${notice.kind} ${notice.ifname}`),
+      onLog: (line) => process.stderr.write(`netpol-loader: ${line}\n`),
+    });
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}, 60_000);
+
+afterAll(teardown, 30_000);
+
+describe('the loader helper with BPF and NET_ADMIN only, in the node namespace', () => {
+  test('attaches, writes maps and swaps rules with no setns: an isolated pod drops, an allowed peer connects', async () => {
+    const dp = dataplane!;
+    const ifindex = await dp.attach('-', lab.pod('b').hostIf);
+    await dp.setIdentities([
+      { cidr: `${NODE.ipv4}/32`, identity: IDENTITY.HOST },
+      { cidr: `${lab.pod('a').ipv4}/32`, identity: 400 },
+    ]);
+    await dp.setEndpoint(ifindex, {
+      endpointId: ifindex,
+      ready: true,
+      ingressIsolated: true,
+      egressIsolated: false,
+    });
+    await dp.swapRules(ifindex, DIRECTION.INGRESS, []);
+    await expect(lab.pod('a').agent.connect(lab.pod('b').ipv4, 80, 500)).resolves.toMatchObject({
+      ok: false,
+    });
+    await dp.swapRules(ifindex, DIRECTION.INGRESS, [{ identity: 400, protocol: 'TCP', port: 80 }]);
+    await expect(lab.pod('a').agent.connect(lab.pod('b').ipv4, 80)).resolves.toEqual({ ok: true });
+  });
+
+  test('watches for new veths and closes them', async () => {
+    await dataplane!.watchLinks('-', ['hv-']);
+    await lab.addPod({ name: 'c', ipv4: '10.76.0.4', ipv6: 'fd76::4', ports: [80] });
+    const deadline = Date.now() + 5_000;
+    while (!linkNotices.includes('attached hv-c') && Date.now() < deadline)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(linkNotices).toContain('attached hv-c');
+    await expect(lab.pod('a').agent.connect(lab.pod('c').ipv4, 80, 500)).resolves.toMatchObject({
+      ok: false,
+      error: 'timeout',
+    });
+  });
+
+  test('entering another network namespace is what needs SYS_ADMIN: refused with EPERM', async () => {
+    await expect(dataplane!.attach(lab.nodeNetns, lab.pod('a').hostIf)).rejects.toMatchObject({
+      code: 'EPERM',
+    });
+  });
+});
