@@ -29,6 +29,10 @@ import { createApplyProcessor } from './apply-processor';
 import { ClusterSync } from './cluster-sync';
 import { ClientNodePolicyApi, loadKubeConfig, type PolicyApi } from '../adapters/kube/kube-client';
 import { Reconciler } from './reconciler';
+import { startMetricsServer } from '../platform/metrics-server';
+import { WorkerMetrics } from './metrics';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../contracts/heartbeat';
+import { workerHeartbeat } from './heartbeat';
 
 export interface PolicyWorkerTiming {
   /** How long a job's lock lasts without renewal (renewed every half of it while the worker lives). */
@@ -40,6 +44,8 @@ export interface PolicyWorkerTiming {
   reconcileIntervalMs: number;
   syncDebounceMs: number;
   syncBackoff: { initialMs: number; maxMs: number };
+  /** How often the worker's heartbeat is published (contracts/heartbeat.ts). */
+  heartbeatIntervalMs: number;
 }
 
 export const DEFAULT_TIMING: Readonly<PolicyWorkerTiming> = Object.freeze({
@@ -49,6 +55,7 @@ export const DEFAULT_TIMING: Readonly<PolicyWorkerTiming> = Object.freeze({
   reconcileIntervalMs: 60_000,
   syncDebounceMs: 50,
   syncBackoff: { initialMs: 500, maxMs: 30_000 },
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
 });
 
 export interface PolicyWorkerDeps {
@@ -61,12 +68,16 @@ export interface PolicyWorkerDeps {
   timing?: Partial<PolicyWorkerTiming>;
   /** Default true; a worker without the snapshot writer (e.g. a second replica) may turn it off. */
   syncCluster?: boolean;
+  /** Node.js process metrics on /metrics too (default true; tests turn it off). */
+  processMetrics?: boolean;
 }
 
 export interface PolicyWorker {
   readonly worker: Worker<ApplyJob>;
   readonly sync: ClusterSync | undefined;
   readonly reconciler: Reconciler;
+  /** Where /metrics listens (when config.metrics is set). */
+  readonly metricsPort?: number;
   /**
    * Stops taking jobs and closes everything. `force` does not wait for jobs in progress (they stall
    * and are re-run elsewhere), as when the process is killed.
@@ -84,7 +95,6 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
   const clock = deps.clock ?? (() => new Date());
   const log = deps.log.child({ cluster: config.cluster });
   const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
-  const policies = deps.policies ?? new ClientNodePolicyApi(kubeConfig);
 
   // BullMQ needs maxRetriesPerRequest: null on connections it blocks on; the store shares it.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -102,9 +112,16 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     prefix: config.prefix,
   });
   applyQueue.on('error', (error: Error) => log.warn({ err: error }, 'apply queue error'));
+  const metrics = new WorkerMetrics({
+    cluster: config.cluster,
+    queue: applyQueue,
+    log,
+    ...(deps.processMetrics === undefined ? {} : { processMetrics: deps.processMetrics }),
+  });
+  const policies = metrics.observePolicies(deps.policies ?? new ClientNodePolicyApi(kubeConfig));
 
   const processor = createApplyProcessor({
-    store,
+    store: metrics.observeStore(store),
     policies,
     notify,
     cluster: config.cluster,
@@ -148,9 +165,29 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
   });
   reconciler.start();
 
+  const heartbeat = workerHeartbeat({
+    redis,
+    prefix: config.prefix,
+    cluster: config.cluster,
+    applyQueue,
+    sync,
+    intervalMs: timing.heartbeatIntervalMs,
+    clock,
+    log: log.child({ component: 'heartbeat' }),
+  });
+
   await worker.waitUntilReady();
+  const metricsServer =
+    config.metrics === undefined
+      ? undefined
+      : await startMetricsServer({ ...config.metrics, metrics: metrics.endpoint });
+  heartbeat.start();
   log.info(
-    { queue: applyQueueName(config.cluster), concurrency: config.concurrency },
+    {
+      queue: applyQueueName(config.cluster),
+      concurrency: config.concurrency,
+      metricsPort: metricsServer?.port,
+    },
     'policy worker started',
   );
 
@@ -159,8 +196,13 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     worker,
     sync,
     reconciler,
+    ...(metricsServer === undefined ? {} : { metricsPort: metricsServer.port }),
     close(options = {}) {
       closing ??= (async () => {
+        await metricsServer?.close();
+        // Killed (`force`): no last beat, the worker falls silent as a crashed one would.
+        if (options.force === true) heartbeat.abandon();
+        else await heartbeat.stop();
         await Promise.all([reconciler.stop(), sync?.stop()]);
         await worker.close(options.force === true);
         await Promise.all([applyQueue.close(), outbox.close()]);
