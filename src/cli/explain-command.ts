@@ -1,16 +1,22 @@
-/** `netpol explain`: whether one connection is allowed, and which policy and rule decide each side. */
+/**
+ * `netpol explain`: whether one connection is allowed, and which policy and rule decide each side, in
+ * a state file or the live cluster (live-state.ts). With -n (or a live context's namespace), a bare
+ * pod name means a pod of that namespace, as kubectl reads it.
+ */
 import { buildPolicyIndex, evaluateConnection } from '../core/evaluator';
 import { renderVerdict } from '../core/query/render-verdict';
-import { loadStateFile } from '../adapters/files/state-file';
+import { ipProblem } from '../core/k8s/cidr';
 import type { CliIo } from './cli-io';
 import { parseEndpointArg, parseProtocolArg, resolvePortArg } from './endpoints';
+import { CLUSTER_OPTIONS, loadCommandState } from './live-state';
 import { parseOptions, requireOption } from './options';
 
 export async function explainCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(
     args,
     {
-      state: { type: 'string' },
+      ...CLUSTER_OPTIONS,
+      namespace: { type: 'string', short: 'n' },
       from: { type: 'string' },
       to: { type: 'string' },
       port: { type: 'string' },
@@ -18,10 +24,13 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     },
     0,
   );
-  const state = await loadStateFile(requireOption(values.state, '--state'));
+  const from = requireOption(values.from, '--from');
+  const to = requireOption(values.to, '--to');
+  const { state, contextNamespace } = await loadCommandState(values, io);
+  const namespace = values.namespace ?? contextNamespace;
   const index = buildPolicyIndex(state);
-  const src = parseEndpointArg(state, index, requireOption(values.from, '--from'), '--from');
-  const dst = parseEndpointArg(state, index, requireOption(values.to, '--to'), '--to');
+  const src = parseEndpointArg(state, index, inNamespace(from, namespace), '--from');
+  const dst = parseEndpointArg(state, index, inNamespace(to, namespace), '--to');
   const { port, protocol } = resolvePortArg(
     requireOption(values.port, '--port'),
     dst,
@@ -29,4 +38,10 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
   );
   io.stdout(renderVerdict(evaluateConnection(index, src, dst, port, protocol), port, protocol));
   return 0;
+}
+
+/** `nginx` with -n frontend is `frontend/nginx`; `NS/POD` and addresses stay as they are. */
+function inNamespace(value: string, namespace: string | undefined): string {
+  if (namespace === undefined || value.includes('/') || ipProblem(value) === undefined) return value;
+  return `${namespace}/${value}`;
 }

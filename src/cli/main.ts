@@ -13,14 +13,19 @@ import type { CliIo } from './cli-io';
 const USAGE = `netpol: Kubernetes NetworkPolicies from plain requests, and answers to "can A reach B?"
 
 usage:
-  netpol parse "<request>" [--state FILE] [--config FILE] [--output yaml|json]
-      Print the NetworkPolicy a request produces (queries like "can A reach B" are answered; needs --state).
+  netpol parse "<request>" [--state FILE | --live] [--config FILE] [--output yaml|json]
+      Print the NetworkPolicy a request produces (queries like "can A reach B" are answered; needs a
+      cluster: --state FILE, or --live (or --kubeconfig/--context) for the kubeconfig's cluster).
       The canonical form of the request, name resolutions and warnings go to stderr.
       --config FILE: the bot's configuration file, so words resolve as the bot resolves them (its
       labelKeys, dns and clusterCidrs); default: $NETPOL_CONFIG if set, else the built-in defaults.
-  netpol explain --state FILE --from NS/POD|IP --to NS/POD|IP --port N|NAME [--protocol TCP|UDP|SCTP]
+  netpol explain [CLUSTER] --from NS/POD|IP --to NS/POD|IP --port N|NAME [--protocol TCP|UDP|SCTP] [-n NS]
       Whether one connection is allowed, and which policy and rule decide it on each side.
-  netpol matrix --state FILE [--port N] [--protocol TCP|UDP|SCTP] [--output table|json|jsonl]
+      -n NS: --from/--to may be bare pod names of NS (live: the context's namespace by default).
+  netpol show [CLUSTER] NAMESPACE|-n NAMESPACE
+      What /netpol show answers in Slack: isolation per direction and every policy of the namespace
+      in words, with who requested and approved netpol's (live: the context's namespace by default).
+  netpol matrix [CLUSTER] [--port N] [--protocol TCP|UDP|SCTP] [--output table|json|jsonl]
       Reachability of every pod to every pod (default TCP/80). JSON: {"ns/pod": {"ns/pod": true|false}}.
       JSON lines, compact for big clusters: one line per source pod listing the pods it may reach
       (itself included): {"from":"ns/pod","to":["ns/pod", ...]}. Both are written row by row.
@@ -35,8 +40,11 @@ usage:
   netpol help [topic]
       The request language (topics: allow, deny, query, selectors, ports, keywords).
 
-FILE: YAML or JSON (read fastest), several documents or one kind: List, as printed by
-  kubectl get namespaces,pods,networkpolicies -A -o yaml   (or -o json)
+CLUSTER: --state FILE, a file as printed by
+    kubectl get namespaces,pods,networkpolicies -A -o yaml   (or -o json, read fastest)
+  else the live cluster of the kubeconfig, as kubectl reads it (read-only: list namespaces, pods,
+  networkpolicies, services and workloads): --kubeconfig FILE, else $KUBECONFIG, else ~/.kube/config;
+  --context NAME, else the current context. Which one was read is said on stderr.
 Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.
 `;
 
@@ -50,6 +58,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./explain-command')).explainCommand(rest, io);
       case 'lab':
         return await (await import('./lab-command')).labCommand(rest, io);
+      case 'show':
+        return await (await import('./show-command')).showCommand(rest, io);
       case 'matrix':
         return await (await import('./matrix-command')).matrixCommand(rest, io);
       case 'help':
@@ -62,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       default:
         throw new NetpolError('E_USAGE', `unknown command "${command}"`, {
-          hint: 'commands: parse, explain, matrix, lab, help',
+          hint: 'commands: parse, explain, show, matrix, lab, help',
         });
     }
   } catch (error) {

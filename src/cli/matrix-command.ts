@@ -1,22 +1,22 @@
 /**
- * `netpol matrix`: every pod to every pod on one port. Table for people; JSON and JSON lines are
- * streamed chunk by chunk through CliIo.writeStdout, which waits for the stream to drain, so a
+ * `netpol matrix`: every pod to every pod on one port, of a state file or the live cluster
+ * (live-state.ts). Table for people; JSON and JSON lines are streamed chunk by chunk through CliIo.writeStdout, which waits for the stream to drain, so a
  * 10,000-pod matrix needs the memory of one row, not of 100 million pairs.
  */
 import { NetpolError } from '../core/errors';
 import { buildPolicyIndex, computeMatrix } from '../core/evaluator';
 import { renderMatrixTable } from '../core/query/render-matrix';
-import { loadStateFile } from '../adapters/files/state-file';
 import type { CliIo } from './cli-io';
 import { parseProtocolArg } from './endpoints';
 import { matrixJsonChunks, matrixJsonLines } from './matrix-output';
-import { outputOption, parseOptions, requireOption } from './options';
+import { CLUSTER_OPTIONS, loadCommandState } from './live-state';
+import { outputOption, parseOptions } from './options';
 
 export async function matrixCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(
     args,
     {
-      state: { type: 'string' },
+      ...CLUSTER_OPTIONS,
       port: { type: 'string' },
       protocol: { type: 'string' },
       output: { type: 'string' },
@@ -32,7 +32,7 @@ export async function matrixCommand(args: string[], io: CliIo): Promise<number> 
     });
   }
   const port = Number(portText);
-  const state = await loadStateFile(requireOption(values.state, '--state'));
+  const { state } = await loadCommandState(values, io);
   const matrix = computeMatrix(buildPolicyIndex(state), { port, protocol });
   if (format === 'table') {
     io.stdout(renderMatrixTable(matrix, `reachability on ${protocol}/${port}`));

@@ -1,6 +1,7 @@
 /**
  * `netpol parse "<request>"`: the policy a request produces (or the answer to a query), as the bot
- * would plan it. The state file and its reader load only when --state is given, and the yaml
+ * would plan it. A cluster is read only when asked (--state FILE, or the live cluster with --live,
+ * --kubeconfig or --context: live-state.ts), and its reader loads only then, and the yaml
  * library only for YAML output or a YAML file, so `parse --output json` starts nearly as fast as
  * node itself.
  */
@@ -11,12 +12,18 @@ import { planRequest } from '../core/use-cases/plan-request';
 import type { RequestLanguageConfig } from '../platform/config/config';
 import { loadRequestLanguageConfig, type Env } from '../platform/config/load-config';
 import type { CliIo } from './cli-io';
+import { CLUSTER_OPTIONS, loadCommandState } from './live-state';
 import { outputOption, parseOptions } from './options';
 
 export async function parseCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(
     args,
-    { state: { type: 'string' }, output: { type: 'string' }, config: { type: 'string' } },
+    {
+      ...CLUSTER_OPTIONS,
+      live: { type: 'boolean' },
+      output: { type: 'string' },
+      config: { type: 'string' },
+    },
     1,
   );
   const text = positionals[0];
@@ -27,14 +34,16 @@ export async function parseCommand(args: string[], io: CliIo): Promise<number> {
   }
   const format = outputOption(values.output, ['yaml', 'json'] as const, 'yaml');
   const language = requestLanguage(values.config, io.env ?? {});
-  const state =
-    values.state === undefined
-      ? undefined
-      : await (await import('../adapters/files/state-file')).loadStateFile(values.state);
+  const readsCluster =
+    values.state !== undefined ||
+    values.live === true ||
+    values.kubeconfig !== undefined ||
+    values.context !== undefined;
+  const state = readsCluster ? (await loadCommandState(values, io)).state : undefined;
   const plan = planRequest(text, state, {
     labelKeys: language.labelKeys,
     keywords: language.keywords,
-    stateHint: 'add --state FILE',
+    stateHint: 'add --state FILE, or --live for the current kubeconfig context',
   });
   if (plan.kind === 'help') {
     io.stdout(`${helpText(plan.topic)}\n`);

@@ -139,7 +139,7 @@ describe('bad input: exit 2 and one line naming the problem', () => {
     ],
     [['matrix', '--state', EXAMPLE, '--port', '99999'], 'not a port number'],
     [['matrix', '--state', EXAMPLE, '--protocol', 'icmp'], 'not TCP, UDP or SCTP'],
-    [['matrix'], '--state is required'],
+    [['matrix', '--kubeconfig', join('/nonexistent', 'kubeconfig')], 'E_KUBECONFIG'],
     [['matrix', '--state', EXAMPLE, '--bogus'], 'E_USAGE'],
     [['frobnicate'], 'unknown command'],
   ])('%j', async (argv, fragment) => {
@@ -162,7 +162,7 @@ describe('bad input: exit 2 and one line naming the problem', () => {
 
 describe('help', () => {
   it('prints usage and the grammar', async () => {
-    expect((await run('--help')).stdout).toContain('netpol explain --state FILE');
+    expect((await run('--help')).stdout).toContain('netpol explain [CLUSTER]');
     const help = await run('help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/allow/);
