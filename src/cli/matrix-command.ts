@@ -1,7 +1,8 @@
 /**
  * `netpol matrix`: every pod to every pod on one port, of a state file or the live cluster
- * (live-state.ts). Table for people; JSON and JSON lines are streamed chunk by chunk through CliIo.writeStdout, which waits for the stream to drain, so a
- * 10,000-pod matrix needs the memory of one row, not of 100 million pairs.
+ * (live-state.ts). Table for people; JSON and JSON lines are streamed chunk by chunk through
+ * CliIo.writeStdout, which waits for the stream to drain, so a 10,000-pod matrix needs the memory of
+ * one row, not of 100 million pairs.
  */
 import { NetpolError } from '../core/errors';
 import { buildPolicyIndex, computeMatrix } from '../core/evaluator';
