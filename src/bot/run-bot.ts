@@ -26,6 +26,8 @@ import { buildBot, type BuiltBot } from './build-bot';
 import { DraftStore } from '../adapters/redis/draft-store';
 import { AlertStore } from '../adapters/redis/alert-store';
 import { MuteStore } from '../adapters/redis/mute-store';
+import { startMetricsServer } from '../platform/metrics-server';
+import { BotMetrics } from './metrics';
 
 export interface BotProcessOptions {
   log: Logger;
@@ -37,11 +39,15 @@ export interface BotProcessOptions {
   perChannelIntervalMs?: number;
   /** How long a click or command waits on Redis before telling the person (default 5 s). */
   redisDeadlineMs?: number;
+  /** Node.js process metrics on /metrics too (default true; tests turn it off). */
+  processMetrics?: boolean;
 }
 
 export interface BotProcess {
   bot: BuiltBot;
   port?: number;
+  /** Where /metrics listens (when config.metrics is set). */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,17 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
   const store = new RequestStore(redis, { prefix: config.prefix });
   const outbox = new SlackOutbox({ connection: redis, prefix: config.prefix, log });
   const queues = new BullBotQueues(redis, config.prefix);
+  const clusters = new ClusterCache(redis, config.prefix);
+  const metrics = new BotMetrics({
+    store,
+    clusters,
+    clusterNames: config.clusters,
+    connection: redis,
+    prefix: config.prefix,
+    clock,
+    log,
+    ...(options.processMetrics === undefined ? {} : { processMetrics: options.processMetrics }),
+  });
   const client = createSlackWebClient({
     token: config.slack.botToken,
     ...(config.slack.apiUrl === undefined ? {} : { apiUrl: config.slack.apiUrl }),
@@ -69,7 +86,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     config,
     store,
     drafts: new DraftStore(redis, config.prefix),
-    clusters: new ClusterCache(redis, config.prefix),
+    clusters,
     outbox,
     queues,
     groupMembers,
@@ -92,6 +109,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     outbox,
     client,
     log,
+    onCall: metrics.slackCall,
     ...(options.perChannelIntervalMs === undefined
       ? {}
       : { perChannelIntervalMs: options.perChannelIntervalMs }),
@@ -117,16 +135,31 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.host === undefined ? {} : { host: options.host }),
   });
-  log.info({ mode: config.slack.mode, port: started.port, clusters: config.clusters }, 'bot started');
+  const metricsServer =
+    config.metrics === undefined
+      ? undefined
+      : await startMetricsServer({ ...config.metrics, metrics: metrics.endpoint });
+  log.info(
+    {
+      mode: config.slack.mode,
+      port: started.port,
+      metricsPort: metricsServer?.port,
+      clusters: config.clusters,
+    },
+    'bot started',
+  );
   return {
     bot,
     ...(started.port === undefined ? {} : { port: started.port }),
+    ...(metricsServer === undefined ? {} : { metricsPort: metricsServer.port }),
     async close() {
+      await metricsServer?.close();
       await bot.stop().catch(() => undefined);
       await expiry.close();
       await outbound.close();
       await outbox.close();
       await queues.close();
+      await metrics.close();
       redis.disconnect();
     },
   };

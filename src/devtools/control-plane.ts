@@ -111,6 +111,8 @@ export interface ControlPlane {
   }): Promise<{ ack: AppAck; http: AppAck; responseUrlId: string }>;
   /** The first response_url post made on that id (replies to a click or a command). */
   replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
+  /** The bot's or the running worker's /metrics (each listens on a free loopback port). */
+  metricsUrl(process: 'bot' | 'worker'): string;
   /** Waits until the worker's cluster snapshot (what the bot reads) satisfies `predicate`. */
   waitForSnapshot(predicate?: (state: ClusterState) => boolean): Promise<void>;
   close(): Promise<void>;
@@ -182,6 +184,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     labelKeys: [...DEFAULT_LABEL_KEYS],
     keywords: DEFAULT_KEYWORD_OPTIONS,
     logLevel: 'silent',
+    metrics: { port: 0, host: '127.0.0.1' },
   };
   const workerConfig: WorkerConfig = {
     cluster: clusters[0] as string,
@@ -190,12 +193,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     fieldManager: 'netpol',
     concurrency: 2,
     logLevel: 'silent',
+    metrics: { port: 0, host: '127.0.0.1' },
   };
   const bot = await startBotProcess(config, {
     log,
     host: '127.0.0.1',
     port: 0,
     perChannelIntervalMs: 10,
+    processMetrics: false, // prom-client's GC observer would outlive the test
     ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
   });
   const eventsUrl = bot.port === undefined ? undefined : `http://127.0.0.1:${bot.port}/slack/events`;
@@ -203,7 +208,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     socket !== undefined
       ? socketModeTransport(socket)
       : httpTransport(eventsUrl as string, TEST_SIGNING_SECRET);
-  let worker: { close(): Promise<void> } | undefined;
+  let worker: { metricsPort?: number; close(): Promise<void> } | undefined;
   let responseUrlSeq = 0;
 
   const plane: ControlPlane = {
@@ -219,7 +224,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       return eventsUrl;
     },
     async startWorker() {
-      worker = await startPolicyWorker(workerConfig, { kubeConfig: kube.kubeConfig(), log });
+      worker = await startPolicyWorker(workerConfig, {
+        kubeConfig: kube.kubeConfig(),
+        log,
+        processMetrics: false,
+      });
     },
     async stopWorker() {
       await worker?.close();
@@ -252,6 +261,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         ...(ephemeral === true ? { ephemeral: true } : {}),
       });
       return { ack, http: ack, responseUrlId: id };
+    },
+    metricsUrl(process) {
+      const port = process === 'bot' ? bot.metricsPort : worker?.metricsPort;
+      if (port === undefined) throw new Error(`the ${process} is not running or serves no /metrics`);
+      return `http://127.0.0.1:${port}/metrics`;
     },
     replyOn(id, timeoutMs = 5000) {
       return slack.waitForResponseUrlPost((post) => post.id === id, timeoutMs);
