@@ -34,6 +34,7 @@ import { hostVethFinder, type FindHostVeth } from './host-veth';
 import { guardNewLinks, logLinkNotice, type LinkWatching } from './new-link-guard';
 import { AgentMetrics, type DataplaneReadings } from './metrics';
 import { deleteOf, upsertOf, type WatchedKind } from './object-events';
+import { agentHeartbeat } from './heartbeat';
 
 export interface AgentDeps {
   log: Logger;
@@ -52,6 +53,8 @@ export interface AgentDeps {
   backoff?: Backoff;
   /** Node.js process metrics on /metrics too. Default true. */
   processMetrics?: boolean;
+  /** How often the heartbeat is published (contracts/heartbeat.ts). Default 10 s. */
+  heartbeatIntervalMs?: number;
 }
 
 interface Closable {
@@ -253,6 +256,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   };
   const health = await startMetricsServer({ ...config.health, readiness, metrics });
   for (const informer of informers.values()) informer.start();
+  const heartbeat = agentHeartbeat({
+    redis,
+    prefix: config.prefix,
+    cluster: config.cluster,
+    node: config.nodeName,
+    readiness,
+    dropEventStats: () => publisher.stats(),
+    ...(deps.heartbeatIntervalMs === undefined ? {} : { intervalMs: deps.heartbeatIntervalMs }),
+    clock,
+    log,
+  });
+  heartbeat.start();
   log.info({ healthPort: health.port }, 'agent started');
 
   return {
@@ -261,6 +276,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     dropEventStats: () => publisher.stats(),
     async close() {
       closed = true;
+      await heartbeat.stop();
       for (const informer of informers.values()) informer.stop();
       clearTimeout(retryTimer);
       await flushing;
