@@ -235,8 +235,9 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct packet *pkt)
 
 	__u8 next = ip6->nexthdr;
 	__u32 off = sizeof(struct ethhdr) + sizeof(struct ipv6hdr);
+	/* One pass per extension header, and one more for the transport header after the last. */
 #pragma unroll
-	for (int i = 0; i < NETPOL_MAX_EXT_HEADERS; i++) {
+	for (int i = 0; i <= NETPOL_MAX_EXT_HEADERS; i++) {
 		__u8 ext[4];
 		switch (next) {
 		case IPPROTO_HOPOPTS:
