@@ -16,6 +16,7 @@ import {
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
 import { NetnsLab, type LabPod } from './support/netns-lab';
+import { sendFrom, startIn } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
 const PIN_DIR = `/sys/fs/bpf/${PREFIX}maps`;
@@ -80,7 +81,8 @@ beforeAll(async () => {
       pinDir: PIN_DIR,
       objectPath: OBJECT_PATH,
       loaderPath: LOADER_PATH,
-      config: { eventIntervalNs: 0n },
+      // Every drop reported; UDP entries live 1 s, so a test can see one age out.
+      config: { eventIntervalNs: 0n, ctOtherLifetimeS: 1 },
       onEvent: (event) => events.push(event),
       onLog: (line) => process.stderr.write(`netpol-loader: ${line}\n`),
     });
@@ -244,5 +246,142 @@ describe('the eBPF dataplane over real packets', () => {
     await setEndpoint('c', { ready: true });
     await expect(pod('a').agent.connect(pod('c').ipv4, 80)).resolves.toEqual({ ok: true });
     await expect(pod('c').agent.connect(pod('a').ipv4, 80)).resolves.toEqual({ ok: true });
+  });
+
+  describe('defined verdicts for what is not a plain TCP or UDP packet', () => {
+    const UDP_81 = [{ identity: POD_IDENTITY.a, protocol: 'UDP' as const, port: 81 }];
+
+    test('fragments: a datagram over the MTU passes when not isolated; with a rule for its port only the first fragment does (FRAGMENT), with an any-port rule all do; IPv4 and IPv6', async () => {
+      for (const address of [pod('b').ipv4, pod('b').ipv6]) {
+        await expect(sendFrom(pod('a').netns, 'udp', address, 81, 3000, 1500, 'none')).resolves.toEqual({
+          ok: true,
+        });
+      }
+      await setEndpoint('b', { ingressIsolated: true });
+      await isolate('b', 'ingress', UDP_81);
+      for (const address of [pod('b').ipv4, pod('b').ipv6]) {
+        await expect(sendFrom(pod('a').netns, 'udp', address, 81, 10, 1500, 'none')).resolves.toEqual({
+          ok: true,
+        });
+        await expect(sendFrom(pod('a').netns, 'udp', address, 81, 3000, 800, 'none')).resolves.toMatchObject({
+          ok: false,
+        });
+        await waitFor(`a FRAGMENT drop from ${address}`, () =>
+          events.find(
+            (event) =>
+              event.reason === 'FRAGMENT' && event.destination === address && event.source !== undefined,
+          ),
+        );
+      }
+      await isolate('b', 'ingress', [{ identity: POD_IDENTITY.a, protocol: 'UDP' }]);
+      for (const address of [pod('b').ipv4, pod('b').ipv6]) {
+        await expect(sendFrom(pod('a').netns, 'udp', address, 81, 3000, 1500, 'none')).resolves.toEqual({
+          ok: true,
+        });
+      }
+    });
+
+    test('IPv4 options are skipped: the port after them is the one judged', async () => {
+      await setEndpoint('b', { ingressIsolated: true });
+      await isolate('b', 'ingress', UDP_81);
+      await expect(sendFrom(pod('a').netns, 'udp', pod('b').ipv4, 81, 10, 1500, 'ipopts')).resolves.toEqual({
+        ok: true,
+      });
+      await expect(
+        sendFrom(pod('a').netns, 'udp', pod('b').ipv4, 80, 10, 800, 'ipopts'),
+      ).resolves.toMatchObject({ ok: false });
+      await waitFor('the port-80 drop', () =>
+        events.find(
+          (event) =>
+            event.reason === 'NO_RULE_INGRESS' && event.protocol === 17 && event.destinationPort === 80,
+        ),
+      );
+    });
+
+    test('IPv6 hop-by-hop and destination-options headers are walked: the port after them is the one judged', async () => {
+      await setEndpoint('b', { ingressIsolated: true });
+      await isolate('b', 'ingress', UDP_81);
+      for (const kind of ['hopopts', 'dstopts']) {
+        await expect(sendFrom(pod('a').netns, 'udp', pod('b').ipv6, 81, 10, 1500, kind)).resolves.toEqual({
+          ok: true,
+        });
+        await expect(
+          sendFrom(pod('a').netns, 'udp', pod('b').ipv6, 80, 10, 800, kind),
+        ).resolves.toMatchObject({ ok: false });
+      }
+      await expect(
+        sendFrom(pod('a').netns, 'ext6', pod('a').ipv6, pod('b').ipv6, 81, 6, 1500),
+      ).resolves.toEqual({ ok: true });
+    });
+
+    test('more IPv6 extension headers than the program walks (7) are unparsable: passed when the direction is open, dropped (UNPARSABLE) when isolated', async () => {
+      await expect(
+        sendFrom(pod('a').netns, 'ext6', pod('a').ipv6, pod('b').ipv6, 81, 7, 1500),
+      ).resolves.toEqual({ ok: true });
+      await setEndpoint('b', { ingressIsolated: true });
+      await isolate('b', 'ingress', UDP_81);
+      await expect(
+        sendFrom(pod('a').netns, 'ext6', pod('a').ipv6, pod('b').ipv6, 81, 7, 800),
+      ).resolves.toMatchObject({ ok: false });
+      const drop = await waitFor('an UNPARSABLE drop', () =>
+        events.find((event) => event.reason === 'UNPARSABLE'),
+      );
+      expect(drop).toMatchObject({
+        source: pod('a').ipv6,
+        destination: pod('b').ipv6,
+        endpointId: ENDPOINT_ID.b,
+      });
+    });
+
+    test('a truncated TCP header is unparsable: counted as allowed when the direction is open, dropped (UNPARSABLE) when isolated', async () => {
+      const before = (await dataplane.endpointCounters(ENDPOINT_ID.b))!.allowedPackets;
+      await expect(sendFrom(pod('a').netns, 'trunc', pod('a').ipv4, pod('b').ipv4)).resolves.toEqual({
+        ok: true,
+      });
+      const deadline = Date.now() + 5_000;
+      while ((await dataplane.endpointCounters(ENDPOINT_ID.b))!.allowedPackets === before) {
+        if (Date.now() > deadline) throw new Error('the truncated packet was never counted as allowed');
+      }
+      await setEndpoint('b', { ingressIsolated: true });
+      await isolate('b', 'ingress', [{ identity: POD_IDENTITY.a, protocol: 'TCP', port: 80 }]);
+      await sendFrom(pod('a').netns, 'trunc', pod('a').ipv4, pod('b').ipv4);
+      const drop = await waitFor('an UNPARSABLE drop', () =>
+        events.find((event) => event.reason === 'UNPARSABLE'),
+      );
+      expect(drop).toMatchObject({
+        source: pod('a').ipv4,
+        destination: pod('b').ipv4,
+        endpointId: ENDPOINT_ID.b,
+      });
+    });
+  });
+
+  test('UDP conntrack entries age out: an answer within the lifetime passes, one after it is judged as a new flow', async () => {
+    // a's ingress is isolated with no rule: only answers to what a sent (conntrack) get in.
+    await setEndpoint('a', { ingressIsolated: true });
+    await isolate('a', 'ingress', []);
+    const soon = await startIn(pod('b').netns, 'serve-late', 9000, 300);
+    try {
+      await expect(sendFrom(pod('a').netns, 'twice', pod('b').ipv4, 9000, 1500)).resolves.toEqual({
+        ok: true,
+        second: true,
+      });
+    } finally {
+      soon.stop();
+    }
+    // The lifetime is 1 s (ctOtherLifetimeS): an answer 2.5 s after the last packet of the flow.
+    const late = await startIn(pod('b').netns, 'serve-late', 9000, 2500);
+    try {
+      await expect(sendFrom(pod('a').netns, 'twice', pod('b').ipv4, 9000, 4000)).resolves.toEqual({
+        ok: true,
+        second: false,
+      });
+    } finally {
+      late.stop();
+    }
+    const drop = await waitFor('the late answer dropped', () =>
+      events.find((event) => event.reason === 'NO_RULE_INGRESS' && event.sourcePort === 9000),
+    );
+    expect(drop).toMatchObject({ endpointId: ENDPOINT_ID.a, source: pod('b').ipv4 });
   });
 });
