@@ -6,7 +6,7 @@
  * alerts and reads the mutes; both live in Redis (adapters/redis/alert-store.ts, mute-store.ts).
  */
 import { isNetpolError, NetpolError } from '../core/errors';
-import type { AlertPeer, AlertRecord } from '../adapters/redis/alert-store';
+import { parseAlertButtonValue, type AlertPeer, type AlertRecord } from '../adapters/redis/alert-store';
 import { muteTargetText, parseMuteCommand, parseMuteTarget } from '../adapters/redis/mute-store';
 import { renderError, type SlackMessage } from '../adapters/slack/render';
 import { renderMuteReply } from '../adapters/slack/render/alert';
@@ -79,11 +79,6 @@ export function allowRequestText(record: AlertRecord): string {
   return `allow ${requestEnd(group.source)} to ${requestEnd(group.destination)}${port}`;
 }
 
-/** The button's value: `<cluster>/<alert id>` (neither contains `/`). */
-export function requestAllowValue(cluster: string, id: string): string {
-  return `${cluster}/${id}`;
-}
-
 export class AlertRequestAllow {
   private readonly previews: DraftPreviews;
 
@@ -93,9 +88,7 @@ export class AlertRequestAllow {
 
   /** The click: the preview of allowing the alert's flow, to the person who clicked (ephemeral). */
   async click(user: string, channel: string, value: string): Promise<SlackMessage> {
-    const at = value.indexOf('/');
-    const named = at < 0 ? undefined : value.slice(0, at);
-    const id = value.slice(at + 1);
+    const { cluster: named, id } = parseAlertButtonValue(value);
     let cluster = named ?? this.ctx.deps.config.defaultCluster;
     let text = '';
     try {

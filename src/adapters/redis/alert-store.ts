@@ -296,3 +296,14 @@ export class AlertStore {
     return records.filter((r): r is AlertRecord => r !== undefined);
   }
 }
+
+/** The Request allow button's value: `<cluster>/<alert id>` (neither contains `/`). */
+export function alertButtonValue(ref: AlertRef): string {
+  return `${ref.cluster}/${ref.id}`;
+}
+
+/** A Request allow button's value back; `cluster` is absent when the value names none. */
+export function parseAlertButtonValue(value: string): { cluster?: string; id: string } {
+  const at = value.indexOf('/');
+  return at < 0 ? { id: value } : { cluster: value.slice(0, at), id: value.slice(at + 1) };
+}

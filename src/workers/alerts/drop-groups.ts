@@ -27,15 +27,21 @@ const GENERATED_LABELS = new Set([
   'batch.kubernetes.io/job-name',
 ]);
 
-/** Deployment pods (`<name>-<replicaset hash>-<5>`), then DaemonSet/Job pods (`<name>-<5>`). */
-const GENERATED_SUFFIXES = [/^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$/, /^(.+)-[a-z0-9]{5}$/];
+/**
+ * Deployment pods (`<name>-<replicaset hash>-<5>`), then DaemonSet/Job pods (`<name>-<5>`), in the
+ * alphabet Kubernetes generates names from (no vowels, no 0, 1, 3: `exporter` is not a suffix).
+ */
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+const GENERATED_SUFFIXES = [new RegExp(`^(.+)-${SAFE}{6,10}-${SAFE}{5}$`), new RegExp(`^(.+)-${SAFE}{5}$`)];
 
 function own(labels: Record<string, string>, key: string): string | undefined {
   return Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
 }
 
 /** The pod's name without its controller's generated suffix (the pod's name when it has none). */
-export function baseName(podName: string): string {
+export function baseName(podName: string, templateHash?: string): string {
+  if (templateHash !== undefined && podName.includes(`-${templateHash}-`))
+    return podName.slice(0, podName.lastIndexOf(`-${templateHash}-`));
   for (const pattern of GENERATED_SUFFIXES) {
     const match = pattern.exec(podName);
     if (match !== null) return match[1]!;
@@ -53,7 +59,12 @@ export function workloadOf(pod: DropEventPod): Extract<AlertPeer, { kind: 'workl
   }
   const selector = emptyRecord<string>();
   for (const key of Object.keys(labels).sort()) if (!GENERATED_LABELS.has(key)) selector[key] = labels[key]!;
-  return { kind: 'workload', namespace: pod.namespace, name: baseName(pod.name), selector };
+  return {
+    kind: 'workload',
+    namespace: pod.namespace,
+    name: baseName(pod.name, own(labels, 'pod-template-hash')),
+    selector,
+  };
 }
 
 /** `tcp`, `udp`, `sctp`, `icmp`, or `proto-47`. */

@@ -52,11 +52,11 @@ export function alertHeadline(input: AlertInput): string {
 export function renderAlert(input: AlertInput): SlackMessage {
   const headline = alertHeadline(input);
   const blocks: Block[] = [
-    section(`:no_entry: *${escapeMrkdwn(fitText(headline, 2800))}*`),
-    section(`_Why:_ ${escapeMrkdwn(fitText(input.reason, 2800))}`),
+    section(`:no_entry: *${fitText(headline, 2800)}*`),
+    section(`_Why:_ ${fitText(input.reason, 2800)}`),
     context(
       `cluster ${clusterName(input.cluster)} · ${input.direction} · ${formatUtc(input.windowStart)} – ${formatUtc(input.windowEnd)}`,
-      `nodes: ${escapeMrkdwn(fitText(input.nodes.join(', '), 1500))} · dataplane: ${escapeMrkdwn(input.dataplaneReason)}`,
+      `nodes: ${fitText(input.nodes.join(', '), 1500)} · dataplane: ${escapeMrkdwn(input.dataplaneReason)}`,
     ),
   ];
   if (input.requestAllow !== undefined) {
@@ -66,7 +66,8 @@ export function renderAlert(input: AlertInput): SlackMessage {
       ]),
     );
   }
-  return message(headline, blocks);
+  // The fallback is mrkdwn too (notifications, screen readers): escaped like the blocks.
+  return message(escapeMrkdwn(headline), blocks);
 }
 
 export interface AlertDigestInput {
@@ -87,7 +88,7 @@ export function renderAlertDigest(input: AlertDigestInput): SlackMessage {
     `Drops on ${input.cluster} from ${formatUtc(input.windowStart)} to ${formatUtc(input.windowEnd)}: ` +
     `${countOf(total, 'drop')} in ${plural(input.flows.length, 'flow')}`;
   const shown = input.flows.slice(0, DIGEST_LINES);
-  const lines = shown.map((f) => `• ${escapeMrkdwn(fitText(f.headline, 130))}`);
+  const lines = shown.map((f) => `• ${fitText(f.headline, 130)}`);
   if (input.flows.length > shown.length)
     lines.push(`_…and ${plural(input.flows.length - shown.length, 'more flow')}_`);
   const blocks: Block[] = [

@@ -31,6 +31,7 @@ import { renderPreview } from './preview';
 import { renderQueryAnswer } from './query-answer';
 import { renderRefusal } from './refusal';
 import { renderShowNamespace } from './show-namespace';
+import { renderAlert, renderAlertDigest, renderMuteReply, type AlertInput } from './alert';
 import {
   allowPolicy,
   APPROVER,
@@ -125,6 +126,25 @@ const manyPolicies = Array.from({ length: 400 }, (_, i) =>
     ],
   }),
 );
+
+/** A drop alert as the alert worker words it (issue 10). */
+const ALERT: AlertInput = {
+  cluster: 'prod-eu',
+  source: 'frontend/nginx',
+  destination: 'backend/nginx',
+  port: 'tcp/80',
+  direction: 'ingress',
+  count: 1204,
+  windowMs: 300_000,
+  windowStart: '2026-11-22T10:00:00.000Z',
+  windowEnd: '2026-11-22T10:05:00.000Z',
+  nodes: ['node-a', 'node-b', 'node-c'],
+  blockedBy: ['default-deny-ingress'],
+  reason:
+    'isolated for ingress by backend/default-deny-ingress; it has no ingress rule, so no ingress is allowed',
+  dataplaneReason: 'NO_RULE_INGRESS',
+  requestAllow: 'prod-eu/1764669600000-0123456789abcdef0123',
+};
 
 /** name -> render: every golden case. */
 const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
@@ -332,6 +352,35 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
   'approval-wide-yaml-posted': () =>
     renderApprovalMessage(wideRecord, { yaml: wide.yaml, now: NOW, fullYamlPosted: true }),
   'approval-wide-thread': () => renderApprovalThread(wideRecord, wide.yaml),
+  alert: () => renderAlert(ALERT),
+  'alert-outside': () =>
+    renderAlert({
+      ...ALERT,
+      source: '192.0.2.9 (in 192.0.2.0/24 of backend/allow-partners)',
+      count: 1,
+      nodes: ['node-a'],
+    }),
+  'alert-digest': () =>
+    renderAlertDigest({
+      cluster: 'prod-eu',
+      windowStart: ALERT.windowStart,
+      windowEnd: ALERT.windowEnd,
+      flows: [
+        {
+          headline: 'frontend/nginx -> backend/nginx tcp/80: 1,204 drops in the last 5 min, 3 nodes',
+          count: 1204,
+        },
+        { headline: 'backend/api -> 203.0.113.7 tcp/443: 2 drops in the last 5 min, 1 node', count: 2 },
+      ],
+      muted: 1,
+    }),
+  'alert-mute': () =>
+    renderMuteReply({
+      cluster: 'prod-eu',
+      user: REQUESTER,
+      target: 'frontend/nginx -> backend',
+      until: '2026-11-23T10:00:00.000Z',
+    }),
 };
 
 const asList = (out: SlackMessage | SlackMessage[]): SlackMessage[] => (Array.isArray(out) ? out : [out]);

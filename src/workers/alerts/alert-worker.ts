@@ -1,0 +1,341 @@
+/**
+ * The alert worker (issue 10): reads the agents' drop events of one cluster from its Redis Stream
+ * and turns them into one Slack message per flow group and window, edited in place as the count
+ * grows, and a digest per channel when a window closes.
+ *
+ * Reading: a consumer group (`netpol-alerts`) on the stream, so several workers share the load.
+ * Each batch is counted and acknowledged in one atomic step (AlertStore.apply), so a worker that
+ * dies mid-batch leaves its entries pending; every worker reclaims entries idle longer than
+ * `claimIdleMs` with XAUTOCLAIM, so nothing is lost, and the atomic ack means nothing is counted
+ * twice.
+ *
+ * Sending: counting only marks a group dirty. Every `flushEveryMs` a worker takes dirty groups
+ * (each to one worker), and for each claims its one send slot: the first send posts, the next ones
+ * edit that message (chat.update) once the post's ts is recorded by the bot's outbound hook. While
+ * a group's message is in flight the group stays dirty, so however many drops arrive it costs at
+ * most one Slack call in flight per group, and the outbound queue paces each channel to about one
+ * call a second. Muted groups are counted but not sent. Everything goes through the SlackOutbox.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { AlertStore, alertButtonValue, type AlertRecord } from '../../adapters/redis/alert-store';
+import { ClusterCache } from '../../adapters/redis/cluster-cache';
+import { MuteStore, muteMatches, type Mute } from '../../adapters/redis/mute-store';
+import { renderAlertDigest } from '../../adapters/slack/render/alert';
+import { SlackOutbox } from '../../adapters/slack/outbound/slack-outbox';
+import { dropStreamKey, parseDropEventFields, type DropEvent } from '../../contracts/drop-events';
+import type { SlackOutboundJob } from '../../contracts/queues';
+import type { AlertsConfig } from '../../platform/config/config';
+import { aggregateBatch } from './drop-groups';
+import { alertInput, channelFor, indexCache } from './alert-view';
+import { alertHeadline, renderAlert } from '../../adapters/slack/render/alert';
+
+export const ALERT_CONSUMER_GROUP = 'netpol-alerts';
+
+export interface AlertWorkerTiming {
+  /** How long one XREADGROUP waits for new entries. */
+  blockMs: number;
+  batchSize: number;
+  /** Entries pending this long with another consumer are taken over (that consumer is presumed dead). */
+  claimIdleMs: number;
+  claimEveryMs: number;
+  flushEveryMs: number;
+  /** A message job not delivered in this time is presumed lost (Slack refused it) and sent again. */
+  lostAfterMs: number;
+  /** A window's digest waits this long after the window's end for late events. */
+  digestGraceMs: number;
+}
+
+export const DEFAULT_ALERT_TIMING: Readonly<AlertWorkerTiming> = Object.freeze({
+  blockMs: 1000,
+  batchSize: 500,
+  claimIdleMs: 30_000,
+  claimEveryMs: 5_000,
+  flushEveryMs: 1_000,
+  lostAfterMs: 5 * 60_000,
+  digestGraceMs: 10_000,
+});
+
+export interface AlertWorkerSettings {
+  cluster: string;
+  redisUrl: string;
+  prefix: string;
+  alerts: AlertsConfig;
+}
+
+export interface AlertWorkerDeps {
+  log: Logger;
+  clock?: () => Date;
+  timing?: Partial<AlertWorkerTiming>;
+  /** This consumer's name in the group; default host-pid-random. */
+  consumer?: string;
+  /** Awaited between reading a batch and counting it (tests hold a worker there to kill it mid-batch). */
+  beforeCount?: (entryIds: readonly string[]) => Promise<void>;
+}
+
+export interface AlertWorkerStats {
+  read: number;
+  reclaimed: number;
+  counted: number;
+  sent: number;
+}
+
+export interface AlertWorker {
+  readonly consumer: string;
+  stats(): AlertWorkerStats;
+  /** Stops reading and sending, finishing the batch in hand. */
+  close(): Promise<void>;
+  /** Stops dead, as a crash would: connections dropped, the batch in hand neither counted nor acknowledged. */
+  kill(): void;
+}
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+export async function startAlertWorker(
+  settings: AlertWorkerSettings,
+  deps: AlertWorkerDeps,
+): Promise<AlertWorker> {
+  const timing: AlertWorkerTiming = { ...DEFAULT_ALERT_TIMING, ...deps.timing };
+  const clock = deps.clock ?? (() => new Date());
+  const { cluster, prefix, alerts } = settings;
+  const consumer = deps.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const log = deps.log.child({ component: 'alerts', cluster, consumer });
+  const stream = dropStreamKey(prefix, cluster);
+
+  // One connection blocks on XREADGROUP; the other serves everything else (BullMQ needs
+  // maxRetriesPerRequest: null on a connection it shares).
+  const reader = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
+  for (const connection of [reader, redis])
+    connection.on('error', (err: Error) => log.warn({ err }, 'redis connection error'));
+  const store = new AlertStore(redis, { prefix });
+  const mutes = new MuteStore(redis, prefix);
+  const clusters = new ClusterCache(redis, prefix);
+  const outbox = new SlackOutbox({ connection: redis, prefix, log });
+  const indexOf = indexCache();
+  const stats: AlertWorkerStats = { read: 0, reclaimed: 0, counted: 0, sent: 0 };
+
+  try {
+    await redis.xgroup('CREATE', stream, ALERT_CONSUMER_GROUP, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+  }
+
+  let stopping = false;
+  let killed = false;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+    });
+
+  const count = async (entries: StreamEntry[]): Promise<void> => {
+    if (entries.length === 0) return;
+    const parsed = entries.map(([entryId, fields]) => ({
+      entryId,
+      event: fields === null ? null : (parseDropEventFields(fields) as DropEvent | null),
+    }));
+    const { groups, unreadable } = aggregateBatch(parsed, alerts.windowMs);
+    await deps.beforeCount?.(entries.map(([id]) => id));
+    if (killed) return;
+    stats.counted += await store.apply(cluster, stream, ALERT_CONSUMER_GROUP, groups);
+    if (unreadable.length > 0) {
+      log.warn({ entries: unreadable.length }, 'unreadable drop events acknowledged and dropped');
+      await redis.xack(stream, ALERT_CONSUMER_GROUP, ...unreadable);
+    }
+  };
+
+  let claimCursor = '0-0';
+  let nextClaimAt = 0;
+  const reclaim = async (): Promise<void> => {
+    if (Date.now() < nextClaimAt) return;
+    const reply = (await redis.xautoclaim(
+      stream,
+      ALERT_CONSUMER_GROUP,
+      consumer,
+      timing.claimIdleMs,
+      claimCursor,
+      'COUNT',
+      timing.batchSize,
+    )) as [string, StreamEntry[]];
+    claimCursor = reply[0];
+    const entries = reply[1].filter((e): e is StreamEntry => Array.isArray(e));
+    if (entries.length > 0) {
+      stats.reclaimed += entries.length;
+      log.info({ entries: entries.length }, 'reclaimed drop events another consumer left pending');
+      await count(entries);
+    }
+    if (claimCursor === '0-0') nextClaimAt = Date.now() + timing.claimEveryMs;
+  };
+
+  const readLoop = (async () => {
+    while (!stopping) {
+      try {
+        await reclaim();
+        const reply = (await reader.xreadgroup(
+          'GROUP',
+          ALERT_CONSUMER_GROUP,
+          consumer,
+          'COUNT',
+          timing.batchSize,
+          'BLOCK',
+          timing.blockMs,
+          'STREAMS',
+          stream,
+          '>',
+        )) as [string, StreamEntry[]][] | null;
+        const entries = reply?.[0]?.[1] ?? [];
+        stats.read += entries.length;
+        await count(entries);
+      } catch (err) {
+        if (stopping) break;
+        log.warn({ err }, 'reading drop events failed: retrying');
+        await pause(1000);
+      }
+    }
+  })();
+
+  const send = async (job: SlackOutboundJob, jobId: string): Promise<void> => {
+    await outbox.send(job, { jobId });
+    stats.sent++;
+  };
+
+  const mutedBy = (mutesNow: readonly Mute[], record: AlertRecord): boolean =>
+    mutesNow.some((m) => muteMatches(m.target, record.group));
+
+  const flushGroups = async (mutesNow: readonly Mute[]): Promise<void> => {
+    const ids = await store.takeDirty(cluster, 100);
+    if (ids.length === 0) return;
+    const snapshot = await clusters.read(cluster);
+    const state = snapshot?.state;
+    const index = state === undefined ? undefined : indexOf(state);
+    const later: string[] = [];
+    for (const id of ids) {
+      const record = await store.get(cluster, id);
+      if (record === undefined || mutedBy(mutesNow, record)) continue;
+      const claim = await store.claimSend(cluster, id, clock().getTime(), timing.lostAfterMs);
+      if (claim.action === 'busy') {
+        later.push(id);
+        continue;
+      }
+      if (claim.action === 'gone') continue;
+      const hasWorkload =
+        record.group.source.kind === 'workload' || record.group.destination.kind === 'workload';
+      const message = renderAlert(
+        alertInput({
+          record,
+          state,
+          index,
+          windowMs: alerts.windowMs,
+          ...(hasWorkload ? { requestAllow: alertButtonValue({ cluster, id }) } : {}),
+        }),
+      );
+      const alert = { cluster, id };
+      try {
+        if (claim.action === 'post') {
+          const channel = channelFor(alerts, record.group);
+          // One id per group for its post: a post re-sent after a crash is a no-op for BullMQ.
+          await send({ kind: 'post', channel, ...message, alert }, `alert-${cluster}-${id}-post`);
+        } else {
+          await send(
+            { kind: 'update', channel: claim.channel, ts: claim.ts, ...message, alert },
+            `alert-${cluster}-${id}-${claim.seq}`,
+          );
+        }
+      } catch (err) {
+        log.warn({ err, id }, 'alert message not queued: will retry');
+        await store.releaseSend(cluster, id);
+        later.push(id);
+      }
+    }
+    await store.markDirty(cluster, later);
+  };
+
+  const digests = async (mutesNow: readonly Mute[]): Promise<void> => {
+    const closed = await store.closedWindows(cluster, clock().getTime() - timing.digestGraceMs);
+    for (const start of closed) {
+      if (!(await store.claimDigest(cluster, start))) continue;
+      const records = await store.windowGroups(cluster, start);
+      const snapshot = await clusters.read(cluster);
+      const state = snapshot?.state;
+      const index = state === undefined ? undefined : indexOf(state);
+      const byChannel = new Map<string, { flows: { headline: string; count: number }[]; muted: number }>();
+      for (const record of records) {
+        const channel = channelFor(alerts, record.group);
+        let entry = byChannel.get(channel);
+        if (entry === undefined) byChannel.set(channel, (entry = { flows: [], muted: 0 }));
+        if (mutedBy(mutesNow, record)) entry.muted++;
+        else
+          entry.flows.push({
+            headline: alertHeadline(alertInput({ record, state, index, windowMs: alerts.windowMs })),
+            count: record.count,
+          });
+      }
+      for (const [channel, { flows, muted }] of byChannel) {
+        if (flows.length === 0) continue;
+        flows.sort((a, b) => b.count - a.count);
+        const message = renderAlertDigest({
+          cluster,
+          windowStart: new Date(start).toISOString(),
+          windowEnd: new Date(start + alerts.windowMs).toISOString(),
+          flows,
+          muted,
+        });
+        await send({ kind: 'post', channel, ...message }, `alert-digest-${cluster}-${start}-${channel}`);
+      }
+    }
+  };
+
+  let flushing: Promise<void> | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = async (): Promise<void> => {
+    try {
+      const mutesNow = await mutes.active(cluster, clock().getTime());
+      await flushGroups(mutesNow);
+      await digests(mutesNow);
+    } catch (err) {
+      if (!stopping) log.warn({ err }, 'sending drop alerts failed: will retry');
+    }
+  };
+  const scheduleFlush = (): void => {
+    if (stopping) return;
+    flushTimer = setTimeout(() => {
+      flushing = flush().finally(() => {
+        flushing = undefined;
+        scheduleFlush();
+      });
+    }, timing.flushEveryMs);
+  };
+  scheduleFlush();
+  log.info({ stream, group: ALERT_CONSUMER_GROUP, windowMs: alerts.windowMs }, 'alert worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    consumer,
+    stats: () => ({ ...stats }),
+    close() {
+      closing ??= (async () => {
+        stopping = true;
+        clearTimeout(flushTimer);
+        // Breaks the blocking read; the batch in hand (if any) was counted or stays pending.
+        reader.disconnect();
+        await readLoop;
+        await flushing;
+        await outbox.close();
+        await redis.quit().catch(() => redis.disconnect());
+        log.info('alert worker stopped');
+      })();
+      return closing;
+    },
+    kill() {
+      stopping = true;
+      killed = true;
+      clearTimeout(flushTimer);
+      reader.disconnect();
+      redis.disconnect();
+      void outbox.close().catch(() => undefined);
+    },
+  };
+}
