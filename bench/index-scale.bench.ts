@@ -127,7 +127,7 @@ function child(pods: number, impl: 'new' | 'legacy'): ChildResult {
     for (let k = 0; k < EVENTS; k++) {
       const event = make(k);
       t = process.hrtime.bigint();
-      changed += live.apply(event).length;
+      changed += live.apply(event).sides.length;
       samples.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     samples.sort((a, b) => a - b);

@@ -2,14 +2,22 @@
  * What one child process of the scale benchmark measures (bench/scale.bench.ts runs each in its own
  * process, so peak RSS is that measurement's alone): reading and parsing a state file, then either
  * the immutable index (buildPolicyIndex, and computeMatrix where the row asks for it) or the
- * LiveIndex (its build, and events of each kind applied one at a time, each followed by
- * recompiling every side it reports changed, as the node agent does). Events are deterministic
- * (seeded). Each kind stops after EVENTS events or once applying them took EVENT_BUDGET_MS;
- * recompiling stops once it took half that (later events are applied only, so apply keeps its
- * samples even where one recompile takes longer than the whole budget).
+ * LiveIndex (its build, and events of each kind applied one at a time, each followed by the work
+ * a consumer of the report does, as the node agent does: the structure of every side it reports
+ * recompiled (LiveIndex.structure), its selector deltas applied to the consumer's own member sets,
+ * released selectors dropped, changed pods re-read). Events are deterministic (seeded). Each kind
+ * stops after EVENTS events or once applying them took EVENT_BUDGET_MS; consuming stops once it
+ * took half that (later events are applied only, so apply keeps its samples even where one
+ * report costs more than the whole budget).
  */
 import { readFileSync } from 'node:fs';
-import { buildPolicyIndex, computeMatrix, type IndexEvent, LiveIndex } from '../src/core/evaluator';
+import {
+  buildPolicyIndex,
+  computeMatrix,
+  type IndexEvent,
+  type IndexReport,
+  LiveIndex,
+} from '../src/core/evaluator';
 import { selectorMatches } from '../src/core/k8s/label-selector';
 import type { NetworkPolicy } from '../src/core/k8s/types';
 import type { ClusterState, PodInfo } from '../src/core/state/cluster-state';
@@ -25,9 +33,12 @@ const POLICY_EVENT_PODS = 1000;
 export interface EventKindResult {
   /** Applying the event alone. */
   apply: LatencySummary;
-  /** Applying it and recompiling every side it reported. */
+  /** Applying it and consuming its report (structures recompiled, deltas applied). */
   applyAndRecompile: LatencySummary;
+  /** Sides whose structure the event changed, mean. */
   meanSides: number;
+  /** Pods entering or leaving selectors (the deltas' lengths), mean. */
+  meanDeltaPods: number;
   /** For the bounded policy kind: the mean number of pods the changed policies select. */
   meanSelected?: number;
 }
@@ -96,36 +107,60 @@ interface EventSource {
   selected?: (k: number) => number;
 }
 
+/** What a consumer of LiveIndex reports keeps besides the structures: each selector's members. */
+class ReportConsumer {
+  private readonly members = new Map<number, Set<string>>();
+
+  /** Does what a consumer does with `report`; returns the number of pods its deltas moved. */
+  consume(live: LiveIndex, report: IndexReport): number {
+    for (const { pod, direction } of report.sides) {
+      // A deleted pod's sides are reported too: the consumer drops them, there is nothing to compile.
+      if (live.has(pod)) live.structure(pod, direction);
+    }
+    let moved = 0;
+    for (const { selector, entered, left } of report.selectors) {
+      let set = this.members.get(selector);
+      if (set === undefined) this.members.set(selector, (set = new Set()));
+      for (const pod of left) set.delete(pod);
+      for (const pod of entered) set.add(pod);
+      moved += entered.length + left.length;
+    }
+    for (const id of report.released) this.members.delete(id);
+    for (const pod of report.pods) live.pod(pod);
+    return moved;
+  }
+}
+
 function measureKind(live: LiveIndex, source: EventSource): EventKindResult {
   const apply: number[] = [];
   const total: number[] = [];
+  const consumer = new ReportConsumer();
   let sides = 0;
+  let deltaPods = 0;
   let selected = 0;
   let applying = 0;
-  let recompiling = 0;
+  let consuming = 0;
   for (let k = 0; k < EVENTS && applying < EVENT_BUDGET_MS; k++) {
     const event = source.next(k);
     const start = process.hrtime.bigint();
-    const changes = live.apply(event);
+    const report = live.apply(event);
     apply.push(elapsedMs(start));
     applying += apply[apply.length - 1]!;
-    // Recompiling can cost far more than applying: once it has used its share of the budget,
-    // later events are applied (and timed) without it, so apply still gets its samples.
-    if (k === 0 || recompiling < EVENT_BUDGET_MS / 2) {
-      for (const change of changes) {
-        // A deleted pod's sides are reported too: the agent drops them, there is nothing to compile.
-        if (live.has(change.pod)) live.compile(change.pod, change.direction);
-      }
+    // Consuming can cost more than applying: once it has used its share of the budget, later
+    // events are applied (and timed) without it, so apply still gets its samples.
+    if (k === 0 || consuming < EVENT_BUDGET_MS / 2) {
+      deltaPods += consumer.consume(live, report);
       total.push(elapsedMs(start));
-      recompiling += total[total.length - 1]! - apply[apply.length - 1]!;
+      consuming += total[total.length - 1]! - apply[apply.length - 1]!;
     }
-    sides += changes.length;
+    sides += report.sides.length;
     selected += source.selected?.(k) ?? 0;
   }
   return {
     apply: summariseMs(apply),
     applyAndRecompile: summariseMs(total),
     meanSides: sides / apply.length,
+    meanDeltaPods: deltaPods / total.length,
     ...(source.selected === undefined ? {} : { meanSelected: selected / apply.length }),
   };
 }

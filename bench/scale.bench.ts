@@ -1,8 +1,9 @@
 /**
- * `npm run bench:scale [-- --quick]`: the policy engine at cluster scale (issue 8). Rows: a
- * realistic cluster (bench/generate-realistic.ts) at 1,000 / 10,000 / 30,000 / 150,000 pods and the
- * worst case (bench/generate-state.ts: policies = pods, 20 pods a namespace) at 1,000 / 10,000 /
- * 30,000; `--quick` keeps 1,000 and 10,000. Each row's state is written once as a JSON file in a
+ * `npm run bench:scale [-- --quick] [-- --only realistic-150000,worst-case-1000]`: the policy engine
+ * at cluster scale (issue 8). Rows: a realistic cluster (bench/generate-realistic.ts) at 1,000 /
+ * 10,000 / 30,000 / 150,000 pods and the worst case (bench/generate-state.ts: policies = pods, 20
+ * pods a namespace) at 1,000 / 10,000 / 30,000; `--quick` keeps 1,000 and 10,000, `--only` the rows
+ * named. Each row's state is written once as a JSON file in a
  * temp dir; every measurement runs in its own child process, so peak RSS is that measurement's:
  * parse + buildPolicyIndex + computeMatrix (bench/scale-child.ts), parse + LiveIndex.build +
  * events, and the CLI end to end (`netpol matrix --state F --port 80 --protocol TCP --output json`
@@ -38,17 +39,22 @@ const CLI_MAX = 10_000;
 const BASELINE_RUNS = 5;
 const CHILD_TIMEOUT_MS = 20 * 60_000;
 
-function plans(quick: boolean): RowPlan[] {
+/** `only`: row names (`realistic-150000`, `worst-case-1000`) to keep, or every row. */
+function plans(quick: boolean, only: readonly string[] | undefined): RowPlan[] {
   const sizes: Record<Shape, number[]> = quick
     ? { realistic: [1000, 10_000], 'worst case': [1000, 10_000] }
     : { realistic: [1000, 10_000, 30_000, 150_000], 'worst case': [1000, 10_000, 30_000] };
+  const keep = (shape: Shape, pods: number) =>
+    only === undefined || only.includes(`${shape.replace(' ', '-')}-${pods}`);
   return (Object.keys(sizes) as Shape[]).flatMap((shape) =>
-    sizes[shape].map((pods) => ({
-      shape,
-      pods,
-      matrix: pods <= MATRIX_MAX,
-      cliRuns: pods > CLI_MAX ? 0 : pods <= 1000 ? 5 : 1,
-    })),
+    sizes[shape]
+      .filter((pods) => keep(shape, pods))
+      .map((pods) => ({
+        shape,
+        pods,
+        matrix: pods <= MATRIX_MAX,
+        cliRuns: pods > CLI_MAX ? 0 : pods <= 1000 ? 5 : 1,
+      })),
   );
 }
 
@@ -175,14 +181,15 @@ function eventTable(rows: readonly RowResult[]): string {
     'apply p50 ms',
     'apply p99 ms',
     'n',
-    '+recompile p50',
-    '+recompile p99',
+    '+consume p50',
+    '+consume p99',
     'sides',
+    'delta pods',
   ];
   const body: string[][] = [];
   for (const r of rows) {
     if (typeof r.live === 'string') {
-      body.push([`${rowName(r)}: ${r.live}`, '', '', '', '', '', '', '']);
+      body.push([`${rowName(r)}: ${r.live}`, '', '', '', '', '', '', '', '']);
       continue;
     }
     for (const [kind, e] of Object.entries(r.live.events)) {
@@ -195,6 +202,7 @@ function eventTable(rows: readonly RowResult[]): string {
         formatMs(e.applyAndRecompile.medianMs),
         formatMs(e.applyAndRecompile.p99Ms),
         e.meanSides.toFixed(1),
+        e.meanDeltaPods.toFixed(1),
       ]);
     }
   }
@@ -255,7 +263,7 @@ function targets(rows: readonly RowResult[], parse: { ms: number; nodeMs: number
         .filter(([kind]) => kind.startsWith('pod '))
         .reduce((a, b) => (b[1].applyAndRecompile.p99Ms > a[1].applyAndRecompile.p99Ms ? b : a));
       out.push({
-        name: '150,000 realistic: one pod event + recompile, p99 < 10 ms (worst pod kind)',
+        name: '150,000 realistic: one pod event + its report consumed, p99 < 10 ms (worst pod kind)',
         measured:
           `${podWorst[0]}: ${formatMs(podWorst[1].applyAndRecompile.p99Ms)} ms ` +
           `(apply alone ${formatMs(podWorst[1].apply.p99Ms)} ms)`,
@@ -263,7 +271,7 @@ function targets(rows: readonly RowResult[], parse: { ms: number; nodeMs: number
       });
       const bounded = events.find(([kind]) => kind.startsWith('policy change (<='))!;
       out.push({
-        name: '150,000 realistic: policy event selecting <= 1,000 pods + recompile, p99 < 100 ms',
+        name: '150,000 realistic: policy event selecting <= 1,000 pods + its report consumed, p99 < 100 ms',
         measured: `${formatMs(bounded[1].applyAndRecompile.p99Ms)} ms (apply alone ${formatMs(bounded[1].apply.p99Ms)} ms)`,
         met: bounded[1].applyAndRecompile.p99Ms < 100,
       });
@@ -306,6 +314,8 @@ function main(): void {
     return;
   }
   const quick = args.includes('--quick');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt < 0 ? undefined : (args[onlyAt + 1] ?? '').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'netpol-scale-'));
   const runner = new ProcessRunner(dir);
   const cliBin = netpolBin();
@@ -331,7 +341,7 @@ function main(): void {
         `of 7; node -e 0 ${formatMs(parse.nodeMs)} ms; ${ratio(parse.ms, parse.nodeMs)}`,
     );
     const rows: RowResult[] = [];
-    for (const plan of plans(quick)) {
+    for (const plan of plans(quick, only)) {
       const row = runRow(plan, runner, dir, cliBin);
       rows.push(row);
       console.error(
@@ -351,8 +361,10 @@ function main(): void {
     console.log('');
     console.log(eventTable(rows));
     console.log(
-      'apply = LiveIndex.apply alone; +recompile = apply and LiveIndex.compile of every side it reported ' +
-        '(the first events of a kind, while they fit in 7.5 s); sides = sides reported per event, mean.',
+      'apply = LiveIndex.apply alone; +consume = apply and what a consumer does with its report: ' +
+        'LiveIndex.structure of every side whose structure it reports changed, its selector deltas applied ' +
+        'to member sets (the first events of a kind, while they fit in 7.5 s); sides = structural side ' +
+        'changes per event, mean; delta pods = pods entering or leaving selectors per event, mean.',
     );
     console.log('');
     const verdicts = targets(rows, parse);

@@ -30,7 +30,13 @@ import { DIRECTION, IDENTITY } from '../adapters/bpf/abi';
 import type { EndpointState, PolicyRule } from '../adapters/bpf/bpf-dataplane';
 import { refineIpBlocks } from '../adapters/bpf/ipblock-refinement';
 import { contains, formatPrefix, parseCidr } from '../adapters/bpf/prefix128';
-import { type IndexEvent, LiveIndex, type KeyedSide } from '../core/evaluator';
+import {
+  type IndexEvent,
+  type IndexReport,
+  LiveIndex,
+  type KeyedSide,
+  type SelectorSide,
+} from '../core/evaluator';
 import type { Direction } from '../core/evaluator';
 import { IdentityAllocator } from './identity-allocator';
 import type { FindHostVeth } from './host-veth';
@@ -112,6 +118,9 @@ export class Enforcer {
   private readonly blockIds = new Map<string, readonly number[]>();
   /** Blocks of each local side's current rules (key: sideKey). */
   private readonly sideBlocks = new Map<string, IpBlockRef[]>();
+  /** The selectors each local side's rules name, and the local sides naming each selector. */
+  private readonly sideSelectors = new Map<string, number[]>();
+  private readonly selectorSides = new Map<number, Set<string>>();
   private blockUnion = '';
   private readonly dirtyPods = new Set<string>();
   private readonly dirtySides = new Set<string>();
@@ -160,10 +169,10 @@ export class Enforcer {
         event.kind === 'pod-upsert'
           ? `${event.pod.namespace}/${event.pod.name}`
           : `${event.namespace}/${event.name}`;
-      const changes = this.index.apply(event);
+      const report = this.index.apply(event);
       this.setFacts(key, event.kind === 'pod-upsert' ? facts : undefined);
       this.dirtyPods.add(key);
-      this.markSides(changes);
+      this.markSides(report);
       return;
     }
     this.markSides(this.index.apply(event));
@@ -219,9 +228,44 @@ export class Enforcer {
     }
   }
 
-  private markSides(changes: readonly { pod: string; direction: Direction }[]): void {
-    for (const { pod, direction } of changes) {
+  /**
+   * Local sides to rewrite: those whose structure changed, and those naming a selector whose
+   * members changed or that holds a pod whose named ports changed (an egress named port lists
+   * (identity, number) per pod).
+   */
+  private markSides(report: IndexReport): void {
+    for (const { pod, direction } of report.sides) {
       if (this.endpoints.has(pod)) this.dirtySides.add(sideKey(pod, direction));
+    }
+    const touched = (selector: number): void => {
+      for (const side of this.selectorSides.get(selector) ?? []) this.dirtySides.add(side);
+    };
+    for (const delta of report.selectors) touched(delta.selector);
+    for (const pod of report.pods)
+      if (this.index.has(pod)) for (const s of this.index.selectorsOf(pod)) touched(s);
+  }
+
+  /** Records which selectors a local side's rules name (so their deltas find it). */
+  private trackSelectors(key: string, side: SelectorSide | undefined): void {
+    for (const selector of this.sideSelectors.get(key) ?? []) {
+      const sides = this.selectorSides.get(selector)!;
+      sides.delete(key);
+      if (sides.size === 0) this.selectorSides.delete(selector);
+    }
+    const ids = new Set<number>();
+    for (const rule of side?.rules ?? []) {
+      if (rule.peers !== 'any') {
+        for (const s of rule.peers.selectors) ids.add(s);
+        for (const b of rule.peers.ipBlocks) ids.add(b.selector);
+      }
+      if (rule.ports !== 'any') for (const p of rule.ports) if (p.kind === 'named') ids.add(p.selector);
+    }
+    if (ids.size === 0) this.sideSelectors.delete(key);
+    else this.sideSelectors.set(key, [...ids]);
+    for (const selector of ids) {
+      let sides = this.selectorSides.get(selector);
+      if (sides === undefined) this.selectorSides.set(selector, (sides = new Set()));
+      sides.add(key);
     }
   }
 
@@ -300,8 +344,10 @@ export class Enforcer {
       const [direction, pod] = key.split('\u0000') as [Direction, string];
       if (!this.endpoints.has(pod) || !this.index.has(pod)) {
         this.sideBlocks.delete(key);
+        this.trackSelectors(key, undefined);
         return;
       }
+      this.trackSelectors(key, this.index.structure(pod, direction));
       const side = this.index.compile(pod, direction);
       compiled.set(key, side);
       const blocks = side.rules.flatMap((rule) => (rule.peers === 'any' ? [] : rule.peers.ipBlocks));

@@ -26,5 +26,17 @@ export { ruleText } from './reasons';
 export { connectionsCut, probePorts } from './connections-cut';
 export { LiveIndex } from './live-index';
 export type { IndexEvent } from './live-index';
-export { keyedSide } from './keyed-side';
-export type { KeyedNamedPort, KeyedRule, KeyedSide, SideChange } from './keyed-side';
+export { keyedSide, resolveRule, resolveSide } from './keyed-side';
+export type {
+  IndexReport,
+  KeyedNamedPort,
+  KeyedRule,
+  KeyedSide,
+  SelectorDelta,
+  SelectorIpBlock,
+  SelectorNamedPort,
+  SelectorRule,
+  SelectorSide,
+  SelectorView,
+  SideChange,
+} from './keyed-side';

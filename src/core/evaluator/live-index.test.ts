@@ -1,8 +1,10 @@
 /**
  * LiveIndex against rebuilding from scratch: after any sequence of events on random small
- * clusters, every pod's compiled sides equal those of a PolicyIndex built on the final state, and
- * each event reports exactly the sides that differ between the index before and after it (a side
- * compared with its peer pods' addresses, which the node agent's maps hold).
+ * clusters, (a) every pod's sides resolved through the maintained selectors equal those of a
+ * PolicyIndex built on the final state, and (b) each event's report is exactly what changed: a
+ * consumer holding the previous structures, selector members and pod facts, that recompiles the
+ * reported sides and applies the deltas, resolves every side (with its peer pods' addresses,
+ * which the node agent's maps hold) like a rebuild; and nothing reported is unchanged.
  */
 import fc from 'fast-check';
 import type { ClusterState, NamespaceInfo, PodInfo } from '../state/cluster-state';
@@ -12,11 +14,14 @@ import {
   compilePodIngress,
   evaluateConnection,
   type IndexEvent,
+  type IndexReport,
   keyedSide,
   type KeyedSide,
   LiveIndex,
-  type SideChange,
+  resolveSide,
+  type SelectorSide,
 } from './index';
+import { podNamedPorts } from './policy-index';
 import { clusterState, namespace, pod, policy } from '../../../test/support/cluster-builders';
 import { specArbitrary } from '../../../test/support/policy-arbitraries';
 
@@ -122,37 +127,104 @@ function applyToState(state: ClusterState, event: IndexEvent): ClusterState {
 /** Every side of a fresh index, with each peer pod's address beside its key. */
 function sides(state: ClusterState): Map<string, string> {
   const index = buildPolicyIndex(state);
-  const ips = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p.ip ?? '']));
-  const at = (keys: readonly string[]) => keys.map((k) => `${k}@${ips.get(k)}`);
+  const pods = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   const out = new Map<string, string>();
   for (const p of index.pods) {
     for (const side of [compilePodIngress(index, p), compilePodEgress(index, p)]) {
-      const k = keyedSide(index, side);
-      const withIps = k.rules.map((r) => ({
-        ...r,
-        peers: r.peers === 'any' ? 'any' : { ...r.peers, pods: at(r.peers.pods) },
-        ports:
-          r.ports === 'any'
-            ? 'any'
-            : r.ports.map((x) =>
-                x.kind === 'range' ? x : { ...x, byPort: x.byPort.map((e) => ({ ...e, pods: at(e.pods) })) },
-              ),
-      }));
-      out.set(`${side.pod} ${side.direction}`, JSON.stringify({ ...k, rules: withIps }));
+      out.set(`${side.pod} ${side.direction}`, JSON.stringify(withAddresses(keyedSide(index, side), pods)));
     }
   }
   return out;
 }
 
-function differing(before: Map<string, string>, after: Map<string, string>): SideChange[] {
-  const keys = new Set([...before.keys(), ...after.keys()]);
-  return [...keys]
-    .filter((k) => before.get(k) !== after.get(k))
-    .map((k) => {
-      const [pod, direction] = k.split(' ') as [string, 'Ingress' | 'Egress'];
-      return { pod, direction };
-    })
-    .sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : a.direction === 'Ingress' ? -1 : 1));
+/** What a consumer of the reports holds: structures, selector members, pods' facts. */
+class Consumer {
+  readonly structures = new Map<string, SelectorSide>();
+  readonly members = new Map<number, readonly string[]>();
+  readonly pods = new Map<string, PodInfo>();
+
+  constructor(live: LiveIndex) {
+    for (const p of live.state().pods) {
+      const key = `${p.namespace}/${p.name}`;
+      this.pods.set(key, p);
+      for (const d of ['Ingress', 'Egress'] as const)
+        this.structures.set(`${key} ${d}`, live.structure(key, d));
+    }
+    for (const id of live.selectorIds()) this.members.set(id, live.members(id));
+  }
+
+  /** Applies a report, asserting that everything it lists did change. */
+  consume(live: LiveIndex, report: IndexReport): void {
+    for (const { pod, direction } of report.sides) {
+      const key = `${pod} ${direction}`;
+      const now = live.has(pod) ? live.structure(pod, direction) : undefined;
+      expect({ side: key, same: text(this.structures.get(key)) === text(now) }).toEqual({
+        side: key,
+        same: false,
+      });
+      if (now === undefined) this.structures.delete(key);
+      else this.structures.set(key, now);
+    }
+    for (const { selector, entered, left } of report.selectors) {
+      const set = new Set(this.members.get(selector) ?? []);
+      for (const pod of left)
+        expect({ selector, left: pod, was: set.delete(pod) }).toEqual({ selector, left: pod, was: true });
+      for (const pod of entered) {
+        expect({ selector, entered: pod, was: set.has(pod) }).toEqual({ selector, entered: pod, was: false });
+        set.add(pod);
+      }
+      this.members.set(selector, [...set].sort());
+    }
+    for (const id of report.released) this.members.delete(id);
+    for (const key of report.pods) {
+      const now = live.pod(key);
+      expect({ pod: key, same: facts(this.pods.get(key)) === facts(now) }).toEqual({ pod: key, same: false });
+      if (now === undefined) this.pods.delete(key);
+      else this.pods.set(key, now);
+    }
+  }
+
+  /** Every side resolved from what this consumer holds, with addresses (as sides() gives them). */
+  resolved(): Map<string, string> {
+    const view = {
+      members: (id: number) => this.members.get(id) ?? [],
+      namedPorts: (pod: string) => {
+        const p = this.pods.get(pod);
+        return p === undefined ? new Map<string, number[]>() : podNamedPorts(p);
+      },
+    };
+    const out = new Map<string, string>();
+    for (const [key, structure] of this.structures) {
+      out.set(key, JSON.stringify(withAddresses(resolveSide(structure, view), this.pods)));
+    }
+    return out;
+  }
+}
+
+function text(side: SelectorSide | undefined): string {
+  return JSON.stringify(side) ?? 'none';
+}
+
+/** What of a pod resolution and the agent's maps read. */
+function facts(p: PodInfo | undefined): string {
+  return p === undefined ? 'none' : JSON.stringify([p.ip, p.hostNetwork, [...podNamedPorts(p)]]);
+}
+
+function withAddresses(k: KeyedSide, pods: ReadonlyMap<string, PodInfo>): unknown {
+  const at = (keys: readonly string[]) => keys.map((key) => `${key}@${pods.get(key)?.ip ?? ''}`);
+  return {
+    ...k,
+    rules: k.rules.map((r) => ({
+      ...r,
+      peers: r.peers === 'any' ? 'any' : { ...r.peers, pods: at(r.peers.pods) },
+      ports:
+        r.ports === 'any'
+          ? 'any'
+          : r.ports.map((x) =>
+              x.kind === 'range' ? x : { ...x, byPort: x.byPort.map((e) => ({ ...e, pods: at(e.pods) })) },
+            ),
+    })),
+  };
 }
 
 function expectSameAsRebuilt(live: LiveIndex, state: ClusterState): void {
@@ -185,17 +257,40 @@ function expectSameAsRebuilt(live: LiveIndex, state: ClusterState): void {
 }
 
 describe('LiveIndex', () => {
-  it('answers like an index rebuilt from scratch and reports exactly the sides that changed', () => {
+  it('answers like an index rebuilt from scratch, and its reports bring a consumer to the same answer', () => {
     fc.assert(
       fc.property(stateArb, fc.array(eventArb, { maxLength: 12 }), (initial, events) => {
         const live = LiveIndex.build(initial);
         let state = initial;
         expectSameAsRebuilt(live, state);
+        const consumer = new Consumer(live);
         for (const event of events) {
-          const before = sides(state);
-          const changed = live.apply(event);
+          const report = live.apply(event);
           state = applyToState(state, event);
-          expect({ event, changed }).toEqual({ event, changed: differing(before, sides(state)) });
+          consumer.consume(live, report);
+          // Nothing missed: every structure and every selector as the index has them...
+          const structures = new Map<string, string>();
+          for (const p of state.pods) {
+            const key = `${p.namespace}/${p.name}`;
+            for (const d of ['Ingress', 'Egress'] as const)
+              structures.set(`${key} ${d}`, text(live.structure(key, d)));
+          }
+          expect({
+            event,
+            structures: new Map([...consumer.structures].map(([k, v]) => [k, text(v)])),
+          }).toEqual({
+            event,
+            structures,
+          });
+          // (a selector without members is reported when it gains some)
+          const nonEmpty = (entries: [number, readonly string[]][]) =>
+            new Map(entries.filter(([, m]) => m.length > 0));
+          expect({ event, members: nonEmpty([...consumer.members]) }).toEqual({
+            event,
+            members: nonEmpty(live.selectorIds().map((id) => [id, live.members(id)])),
+          });
+          // ...and every side it resolves, addresses included, as a rebuild's.
+          expect({ event, sides: consumer.resolved() }).toEqual({ event, sides: sides(state) });
         }
         expectSameAsRebuilt(live, state);
       }),
@@ -235,16 +330,87 @@ describe('LiveIndex', () => {
       podSelector: { matchLabels: { app: 'web' } },
       ingress: [{ from: [{ podSelector: { matchLabels: { app: 'db' } } }] }],
     });
-    expect(live.apply({ kind: 'policy-upsert', policy: allow })).toEqual([
-      { pod: 'a/web', direction: 'Ingress' },
-    ]);
-    expect(live.apply({ kind: 'policy-upsert', policy: allow })).toEqual([]);
-    // db moves: web's peers change, db's own sides do not.
-    expect(live.apply({ kind: 'pod-upsert', pod: { ...db, ip: '10.0.0.9' } })).toEqual([
-      { pod: 'a/web', direction: 'Ingress' },
-    ]);
+    const added = live.apply({ kind: 'policy-upsert', policy: allow });
+    expect(added.sides).toEqual([{ pod: 'a/web', direction: 'Ingress' }]);
+    const rule = live.structure('a/web', 'Ingress').rules[0]!;
+    const dbSelector = rule.peers === 'any' ? -1 : rule.peers.selectors[0]!;
+    // The new selectors come with all their members (app=web selects, app=db admits).
+    expect(added.selectors).toContainEqual({ selector: dbSelector, entered: ['a/db'], left: [] });
+    expect(live.apply({ kind: 'policy-upsert', policy: allow })).toEqual({
+      sides: [],
+      selectors: [],
+      released: [],
+      pods: [],
+    });
+    // db moves: its address is a fact of db, web's side keeps its structure.
+    expect(live.apply({ kind: 'pod-upsert', pod: { ...db, ip: '10.0.0.9' } })).toEqual({
+      sides: [],
+      selectors: [],
+      released: [],
+      pods: ['a/db'],
+    });
     expect(
       live.apply({ kind: 'pod-upsert', pod: { ...db, labels: { app: 'db', v: '2' }, ip: '10.0.0.9' } }),
-    ).toEqual([]);
+    ).toEqual({ sides: [], selectors: [], released: [], pods: [] });
+    const deleted = live.apply({ kind: 'policy-delete', namespace: 'a', name: 'web-in' });
+    expect(deleted.sides).toEqual([{ pod: 'a/web', direction: 'Ingress' }]);
+    expect(deleted.released).toContain(dbSelector);
+  });
+
+  it('reports a pod added elsewhere as deltas of the selectors it matches, not as the sides admitting it', () => {
+    const pods = [0, 1, 2].map((i) => pod(`a/web-${i}`, { labels: { app: 'web' }, ip: `10.0.0.${i + 1}` }));
+    const live = LiveIndex.build(
+      clusterState({
+        namespaces: [namespace('a', {}), namespace('b', { team: 'x' })],
+        pods: [...pods, pod('b/api', { labels: { app: 'api' }, ip: '10.0.1.1' })],
+        policies: [
+          policy('a/from-api', {
+            podSelector: {},
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } } }] }],
+          }),
+          policy('a/to-api', {
+            podSelector: {},
+            egress: [
+              {
+                to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'api' } } }],
+                ports: [{ port: 'http' }],
+              },
+            ],
+          }),
+        ],
+      }),
+    );
+    const newApi = pod('b/api-2', {
+      labels: { app: 'api' },
+      ip: '10.0.1.2',
+      ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+    });
+    const report = live.apply({ kind: 'pod-upsert', pod: newApi });
+    // Its own sides appear; the three web pods' sides keep their structure.
+    expect(report.sides).toEqual([
+      { pod: 'b/api-2', direction: 'Ingress' },
+      { pod: 'b/api-2', direction: 'Egress' },
+    ]);
+    expect(report.pods).toEqual(['b/api-2']);
+    const structure = live.structure('a/web-0', 'Egress').rules[0]!;
+    const named = structure.ports === 'any' ? undefined : structure.ports[0];
+    const peers = structure.peers === 'any' ? [] : structure.peers.selectors;
+    const entered = report.selectors.filter((d) => d.entered.includes('b/api-2')).map((d) => d.selector);
+    // The api selector (namespaceSelector {} x app=api), the namespace-b selector, and the pods exposing http.
+    expect(entered).toEqual(
+      expect.arrayContaining([...peers, named?.kind === 'named' ? named.selector : -1]),
+    );
+    expect(live.compile('a/web-0', 'Egress').rules[0]!.ports).toEqual([
+      { kind: 'named', protocol: 'TCP', name: 'http', byPort: [{ port: 8080, pods: ['b/api-2'] }] },
+    ]);
+    // A new number for the same name is a fact of the pod, not a delta.
+    const moved = live.apply({
+      kind: 'pod-upsert',
+      pod: { ...newApi, ports: [{ name: 'http', containerPort: 9090, protocol: 'TCP' }] },
+    });
+    expect(moved).toEqual({ sides: [], selectors: [], released: [], pods: ['b/api-2'] });
+    expect(live.compile('a/web-0', 'Egress').rules[0]!.ports).toEqual([
+      { kind: 'named', protocol: 'TCP', name: 'http', byPort: [{ port: 9090, pods: ['b/api-2'] }] },
+    ]);
   });
 });

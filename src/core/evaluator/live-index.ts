@@ -1,36 +1,38 @@
 /**
  * LiveIndex: the policy index kept current one event at a time, for the node agent. An event (a
- * pod, namespace or policy upserted or deleted) updates it in place and returns exactly the pods
- * whose compiled ingress/egress sides changed, so the agent recompiles only those.
+ * pod, namespace or policy upserted or deleted) updates it in place and reports what changed in
+ * two parts (IndexReport): the sides whose *structure* changed, and the membership deltas of the
+ * selectors those structures name. A consumer recompiles the first and applies the second.
  *
- * How an event stays cheap: every distinct selector ("term": a podSelector within a namespace, or
- * a namespaceSelector x podSelector pair) is kept once, with its member pods, the rules that use
- * it and the policies it selects for; terms are found from a pod through its namespace (and the
- * namespaceSelectors its namespace matches), so a pod event costs the selectors that could match
- * it plus the rules using the terms it entered or left (and the pods those rules' policies
- * select, which are exactly the sides that change). A policy event costs its own terms and the
- * pods it selects, before and after.
+ * Selectors (Cilium's selector cache): every distinct peer or policy selector is kept once, with a
+ * stable numeric id and its member pods. Four kinds: a podSelector within a namespace ("term"), a
+ * namespaceSelector x podSelector pair (a "cross" term: its namespaces are those of a shared
+ * group), an ipBlock (the non-hostNetwork pods whose address it matches: egress named ports and
+ * the agent's pod identities need them), and an egress named port (the non-hostNetwork pods
+ * exposing that name, whatever its number; the number is the pod's own fact). A side's structure
+ * (SelectorSide: its policies, rules, ports and the ids its rules name) does not depend on any
+ * pod's membership, so a pod added, deleted, relabelled or moved changes only:
+ * - the deltas of the selectors it enters or leaves (found through its namespace, the groups its
+ *   namespace is in, every ipBlock, and its own named ports): O(selectors that could match it);
+ * - the structure of its own sides (when it appears, goes, or its policies or own ingress named
+ *   ports change);
+ * - `pods` (its address or named ports), which resolution and the agent's maps read.
+ * A namespace relabel is deltas only (the cross terms of the groups that flipped). A policy event
+ * changes the structure of the pods it selects, before and after (pods in both only when its
+ * rules differ by selector ids, ipBlocks or ports), and creates (a delta listing every member) or
+ * releases selectors.
  *
- * A side is the KeyedSide of compilePodIngress/compilePodEgress; it changes when its policies,
- * its rules' peer pods, their addresses (the agent's maps hold addresses), its ports or, for
- * egress named ports, the admitted pods exposing a name change: an egress named port lists only
- * the pods its rule's peers admit, so a pod exposing a name changes the sides of the rules that
- * admit it (found through its terms, plus rules with 'any' peers or ipBlocks), not of every rule
- * naming the port. Whole-cluster questions (pairs, the
- * matrix) go through snapshot(), a PolicyIndex built from the current state (O(cluster), cached
- * until the next event).
- *
- * A recompile costs the pod's rules: each selector keeps its members sorted (SortedKeys), and a
- * rule that compiles the same for every pod it applies to is compiled once and shared by their
- * sides (ingress named ports resolve per pod and are not shared). Sides share those lists and
- * rules: read them, never modify them. A pod joining a broad selector (a namespaceSelector over
- * many namespaces) still changes every side listing that selector, thousands at 150,000 pods: that
- * is the size of this API's answer, not of the work.
+ * resolveSide (keyed-side.ts) turns a structure back into today's KeyedSide; compile() is that
+ * over the index's own selectors, with each rule's resolution cached until its selectors' members
+ * change (rules whose ports name a pod's own ingress ports resolve per pod). Lists handed out are
+ * shared: read them, never modify them. Whole-cluster questions (pairs, the matrix) go through
+ * snapshot(), a PolicyIndex built from the current state (O(cluster), cached until the next event).
  *
  * Mutable and single-threaded: apply() changes it in place; sides and snapshots handed out before
  * are not updated. An event that is not valid (a bad pod IP or CIDR) throws before changing
  * anything.
  */
+import { formatCidr } from '../k8s/cidr';
 import { selectorMatches } from '../k8s/label-selector';
 import { type DirectedRule, effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
 import {
@@ -49,9 +51,19 @@ import {
   podKey,
   policyKey,
 } from '../state/cluster-state';
-import type { IpAddress } from '../k8s/cidr';
 import { compileIngressPorts, type CompiledPortRange, mergeRanges } from './compile';
-import type { KeyedNamedPort, KeyedRule, KeyedSide, SideChange } from './keyed-side';
+import {
+  type IndexReport,
+  type KeyedRule,
+  type KeyedSide,
+  resolveRule,
+  type SelectorDelta,
+  type SelectorNamedPort,
+  type SelectorRule,
+  type SelectorSide,
+  type SelectorView,
+  type SideChange,
+} from './keyed-side';
 import { EVERYTHING, ipBlockContains, keyed, type KeyedSelector } from './peer-resolver';
 import {
   buildPolicyIndex,
@@ -62,8 +74,8 @@ import {
   podNamedPorts,
   type PolicyIndex,
 } from './policy-index';
-import { compilePorts, namedPortKey, type PortMatcher } from './ports';
-import { mergeSorted, SortedKeys } from './sorted-keys';
+import { compilePorts, type NamedPorts, namedPortKey, type PortMatcher } from './ports';
+import { SortedKeys } from './sorted-keys';
 import type { Direction, RuleRef } from './verdict';
 
 export type IndexEvent =
@@ -76,18 +88,39 @@ export type IndexEvent =
 
 const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
 
-/** A distinct selector and the pods it matches now. */
-interface Term {
+/** What every kind of selector has: its id, its members, and how many rules or policies name it. */
+interface SelectorBase {
+  id: number;
+  /** Its pods; `version` also bumps when a member's named port numbers change (named selectors). */
+  members: SortedKeys;
+  users: number;
+}
+
+/** A podSelector within a namespace, or within `group`'s namespaces. */
+interface Term extends SelectorBase {
+  kind: 'term';
   key: string;
   /** 'pods': `selector` within `namespace`; 'cross': `selector` within `group`'s namespaces. */
   namespace: string | undefined;
   group: CrossGroup | undefined;
   selector: KeyedSelector;
-  members: SortedKeys;
-  users: number;
-  rules: Set<LiveRule>;
   selectsFor: Set<LivePolicy>;
 }
+
+/** The non-hostNetwork pods whose address an ipBlock matches. */
+interface BlockSelector extends SelectorBase {
+  kind: 'block';
+  key: string;
+  block: IndexedIpBlock;
+}
+
+/** The non-hostNetwork pods exposing a named port (namedPortKey), whatever its number. */
+interface NameSelector extends SelectorBase {
+  kind: 'named';
+  key: string;
+}
+
+type Selector = Term | BlockSelector | NameSelector;
 
 /** A namespaceSelector, the namespaces it matches, and its terms (one per podSelector). */
 interface CrossGroup {
@@ -97,19 +130,16 @@ interface CrossGroup {
 }
 
 interface LiveRule {
-  policy: LivePolicy;
   direction: Direction;
-  ref: RuleRef;
-  peers: 'any' | { terms: Term[]; ipBlocks: IndexedIpBlock[] };
   ports: 'any' | PortMatcher[];
-  /** The sorted union of its terms' members, and their versions when it was made (several terms). */
-  union: { versions: number[]; pods: readonly string[] } | undefined;
-  /** Whether its ports name a container port. */
+  /** Its structure; for ingress rules naming ports, with no named port resolved (see `namedPorts`). */
+  structure: SelectorRule;
+  /** Every selector it names (peers, ipBlocks, named ports), for the resolution cache. */
+  selectors: Selector[];
+  /** Ingress: whether its ports name a container port (resolved on each selected pod). */
   namedPorts: boolean;
-  /** Egress: the namedPortKeys its ports name, each once. */
-  names: string[];
-  /** What it compiles to, for rules that compile the same for every pod; shared, not modified. */
-  compiled: { versions: number[]; namedVersion: number; rule: KeyedRule } | undefined;
+  /** Its resolution while its selectors' versions stay; shared, not modified. */
+  resolved: { versions: number[]; rule: KeyedRule } | undefined;
 }
 
 interface LivePolicy {
@@ -120,20 +150,6 @@ interface LivePolicy {
   rules: Record<Direction, LiveRule[]>;
 }
 
-/** The egress rules naming one port name, by how a pod can be among their peers. */
-interface NameUsers {
-  /** 'any' peers, or ipBlocks (whose pods follow addresses, not terms): checked for every pod. */
-  always: Set<LiveRule>;
-  /** Selector peers only: found through the terms a pod is in. */
-  byTerm: Map<Term, Set<LiveRule>>;
-}
-
-interface NamedPortPods {
-  byNumber: Map<number, SortedKeys>;
-  /** What egress rules with 'any' peers naming it compile to, until the next change. Shared: not modified. */
-  byPort: { port: number; pods: readonly string[] }[] | undefined;
-}
-
 interface LiveNamespace {
   labels: Labels;
   /** The object as given, when the namespace itself was seen (not only its pods or policies). */
@@ -142,19 +158,20 @@ interface LiveNamespace {
   refs: number;
 }
 
-/** Pods marked per direction while one event is applied. */
-class Changes {
+/** What one event changes, collected while it is applied. */
+class Report {
   private readonly marks: Record<Direction, Set<string>> = { Ingress: new Set(), Egress: new Set() };
   private readonly policiesMarked = { Ingress: new Set<LivePolicy>(), Egress: new Set<LivePolicy>() };
+  private readonly deltas = new Map<Selector, { entered: Set<string>; left: Set<string> }>();
+  private readonly created = new Set<Selector>();
+  private readonly released: number[] = [];
+  readonly pods = new Set<string>();
 
   mark(pod: string, direction: Direction): void {
     this.marks[direction].add(pod);
   }
 
-  /**
-   * Marks every pod `policy` selects now. Once per policy and direction an event: a pod it selects
-   * later in the same event entered its selection, and that is marked on its own.
-   */
+  /** Marks every pod `policy` selects now, once per policy and direction an event. */
   markSelected(policy: LivePolicy, direction: Direction): void {
     if (!policy.types.includes(direction)) return;
     const done = this.policiesMarked[direction];
@@ -163,38 +180,79 @@ class Changes {
     for (const pod of policy.selects.members) this.mark(pod, direction);
   }
 
-  list(): SideChange[] {
+  /** `pod` entered (true) or left `selector`; the two cancel out within one event. */
+  member(selector: Selector, pod: string, entered: boolean): void {
+    if (this.created.has(selector)) return;
+    let delta = this.deltas.get(selector);
+    if (delta === undefined) this.deltas.set(selector, (delta = { entered: new Set(), left: new Set() }));
+    const [add, cancel] = entered ? [delta.entered, delta.left] : [delta.left, delta.entered];
+    if (!cancel.delete(pod)) add.add(pod);
+  }
+
+  /** A selector made in this event: its delta is all its members at the end. */
+  create(selector: Selector): void {
+    this.created.add(selector);
+  }
+
+  release(selector: Selector): void {
+    this.deltas.delete(selector);
+    if (!this.created.delete(selector)) this.released.push(selector.id);
+  }
+
+  build(): IndexReport {
     const { Ingress: ingress, Egress: egress } = this.marks;
     const pods = new Set(ingress);
     for (const pod of egress) pods.add(pod);
-    const out: SideChange[] = [];
+    const sides: SideChange[] = [];
     for (const pod of [...pods].sort()) {
-      if (ingress.has(pod)) out.push({ pod, direction: 'Ingress' });
-      if (egress.has(pod)) out.push({ pod, direction: 'Egress' });
+      if (ingress.has(pod)) sides.push({ pod, direction: 'Ingress' });
+      if (egress.has(pod)) sides.push({ pod, direction: 'Egress' });
     }
-    return out;
+    const selectors: SelectorDelta[] = [];
+    for (const [selector, { entered, left }] of this.deltas) {
+      if (entered.size > 0 || left.size > 0)
+        selectors.push({ selector: selector.id, entered: [...entered].sort(), left: [...left].sort() });
+    }
+    for (const selector of this.created) {
+      if (selector.members.size > 0)
+        selectors.push({ selector: selector.id, entered: selector.members.sorted(), left: [] });
+    }
+    selectors.sort((a, b) => a.selector - b.selector);
+    return {
+      sides,
+      selectors,
+      released: this.released.sort((a, b) => a - b),
+      pods: [...this.pods].sort(),
+    };
   }
 }
 
-export class LiveIndex {
+export class LiveIndex implements SelectorView {
   private readonly namespaces = new Map<string, LiveNamespace>();
   private readonly pods = new Map<string, PodInfo>();
   private readonly podsByNamespace = new Map<string, Set<string>>();
+  /** The terms (pod and cross selectors) each pod is in. */
   private readonly podTerms = new Map<string, Set<Term>>();
+  /** The ipBlock selectors each pod is in. */
+  private readonly podBlocks = new Map<string, Set<BlockSelector>>();
   private readonly podPolicies = new Map<string, Set<LivePolicy>>();
   private readonly policies = new Map<string, LivePolicy>();
   private readonly namespaceTerms = new Map<string, Map<string, Term>>();
   private readonly groups = new Map<string, CrossGroup>();
   private readonly namespaceGroups = new Map<string, Set<CrossGroup>>();
-  /** namedPortKey -> port number -> pods (not hostNetwork) exposing it. */
-  private readonly namedPortPods = new Map<string, NamedPortPods>();
-  /** namedPortKey -> the egress rules naming it. */
-  private readonly egressNameUsers = new Map<string, NameUsers>();
-  /** Bumped whenever namedPortPods or the address of a pod in it changes. */
-  private namedPortVersion = 0;
+  private readonly blocks = new Map<string, BlockSelector>();
+  /** namedPortKey -> the non-hostNetwork pods exposing it (kept for every name, named or not). */
+  private readonly exposing = new Map<string, SortedKeys>();
+  private readonly names = new Map<string, NameSelector>();
+  /** Named container ports of the pods that have any. */
+  private readonly podPorts = new Map<string, NamedPorts>();
+  private readonly selectorsById = new Map<number, Selector>();
+  private nextSelectorId = 1;
   /** Per pod, its policies by key per direction (filled when compiled; dropped when they change). */
   private readonly podPolicyLists = new Map<string, Record<Direction, LivePolicy[] | undefined>>();
   private cached: PolicyIndex | undefined;
+  /** The report of the event being applied. */
+  private report = new Report();
 
   private constructor(private readonly rest: Pick<ClusterState, 'workloads' | 'services'>) {}
 
@@ -216,32 +274,36 @@ export class LiveIndex {
     return live;
   }
 
-  /** Applies one event; returns the changed sides, sorted by pod then direction (Ingress first). */
-  apply(event: IndexEvent): SideChange[] {
-    const changes = new Changes();
+  /** Applies one event; reports the sides whose structure changed and the selectors' deltas. */
+  apply(event: IndexEvent): IndexReport {
+    // Everything that can throw is checked before anything changes.
+    if (event.kind === 'pod-upsert') podIpOrThrow(event.pod);
+    const parsed = event.kind === 'policy-upsert' ? parsePolicy(event.policy) : undefined;
+    this.report = new Report();
     switch (event.kind) {
       case 'pod-upsert':
-        podIpOrThrow(event.pod);
-        this.upsertPod(event.pod, changes);
+        this.upsertPod(event.pod);
         break;
       case 'pod-delete':
-        this.deletePod(`${event.namespace}/${event.name}`, changes);
+        this.deletePod(`${event.namespace}/${event.name}`);
         break;
       case 'namespace-upsert':
-        this.upsertNamespace(event.namespace, changes);
+        this.upsertNamespace(event.namespace);
         break;
       case 'namespace-delete':
-        this.deleteNamespace(event.name, changes);
+        this.deleteNamespace(event.name);
         break;
       case 'policy-upsert':
-        this.upsertPolicy(event.policy, changes);
+        this.upsertPolicy(event.policy, parsed!);
         break;
       case 'policy-delete':
-        this.deletePolicy(`${event.namespace}/${event.name}`, changes);
+        this.deletePolicy(`${event.namespace}/${event.name}`);
         break;
     }
     this.cached = undefined;
-    return changes.list();
+    const report = this.report.build();
+    this.report = new Report();
+    return report;
   }
 
   /** The current cluster state (namespaces as given, pods, policies). */
@@ -270,34 +332,56 @@ export class LiveIndex {
     return this.pods.get(key);
   }
 
-  compileIngress(pod: string): KeyedSide {
-    return this.compile(pod, 'Ingress');
+  // ---- selectors (SelectorView) ----
+
+  /** A selector's pods, sorted (none once it is released). Shared: do not modify. */
+  members(selector: number): readonly string[] {
+    return this.selectorsById.get(selector)?.members.sorted() ?? NO_PODS;
   }
 
-  compileEgress(pod: string): KeyedSide {
-    return this.compile(pod, 'Egress');
+  /** Every selector alive now (named by a rule or a policy), by id ascending. */
+  selectorIds(): number[] {
+    return [...this.selectorsById.keys()].sort((a, b) => a - b);
   }
 
-  /** Equal to keyedSide(index, compilePod*(index, pod)) on an index built from state(). */
-  compile(key: string, direction: Direction): KeyedSide {
-    const pod = this.pods.get(key);
-    if (pod === undefined)
-      throw new NetpolError('E_UNKNOWN_ENDPOINT', `pod ${key} is not in the cluster state`);
+  /** Whether `pod` is one of `selector`'s members. */
+  isMember(selector: number, pod: string): boolean {
+    return this.selectorsById.get(selector)?.members.has(pod) ?? false;
+  }
+
+  /** A pod's named container ports (none for hostNetwork or unknown pods). */
+  namedPorts(pod: string): NamedPorts {
+    return this.podPorts.get(pod) ?? NO_NAMED_PORTS;
+  }
+
+  /** The selectors `pod` is a member of (terms, ipBlocks, named ports), by id ascending. */
+  selectorsOf(pod: string): number[] {
+    const out: number[] = [];
+    for (const t of this.podTerms.get(pod) ?? []) out.push(t.id);
+    for (const b of this.podBlocks.get(pod) ?? []) out.push(b.id);
+    for (const name of this.namedPorts(pod).keys()) {
+      const selector = this.names.get(name);
+      if (selector !== undefined) out.push(selector.id);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  // ---- sides ----
+
+  /** The side's structure: equal to resolveSide's input for compile(pod, direction). */
+  structure(key: string, direction: Direction): SelectorSide {
+    const pod = this.podOrThrow(key);
     const base = { direction, pod: key };
     if (pod.hostNetwork) return { ...base, applies: false, isolated: false, policies: [], rules: [] };
     const policies = this.policiesOf(key, direction);
-    let own: Map<string, number[]> | undefined;
-    const rules: KeyedRule[] = [];
+    const rules: SelectorRule[] = [];
     for (const policy of policies) {
       for (const rule of policy.rules[direction]) {
-        if (rule.direction === 'Ingress' && rule.namedPorts) {
-          // An ingress named port resolves on the pod itself: this rule compiles per pod.
-          rules.push({
-            ref: rule.ref,
-            peers: rulePeers(rule),
-            ports: compileIngressPorts(rule.ports, (own ??= podNamedPorts(pod))),
-          });
-        } else rules.push(this.sharedRule(rule));
+        rules.push(
+          rule.namedPorts
+            ? { ...rule.structure, ports: compileIngressPorts(rule.ports, this.namedPorts(key)) }
+            : rule.structure,
+        );
       }
     }
     return {
@@ -307,6 +391,50 @@ export class LiveIndex {
       policies: policies.map((p) => p.key),
       rules,
     };
+  }
+
+  compileIngress(pod: string): KeyedSide {
+    return this.compile(pod, 'Ingress');
+  }
+
+  compileEgress(pod: string): KeyedSide {
+    return this.compile(pod, 'Egress');
+  }
+
+  /**
+   * The side resolved to pod lists: resolveSide(structure(pod, direction), this), and equal to
+   * keyedSide(index, compilePod*(index, pod)) on an index built from state().
+   */
+  compile(key: string, direction: Direction): KeyedSide {
+    const pod = this.podOrThrow(key);
+    const base = { direction, pod: key };
+    if (pod.hostNetwork) return { ...base, applies: false, isolated: false, policies: [], rules: [] };
+    const policies = this.policiesOf(key, direction);
+    const rules: KeyedRule[] = [];
+    for (const policy of policies) {
+      for (const rule of policy.rules[direction]) {
+        const shared = this.resolved(rule);
+        rules.push(
+          rule.namedPorts
+            ? { ...shared, ports: compileIngressPorts(rule.ports, this.namedPorts(key)) }
+            : shared,
+        );
+      }
+    }
+    return {
+      ...base,
+      applies: true,
+      isolated: policies.length > 0,
+      policies: policies.map((p) => p.key),
+      rules,
+    };
+  }
+
+  private podOrThrow(key: string): PodInfo {
+    const pod = this.pods.get(key);
+    if (pod === undefined)
+      throw new NetpolError('E_UNKNOWN_ENDPOINT', `pod ${key} is not in the cluster state`);
+    return pod;
   }
 
   /** The policies selecting `pod` for `direction`, by key; cached until its selection changes. */
@@ -319,35 +447,19 @@ export class LiveIndex {
       .sort((a, b) => (a.key < b.key ? -1 : 1)));
   }
 
-  /**
-   * A rule that compiles the same for every pod its policy selects, made once and handed to each
-   * (until its peers or, for egress named ports, the pods exposing a name change).
-   */
-  private sharedRule(rule: LiveRule): KeyedRule {
-    const terms = rule.peers === 'any' ? [] : rule.peers.terms;
-    const namedVersion = rule.namedPorts ? this.namedPortVersion : 0;
-    const cached = rule.compiled;
-    if (
-      cached !== undefined &&
-      cached.namedVersion === namedVersion &&
-      terms.every((t, i) => t.members.version === cached.versions[i])
-    )
+  /** A rule resolved over the current members, made once and shared until they change. */
+  private resolved(rule: LiveRule): KeyedRule {
+    const cached = rule.resolved;
+    if (cached !== undefined && rule.selectors.every((s, i) => s.members.version === cached.versions[i]))
       return cached.rule;
-    const compiled: KeyedRule = {
-      ref: rule.ref,
-      peers: rulePeers(rule),
-      ports:
-        rule.direction === 'Ingress'
-          ? compileIngressPorts(rule.ports, NO_NAMED_PORTS)
-          : this.egressPorts(rule),
-    };
-    rule.compiled = { versions: terms.map((t) => t.members.version), namedVersion, rule: compiled };
-    return compiled;
+    const resolved = resolveRule(rule.structure, this);
+    rule.resolved = { versions: rule.selectors.map((s) => s.members.version), rule: resolved };
+    return resolved;
   }
 
   // ---- pods ----
 
-  private upsertPod(pod: PodInfo, changes: Changes): void {
+  private upsertPod(pod: PodInfo): void {
     const key = podKey(pod);
     const old = this.pods.get(key);
     if (old === undefined) {
@@ -357,48 +469,34 @@ export class LiveIndex {
       inNamespace.add(key);
     }
     this.pods.set(key, pod);
-    this.podChanged(key, old, pod, changes);
+    this.podChanged(key, old, pod);
   }
 
-  private deletePod(key: string, changes: Changes): void {
+  private deletePod(key: string): void {
     const old = this.pods.get(key);
     if (old === undefined) return;
     this.pods.delete(key);
     this.podsByNamespace.get(old.namespace)!.delete(key);
-    this.podChanged(key, old, undefined, changes);
+    this.podChanged(key, old, undefined);
     this.podPolicyLists.delete(key);
     this.ref(old.namespace, -1);
   }
 
-  /** Brings terms, selections and named ports up to date for one pod, marking what changes. */
-  private podChanged(
-    key: string,
-    old: PodInfo | undefined,
-    pod: PodInfo | undefined,
-    changes: Changes,
-  ): void {
-    const ipChanged = old !== undefined && pod !== undefined && old.ip !== pod.ip;
-    if (old === undefined || pod === undefined || old.hostNetwork !== pod.hostNetwork) {
-      for (const d of DIRECTIONS) changes.mark(key, d);
-    }
-    const termsBefore = this.podTerms.get(key) ?? NO_TERMS;
-    this.updateTerms(key, pod, ipChanged, changes);
-    const termsAfter = this.podTerms.get(key) ?? NO_TERMS;
-    this.updateNamedPorts(key, { old, pod, ipChanged, termsBefore, termsAfter }, changes);
-    if (old !== undefined && pod !== undefined && !pod.hostNetwork && !old.hostNetwork) {
-      this.markOwnIngressPorts(key, old, pod, changes);
-    }
+  /** Brings selectors and selections up to date for one pod, reporting what changes. */
+  private podChanged(key: string, old: PodInfo | undefined, pod: PodInfo | undefined): void {
+    const report = this.report;
+    const existence = old === undefined || pod === undefined || old.hostNetwork !== pod.hostNetwork;
+    if (existence) for (const d of DIRECTIONS) report.mark(key, d);
+    this.updateTerms(key, pod);
+    const moved = existence || old.ip !== pod.ip;
+    if (moved) this.updateBlocks(key, pod);
+    const portsChanged = this.updateNamedPorts(key, old, pod);
+    if (moved || portsChanged) report.pods.add(key);
   }
 
-  /** `after`, when given, is the pod's terms now (a namespace relabel knows which can change). */
-  private updateTerms(
-    key: string,
-    pod: PodInfo | undefined,
-    ipChanged: boolean,
-    changes: Changes,
-    known?: Set<Term>,
-  ): void {
-    const before = this.podTerms.get(key) ?? new Set<Term>();
+  /** `known`, when given, is the pod's terms now (a namespace relabel knows which can change). */
+  private updateTerms(key: string, pod: PodInfo | undefined, known?: Set<Term>): void {
+    const before = this.podTerms.get(key) ?? NO_TERMS;
     const after = known ?? new Set<Term>();
     if (known === undefined && pod !== undefined && !pod.hostNetwork) {
       for (const term of this.namespaceTerms.get(pod.namespace)?.values() ?? []) {
@@ -410,42 +508,87 @@ export class LiveIndex {
         }
       }
     }
-    const touched: Term[] = [];
+    const flipped: Term[] = [];
     for (const term of before) {
-      if (!after.has(term)) {
-        term.members.delete(key);
-        touched.push(term);
-      } else if (ipChanged) touched.push(term);
+      if (after.has(term)) continue;
+      term.members.delete(key);
+      this.report.member(term, key, false);
+      flipped.push(term);
     }
     for (const term of after) {
-      if (!before.has(term)) {
-        term.members.add(key);
-        touched.push(term);
-      }
+      if (before.has(term)) continue;
+      term.members.add(key);
+      this.report.member(term, key, true);
+      flipped.push(term);
     }
     if (after.size > 0) this.podTerms.set(key, after);
     else this.podTerms.delete(key);
-
-    const rules = new Set<LiveRule>();
-    for (const term of touched) {
-      for (const rule of term.rules) rules.add(rule);
-      if (before.has(term) === after.has(term)) continue;
+    for (const term of flipped) {
       for (const policy of term.selectsFor) {
         this.select(key, policy, after.has(term));
-        for (const d of policy.types) changes.mark(key, d);
+        for (const d of policy.types) this.report.mark(key, d);
       }
     }
-    const marked = new Set<string>();
-    for (const rule of rules) {
-      const terms = (rule.peers as { terms: Term[] }).terms;
-      const was = terms.some((t) => before.has(t));
-      const is = terms.some((t) => after.has(t));
-      const id = `${rule.policy.key}\u0000${rule.direction}`;
-      if ((was !== is || (is && ipChanged)) && !marked.has(id)) {
-        marked.add(id);
-        changes.markSelected(rule.policy, rule.direction);
-      }
+  }
+
+  /** The ipBlock selectors a pod is in follow its address (and whether it is hostNetwork). */
+  private updateBlocks(key: string, pod: PodInfo | undefined): void {
+    const before = this.podBlocks.get(key) ?? NO_BLOCKS;
+    const ip = pod === undefined || pod.hostNetwork ? undefined : podIpOrThrow(pod);
+    const after = new Set<BlockSelector>();
+    if (ip !== undefined) {
+      for (const block of this.blocks.values()) if (ipBlockContains(block.block.parsed, ip)) after.add(block);
     }
+    for (const block of before) {
+      if (after.has(block)) continue;
+      block.members.delete(key);
+      this.report.member(block, key, false);
+    }
+    for (const block of after) {
+      if (before.has(block)) continue;
+      block.members.add(key);
+      this.report.member(block, key, true);
+    }
+    if (after.size > 0) this.podBlocks.set(key, after);
+    else this.podBlocks.delete(key);
+  }
+
+  /**
+   * Keeps `exposing` and the pod's named ports current; a pod starting or stopping to expose a
+   * name is a delta of that name's selector, a changed number bumps its version. Whether the
+   * pod's named ports changed.
+   */
+  private updateNamedPorts(key: string, old: PodInfo | undefined, pod: PodInfo | undefined): boolean {
+    const before = this.podPorts.get(key) ?? NO_NAMED_PORTS;
+    const after = pod === undefined ? NO_NAMED_PORTS : podNamedPorts(pod);
+    if (old !== undefined && pod !== undefined && sameNamedPorts(before, after)) return false;
+    if (after.size > 0) this.podPorts.set(key, after);
+    else this.podPorts.delete(key);
+    let changed = false;
+    for (const [name, numbers] of before) {
+      const now = after.get(name);
+      if (now !== undefined && sameNumbers(numbers, now)) continue;
+      changed = true;
+      const pods = this.exposing.get(name)!;
+      if (now !== undefined) {
+        pods.version++; // same member, other numbers: resolutions naming it are stale
+        continue;
+      }
+      pods.delete(key);
+      const selector = this.names.get(name);
+      if (selector !== undefined) this.report.member(selector, key, false);
+      else if (pods.size === 0) this.exposing.delete(name);
+    }
+    for (const name of after.keys()) {
+      if (before.has(name)) continue;
+      changed = true;
+      let pods = this.exposing.get(name);
+      if (pods === undefined) this.exposing.set(name, (pods = new SortedKeys()));
+      pods.add(key);
+      const selector = this.names.get(name);
+      if (selector !== undefined) this.report.member(selector, key, true);
+    }
+    return changed;
   }
 
   private select(pod: string, policy: LivePolicy, selected: boolean): void {
@@ -460,113 +603,20 @@ export class LiveIndex {
     }
   }
 
-  /**
-   * Keeps namedPortPods current for one pod and marks the egress sides whose named ports list it
-   * differently: a rule naming a changed name lists the pod iff its peers admit it (before and
-   * after the event, each with the pod's terms and address then).
-   */
-  private updateNamedPorts(key: string, change: PodNamedPortChange, changes: Changes): void {
-    const { old, pod, ipChanged } = change;
-    const ownBefore = old === undefined ? NO_NAMED_PORTS : podNamedPorts(old);
-    const ownAfter = pod === undefined ? NO_NAMED_PORTS : podNamedPorts(pod);
-    const entries = (own: Map<string, number[]>): Set<string> => {
-      const out = new Set<string>();
-      for (const [name, numbers] of own) for (const n of numbers) out.add(`${n}\u0000${name}`);
-      return out;
-    };
-    const before = entries(ownBefore);
-    const after = entries(ownAfter);
-    const names = new Set<string>();
-    for (const e of before) {
-      if (after.has(e) && !ipChanged) continue;
-      names.add(e.slice(e.indexOf('\u0000') + 1));
-      if (!after.has(e)) this.namedPort(e, key, false);
-    }
-    for (const e of after) {
-      if (before.has(e) && !ipChanged) continue;
-      names.add(e.slice(e.indexOf('\u0000') + 1));
-      if (!before.has(e)) this.namedPort(e, key, true);
-    }
-    if (names.size === 0) return;
-    // Rules with ipBlocks list the pods inside them: an address change can change those lists.
-    if (ipChanged) this.namedPortVersion++;
-    const rules = new Set<LiveRule>();
-    for (const name of names) {
-      const users = this.egressNameUsers.get(name);
-      if (users === undefined) continue;
-      for (const rule of users.always) rules.add(rule);
-      for (const terms of [change.termsBefore, change.termsAfter]) {
-        for (const term of terms) for (const rule of users.byTerm.get(term) ?? []) rules.add(rule);
-      }
-    }
-    if (rules.size === 0) return;
-    const ipBefore = old === undefined ? undefined : podIpOrThrow(old);
-    const ipAfter = pod === undefined ? undefined : podIpOrThrow(pod);
-    for (const rule of rules) {
-      const listedBefore = listing(rule, ownBefore, change.termsBefore, ipBefore);
-      const listedAfter = listing(rule, ownAfter, change.termsAfter, ipAfter);
-      // An address change shows wherever the pod is listed (the agent's maps hold addresses).
-      const differs = ipChanged ? listedBefore !== '' || listedAfter !== '' : listedBefore !== listedAfter;
-      if (differs) changes.markSelected(rule.policy, 'Egress');
-    }
-  }
-
-  private namedPort(entry: string, pod: string, present: boolean): void {
-    const cut = entry.indexOf('\u0000');
-    const number = Number(entry.slice(0, cut));
-    const name = entry.slice(cut + 1);
-    this.namedPortVersion++;
-    let exposed = this.namedPortPods.get(name);
-    if (present) {
-      if (exposed === undefined)
-        this.namedPortPods.set(name, (exposed = { byNumber: new Map(), byPort: undefined }));
-      let pods = exposed.byNumber.get(number);
-      if (pods === undefined) exposed.byNumber.set(number, (pods = new SortedKeys()));
-      pods.add(pod);
-      exposed.byPort = undefined;
-      return;
-    }
-    if (exposed === undefined) return;
-    const pods = exposed.byNumber.get(number);
-    pods?.delete(pod);
-    if (pods?.size === 0) exposed.byNumber.delete(number);
-    if (exposed.byNumber.size === 0) this.namedPortPods.delete(name);
-    exposed.byPort = undefined;
-  }
-
-  /** An ingress named port resolves on the pod itself: its side changes when the resolution does. */
-  private markOwnIngressPorts(key: string, old: PodInfo, pod: PodInfo, changes: Changes): void {
-    const before = podNamedPorts(old);
-    const after = podNamedPorts(pod);
-    if (JSON.stringify([...before]) === JSON.stringify([...after])) return;
-    for (const policy of this.podPolicies.get(key) ?? []) {
-      for (const rule of policy.rules.Ingress) {
-        if (rule.ports === 'any' || !rule.ports.some((m) => m.kind === 'named')) continue;
-        if (
-          JSON.stringify(compileIngressPorts(rule.ports, before)) !==
-          JSON.stringify(compileIngressPorts(rule.ports, after))
-        ) {
-          changes.mark(key, 'Ingress');
-          return;
-        }
-      }
-    }
-  }
-
   // ---- namespaces ----
 
-  private upsertNamespace(info: NamespaceInfo, changes: Changes): void {
+  private upsertNamespace(info: NamespaceInfo): void {
     const ns = this.ensureNamespace(info.name);
     ns.source = info;
-    this.relabel(info.name, copyRecord(info.labels, [NAMESPACE_NAME_LABEL, info.name]), changes);
+    this.relabel(info.name, copyRecord(info.labels, [NAMESPACE_NAME_LABEL, info.name]));
   }
 
-  private deleteNamespace(name: string, changes: Changes): void {
+  private deleteNamespace(name: string): void {
     const ns = this.namespaces.get(name);
     if (ns === undefined) return;
     ns.source = undefined;
     if (ns.refs === 0) this.dropNamespace(name);
-    else this.relabel(name, defaultLabels(name), changes);
+    else this.relabel(name, defaultLabels(name));
   }
 
   /** Counts a pod or policy in `name`; a namespace known only from those goes with the last. */
@@ -599,7 +649,7 @@ export class LiveIndex {
     this.namespaceGroups.delete(name);
   }
 
-  private relabel(name: string, labels: Labels, changes: Changes): void {
+  private relabel(name: string, labels: Labels): void {
     const ns = this.namespaces.get(name)!;
     ns.labels = labels;
     const groups = this.namespaceGroups.get(name)!;
@@ -633,75 +683,55 @@ export class LiveIndex {
           }
         }
       }
-      this.updateTerms(key, pod, false, changes, after);
+      this.updateTerms(key, pod, after);
     }
   }
 
   // ---- policies ----
 
-  private upsertPolicy(source: NetworkPolicy, changes: Changes): void {
+  private upsertPolicy(source: NetworkPolicy, parsed: ParsedPolicy): void {
     const key = policyKey(source);
-    const parsed = parsePolicy(source);
     const old = this.policies.get(key);
     if (old === undefined) this.ref(source.metadata.namespace, +1);
+    // Acquired before the old one is released: the selectors both name keep their ids.
     const policy = this.acquire(key, source, parsed);
     this.policies.set(key, policy);
-    for (const d of DIRECTIONS) this.markPolicyChange(old, policy, d, changes);
+    for (const d of DIRECTIONS) this.markPolicyChange(old, policy, d);
     if (old !== undefined) this.release(old);
     this.register(policy);
   }
 
-  private deletePolicy(key: string, changes: Changes): void {
+  private deletePolicy(key: string): void {
     const old = this.policies.get(key);
     if (old === undefined) return;
-    for (const d of DIRECTIONS) changes.markSelected(old, d);
+    for (const d of DIRECTIONS) this.report.markSelected(old, d);
     this.policies.delete(key);
     this.release(old);
     this.ref(old.source.metadata.namespace, -1);
   }
 
-  /** Pods entering or leaving the selection change; pods in both change iff the rules compile differently. */
-  private markPolicyChange(
-    old: LivePolicy | undefined,
-    policy: LivePolicy,
-    d: Direction,
-    changes: Changes,
-  ): void {
+  /** Pods entering or leaving the selection change; pods in both iff the rules' structure differs. */
+  private markPolicyChange(old: LivePolicy | undefined, policy: LivePolicy, d: Direction): void {
     const before = old !== undefined && old.types.includes(d) ? old.selects.members : new Set<string>();
     const after = policy.types.includes(d) ? policy.selects.members : new Set<string>();
-    for (const pod of before) if (!after.has(pod)) changes.mark(pod, d);
-    for (const pod of after) if (!before.has(pod)) changes.mark(pod, d);
+    for (const pod of before) if (!after.has(pod)) this.report.mark(pod, d);
+    for (const pod of after) if (!before.has(pod)) this.report.mark(pod, d);
     if (old === undefined) return;
-    const same = this.sameRules(old.rules[d], policy.rules[d], d);
+    const same = sameRules(old.rules[d], policy.rules[d]);
     if (same === true) return;
     for (const pod of after) {
       if (!before.has(pod)) continue;
-      if (same === false) changes.mark(pod, d);
+      if (same === false) this.report.mark(pod, d);
       else {
-        const own = podNamedPorts(this.pods.get(pod)!);
+        const own = this.namedPorts(pod);
         const differs = old.rules[d].some(
           (r, i) =>
             JSON.stringify(compileIngressPorts(r.ports, own)) !==
             JSON.stringify(compileIngressPorts(policy.rules[d][i]!.ports, own)),
         );
-        if (differs) changes.mark(pod, d);
+        if (differs) this.report.mark(pod, d);
       }
     }
-  }
-
-  /** true: every selected pod compiles the same; false: every one differs; 'per-pod': ingress named ports decide. */
-  private sameRules(a: LiveRule[], b: LiveRule[], d: Direction): boolean | 'per-pod' {
-    if (a.length !== b.length) return false;
-    let perPod = false;
-    for (let i = 0; i < a.length; i++) {
-      const [x, y] = [a[i]!, b[i]!];
-      if (!samePeers(x.peers, y.peers)) return false;
-      if (d === 'Egress') {
-        if (JSON.stringify(this.egressPortShape(x.ports)) !== JSON.stringify(this.egressPortShape(y.ports)))
-          return false;
-      } else if (JSON.stringify(x.ports) !== JSON.stringify(y.ports)) perPod = true;
-    }
-    return perPod ? 'per-pod' : true;
   }
 
   private acquire(key: string, source: NetworkPolicy, parsed: ParsedPolicy): LivePolicy {
@@ -714,80 +744,85 @@ export class LiveIndex {
       rules: { Ingress: [], Egress: [] },
     };
     for (const d of DIRECTIONS) {
-      policy.rules[d] = parsed.rules[d].map((r, ruleIndex) => ({
-        policy,
-        direction: d,
-        ref: { policy: key, direction: d, ruleIndex },
-        peers:
-          r.peers === 'any'
-            ? 'any'
-            : {
-                terms: r.peers.selectors.map((s) => this.term(namespace, s.namespaceSelector, s.podSelector)),
-                ipBlocks: r.peers.ipBlocks,
-              },
-        ports: r.ports,
-        union: undefined,
-        namedPorts: r.ports !== 'any' && r.ports.some((m) => m.kind === 'named'),
-        names: d === 'Egress' ? namesOf(r.ports) : [],
-        compiled: undefined,
-      }));
+      policy.rules[d] = parsed.rules[d].map((r, ruleIndex) =>
+        this.liveRule({ policy: key, direction: d, ruleIndex }, namespace, r.peers, r.ports),
+      );
     }
     return policy;
   }
 
-  /** Hooks a policy acquired (and compared) into its terms and the named-port users. */
+  private liveRule(
+    ref: RuleRef,
+    namespace: string,
+    peers: 'any' | ParsedPeers,
+    ports: 'any' | PortMatcher[],
+  ): LiveRule {
+    const selectors: Selector[] = [];
+    let structurePeers: SelectorRule['peers'] = 'any';
+    if (peers !== 'any') {
+      const terms = new Map<number, Term>();
+      for (const s of peers.selectors) {
+        const term = this.term(namespace, s.namespaceSelector, s.podSelector);
+        if (terms.has(term.id))
+          this.unuse(term); // named twice: one use
+        else terms.set(term.id, term);
+      }
+      const ipBlocks = peers.ipBlocks.map((block) => ({ selector: this.block(block), block }));
+      const ids = [...terms.keys()].sort((a, b) => a - b);
+      selectors.push(...ids.map((id) => terms.get(id)!), ...ipBlocks.map((b) => b.selector));
+      structurePeers = {
+        selectors: ids,
+        ipBlocks: ipBlocks.map((b) => ({ selector: b.selector.id, block: b.block })),
+      };
+    }
+    const namedPorts =
+      ref.direction === 'Ingress' && ports !== 'any' && ports.some((m) => m.kind === 'named');
+    let structurePorts: SelectorRule['ports'];
+    if (ref.direction === 'Ingress') structurePorts = compileIngressPorts(ports, NO_NAMED_PORTS);
+    else if (ports === 'any') structurePorts = 'any';
+    else {
+      const { ranges, names } = egressPortShape(ports);
+      const named = names.map(([key, m]): SelectorNamedPort => {
+        const selector = this.name(key);
+        selectors.push(selector);
+        return {
+          kind: 'named',
+          protocol: m.protocol,
+          name: (m as { name: string }).name,
+          selector: selector.id,
+        };
+      });
+      structurePorts = [...ranges, ...named];
+    }
+    return {
+      direction: ref.direction,
+      ports,
+      structure: { ref, peers: structurePeers, ports: structurePorts },
+      selectors,
+      namedPorts,
+      resolved: undefined,
+    };
+  }
+
+  /** Hooks a policy acquired (and compared) into its selection. */
   private register(policy: LivePolicy): void {
     policy.selects.selectsFor.add(policy);
     for (const pod of policy.selects.members) this.select(pod, policy, true);
-    for (const d of DIRECTIONS) {
-      for (const rule of policy.rules[d]) {
-        if (rule.peers !== 'any') for (const t of rule.peers.terms) t.rules.add(rule);
-      }
-    }
-    for (const rule of policy.rules.Egress) {
-      for (const name of rule.names) {
-        let users = this.egressNameUsers.get(name);
-        if (users === undefined)
-          this.egressNameUsers.set(name, (users = { always: new Set(), byTerm: new Map() }));
-        if (rule.peers === 'any' || rule.peers.ipBlocks.length > 0) users.always.add(rule);
-        else {
-          for (const term of rule.peers.terms) {
-            let list = users.byTerm.get(term);
-            if (list === undefined) users.byTerm.set(term, (list = new Set()));
-            list.add(rule);
-          }
-        }
-      }
-    }
   }
 
   private release(policy: LivePolicy): void {
     policy.selects.selectsFor.delete(policy);
     for (const pod of policy.selects.members) this.select(pod, policy, false);
     this.unuse(policy.selects);
-    for (const d of DIRECTIONS) {
-      for (const rule of policy.rules[d]) {
-        if (rule.peers === 'any') continue;
-        for (const t of rule.peers.terms) {
-          t.rules.delete(rule);
-          this.unuse(t);
-        }
-      }
-    }
-    for (const rule of policy.rules.Egress) {
-      for (const name of rule.names) {
-        const users = this.egressNameUsers.get(name)!;
-        users.always.delete(rule);
-        if (rule.peers !== 'any') {
-          for (const term of rule.peers.terms) {
-            const list = users.byTerm.get(term);
-            list?.delete(rule);
-            if (list?.size === 0) users.byTerm.delete(term);
-          }
-        }
-        if (users.always.size === 0 && users.byTerm.size === 0) this.egressNameUsers.delete(name);
-      }
-    }
+    for (const d of DIRECTIONS)
+      for (const rule of policy.rules[d]) for (const s of rule.selectors) this.unuse(s);
+  }
+
+  // ---- selectors ----
+
+  private newId(selector: Selector): void {
+    this.selectorsById.set(selector.id, selector);
+    this.report.create(selector);
   }
 
   /** The shared term for a peer (or a policy's podSelector), created with its members if new. */
@@ -834,15 +869,17 @@ export class LiveIndex {
     namespaces: Iterable<string>,
   ): Term {
     const term: Term = {
+      kind: 'term',
+      id: this.nextSelectorId++,
       key: selector.key,
       namespace,
       group,
       selector,
       members: new SortedKeys(),
       users: 0,
-      rules: new Set(),
       selectsFor: new Set(),
     };
+    this.newId(term);
     for (const ns of namespaces) {
       for (const key of this.podsByNamespace.get(ns) ?? []) {
         const pod = this.pods.get(key)!;
@@ -856,8 +893,67 @@ export class LiveIndex {
     return term;
   }
 
-  private unuse(term: Term): void {
-    if (--term.users > 0) return;
+  /** The shared selector of an ipBlock (by canonical cidr and excepts), with its pods if new. */
+  private block(block: IndexedIpBlock): BlockSelector {
+    const key = [formatCidr(block.parsed.cidr), ...block.parsed.except.map(formatCidr).sort()].join(' ');
+    let selector = this.blocks.get(key);
+    if (selector === undefined) {
+      selector = {
+        kind: 'block',
+        id: this.nextSelectorId++,
+        key,
+        block,
+        members: new SortedKeys(),
+        users: 0,
+      };
+      this.blocks.set(key, selector);
+      this.newId(selector);
+      for (const [pod, info] of this.pods) {
+        const ip = info.hostNetwork ? undefined : podIpOrThrow(info);
+        if (ip === undefined || !ipBlockContains(block.parsed, ip)) continue;
+        selector.members.add(pod);
+        let blocks = this.podBlocks.get(pod);
+        if (blocks === undefined) this.podBlocks.set(pod, (blocks = new Set()));
+        blocks.add(selector);
+      }
+    }
+    selector.users++;
+    return selector;
+  }
+
+  /** The selector of the pods exposing a named port (namedPortKey). */
+  private name(key: string): NameSelector {
+    let selector = this.names.get(key);
+    if (selector === undefined) {
+      let pods = this.exposing.get(key);
+      if (pods === undefined) this.exposing.set(key, (pods = new SortedKeys()));
+      selector = { kind: 'named', id: this.nextSelectorId++, key, members: pods, users: 0 };
+      this.names.set(key, selector);
+      this.newId(selector);
+    }
+    selector.users++;
+    return selector;
+  }
+
+  private unuse(selector: Selector): void {
+    if (--selector.users > 0) return;
+    this.selectorsById.delete(selector.id);
+    this.report.release(selector);
+    if (selector.kind === 'named') {
+      this.names.delete(selector.key);
+      if (selector.members.size === 0) this.exposing.delete(selector.key);
+      return;
+    }
+    if (selector.kind === 'block') {
+      this.blocks.delete(selector.key);
+      for (const pod of selector.members) {
+        const blocks = this.podBlocks.get(pod)!;
+        blocks.delete(selector);
+        if (blocks.size === 0) this.podBlocks.delete(pod);
+      }
+      return;
+    }
+    const term = selector;
     for (const pod of term.members) {
       const terms = this.podTerms.get(pod)!;
       terms.delete(term);
@@ -875,148 +971,71 @@ export class LiveIndex {
     this.groups.delete(group.selector.key);
     for (const ns of group.namespaces) this.namespaceGroups.get(ns)?.delete(group);
   }
-
-  // ---- ports ----
-
-  private egressPorts(rule: LiveRule): 'any' | (CompiledPortRange | KeyedNamedPort)[] {
-    if (rule.ports === 'any') return 'any';
-    const { ranges, names } = this.egressPortShape(rule.ports) as {
-      ranges: CompiledPortRange[];
-      names: [string, PortMatcher][];
-    };
-    const named = names.map(([key, m]): KeyedNamedPort => ({
-      kind: 'named',
-      protocol: m.protocol,
-      name: (m as { name: string }).name,
-      byPort: this.admittedByPort(rule, key),
-    }));
-    return [...ranges, ...named];
-  }
-
-  /** Per port number, the pods exposing `name` that `rule`'s peers admit (compile.ts's byPort). */
-  private admittedByPort(rule: LiveRule, name: string): readonly { port: number; pods: readonly string[] }[] {
-    const entry = this.namedPortPods.get(name);
-    if (entry === undefined) return [];
-    const all = (entry.byPort ??= [...entry.byNumber]
-      .map(([port, pods]) => ({ port, pods: pods.sorted() }))
-      .sort((a, b) => a.port - b.port));
-    if (rule.peers === 'any') return all;
-    const { terms, ipBlocks } = rule.peers;
-    const inTerms = (pod: string): boolean => terms.some((t) => t.members.has(pod));
-    const out: { port: number; pods: readonly string[] }[] = [];
-    for (const { port, pods } of all) {
-      let kept: readonly string[];
-      if (ipBlocks.length > 0) {
-        kept = pods.filter((p) => inTerms(p) || inBlocks(ipBlocks, podIpOrThrow(this.pods.get(p)!)));
-      } else {
-        // Walk the smaller list; both are sorted, so the result is.
-        const peers = ruleMembers(rule);
-        const exposing = entry.byNumber.get(port)!;
-        kept = peers.length <= pods.length ? peers.filter((p) => exposing.has(p)) : pods.filter(inTerms);
-      }
-      if (kept.length > 0) out.push({ port, pods: kept });
-    }
-    return out;
-  }
-
-  /** What an egress rule's ports compile to apart from who exposes the names. */
-  private egressPortShape(
-    ports: 'any' | PortMatcher[],
-  ): 'any' | { ranges: CompiledPortRange[]; names: [string, PortMatcher][] } {
-    if (ports === 'any') return 'any';
-    const ranges: CompiledPortRange[] = [];
-    const names = new Map<string, PortMatcher>();
-    for (const m of ports) {
-      if (m.kind === 'range') ranges.push({ kind: 'range', protocol: m.protocol, from: m.from, to: m.to });
-      else {
-        const key = namedPortKey(m.protocol, m.name);
-        if (!names.has(key)) names.set(key, m);
-      }
-    }
-    return { ranges: mergeRanges(ranges), names: [...names].sort(([a], [b]) => (a < b ? -1 : 1)) };
-  }
 }
 
 function defaultLabels(name: string): Labels {
   return copyRecord({}, [NAMESPACE_NAME_LABEL, name]);
 }
 
-const NO_NAMED_PORTS = new Map<string, number[]>();
+const NO_PODS: readonly string[] = [];
+const NO_NAMED_PORTS: NamedPorts = new Map<string, number[]>();
 const NO_TERMS: ReadonlySet<Term> = new Set();
+const NO_BLOCKS: ReadonlySet<BlockSelector> = new Set();
 
-/** One pod's event as updateNamedPorts needs it: the pod and its terms before and after. */
-interface PodNamedPortChange {
-  old: PodInfo | undefined;
-  pod: PodInfo | undefined;
-  ipChanged: boolean;
-  termsBefore: ReadonlySet<Term>;
-  termsAfter: ReadonlySet<Term>;
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
-/** The namedPortKeys `ports` name, each once, in order. */
-function namesOf(ports: 'any' | PortMatcher[]): string[] {
-  if (ports === 'any') return [];
-  const names = new Set<string>();
-  for (const m of ports) if (m.kind === 'named') names.add(namedPortKey(m.protocol, m.name));
-  return [...names];
+function sameNamedPorts(a: NamedPorts, b: NamedPorts): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, numbers] of a) {
+    const other = b.get(name);
+    if (other === undefined || !sameNumbers(numbers, other)) return false;
+  }
+  return true;
 }
 
-function inBlocks(blocks: readonly IndexedIpBlock[], ip: IpAddress | undefined): boolean {
-  return ip !== undefined && blocks.some((b) => ipBlockContains(b.parsed, ip));
+/** What an egress rule's ports compile to apart from who exposes the names. */
+function egressPortShape(ports: PortMatcher[]): {
+  ranges: CompiledPortRange[];
+  names: [string, PortMatcher][];
+} {
+  const ranges: CompiledPortRange[] = [];
+  const names = new Map<string, PortMatcher>();
+  for (const m of ports) {
+    if (m.kind === 'range') ranges.push({ kind: 'range', protocol: m.protocol, from: m.from, to: m.to });
+    else {
+      const key = namedPortKey(m.protocol, m.name);
+      if (!names.has(key)) names.set(key, m);
+    }
+  }
+  return { ranges: mergeRanges(ranges), names: [...names].sort(([a], [b]) => (a < b ? -1 : 1)) };
 }
 
 /**
- * How `rule`'s named ports list a pod with named ports `own`, terms `terms` and address `ip`: its
- * (name, number) entries when the rule's peers admit it, else ''.
+ * true: every selected pod's structure is the same under both rule lists; false: every one
+ * differs; 'per-pod': only ingress named ports differ, which resolve on each pod.
  */
-function listing(
-  rule: LiveRule,
-  own: ReadonlyMap<string, number[]>,
-  terms: ReadonlySet<Term>,
-  ip: IpAddress | undefined,
-): string {
-  const peers = rule.peers;
-  const admitted = peers === 'any' || peers.terms.some((t) => terms.has(t)) || inBlocks(peers.ipBlocks, ip);
-  if (!admitted) return '';
-  let out = '';
-  for (const name of rule.names) {
-    const numbers = own.get(name);
-    if (numbers !== undefined) out += `${name}\u0000${numbers.join(',')}\u0001`;
+function sameRules(a: LiveRule[], b: LiveRule[]): boolean | 'per-pod' {
+  if (a.length !== b.length) return false;
+  let perPod = false;
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!.structure, b[i]!.structure];
+    if (!samePeers(x.peers, y.peers)) return false;
+    if (JSON.stringify(x.ports) !== JSON.stringify(y.ports)) return false;
+    if (a[i]!.namedPorts || b[i]!.namedPorts) {
+      if (JSON.stringify(a[i]!.ports) !== JSON.stringify(b[i]!.ports)) perPod = true;
+    }
   }
-  return out;
+  return perPod ? 'per-pod' : true;
 }
 
-function rulePeers(rule: LiveRule): KeyedRule['peers'] {
-  return rule.peers === 'any' ? 'any' : { pods: ruleMembers(rule), ipBlocks: rule.peers.ipBlocks };
-}
-
-function sortedUnion(terms: readonly Term[]): readonly string[] {
-  let out: readonly string[] = [];
-  for (const t of terms) out = out.length === 0 ? t.members.sorted() : mergeSorted(out, t.members.sorted());
-  return out;
-}
-
-/** A rule's peer pods, sorted; cached while its terms' members stay the same. */
-function ruleMembers(rule: LiveRule): readonly string[] {
-  const terms = (rule.peers as { terms: Term[] }).terms;
-  if (terms.length === 1) return terms[0]!.members.sorted();
-  const cached = rule.union;
-  if (cached !== undefined && terms.every((t, i) => t.members.version === cached.versions[i]))
-    return cached.pods;
-  const pods = sortedUnion(terms);
-  rule.union = { versions: terms.map((t) => t.members.version), pods };
-  return pods;
-}
-
-function samePeers(a: LiveRule['peers'], b: LiveRule['peers']): boolean {
+function samePeers(a: SelectorRule['peers'], b: SelectorRule['peers']): boolean {
   if (a === 'any' || b === 'any') return a === b;
-  const text = (blocks: IndexedIpBlock[]) => JSON.stringify(blocks.map((x) => [x.cidr, x.except]));
-  if (text(a.ipBlocks) !== text(b.ipBlocks)) return false;
-  const ta = new Set(a.terms);
-  if (b.terms.every((t) => ta.has(t)) && a.terms.every((t) => b.terms.includes(t))) return true;
-  const pa = sortedUnion(a.terms);
-  const pb = sortedUnion(b.terms);
-  return pa.length === pb.length && pa.every((p, i) => p === pb[i]);
+  const ids = (list: readonly number[]) => list.join(',');
+  const blocks = (p: Exclude<SelectorRule['peers'], 'any'>) =>
+    JSON.stringify(p.ipBlocks.map((x) => [x.selector, x.block.cidr, x.block.except]));
+  return ids(a.selectors) === ids(b.selectors) && blocks(a) === blocks(b);
 }
 
 // ---- parsing: everything that can throw, before anything changes ----
