@@ -7,7 +7,7 @@
  * never skips, without it). Everything it makes has the prefix np-dp-<pid>- and is removed in
  * afterAll, also when a step fails.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -22,6 +22,7 @@ import {
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
 import { NetnsLab, type LabPod } from './support/netns-lab';
+import { sendFrom } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
 const PIN_DIR = `/sys/fs/bpf/${PREFIX}agent`;
@@ -163,6 +164,20 @@ async function startAgent(): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** One series of the agent's /metrics (0 when absent). */
+async function metric(name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${env.NETPOL_AGENT_HEALTH_PORT}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}${labels} `) || l.startsWith(`${name}${labels}{`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
 async function drops(): Promise<DropEvent[]> {
@@ -329,6 +344,59 @@ describe('the node agent over real packets', () => {
     expect(attemptsWhileRoutable).toBeGreaterThanOrEqual(30);
     expect(through).toEqual([]);
     await expect(pod('fe2').agent.connect(HAMMERED.be3.ipv6, 80)).resolves.toEqual({ ok: true });
+  });
+
+  test('a drop storm: the per-flow rate limit keeps events to about one per flow a second, and the agent memory bounded', async () => {
+    // UDP to backend's nginx is denied (only frontend nginx on TCP 80 is admitted).
+    const dropped = '{namespace="backend",pod="nginx-be"}';
+    const streamed = async () =>
+      (await drops()).filter(
+        (e) => e.pod?.name === PODS.be.name && e.protocol === 17 && e.destinationPort === 81,
+      ).length;
+    const before = {
+      dropped: await metric('netpol_agent_packets_dropped_total', dropped),
+      events: await streamed(),
+    };
+    const rssBefore = rssBytes(agent!.pid);
+
+    // One flow, 20,000 packets; then 3,000 flows of 4 packets each.
+    const oneFlow = await sendFrom(pod('fe').netns, 'flood', PODS.be.ipv4, 81, 20_000, 1);
+    const manyFlows = await sendFrom(pod('fe').netns, 'flood', PODS.be.ipv4, 81, 12_000, 3_000);
+    const sent = oneFlow.sent! + manyFlows.sent!;
+    const seconds = Math.ceil(oneFlow.seconds! + manyFlows.seconds!) + 1;
+    // The kernel counted the drops (per-CPU counters, read on a scrape).
+    let droppedNow = 0;
+    const deadline = Date.now() + 10_000;
+    while (
+      (droppedNow = (await metric('netpol_agent_packets_dropped_total', dropped)) - before.dropped) <
+      sent / 2
+    ) {
+      if (Date.now() > deadline) throw new Error(`only ${droppedNow} of ${sent} packets counted as dropped`);
+    }
+    // A marker after the storm: events travel in order (ring buffer, helper, agent, the publisher's
+    // FIFO), so once a marker's event is in the stream every storm event was published or discarded.
+    // New markers until one is not discarded (the publisher's buffer may still be full).
+    const markerDeadline = Date.now() + 20_000;
+    const hasMarker = async () =>
+      (await drops()).some(
+        (e) => e.peer?.name === PODS.fe2.name && e.protocol === 17 && e.destinationPort === 82,
+      );
+    while (!(await hasMarker())) {
+      if (Date.now() > markerDeadline) throw new Error('the marker after the storm never reached the stream');
+      await sendFrom(pod('fe2').netns, 'udp', PODS.be.ipv4, 82, 1, 100, 'none');
+    }
+    const events = (await streamed()) - before.events;
+    const discarded = await metric('netpol_agent_drop_events_discarded_total');
+    const suppressed = await metric('netpol_agent_events_suppressed_total');
+    const rssGrowth = rssBytes(agent!.pid) - rssBefore;
+    process.stderr.write(
+      `drop storm: ${sent} packets sent, ${droppedNow} dropped, ${events} events streamed, ${discarded} discarded, ${suppressed} suppressed, agent RSS +${Math.round(rssGrowth / 1024 / 1024)} MiB\n`,
+    );
+    // At most one event per flow per second (1 + 3,000 flows), against 32,000 packets.
+    expect(events + discarded).toBeLessThanOrEqual(3_001 * seconds);
+    expect(events).toBeGreaterThan(0);
+    expect(suppressed).toBeGreaterThanOrEqual(droppedNow - 3_001 * seconds);
+    expect(rssGrowth).toBeLessThan(64 * 1024 * 1024);
   });
 
   test('the agent killed with SIGKILL and restarted: no wrong verdict while it is down or after it adopts the pinned maps', async () => {

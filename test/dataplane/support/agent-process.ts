@@ -48,6 +48,10 @@ export class AgentProcess {
     return new AgentProcess(child);
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

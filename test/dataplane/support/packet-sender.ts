@@ -18,8 +18,8 @@
  *       one datagram (resent every 100 ms until the first answer), then waits for a second answer:
  *       {"ok":true,"second":true|false}
  *   flood <dst> <port> <packets> <flows>
- *       <packets> one-byte UDP datagrams spread over <flows> source ports, as fast as python sends
- *       them: {"ok":true,"sent":N}
+ *       <packets> one-byte UDP datagrams over <flows> source ports (one after the other), as fast
+ *       as python sends them: {"ok":true,"sent":N,"seconds":S}
  */
 import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -111,15 +111,18 @@ elif mode == 'twice':
         ready, _, _ = select.select([sock], [], [], timeout / 1000)
         say(ok=True, second=bool(ready))
 elif mode == 'flood':
+    import time
     dst, port, packets, flows = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    socks = [socket.socket(family(dst), socket.SOCK_DGRAM) for _ in range(flows)]
-    sent = 0
-    for i in range(packets):
-        try:
-            socks[i % flows].sendto(b'x', (dst, port)); sent += 1
-        except OSError:
-            pass
-    say(ok=True, sent=sent)
+    sent, started = 0, time.monotonic()
+    for flow in range(flows):
+        sock = socket.socket(family(dst), socket.SOCK_DGRAM)  # a new source port: a new flow
+        for _ in range(packets // flows):
+            try:
+                sock.sendto(b'x', (dst, port)); sent += 1
+            except OSError:
+                pass
+        sock.close()
+    say(ok=True, sent=sent, seconds=time.monotonic() - started)
 `;
 
 export interface SendResult {
@@ -127,6 +130,7 @@ export interface SendResult {
   readonly error?: string;
   readonly sent?: number;
   readonly second?: boolean;
+  readonly seconds?: number;
 }
 
 /** Runs one sender mode inside `netns`; see the header for the modes and their arguments. */
