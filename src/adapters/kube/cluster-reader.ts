@@ -8,7 +8,7 @@
  * Optional kinds (Services and workloads, which only help requests name things) that the API does not
  * serve (404) or RBAC does not let us list (403) are skipped and reported, as the informers do.
  * Any other failure, or any failure of a required kind, rejects with a KindReadError naming the kind.
- * Stateless; the kinds are listed concurrently.
+ * Stateless; the kinds are listed concurrently, and all lists have ended when it returns or rejects.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { stateFromObjects } from '../../core/state/load-state';
@@ -76,24 +76,21 @@ export async function readClusterState(
 ): Promise<ClusterRead> {
   const sources = kindSources(kubeConfig);
   const skipped: ClusterRead['skipped'] = [];
-  const lists = await Promise.all(
-    CLUSTER_KINDS.map(async ({ kind, required }) => {
-      const source = sources[kind];
-      try {
-        return (await listKind(source, { pageSize: options.pageSize })).objects;
-      } catch (error) {
-        const failure = toKubeApiError(error);
-        if (!required && (failure.status === 404 || failure.status === 403)) {
-          skipped.push({ kind, resource: resourceOf(source), status: failure.status });
-          return [];
-        }
-        throw new KindReadError(kind, resourceOf(source), failure);
-      }
-    }),
+  // allSettled, not all: every list has ended when this returns (no request outlives the call), and
+  // the failure reported is the first kind's in CLUSTER_KINDS order, whichever answered first.
+  const settled = await Promise.allSettled(
+    CLUSTER_KINDS.map(({ kind }) => listKind(sources[kind], { pageSize: options.pageSize })),
   );
-  skipped.sort(
-    (a, b) =>
-      CLUSTER_KINDS.findIndex((k) => k.kind === a.kind) - CLUSTER_KINDS.findIndex((k) => k.kind === b.kind),
-  );
+  const lists = settled.map((result, index) => {
+    const { kind, required } = CLUSTER_KINDS[index]!;
+    if (result.status === 'fulfilled') return result.value.objects;
+    const failure = toKubeApiError(result.reason);
+    const resource = resourceOf(sources[kind]);
+    if (!required && (failure.status === 404 || failure.status === 403)) {
+      skipped.push({ kind, resource, status: failure.status });
+      return [];
+    }
+    throw new KindReadError(kind, resource, failure);
+  });
   return { state: stateOfObjects(lists.flat(), options.leftOut), skipped };
 }

@@ -79,25 +79,25 @@ function readFile(file: string): KubeConfig {
   return kubeConfig;
 }
 
+/**
+ * kubectl's merge of KUBECONFIG files: the first file to define a cluster, user or context name wins
+ * (client-node's mergeConfig throws on a repeated name instead), and the first to set the current
+ * context wins.
+ */
+function mergeInto(kubeConfig: KubeConfig, more: KubeConfig): void {
+  for (const cluster of more.getClusters())
+    if (kubeConfig.getCluster(cluster.name) === null) kubeConfig.addCluster(cluster);
+  for (const user of more.getUsers()) if (kubeConfig.getUser(user.name) === null) kubeConfig.addUser(user);
+  for (const context of more.getContexts())
+    if (kubeConfig.getContextObject(context.name) === null) kubeConfig.addContext(context);
+  if (!kubeConfig.getCurrentContext()) kubeConfig.setCurrentContext(more.getCurrentContext());
+}
+
 export function chooseContext(choice: KubeconfigChoice): ChosenContext {
   const files = kubeconfigFiles(choice);
   const [first, ...rest] = files.map(readFile);
   const kubeConfig = first as KubeConfig;
-  for (const [index, more] of rest.entries()) {
-    try {
-      // kubectl's rule: the first file to set the current context wins.
-      kubeConfig.mergeConfig(
-        more,
-        kubeConfig.currentContext !== '' && kubeConfig.currentContext !== undefined,
-      );
-    } catch (error) {
-      throw new NetpolError(
-        'E_KUBECONFIG',
-        `cannot merge kubeconfig ${files[index + 1]}: ${error instanceof Error ? error.message : String(error)}`,
-        { hint: 'give the file to use with --kubeconfig', cause: error },
-      );
-    }
-  }
+  for (const more of rest) mergeInto(kubeConfig, more);
   const where = files.join(', ');
   const names = kubeConfig.getContexts().map((c) => c.name);
   const known = names.length === 0 ? 'it defines no context' : `its contexts: ${names.join(', ')}`;
