@@ -29,6 +29,7 @@ import { createApplyProcessor } from './apply-processor';
 import { ClusterSync } from './cluster-sync';
 import { ClientNodePolicyApi, loadKubeConfig, type PolicyApi } from '../adapters/kube/kube-client';
 import { Reconciler } from './reconciler';
+import { startAlertWorker, type AlertWorker, type AlertWorkerTiming } from './alerts/alert-worker';
 import { startMetricsServer } from '../platform/metrics-server';
 import { WorkerMetrics } from './metrics';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../contracts/heartbeat';
@@ -70,12 +71,16 @@ export interface PolicyWorkerDeps {
   syncCluster?: boolean;
   /** Node.js process metrics on /metrics too (default true; tests turn it off). */
   processMetrics?: boolean;
+  /** The alert worker's timing (it runs when config.alerts is set). */
+  alertTiming?: Partial<AlertWorkerTiming>;
 }
 
 export interface PolicyWorker {
   readonly worker: Worker<ApplyJob>;
   readonly sync: ClusterSync | undefined;
   readonly reconciler: Reconciler;
+  /** The drop alert worker (issue 10), when NETPOL_ALERT_CHANNEL is set. */
+  readonly alerts: AlertWorker | undefined;
   /** Where /metrics listens (when config.metrics is set). */
   readonly metricsPort?: number;
   /**
@@ -176,6 +181,19 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     log: log.child({ component: 'heartbeat' }),
   });
 
+  const alerts =
+    config.alerts === undefined
+      ? undefined
+      : await startAlertWorker(
+          {
+            cluster: config.cluster,
+            redisUrl: config.redisUrl,
+            prefix: config.prefix,
+            alerts: config.alerts,
+          },
+          { log, clock, ...(deps.alertTiming === undefined ? {} : { timing: deps.alertTiming }) },
+        );
+
   await worker.waitUntilReady();
   const metricsServer =
     config.metrics === undefined
@@ -196,6 +214,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     worker,
     sync,
     reconciler,
+    alerts,
     ...(metricsServer === undefined ? {} : { metricsPort: metricsServer.port }),
     close(options = {}) {
       closing ??= (async () => {
@@ -203,7 +222,9 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
         // Killed (`force`): no last beat, the worker falls silent as a crashed one would.
         if (options.force === true) heartbeat.abandon();
         else await heartbeat.stop();
-        await Promise.all([reconciler.stop(), sync?.stop()]);
+        // Killed: the alert batch in hand stays pending for another worker to claim.
+        if (options.force === true) alerts?.kill();
+        await Promise.all([reconciler.stop(), sync?.stop(), alerts?.close()]);
         await worker.close(options.force === true);
         await Promise.all([applyQueue.close(), outbox.close()]);
         await redis.quit().catch(() => redis.disconnect());
