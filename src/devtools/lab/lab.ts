@@ -204,13 +204,29 @@ export class Lab {
     return this.pods.get(plan.key)!;
   }
 
-  /** Every pod to every pod's primary IP on `port`, all at once. */
-  async probeMatrix(port: number, protocol: ProbeProtocol, timeoutMs = 1_500): Promise<Matrix> {
+  /**
+   * Every pod to every pod's primary IP on `port`, all at once; with `family`, to each pod's
+   * address of that family instead (dual-stack pods: the other family is enforced too). A pod
+   * without an address of the family is a closed cell.
+   */
+  async probeMatrix(
+    port: number,
+    protocol: ProbeProtocol,
+    timeoutMs = 1_500,
+    family?: 4 | 6,
+  ): Promise<Matrix> {
     const pods = this.plan.pods;
+    const target = (to: LabPodPlan): string | undefined =>
+      family === undefined ? to.ips[0] : to.ips.find((ip) => ip.includes(':') === (family === 6));
     const rows = await Promise.all(
       pods.map(async (from) => {
         const cells = await Promise.all(
-          pods.map(async (to) => (await this.pod(from).probe(protocol, to.ips[0]!, port, timeoutMs)).ok),
+          pods.map(async (to) => {
+            const address = target(to);
+            return (
+              address !== undefined && (await this.pod(from).probe(protocol, address, port, timeoutMs)).ok
+            );
+          }),
         );
         return [from.key, Object.fromEntries(pods.map((to, i) => [to.key, cells[i]!]))] as const;
       }),
