@@ -73,6 +73,10 @@ export class WorkerMetrics {
       labelNames: ['cluster', 'operation', 'code', 'status'],
       registers,
     });
+    // Present from the start, at zero: rate() and the dashboard's cluster list need the series.
+    this.approvalToApplied.zero({ cluster: this.cluster });
+    for (const to of ['applying', 'applied', 'failed'])
+      this.transitions.inc({ cluster: this.cluster, to }, 0);
     const log = options.log.child({ component: 'metrics' });
     registerQueueDepths(this.registry, () => [options.queue], log);
   }

@@ -10,7 +10,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadBotConfig, loadWorkerConfig, type Env } from '../../src/platform/config/load-config';
+import {
+  DEFAULT_BOT_METRICS_PORT,
+  loadBotConfig,
+  loadWorkerConfig,
+  type Env,
+} from '../../src/platform/config/load-config';
 
 const ROOT = join(__dirname, '..', '..');
 const CHART = join(ROOT, 'helm', 'netpol');
@@ -50,9 +55,11 @@ function sourceFiles(dir: string): string[] {
 
 /** Every environment variable the configuration loader reads (env.NAME). */
 const KNOWN_ENV = new Set(
-  [...read('src/platform/config/load-config.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map(
-    (m) => m[1] as string,
-  ),
+  [
+    ...read('src/platform/config/load-config.ts').matchAll(
+      /\benv\.([A-Z][A-Z0-9_]*)|\(env, [a-z]+, '([A-Z][A-Z0-9_]*)'/g,
+    ),
+  ].map((m) => (m[1] ?? m[2]) as string),
 );
 
 /** Every environment variable loadAgentConfig reads: env.NAME, or a helper's (env, 'NAME', ...). */
@@ -326,11 +333,15 @@ describe('helm/netpol', () => {
         'agent-clusterrolebinding.yaml',
         'agent-daemonset.yaml',
         'agent-serviceaccount.yaml',
+        'agent-metrics-service.yaml',
         'clusterrole.yaml',
         'clusterrolebinding.yaml',
         'redis-secret.yaml',
         'serviceaccount.yaml',
         'worker-deployment.yaml',
+        'metrics-service.yaml',
+        'servicemonitor.yaml',
+        'grafana-dashboard-configmap.yaml',
       ].sort(),
     );
     for (const name of manifests) {
@@ -390,6 +401,87 @@ describe('helm/netpol', () => {
     );
     for (const name of [...workerEnv, ...envNames(bot)]) expect(KNOWN_ENV).toContain(name);
   });
+  describe('metrics', () => {
+    const deployments = {
+      worker: templateYaml('worker-deployment.yaml'),
+      bot: templateYaml('bot-deployment.yaml'),
+    };
+    const containerOf = (deployment: Obj) =>
+      obj((at(deployment, 'spec.template.spec.containers') as Obj[])[0], 'container');
+
+    it('serves the bot\'s and the workers\' /metrics on metrics.port, named "metrics", announced to Prometheus', () => {
+      expect(at(values, 'metrics.port')).toBe(DEFAULT_BOT_METRICS_PORT);
+      expect(at(values, 'metrics.podAnnotations')).toBe(true);
+      for (const [name, deployment] of Object.entries(deployments)) {
+        const text = templates[`${name}-deployment.yaml`] as string;
+        const ports = containerOf(deployment).ports as Obj[];
+        expect(ports.find((p) => p.name === 'metrics')).toEqual({
+          name: 'metrics',
+          containerPort: 'x',
+          protocol: 'TCP',
+        });
+        expect(text).toContain('containerPort: {{ .Values.metrics.port }}');
+        expect(text).toContain('{{- include "netpol.metricsEnv" . | nindent 12 }}');
+        // The annotations, only when metrics.podAnnotations.
+        expect(text).toMatch(
+          /\{\{- if \.Values\.metrics\.podAnnotations \}\}\n\s+prometheus\.io\/scrape: 'true'\n\s+prometheus\.io\/port: \{\{ \.Values\.metrics\.port \| quote \}\}\n\s+prometheus\.io\/path: \/metrics\n\s+\{\{- end \}\}/,
+        );
+      }
+      // The port the pods listen on is the one NETPOL_METRICS_PORT tells the process.
+      const helpers = templates['_helpers.tpl'] as string;
+      expect(helpers).toMatch(
+        /- name: NETPOL_METRICS_PORT\n\s+value: \{\{ \.Values\.metrics\.port \| quote \}\}/,
+      );
+      expect(helpers).toMatch(/with \.Values\.metrics\.host \}\}\n- name: NETPOL_METRICS_HOST/);
+      // A hung worker is restarted: its liveness probe is /healthz on that port.
+      expect(at(containerOf(deployments.worker), 'livenessProbe.httpGet')).toEqual({
+        path: '/healthz',
+        port: 'metrics',
+      });
+    });
+
+    it('has an opt-in ServiceMonitor over headless Services whose "metrics" port reaches each process\'s /metrics', () => {
+      expect(at(values, 'metrics.serviceMonitor.enabled')).toBe(false);
+      expect((templates['servicemonitor.yaml'] as string).split('\n')[0]).toBe(
+        '{{- if .Values.metrics.serviceMonitor.enabled }}',
+      );
+      const monitor = templateYaml('servicemonitor.yaml');
+      expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(monitor.kind).toBe('ServiceMonitor');
+      expect(at(monitor, 'spec.endpoints')).toEqual([{ port: 'metrics', path: '/metrics', interval: 'x' }]);
+      expect(obj(at(monitor, 'spec.selector.matchLabels'), 'matchLabels')['netpol.io/metrics']).toBe('true');
+      // Each Service: headless, labelled for the monitor, port "metrics" onto the pods' named port.
+      const agentPort = (((templateYaml('agent-daemonset.yaml').spec as Obj).template as Obj).spec as Obj)
+        .containers as Obj[];
+      const agentPortName = ((agentPort[0] as Obj).ports as Obj[])[0]!.name;
+      for (const [file, targetPort, gate] of [
+        ['metrics-service.yaml', 'metrics', '{{- if .Values.metrics.serviceMonitor.enabled }}'],
+        [
+          'agent-metrics-service.yaml',
+          agentPortName,
+          '{{- if and .Values.metrics.serviceMonitor.enabled .Values.agent.enabled }}',
+        ],
+      ] as const) {
+        const service = templateYaml(file);
+        expect((templates[file] as string).split('\n')[0]).toBe(gate);
+        expect(service.kind).toBe('Service');
+        expect(at(service, 'spec.clusterIP')).toBe('None');
+        expect(obj(at(service, 'metadata.labels'), 'labels')['netpol.io/metrics']).toBe('true');
+        expect(at(service, 'spec.ports')).toEqual([
+          { name: 'metrics', port: 'x', targetPort, protocol: 'TCP' },
+        ]);
+      }
+    });
+
+    it("can ship the Grafana dashboard to Grafana's sidecar", () => {
+      expect(at(values, 'metrics.grafanaDashboard.enabled')).toBe(false);
+      const configMap = templateYaml('grafana-dashboard-configmap.yaml');
+      expect(obj(at(configMap, 'metadata.labels'), 'labels').grafana_dashboard).toBe('1');
+      expect(templates['grafana-dashboard-configmap.yaml']).toContain('.Files.Get "dashboards/netpol.json"');
+      expect(() => JSON.parse(read('helm/netpol/dashboards/netpol.json'))).not.toThrow();
+    });
+  });
+
   describe('the node agent', () => {
     const daemonSet = templateYaml('agent-daemonset.yaml');
     const pod = obj(at(daemonSet, 'spec.template.spec'), 'pod spec');
@@ -397,7 +489,11 @@ describe('helm/netpol', () => {
     const agent = obj(containers[0], 'agent container');
     const env = agent.env as { name: string; value?: unknown; valueFrom?: Obj }[];
     const helpers = templates['_helpers.tpl'] as string;
-    const commonEnv = [...helpers.matchAll(/- name: ([A-Z][A-Z0-9_]*)$/gm)].map((m) => m[1] as string);
+    // What netpol.commonEnv sets (the agent does not include the bot's and workers' metricsEnv).
+    const commonEnvBlock = helpers
+      .slice(helpers.indexOf('define "netpol.commonEnv"'))
+      .split('{{- define')[0]!;
+    const commonEnv = [...commonEnvBlock.matchAll(/- name: ([A-Z][A-Z0-9_]*)$/gm)].map((m) => m[1] as string);
     const setNames = [...env.map((e) => e.name), ...commonEnv];
 
     it('is an opt-in DaemonSet running src/agent/main.ts on the node network', () => {

@@ -88,3 +88,13 @@ app.kubernetes.io/part-of: netpol
 {{- default "default" .Values.agent.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/* NETPOL_METRICS_PORT and NETPOL_METRICS_HOST: where the bot and a worker serve /metrics. */}}
+{{- define "netpol.metricsEnv" -}}
+- name: NETPOL_METRICS_PORT
+  value: {{ .Values.metrics.port | quote }}
+{{- with .Values.metrics.host }}
+- name: NETPOL_METRICS_HOST
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}

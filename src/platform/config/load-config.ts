@@ -260,7 +260,7 @@ function labelKeysOf(file: Obj, problems: Problems): string[] {
 }
 
 /** HOST: an IP address (0.0.0.0, 127.0.0.1, ::) or a host name that resolves to this machine. */
-function listenHost(env: Env, problems: Problems, variable = 'HOST'): string {
+function listenHost(env: Env, problems: Problems, variable: string): string {
   const value = env[variable];
   const host = value === undefined || value === '' ? '0.0.0.0' : value;
   const hostName =
@@ -332,7 +332,7 @@ export function loadBotConfig(env: Env): BotConfig {
   const port = Number(env.PORT ?? '3000');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     problems.add('PORT', `"${env.PORT}" is not a port number`);
-  const host = listenHost(env, problems);
+  const host = listenHost(env, problems, 'HOST');
 
   const clusters = clusterNames(
     env.NETPOL_CLUSTERS ?? file.clusters ?? 'default',
