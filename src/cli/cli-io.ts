@@ -3,10 +3,11 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /**
-   * stdout with back-pressure, for output that can be large (the matrix): resolves when the stream
-   * can take more (bin.ts waits for 'drain' when write returns false). Absent: stdout.
+   * stdout for output that can be large (the matrix), bytes as UTF-8: resolves once the stream has
+   * written the chunk, so the caller may reuse its bytes, and at most one chunk waits in the
+   * stream's buffer (stdout-writer.ts). Absent: stdout.
    */
-  writeStdout?: (text: string) => Promise<void>;
+  writeStdout?: (chunk: string | Uint8Array) => Promise<void>;
   /** The environment (only NETPOL_CONFIG is read: the bot's config file); absent: empty. */
   env?: Readonly<Record<string, string | undefined>>;
 }

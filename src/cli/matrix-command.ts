@@ -39,9 +39,20 @@ export async function matrixCommand(args: string[], io: CliIo): Promise<number> 
     io.stdout(renderMatrixTable(matrix, `reachability on ${protocol}/${port}`));
     return 0;
   }
-  const write = io.writeStdout ?? ((text: string) => Promise.resolve(io.stdout(text)));
+  // Each chunk is written, and waited for, before the next is made: the JSON's chunks reuse one buffer.
+  const write = io.writeStdout ?? writeThroughStdout(io);
   for (const chunk of format === 'json' ? matrixJsonChunks(matrix) : matrixJsonLines(matrix)) {
     await write(chunk);
   }
   return 0;
+}
+
+/** Without a byte stream (in-process callers), chunks go to io.stdout as text. */
+function writeThroughStdout(io: CliIo): (chunk: string | Uint8Array) => Promise<void> {
+  const decoder = new TextDecoder();
+  return (chunk) => {
+    // A chunk may end inside a character: the decoder keeps the rest for the next one.
+    io.stdout(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    return Promise.resolve();
+  };
 }

@@ -92,21 +92,24 @@ describe('netpol matrix --output json, streamed', () => {
     const state = parseState(readFileSync(EXAMPLE, 'utf8'));
     const matrix = computeMatrix(buildPolicyIndex(state), { port: 80, protocol: 'TCP' });
     const whole = `${JSON.stringify(matrix.toJSON())}\n`;
-    for (const size of [1, 100, 1 << 20]) expect([...matrixJsonChunks(matrix, size)].join('')).toBe(whole);
+    // A chunk is valid until the generator resumes (its buffer is reused): copy each one.
+    const text = (chunks: Iterable<Uint8Array>) =>
+      Buffer.concat(Array.from(chunks, (chunk) => Buffer.from(chunk))).toString('utf8');
+    for (const size of [1, 100, 1 << 20]) expect(text(matrixJsonChunks(matrix, size))).toBe(whole);
     const empty = computeMatrix(buildPolicyIndex(parseState('')), { port: 80, protocol: 'TCP' });
-    expect([...matrixJsonChunks(empty)].join('')).toBe('{}\n');
+    expect(text(matrixJsonChunks(empty))).toBe('{}\n');
     expect([...matrixJsonLines(empty)].join('')).toBe('');
   });
 
   it('waits for the stream to drain before writing the next chunk, each chunk a bounded slice', async () => {
     const file = bigStateFile(400);
-    const chunks: string[] = [];
+    const chunks: Buffer[] = [];
     let outstanding = 0;
     let mostOutstanding = 0;
     const release: (() => void)[] = [];
     const done = run(['matrix', '--state', file, '--output', 'json'], {
-      writeStdout: (text) => {
-        chunks.push(text);
+      writeStdout: (chunk) => {
+        chunks.push(Buffer.from(chunk)); // a copy: the command reuses its buffer once this resolves
         outstanding++;
         mostOutstanding = Math.max(mostOutstanding, outstanding);
         return new Promise<void>((resolve) => release.push(() => (outstanding--, resolve())));
@@ -125,9 +128,9 @@ describe('netpol matrix --output json, streamed', () => {
     expect(await done).toBe('');
     expect(mostOutstanding).toBe(1);
     expect(chunks.length).toBeGreaterThan(10);
-    const rowChars = 400 * '"team-19/pod-399":false,'.length;
-    for (const chunk of chunks) expect(chunk.length).toBeLessThan(64 * 1024 + rowChars);
-    expect(chunks.join('')).toBe(wholeMatrixJson(file, 80, 'TCP'));
+    const rowBytes = 400 * '"team-19/pod-399":false,'.length;
+    for (const chunk of chunks) expect(chunk.length).toBeLessThan(64 * 1024 + rowBytes);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(wholeMatrixJson(file, 80, 'TCP'));
   });
 });
 
@@ -155,24 +158,41 @@ describe('netpol matrix --output jsonl', () => {
 });
 
 describe('backPressuredWriter', () => {
-  it('resolves a write only once a slow stream has drained, so its buffer stays near the high-water mark', async () => {
+  it('resolves a write once a slow stream has written it: one chunk buffered at most, its bytes reusable then', async () => {
     const received: string[] = [];
     let mostBuffered = 0;
     const stream = new Writable({
       highWaterMark: 1024,
       write(chunk: Buffer, _encoding, callback) {
-        received.push(chunk.toString());
-        setImmediate(callback);
+        // Read the bytes only later, as a slow stream would.
+        setImmediate(() => {
+          received.push(chunk.toString());
+          callback();
+        });
       },
     });
     const write = backPressuredWriter(stream);
-    const piece = 'x'.repeat(700);
+    const reused = Buffer.alloc(700);
     for (let i = 0; i < 50; i++) {
-      await write(piece);
+      reused.fill(`${i % 10}`);
+      await write(reused);
       mostBuffered = Math.max(mostBuffered, stream.writableLength);
     }
-    expect(mostBuffered).toBeLessThan(1024 + piece.length);
+    expect(mostBuffered).toBe(0);
     await new Promise<void>((resolve) => stream.end(resolve));
-    expect(received.join('')).toBe(piece.repeat(50));
+    expect(received).toEqual(Array.from({ length: 50 }, (_, i) => `${i % 10}`.repeat(700)));
+  });
+
+  it("resolves a failed write too, leaving the failure to the stream's error event", async () => {
+    const errors: Error[] = [];
+    const stream = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    stream.on('error', (error) => errors.push(error));
+    await backPressuredWriter(stream)('lost');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors.map((e) => e.message)).toEqual(['write EPIPE']);
   });
 });
