@@ -1,16 +1,26 @@
 /**
- * Bundles the netpol CLI (src/cli/bin.ts) into dist/cli/netpol.js, the package's `bin`, and the
- * `yaml` library into dist/cli/yaml.js beside it.
+ * Bundles the netpol CLI into dist/cli: netpol.js, the package's `bin` (src/cli/launcher.ts), which
+ * starts cli.js (src/cli/bin.ts and everything it imports) from a V8 code cache made here
+ * (cli-<hash>.v8-cache), and the `yaml` library in yaml.js beside them.
  *
- * Why: a tsc build makes node resolve, read and compile ~35 small modules before `netpol parse`
- * prints anything; one file cuts the start-up to close to `node -e 0` (issue 8). The services keep
- * the plain tsc build: they start once and live long.
+ * Why a bundle: a tsc build makes node resolve, read and compile ~35 small modules before `netpol
+ * parse` prints anything; one file cuts the start-up to close to `node -e 0` (issue 8). The services
+ * keep the plain tsc build: they start once and live long.
  *
- * Why two files: node compiles a whole file before running any of it, and `yaml` is half of the
- * bundle. Inside netpol.js it would be compiled on every run, `--output json` included; from
- * node_modules it would cost ~70 module loads whenever YAML is read or written. In a file of its
- * own it costs one load, only then. Every `yaml` import in src/ resolves to that one file, so there
- * is one copy of the library (its node classes are compared by identity).
+ * Why libraries in files of their own: node reads and scans a whole file before running any of it.
+ * `yaml` is half of the CLI's own code, and @kubernetes/client-node (live-cluster reading) 25 times
+ * it: inside cli.js they would be read and scanned on every run, `matrix --state F --output json`
+ * included; from node_modules yaml would cost ~70 module loads whenever YAML is read or written,
+ * and client-node is ES modules only. In a file of its own each costs one load, only when used
+ * (yaml.js, kube-client.js, minified: nobody reads its stack traces). Every import of the library
+ * in src/ resolves to that one file, so there is one copy of it (classes compared by identity).
+ *
+ * Why a code cache: node compiles each function of cli.js on its first call, a good part of a short
+ * run. After bundling, this script runs cli.js (in a child node) over the commands whose start-up
+ * counts, `parse --output json` and `matrix --output json` on a small JSON state, then saves the
+ * bytecode V8 compiled for them (vm.Script#createCachedData); the launcher hands it back to V8 when
+ * it compiles cli.js. The file is named after cli.js's hash, so it never meets another bundle; a
+ * node with another V8 rejects it and compiles as usual (launcher.ts says more).
  *
  * Lazy stays lazy: esbuild wraps every module reached through `require()` or `import()` in an
  * init function that runs on first call, so `yaml` (src/core/yaml-library.ts) and the per-command
@@ -19,23 +29,49 @@
  *
  * Type checking stays tsc's job (`npm run typecheck`): esbuild only strips the types.
  *
- * Usage: node scripts/build-cli.mjs [--outdir DIR] [--metafile]
- *   --outdir   somewhere else than dist/cli (the tests bundle into a temporary directory)
- *   --metafile print what went into each file, largest first
+ * Usage: node scripts/build-cli.mjs [--outdir DIR] [--metafile] [--no-code-cache]
+ *   --outdir         somewhere else than dist/cli (the tests bundle into a temporary directory)
+ *   --metafile       print what went into each file, largest first
+ *   --no-code-cache  skip the code cache (the CLI then compiles as it runs)
  */
-import { chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { analyzeMetafile, build } from 'esbuild';
+import { parseAllDocuments } from 'yaml';
 
 const { values: options } = parseArgs({
-  options: { outdir: { type: 'string' }, metafile: { type: 'boolean', default: false } },
+  options: {
+    outdir: { type: 'string' },
+    metafile: { type: 'boolean', default: false },
+    'no-code-cache': { type: 'boolean', default: false },
+    // Internal: the child that runs the CLI to fill the code cache (see trainCodeCache).
+    'train-code-cache': { type: 'string' },
+  },
 });
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+if (options['train-code-cache'] !== undefined) {
+  await trainCodeCache(options['train-code-cache']);
+  process.exit(0);
+}
+
 const outdir = options.outdir === undefined ? join(root, 'dist', 'cli') : resolve(options.outdir);
-const YAML_FILE = 'yaml.js';
+const CLI_FILE = 'cli.js';
+/**
+ * Libraries bundled into files of their own beside cli.js, loaded on first use. `used` collects the
+ * import paths cli.js asks of each (a deep path too: `@kubernetes/client-node/dist/serializer.js`).
+ */
+const LIBRARIES = [
+  { name: 'yaml', file: 'yaml.js', minify: false, used: new Set() },
+  { name: '@kubernetes/client-node', file: 'kube-client.js', minify: true, used: new Set() },
+];
 
 const common = {
   absWorkingDir: root,
@@ -43,7 +79,6 @@ const common = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  sourcemap: true,
   // Minifying measured no faster to start (V8 compiles function bodies lazily); unminified keeps
   // stack traces readable without --enable-source-maps.
   minify: false,
@@ -51,29 +86,119 @@ const common = {
   logLevel: 'warning',
 };
 
-/** `import ... from 'yaml'` anywhere in the CLI becomes `require('./yaml.js')`, next to netpol.js. */
-const yamlBesideCli = {
-  name: 'yaml-beside-cli',
+/** `import ... from 'yaml'` anywhere in the CLI becomes `require('./yaml.js')`, next to cli.js; and so on. */
+const librariesBesideCli = {
+  name: 'libraries-beside-cli',
   setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, () => ({ path: `./${YAML_FILE}`, external: true }));
+    for (const library of LIBRARIES) {
+      const filter = new RegExp(`^${library.name.replace(/[/.]/g, '\\$&')}(/.*)?$`);
+      build.onResolve({ filter }, (args) => {
+        library.used.add(args.path);
+        return { path: `./${library.file}`, external: true };
+      });
+    }
   },
 };
 
-const cli = join(outdir, 'netpol.js');
-const results = await Promise.all([
-  build({
+const results = [
+  await build({
     ...common,
+    sourcemap: true,
     entryPoints: ['src/cli/bin.ts'],
-    outfile: cli,
+    outfile: join(outdir, CLI_FILE),
     tsconfig: 'tsconfig.build.json',
-    plugins: [yamlBesideCli],
+    plugins: [librariesBesideCli],
   }),
-  build({ ...common, entryPoints: ['yaml'], outfile: join(outdir, YAML_FILE) }),
-]);
+];
+for (const library of LIBRARIES) {
+  const outfile = join(outdir, library.file);
+  rmSync(outfile, { force: true });
+  rmSync(`${outfile}.map`, { force: true });
+  if (library.used.size === 0) continue;
+  const paths = [...library.used].sort();
+  // The library's own entry when that is all cli.js asks for (its default export included), else
+  // one module re-exporting every path asked for.
+  const entry =
+    paths.length === 1 && paths[0] === library.name
+      ? { entryPoints: [library.name] }
+      : {
+          stdin: {
+            contents: paths.map((path) => `export * from ${JSON.stringify(path)};`).join('\n'),
+            resolveDir: root,
+            sourcefile: library.file,
+          },
+        };
+  results.push(
+    await build({ ...common, ...entry, minify: library.minify, sourcemap: !library.minify, outfile }),
+  );
+}
 
-// The shebang comes through from bin.ts; npm link sets the mode too, a direct ./dist/cli/netpol.js needs it.
-chmodSync(cli, 0o755);
+const hash = createHash('sha256')
+  .update(readFileSync(join(outdir, CLI_FILE)))
+  .digest('hex')
+  .slice(0, 16);
+const launcher = join(outdir, 'netpol.js');
+results.push(
+  await build({
+    ...common,
+    entryPoints: ['src/cli/launcher.ts'],
+    outfile: launcher,
+    tsconfig: 'tsconfig.build.json',
+    define: { NETPOL_CLI_HASH: JSON.stringify(hash) },
+  }),
+);
+// The shebang comes through from launcher.ts; npm link sets the mode too, a direct ./dist/cli/netpol.js needs it.
+chmodSync(launcher, 0o755);
+
+// Caches of earlier bundles (and the old single-file bundle's map) are dead weight now.
+for (const file of readdirSync(outdir)) {
+  if (/^cli-[0-9a-f]+\.v8-cache$/.test(file) || file === 'netpol.js.map') rmSync(join(outdir, file));
+}
+if (!options['no-code-cache']) {
+  const trained = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--train-code-cache', outdir],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  if (trained.status !== 0) {
+    throw new Error(`filling the CLI's code cache failed: ${trained.stderr}${trained.error ?? ''}`);
+  }
+}
 
 for (const result of results) {
   if (result.metafile !== undefined) process.stdout.write(await analyzeMetafile(result.metafile));
+}
+
+/**
+ * In a child of its own (V8 flags as a plain `node` has them): loads cli.js exactly as the launcher
+ * does, runs the commands whose start-up counts (their output goes nowhere), and saves what V8
+ * compiled meanwhile.
+ */
+async function trainCodeCache(dir) {
+  const { CACHE_FILE, loadCli } = createRequire(import.meta.url)(join(dir, 'netpol.js'));
+  const { script, cli } = loadCli(dir, undefined);
+  const work = mkdtempSync(join(tmpdir(), 'netpol-code-cache-'));
+  try {
+    // The JSON state files are read by a path of their own (JSON.parse), so train on JSON.
+    const items = parseAllDocuments(readFileSync(join(root, 'examples', 'reference-cluster.yaml'), 'utf8'))
+      .map((doc) => doc.toJS())
+      .filter((item) => item !== null);
+    const state = join(work, 'state.json');
+    writeFileSync(state, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2));
+    for (const argv of [
+      ['parse', 'allow frontend nginx to backend', '--output', 'json'],
+      ['matrix', '--state', state, '--port', '80', '--protocol', 'TCP', '--output', 'json'],
+    ]) {
+      const code = await cli.runProcess(argv);
+      if (code !== 0) throw new Error(`netpol ${argv.join(' ')} exited ${code}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  writeFileSync(join(dir, CACHE_FILE), script.createCachedData());
 }
