@@ -335,7 +335,8 @@ export async function startAlertWorker(
       clearTimeout(flushTimer);
       reader.disconnect();
       redis.disconnect();
-      void outbox.close().catch(() => undefined);
+      // Nothing to wait for: whatever it was doing is abandoned, as a crash would.
+      closing ??= outbox.close().catch(() => undefined);
     },
   };
 }

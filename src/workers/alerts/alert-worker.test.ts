@@ -1,0 +1,199 @@
+/**
+ * The alert worker over a real redis-server and the Slack Web API stand-in, with the real outbound
+ * worker between them: two alert workers share the consumer group, one is killed holding a batch
+ * it read but never counted; the other claims it. Every drop is counted once, and the flow has one
+ * message, edited in place, whose count is every drop produced.
+ */
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import pino from 'pino';
+import { AlertStore } from '../../adapters/redis/alert-store';
+import { MuteStore, parseMuteTarget } from '../../adapters/redis/mute-store';
+import {
+  createSlackWebClient,
+  SlackOutbox,
+  startSlackOutboundWorker,
+  type SlackOutboundWorker,
+} from '../../adapters/slack/outbound';
+import {
+  DROP_EVENT_VERSION,
+  dropEventFields,
+  dropStreamKey,
+  type DropEvent,
+} from '../../contracts/drop-events';
+import { startRedis, type TestRedis } from '../../devtools/redis/redis-server';
+import { TEST_BOT } from '../../devtools/slack/slack-test-identity';
+import { SlackWebApiStandIn } from '../../devtools/slack/slack-web-api-stand-in';
+import { ALERT_CONSUMER_GROUP, startAlertWorker, type AlertWorker } from './alert-worker';
+import { windowOf } from './drop-groups';
+
+jest.setTimeout(60_000);
+
+const CHANNEL = 'C0ALERTS1';
+const BACKEND_CHANNEL = 'C0BACKEND1';
+const WINDOW_MS = 300_000;
+const log = pino({ level: process.env.NETPOL_TEST_LOG ?? 'silent' });
+const FAST = { blockMs: 50, batchSize: 20, claimIdleMs: 400, claimEveryMs: 100, flushEveryMs: 30 };
+
+let redis: TestRedis;
+let slack: SlackWebApiStandIn;
+let client: Redis;
+let outbound: SlackOutboundWorker;
+let outbox: SlackOutbox;
+const workers: AlertWorker[] = [];
+
+/** The stream entries of the drops frontend/nginx -> backend/nginx tcp/80, from three nodes. */
+function drops(count: number, at: string, from = 0): DropEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    v: DROP_EVENT_VERSION,
+    cluster: 'prod',
+    node: `node-${'abc'[(from + i) % 3]}`,
+    at,
+    pod: { namespace: 'backend', name: 'nginx-backend', labels: { app: 'nginx' } },
+    peer: { namespace: 'frontend', name: 'nginx-frontend', labels: { app: 'nginx' } },
+    direction: 'ingress',
+    source: '10.244.1.10',
+    destination: '10.244.2.20',
+    sourcePort: 30000 + from + i,
+    destinationPort: 80,
+    protocol: 6,
+    peerAddress: '10.244.1.10',
+    reason: 'NO_RULE_INGRESS',
+    suppressed: 0,
+  }));
+}
+
+async function publish(prefix: string, events: DropEvent[]): Promise<void> {
+  const pipeline = client.pipeline();
+  for (const event of events) pipeline.xadd(dropStreamKey(prefix, 'prod'), '*', ...dropEventFields(event));
+  await pipeline.exec();
+}
+
+/** Polls `probe` until it gives a value; fails after the deadline naming what never happened. */
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    await new Promise<void>((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function alertsIn(channel: string) {
+  return slack.messages(channel).filter((m) => m.text.includes('frontend/nginx -&gt; backend/nginx tcp/80'));
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  slack = await SlackWebApiStandIn.start();
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+});
+
+afterAll(async () => {
+  for (const worker of workers) await worker.close().catch(() => undefined);
+  await outbound?.close();
+  await outbox?.close();
+  client.disconnect();
+  await slack.close();
+  await redis.stop();
+});
+
+/** The bot's half: the outbound worker posting to the stand-in, recording where alerts landed. */
+function startOutbound(prefix: string): void {
+  const store = new AlertStore(client, { prefix });
+  outbox = new SlackOutbox({ connection: client, prefix });
+  outbound = startSlackOutboundWorker({
+    connection: client,
+    prefix,
+    outbox,
+    client: createSlackWebClient({ token: TEST_BOT.token, apiUrl: slack.apiUrl }),
+    perChannelIntervalMs: 10,
+    log,
+    onPosted: async (job, delivered) => {
+      if (job.kind !== 'ephemeral' && job.alert !== undefined) await store.delivered(job.alert, delivered);
+    },
+  });
+}
+
+it('two workers share the group; one killed mid-batch loses nothing and nothing is counted twice', async () => {
+  const prefix = `alerts-${randomBytes(4).toString('hex')}`;
+  startOutbound(prefix);
+  const settings = {
+    cluster: 'prod',
+    redisUrl: redis.url,
+    prefix,
+    alerts: { defaultChannel: CHANNEL, channels: { backend: BACKEND_CHANNEL }, windowMs: WINDOW_MS },
+  };
+  // Every event in one window, whenever the test runs.
+  const at = new Date(windowOf(Date.now(), WINDOW_MS).start + 1000).toISOString();
+
+  // Worker A counts its first batch, then hangs on its second (read, never counted) and is killed.
+  let batches = 0;
+  let held: string[] = [];
+  const hang = new Promise<void>(() => undefined);
+  const a = await startAlertWorker(settings, {
+    log,
+    consumer: 'a',
+    timing: FAST,
+    beforeCount: async (ids) => {
+      if (++batches === 2) {
+        held = [...ids];
+        await hang;
+      }
+    },
+  });
+  workers.push(a);
+  await publish(prefix, drops(40, at));
+  await until(async () => (held.length > 0 ? true : undefined), 'worker A holding its second batch');
+  const pending = (await client.xpending(dropStreamKey(prefix, 'prod'), ALERT_CONSUMER_GROUP)) as [number];
+  expect(pending[0]).toBeGreaterThanOrEqual(held.length);
+  a.kill();
+
+  const b = await startAlertWorker(settings, { log, consumer: 'b', timing: FAST });
+  const c = await startAlertWorker(settings, { log, consumer: 'c', timing: FAST });
+  workers.push(b, c);
+  await publish(prefix, drops(160, at, 40));
+
+  // One message in the backend's channel, edited until it shows all 200 drops.
+  const final = await until(
+    async () => alertsIn(BACKEND_CHANNEL).find((m) => m.text.includes('200 drops')),
+    'the alert showing 200 drops',
+  );
+  // No cluster snapshot here: the names come from the events, no policy is named.
+  expect(final.text).toBe('frontend/nginx -&gt; backend/nginx tcp/80: 200 drops in the last 5 min, 3 nodes');
+  expect(alertsIn(BACKEND_CHANNEL)).toHaveLength(1);
+  expect(alertsIn(CHANNEL)).toHaveLength(0);
+  expect(final.revisions.length).toBeGreaterThan(1);
+  // A's held batch was claimed by B or C; nothing is left pending.
+  expect(b.stats().reclaimed + c.stats().reclaimed).toBeGreaterThanOrEqual(held.length);
+  const after = (await client.xpending(dropStreamKey(prefix, 'prod'), ALERT_CONSUMER_GROUP)) as [number];
+  expect(after[0]).toBe(0);
+  expect(a.stats().counted + b.stats().counted + c.stats().counted).toBe(200);
+  // The flow has one group; its count is the number of drops produced.
+  const store = new AlertStore(client, { prefix });
+  const [id] = alertsIn(BACKEND_CHANNEL).map(
+    (m) => JSON.stringify(m.blocks).match(/prod\/([0-9a-f-]+)/)?.[1],
+  );
+  expect((await store.get('prod', id!))?.count).toBe(200);
+  expect((await store.get('prod', id!))?.nodes).toEqual(['node-a', 'node-b', 'node-c']);
+
+  // Muted: still counted, but the message is left alone.
+  await new MuteStore(client, prefix).mute(
+    'prod',
+    parseMuteTarget('frontend/nginx -> backend'),
+    60_000,
+    Date.now(),
+  );
+  await publish(prefix, drops(5, at, 200));
+  await until(
+    async () => ((await store.get('prod', id!))?.count === 205 ? true : undefined),
+    'the muted drops counted',
+  );
+  // Taken off the dirty set by a flush that saw the mute (and sent nothing).
+  await until(
+    async () => ((await client.sismember(`${store.base('prod')}dirty`, id!)) === 0 ? true : undefined),
+    'the muted group flushed',
+  );
+  expect(alertsIn(BACKEND_CHANNEL)[0]!.text).toContain('200 drops');
+});
