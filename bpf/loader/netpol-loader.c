@@ -37,6 +37,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -65,6 +66,50 @@ static char link_netns[512];
 static char link_prefixes[512];
 /* The inner policy template (libbpf frees it once the outer map exists): saved at open. */
 static __u32 inner_key_size, inner_value_size, inner_flags;
+
+/* The last lines of the verifier's log when the kernel refused a program: the reply names them. */
+static char verifier_tail[1024];
+
+/*
+ * libbpf's messages go to stderr as by default (debug aside); a program load log (the verifier's
+ * account of why it refused) is also kept, its last three lines, for the `open` reply.
+ */
+static int on_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	static char text[1 << 16];
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	int n = vsnprintf(text, sizeof(text), format, args);
+	fputs(text, stderr);
+	const char *begin = strstr(text, "-- BEGIN PROG LOAD LOG --\n");
+	char *end = begin ? strstr(begin, "-- END PROG LOAD LOG --") : NULL;
+	if (!begin || !end)
+		return n;
+	*end = '\0';
+	begin += strlen("-- BEGIN PROG LOAD LOG --\n");
+	/* Back from the end over three non-empty lines. */
+	const char *start = end;
+	for (int lines = 0; start > begin && lines < 3;) {
+		start--;
+		while (start > begin && start[-1] != '\n')
+			start--;
+		if (*start != '\n')
+			lines++;
+	}
+	size_t used = 0;
+	for (const char *p = start; *p && used + 4 < sizeof(verifier_tail); p++) {
+		if (*p == '\n') {
+			if (p[1] && used) {
+				memcpy(verifier_tail + used, " / ", 3);
+				used += 3;
+			}
+		} else {
+			verifier_tail[used++] = *p;
+		}
+	}
+	verifier_tail[used] = '\0';
+	return n;
+}
 
 static void reply_err(const char *id, int err, const char *message)
 {
@@ -230,7 +275,13 @@ static void cmd_open(const char *id, char **argv, int argc)
 	if ((err = bpf_object__load(obj))) {
 		bpf_object__close(obj);
 		obj = NULL;
-		return reply_err(id, err, "cannot load the object (verifier log on stderr)");
+		if (verifier_tail[0]) {
+			char message[sizeof(verifier_tail) + 64];
+			snprintf(message, sizeof(message), "verifier refused a program: %s", verifier_tail);
+			verifier_tail[0] = '\0';
+			return reply_err(id, err, message);
+		}
+		return reply_err(id, err, "cannot load the object (libbpf's reason on stderr)");
 	}
 	reply_ok(id, NULL);
 }
@@ -573,6 +624,7 @@ static void dispatch(char *line)
 
 int main(void)
 {
+	libbpf_set_print(on_libbpf_print);
 	own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (own_netns < 0) {
 		perror("netpol-loader: /proc/self/ns/net");

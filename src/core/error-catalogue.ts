@@ -9,7 +9,12 @@
 
 /** The classes that carry a code from this catalogue. */
 export type ErrorClassName =
-  'NetpolError' | 'RequestStoreError' | 'SlackOutboundError' | 'KubeApiError' | 'ApplyRefusal';
+  | 'NetpolError'
+  | 'RequestStoreError'
+  | 'SlackOutboundError'
+  | 'KubeApiError'
+  | 'ApplyRefusal'
+  | 'BpfLoaderError';
 
 export interface ErrorCatalogueEntry {
   /** What went wrong, for the person reading the code. */
@@ -20,7 +25,7 @@ export interface ErrorCatalogueEntry {
   readonly raisedBy: readonly ErrorClassName[];
 }
 
-/** In README order: request and CLI errors first, then the bot, the stores, Slack and Kubernetes. */
+/** In README order: request and CLI errors first, then the bot, the stores, Slack, Kubernetes, the node agent. */
 export const ERROR_CATALOGUE = {
   E_SYNTAX: {
     meaning: 'the request does not follow the grammar',
@@ -73,7 +78,7 @@ export const ERROR_CATALOGUE = {
     raisedBy: ['NetpolError'],
   },
   E_ALERT_GONE: {
-    meaning: 'a drop alert\'s button was clicked after the alert was forgotten (kept a day)',
+    meaning: "a drop alert's button was clicked after the alert was forgotten (kept a day)",
     action: 'type the request yourself: /netpol allow <from> to <to> on <port>',
     raisedBy: ['NetpolError'],
   },
@@ -162,6 +167,48 @@ export const ERROR_CATALOGUE = {
     meaning: 'the CLI found no kubeconfig, cannot read it, or it has no such context',
     action: 'point --kubeconfig or KUBECONFIG at it, pick --context, or give --state FILE',
     raisedBy: ['NetpolError'],
+  },
+  E_BPF_PERMISSION: {
+    meaning: "the node agent's loader helper lacks a capability for a BPF or tc operation (EPERM/EACCES)",
+    action:
+      'run it as root with CAP_BPF and CAP_NET_ADMIN in the node namespace (NETPOL_NODE_NETNS -); another namespace also needs CAP_SYS_ADMIN',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_VERIFIER: {
+    meaning: "the kernel's verifier refused a program (its last lines are in the message)",
+    action: 'a kernel older than the object needs (5.8+), or a bug in bpf/: report it with those lines',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_OBJECT: {
+    meaning: 'the eBPF object cannot be opened or loaded, or its maps cannot be pinned',
+    action:
+      'npm run build:bpf; check NETPOL_BPF_OBJECT, and that NETPOL_BPF_PIN_DIR is on a mounted bpffs (mount -t bpf bpf /sys/fs/bpf)',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_NETNS: {
+    meaning: 'the network namespace NETPOL_NODE_NETNS names does not exist or cannot be entered',
+    action: 'fix NETPOL_NODE_NETNS (- with hostNetwork, else a name under /var/run/netns or a path)',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_NO_LINK: {
+    meaning: "no link of that name in the node's namespace (a pod's veth went away)",
+    action: 'none: the pod is looked up again on the next pass',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_ATTACH: {
+    meaning: 'tc refused the clsact qdisc or the programs on a host veth, or the link watch',
+    action: 'read the errno named; another tc user of the link (a CNI in policy mode) is the usual cause',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_MAP: {
+    meaning: 'a map write, lookup or the ring buffer was refused (a full map: E2BIG, ENOSPC, ENOMEM)',
+    action: 'a full map: fewer pods or rules per node, or larger maps in bpf/netpol.bpf.c; else report it',
+    raisedBy: ['BpfLoaderError'],
+  },
+  E_BPF_LOADER_EXITED: {
+    meaning: 'the loader helper is not running (exited, killed, or its binary is missing)',
+    action: "check NETPOL_BPF_LOADER and the helper's last log lines; the agent's supervisor restarts it",
+    raisedBy: ['BpfLoaderError'],
   },
 } as const satisfies Record<string, ErrorCatalogueEntry>;
 

@@ -104,7 +104,8 @@ describe('the loader helper with BPF and NET_ADMIN only, in the node namespace',
 
   test('entering another network namespace is what needs SYS_ADMIN: refused with EPERM', async () => {
     await expect(dataplane!.attach(lab.nodeNetns, lab.pod('a').hostIf)).rejects.toMatchObject({
-      code: 'EPERM',
+      code: 'E_BPF_PERMISSION',
+      errno: 'EPERM',
     });
   });
 });

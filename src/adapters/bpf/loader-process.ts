@@ -37,9 +37,13 @@ export function parseLinkNotice(line: string): LinkNotice | undefined {
 
 interface Pending {
   readonly command: string;
+  readonly subject: string | undefined;
   resolve(words: string[]): void;
   reject(error: Error): void;
 }
+
+/** Commands whose first words say what they were about (short paths and names, not hex). */
+const SUBJECT_COMMANDS = new Set(['open', 'attach', 'detach', 'watch-links']);
 
 export class LoaderProcess {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -47,18 +51,21 @@ export class LoaderProcess {
   private nextId = 1;
   private exited: Promise<number | null>;
   private exitCode: number | null | undefined;
+  private exitReason: string | undefined;
 
   private constructor(options: LoaderProcessOptions) {
     this.child = spawn(options.binaryPath, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code) => {
+      this.child.on('exit', (code, signal) => {
         this.exitCode = code;
-        this.failAll(`exited with ${code}`);
+        this.exitReason = `the loader helper exited (${signal ?? `status ${code}`})`;
+        this.failAll(this.exitReason);
         resolve(code);
       });
       this.child.on('error', (err) => {
         this.exitCode = null;
-        this.failAll(err.message, err);
+        this.exitReason = `the loader helper ${options.binaryPath} cannot run: ${err.message}`;
+        this.failAll(this.exitReason, err);
         resolve(null);
       });
     });
@@ -72,14 +79,22 @@ export class LoaderProcess {
 
   /** Sends one request; resolves with the words after `ok`. */
   request(command: string, args: readonly string[] = []): Promise<string[]> {
+    const subject = SUBJECT_COMMANDS.has(command) ? args.slice(0, 2).join(' ') : undefined;
     if (this.exitCode !== undefined) {
       return Promise.reject(
-        new BpfLoaderError('E_LOADER_EXITED', command, 'the loader helper is not running'),
+        new BpfLoaderError(
+          'E_LOADER_EXITED',
+          command,
+          this.exitReason ?? 'the loader helper is not running',
+          {
+            subject,
+          },
+        ),
       );
     }
     const id = String(this.nextId++);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { command, resolve, reject });
+      this.pending.set(id, { command, subject, resolve, reject });
       this.child.stdin.write(`${id} ${command}${args.length ? ' ' + args.join(' ') : ''}\n`);
     });
   }
@@ -111,13 +126,20 @@ export class LoaderProcess {
     if (!request) return;
     this.pending.delete(id);
     if (status === 'ok') request.resolve(rest);
-    else request.reject(new BpfLoaderError(rest[0] ?? 'EUNKNOWN', request.command, rest.slice(1).join(' ')));
+    else
+      request.reject(
+        new BpfLoaderError(rest[0] ?? 'EUNKNOWN', request.command, rest.slice(1).join(' '), {
+          subject: request.subject,
+        }),
+      );
   }
 
   private failAll(message: string, cause?: unknown): void {
     for (const [id, request] of this.pending) {
       this.pending.delete(id);
-      request.reject(new BpfLoaderError('E_LOADER_EXITED', request.command, message, { cause }));
+      request.reject(
+        new BpfLoaderError('E_LOADER_EXITED', request.command, message, { cause, subject: request.subject }),
+      );
     }
   }
 }
