@@ -31,6 +31,8 @@ import { renderPreview } from './preview';
 import { renderQueryAnswer } from './query-answer';
 import { renderRefusal } from './refusal';
 import { renderShowNamespace } from './show-namespace';
+import { renderStatus } from './status';
+import { agent, statusReport } from '../../../../test/support/status-fixtures';
 import { renderAlert, renderAlertDigest, renderMuteReply, type AlertInput } from './alert';
 import {
   allowPolicy,
@@ -381,6 +383,24 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
       target: 'frontend/nginx -> backend',
       until: '2026-11-23T10:00:00.000Z',
     }),
+  status: () => renderStatus(statusReport(), { user: APPROVER }),
+  'status-redis-down': () =>
+    renderStatus(
+      statusReport({
+        redis: { ok: false, error: 'connect ECONNREFUSED 10.0.0.9:6379' },
+        queues: [],
+        clusters: [],
+      }),
+    ),
+  'status-many-clusters': () => {
+    // Too much for one message: a line per cluster, the one with a silent worker (staging) first.
+    const [prod, staging] = statusReport().clusters;
+    const agents = Array.from({ length: 300 }, (_, i) =>
+      agent(`ip-10-0-${i}-1.ec2.internal`, { dropsPerMinute: i }),
+    );
+    const many = Array.from({ length: 45 }, (_, i) => ({ ...prod!, cluster: `cluster-${i}`, agents }));
+    return renderStatus(statusReport({ clusters: [...many, staging!] }));
+  },
 };
 
 const asList = (out: SlackMessage | SlackMessage[]): SlackMessage[] => (Array.isArray(out) ? out : [out]);
@@ -455,7 +475,14 @@ describe('approval message buttons', () => {
   it('every reply names the cluster', () => {
     // Rendered without a cluster on purpose: help is the same everywhere; these refusals answer a
     // click on a message that names its cluster already.
-    const without = new Set(['help', 'refusal-already-decided', 'refusal-expired', 'refusal-string']);
+    // Redis down: nothing is known of any cluster.
+    const without = new Set([
+      'help',
+      'refusal-already-decided',
+      'refusal-expired',
+      'refusal-string',
+      'status-redis-down',
+    ]);
     for (const [name, render] of Object.entries(CASES)) {
       if (without.has(name)) continue;
       const json = JSON.stringify(asList(render()).map((m) => m.blocks));

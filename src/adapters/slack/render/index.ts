@@ -46,3 +46,5 @@ export { renderHelp, renderHistory, renderPending } from './lists';
 export type { HistoryInput, PendingInput } from './lists';
 export { renderFullYaml } from './full-yaml';
 export type { FullYamlInput } from './full-yaml';
+export { renderStatus, statusText } from './status';
+export { staleSnapshotNote, waitingForWorkerNote } from './status-notes';
