@@ -5,6 +5,7 @@
 import { NetpolError } from '../core/errors';
 import { closest } from '../core/request/suggest';
 import type { ClusterState } from '../core/state/cluster-state';
+import { clusterLiveness, type ClusterLiveness } from '../contracts/heartbeat';
 import type { BotDeps } from './bot-deps';
 
 export interface CommandInput {
@@ -48,6 +49,17 @@ export class BotContext {
       });
     }
     return named;
+  }
+
+  /**
+   * Whether the cluster's worker is alive and how current its snapshot is (contracts/heartbeat.ts);
+   * undefined when this bot reads no heartbeats. `snapshotUpdatedAt`: the snapshot's, when read.
+   */
+  async liveness(cluster: string, snapshotUpdatedAt?: string): Promise<ClusterLiveness | undefined> {
+    if (this.deps.heartbeats === undefined) return undefined;
+    const beats = await this.deps.heartbeats.list(cluster);
+    const updatedAt = snapshotUpdatedAt ?? (await this.deps.clusters.read(cluster))?.updatedAt;
+    return clusterLiveness(cluster, beats, updatedAt, this.now());
   }
 
   /** The cluster's snapshot; `required`: refuse when no worker has reported yet. */

@@ -10,6 +10,8 @@ import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import type { GroupMembers } from './authorize';
 import type { DraftStore } from '../adapters/redis/draft-store';
 import type { RequestYaml } from '../contracts/request-yaml';
+import type { Heartbeat } from '../contracts/heartbeat';
+import type { StatusReport } from '../adapters/redis/heartbeat-status';
 import type { AlertStore } from '../adapters/redis/alert-store';
 import type { MuteStore } from '../adapters/redis/mute-store';
 
@@ -37,4 +39,8 @@ export interface BotDeps {
   redisDeadlineMs?: number;
   /** Drop alerts (issue 10): Request allow reads them, mute/unmute write the mutes. */
   alerts?: { records: Pick<AlertStore, 'get'>; mutes: Pick<MuteStore, 'mute' | 'unmute'> };
+  /** The workers' and agents' heartbeats (issue 11); without them no liveness is shown. */
+  heartbeats?: { list(cluster?: string): Promise<Heartbeat[]> };
+  /** `/netpol status`'s report (adapters/redis/heartbeat-status.ts). */
+  status?: { read(): Promise<StatusReport> };
 }

@@ -23,7 +23,7 @@ export type { CommandInput } from './bot-context';
 export type { DecisionInput } from './approvals';
 
 /** The commands that read the cluster (questions typed as requests are checked by DraftPreviews). */
-const READ_COMMANDS: ReadonlySet<string> = new Set(['show', 'explain', 'history', 'pending']);
+const READ_COMMANDS: ReadonlySet<string> = new Set(['show', 'explain', 'history', 'pending', 'status']);
 
 /** How long a click or command waits for Redis before telling the person it did not answer. */
 export const DEFAULT_REDIS_DEADLINE_MS = 5_000;
@@ -39,6 +39,10 @@ function withNamedFailures(deps: BotDeps): BotDeps {
     outbox: namingFailures(deps.outbox, 'redis', 'outbox', redis),
     queues: namingFailures(deps.queues, 'redis', 'queues', redis),
     groupMembers: namingGroupFailures(deps.groupMembers),
+    ...(deps.heartbeats === undefined
+      ? {}
+      : { heartbeats: namingFailures(deps.heartbeats, 'redis', 'heartbeats', redis) }),
+    ...(deps.status === undefined ? {} : { status: namingFailures(deps.status, 'redis', 'status', redis) }),
   };
 }
 

@@ -22,6 +22,7 @@ const HAND_WRITTEN_HELP = `Commands:
   /netpol history <namespace|request-id>  the audit trail
   /netpol mute <target> <duration>        hold back drop alerts (backend, frontend/nginx -> backend; 30m, 1h, 1d)
   /netpol unmute <target>                 drop alerts for that target again
+  /netpol status                          workers, node agents, queues and Redis of every cluster
   /netpol @<cluster> ...                  name the cluster when several are configured
   /netpol help [topic]                    topics: commands, allow, deny, isolate, query, selectors, ports, keywords, recipes`;
 

@@ -16,6 +16,7 @@ import type { DraftPreviews } from './draft-previews';
 import { rejectWithReason } from './reject-with-reason';
 import { muteCommand, unmuteCommand } from './drop-alerts';
 import { isRequestId } from '../contracts/request-id';
+import { statusAnswer } from './status';
 
 /**
  * One typed command. `cluster` is the one it names (checked) or the default; undefined when it names
@@ -138,6 +139,11 @@ export const BOT_COMMANDS = [
     name: 'unmute',
     usage: { syntax: 'unmute <target>', summary: 'drop alerts for that target again' },
     handler: (call, { ctx }) => unmuteCommand(call, ctx),
+  },
+  {
+    name: 'status',
+    usage: { syntax: 'status', summary: 'workers, node agents, queues and Redis of every cluster' },
+    handler: async ({ input, cluster }, { ctx }) => [await statusAnswer(ctx, cluster, input.user)],
   },
   {
     name: 'help',
