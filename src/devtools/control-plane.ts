@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { BotConfig, WorkerConfig } from '../platform/config/config';
 import { ClusterCache } from '../adapters/redis/cluster-cache';
+import { dropEventFields, dropStreamKey, type DropEvent } from '../contracts/drop-events';
 import type { ClusterState } from '../core/state/cluster-state';
 import { DEFAULT_KEYWORD_OPTIONS } from '../core/policy/keywords';
 import { DEFAULT_LABEL_KEYS } from '../core/request/resolve-request';
@@ -36,6 +37,9 @@ export const BOB = 'U0BOB00002';
 export const CAROL = 'U0CAROL003';
 export const MALLORY = 'U0MALLORY4';
 export const SRE_GROUP = 'S0SRETEAM1';
+/** Drop alerts (issue 10): backend's own channel, and the default for every other namespace. */
+export const ALERT_CHANNEL = 'C0ALERTS01';
+export const BACKEND_ALERT_CHANNEL = 'C0BACKENDA';
 
 const nginxPod = (namespace: string, name: string, ip: string) => ({
   apiVersion: 'v1',
@@ -113,6 +117,8 @@ export interface ControlPlane {
   replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
   /** The bot's or the running worker's /metrics (each listens on a free loopback port). */
   metricsUrl(process: 'bot' | 'worker'): string;
+  /** XADDs drop events to the cluster's stream, as node agents do (issue 10). */
+  publishDrops(events: readonly DropEvent[]): Promise<void>;
   /** Waits until the worker's cluster snapshot (what the bot reads) satisfies `predicate`. */
   waitForSnapshot(predicate?: (state: ClusterState) => boolean): Promise<void>;
   close(): Promise<void>;
@@ -194,6 +200,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     concurrency: 2,
     logLevel: 'silent',
     metrics: { port: 0, host: '127.0.0.1' },
+    alerts: {
+      defaultChannel: ALERT_CHANNEL,
+      channels: { backend: BACKEND_ALERT_CHANNEL },
+      windowMs: 300_000,
+    },
   };
   const bot = await startBotProcess(config, {
     log,
@@ -228,6 +239,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         kubeConfig: kube.kubeConfig(),
         log,
         processMetrics: false,
+        // Drop alerts sent within a tick of being counted (issue 10).
+        alertTiming: { flushEveryMs: 50, blockMs: 200 },
       });
     },
     async stopWorker() {
@@ -269,6 +282,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     },
     replyOn(id, timeoutMs = 5000) {
       return slack.waitForResponseUrlPost((post) => post.id === id, timeoutMs);
+    },
+    async publishDrops(events) {
+      const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+      try {
+        const pipeline = client.pipeline();
+        for (const event of events)
+          pipeline.xadd(dropStreamKey(prefix, workerConfig.cluster), '*', ...dropEventFields(event));
+        await pipeline.exec();
+      } finally {
+        client.disconnect();
+      }
     },
     async waitForSnapshot(predicate = (state: ClusterState) => state.pods.length > 0) {
       const client = new Redis(redis.url, { maxRetriesPerRequest: null });
