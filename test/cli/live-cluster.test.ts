@@ -381,6 +381,15 @@ describe('what is wrong, in one line', () => {
       'E_UNKNOWN_NAMESPACE: no namespace "backnd" in the cluster (did you mean "backend"?)',
     ],
     [['matrix', '--state', '<dir>/alpha.json', '--context', 'beta'], 'E_USAGE: --state reads a file'],
+    [
+      ['parse', 'deny ingress in backend', '--live', '--state', '<dir>/alpha.json'],
+      'E_USAGE: --state reads a file',
+    ],
+    [['show', '--state', '<dir>/alpha.json'], 'E_USAGE: show needs a namespace'],
+    [
+      ['show', 'backend', '-n', 'frontend', '--kubeconfig', '<config>'],
+      'E_USAGE: show backend and -n frontend name two namespaces',
+    ],
   ])('%j', async (argv, expected) => {
     const subst = (text: string) =>
       text

@@ -15,7 +15,7 @@ import { stateFromObjects } from '../../core/state/load-state';
 import type { ClusterState } from '../../core/state/cluster-state';
 import { toKubeApiError, type KubeApiError } from './kube-api-error';
 import { kindSources, type KindName } from './kinds';
-import { keyOf, listKind, resourceOf, type KubeObject } from './kube-objects';
+import { keyOf, listKind, resourceOf, type KindSource, type KubeObject } from './kube-objects';
 
 /** The kinds a cluster state is made of. Required kinds must list; optional ones are skipped when not served. */
 export const CLUSTER_KINDS: readonly { kind: KindName; required: boolean }[] = [
@@ -72,9 +72,14 @@ export interface ClusterRead {
 
 export async function readClusterState(
   kubeConfig: KubeConfig,
-  options: { leftOut?: LeftOut; pageSize?: number } = {},
+  options: {
+    leftOut?: LeftOut;
+    pageSize?: number;
+    /** Instead of kindSources(kubeConfig): tests give sources that fail as a real API can. */
+    sources?: Readonly<Record<KindName, KindSource>>;
+  } = {},
 ): Promise<ClusterRead> {
-  const sources = kindSources(kubeConfig);
+  const sources = options.sources ?? kindSources(kubeConfig);
   const skipped: ClusterRead['skipped'] = [];
   // allSettled, not all: every list has ended when this returns (no request outlives the call), and
   // the failure reported is the first kind's in CLUSTER_KINDS order, whichever answered first.
