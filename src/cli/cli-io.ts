@@ -8,6 +8,9 @@ export interface CliIo {
    * stream's buffer (stdout-writer.ts). Absent: stdout.
    */
   writeStdout?: (chunk: string | Uint8Array) => Promise<void>;
-  /** The environment (only NETPOL_CONFIG is read: the bot's config file); absent: empty. */
+  /**
+   * The environment: NETPOL_CONFIG (the bot's config file), KUBECONFIG and HOME (the kubeconfig, found
+   * as kubectl finds it); nothing else is read. Absent: empty (HOME then falls back to os.homedir()).
+   */
   env?: Readonly<Record<string, string | undefined>>;
 }
