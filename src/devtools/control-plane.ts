@@ -75,6 +75,11 @@ export const REFERENCE_OBJECTS = {
 };
 
 export interface ControlPlaneOptions {
+  /**
+   * Redis key prefix; default a fresh one. The demo uses `netpol`, the prefix its lab's agent
+   * publishes drops under (the plane's Redis is its own either way).
+   */
+  prefix?: string;
   requestTtlMs?: number;
   clusters?: string[];
   /** How Slack reaches the bot: Bolt's HTTP receiver (default) or Socket Mode. */
@@ -151,7 +156,7 @@ export function hasButtons(blocks: unknown): boolean {
 }
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-  const prefix = `e2e-${randomBytes(4).toString('hex')}`;
+  const prefix = options.prefix ?? `e2e-${randomBytes(4).toString('hex')}`;
   const clusters = options.clusters ?? ['prod'];
   const redis = await startRedis();
   const slack = await SlackWebApiStandIn.start({ usergroups: { [SRE_GROUP]: [CAROL] } });

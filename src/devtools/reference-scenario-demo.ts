@@ -21,6 +21,7 @@ import { findRepoRoot } from '../platform/entry-point';
 import {
   ALICE,
   APPROVAL_CHANNEL,
+  BACKEND_ALERT_CHANNEL,
   BOB,
   buttonValue,
   REQUEST_CHANNEL,
@@ -136,6 +137,20 @@ async function realPacketsBefore(plane: ControlPlane, scenario: ScenarioLab): Pr
     say(`  (and ${others} from addresses that are no pod's, such as IPv6 link-local multicast)`);
 }
 
+/**
+ * The drops in between, as the channel shows them: the worker's alert worker read the agent's
+ * stream and posted one aggregated message in backend's alert channel (issue 10).
+ */
+async function dropAlert(plane: ControlPlane): Promise<void> {
+  const alert = await plane.slack.waitForMessage(
+    BACKEND_ALERT_CHANNEL,
+    (m) => m.text.includes('frontend/nginx -&gt; backend/nginx'),
+    15_000,
+  );
+  heading('posted in #backend-alerts by the alert worker: the drops in between, aggregated');
+  say(readable(alert.blocks));
+}
+
 /** The last step on the wire: the approved policy, applied by the worker, lets frontend through. */
 async function realPacketsAfter(scenario: ScenarioLab, appliedAt: number): Promise<void> {
   const restored = await scenario.curlUntil(FRONTEND, BACKEND, answered);
@@ -174,7 +189,8 @@ export async function main(): Promise<void> {
   // A closed stdout (the demo piped into head) must not kill it before it removes the lab.
   process.stdout.on('error', () => undefined);
   try {
-    plane = await startControlPlane();
+    // The lab's agent publishes under netpol's default prefix: the alert worker reads it there.
+    plane = await startControlPlane({ prefix: 'netpol' });
     const repoRoot = findRepoRoot(__dirname);
     const why =
       repoRoot === null ? `the repository (no package.json above ${__dirname})` : whyNoLab(repoRoot);
@@ -193,6 +209,7 @@ export async function main(): Promise<void> {
     }
     await plane.startWorker();
     await plane.waitForSnapshot();
+    if (scenario !== undefined) await dropAlert(plane);
     heading('The cluster: nginx in frontend and backend; backend has a default-deny-ingress policy');
     matrix(plane, 'reachability on TCP/80: frontend cannot reach backend');
 

@@ -46,6 +46,11 @@ export interface AlertWorkerTiming {
   lostAfterMs: number;
   /** A window's digest waits this long after the window's end for late events. */
   digestGraceMs: number;
+  /**
+   * Alerts wait this long after start for the cluster snapshot (written by the cluster sync), so
+   * their first words name the blocking policy; after that they go out without it.
+   */
+  snapshotWaitMs: number;
 }
 
 export const DEFAULT_ALERT_TIMING: Readonly<AlertWorkerTiming> = Object.freeze({
@@ -56,6 +61,7 @@ export const DEFAULT_ALERT_TIMING: Readonly<AlertWorkerTiming> = Object.freeze({
   flushEveryMs: 1_000,
   lostAfterMs: 5 * 60_000,
   digestGraceMs: 10_000,
+  snapshotWaitMs: 30_000,
 });
 
 export interface AlertWorkerSettings {
@@ -123,6 +129,7 @@ export async function startAlertWorker(
     if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
   }
 
+  const startedAt = Date.now();
   let stopping = false;
   let killed = false;
   const pause = (ms: number) =>
@@ -210,6 +217,10 @@ export async function startAlertWorker(
     if (ids.length === 0) return;
     const snapshot = await clusters.read(cluster);
     const state = snapshot?.state;
+    if (state === undefined && Date.now() - startedAt < timing.snapshotWaitMs) {
+      await store.markDirty(cluster, ids);
+      return;
+    }
     const index = state === undefined ? undefined : indexOf(state);
     const later: string[] = [];
     for (const id of ids) {
