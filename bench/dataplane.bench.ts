@@ -1,6 +1,6 @@
 /**
  * `npm run bench:dataplane [-- --quick]` (issue 9), as root: the cost of enforcement on the wire,
- * all in one run, between two pods of a lab node (test/dataplane/support/netns-lab.ts: network
+ * all in one run, between two pods of a lab node (src/devtools/lab/netns.ts, NodeNetwork: network
  * namespaces behind routed host veths). Our programs are driven directly through BpfDataplane (no
  * agent); the rules sit on the server pod's ingress.
  *
@@ -24,7 +24,7 @@ import { cpus, loadavg, release } from 'node:os';
 import { DIRECTION, IDENTITY } from '../src/adapters/bpf/abi';
 import { BpfDataplane, type PolicyRule } from '../src/adapters/bpf/bpf-dataplane';
 import { sweepLeftovers } from '../test/dataplane/support/dataplane-prerequisites';
-import { NetnsLab } from '../test/dataplane/support/netns-lab';
+import { NodeNetwork } from '../src/devtools/lab/netns';
 import { type ConnectResult, WireProbe, measureConnects } from './dataplane-clients';
 import {
   applyIpset,
@@ -119,7 +119,7 @@ class BenchLab {
   private readonly rulesByCount = new Map<number, BenchRule[]>();
 
   constructor(
-    readonly lab: NetnsLab,
+    readonly lab: NodeNetwork,
     readonly dataplane: BpfDataplane,
   ) {
     for (const count of RULE_COUNTS) this.rulesByCount.set(count, benchRules(count, CLIENT_PEER, TEST_PORTS));
@@ -196,7 +196,7 @@ class BenchLab {
 }
 
 async function buildLab(cleanup: Cleanup, paths: { objectPath: string; loaderPath: string }) {
-  const lab = new NetnsLab(PREFIX, { ipv4: '10.77.255.1', ipv6: 'fd77::ff:1' });
+  const lab = new NodeNetwork(PREFIX, { ipv4: '10.77.255.1', ipv6: 'fd77::ff:1' });
   cleanup.add('namespaces', () => lab.destroy());
   await lab.createNode();
   await lab.addPod({ name: 'a', ipv4: CLIENT.ipv4, ipv6: CLIENT.ipv6, ports: [] });

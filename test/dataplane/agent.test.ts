@@ -1,6 +1,6 @@
 /**
  * The node agent end to end over real packets: a node namespace with pods behind routed host
- * veths (support/netns-lab.ts), the Kubernetes API stand-in holding those pods (their podIPs the
+ * veths (NodeNetwork, src/devtools/lab/netns.ts), the Kubernetes API stand-in holding those pods (their podIPs the
  * lab's, spec.nodeName the node), a real redis-server for drop events, and the real agent as a
  * child process (src/agent/main.ts, configured through its environment). Policies and labels
  * change through the stand-in; verdicts are read off real TCP connections. Needs root (fails,
@@ -21,7 +21,7 @@ import {
   ensureDataplanePrerequisites,
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
-import { NetnsLab, type LabPod } from './support/netns-lab';
+import { NodeNetwork, type NodePod } from '../../src/devtools/lab/netns';
 import { sendFrom } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
@@ -79,7 +79,7 @@ const HAMMERED = {
 const ALL = { ...PODS, ...LATE, ...HAMMERED };
 type LabName = keyof typeof ALL;
 
-let lab: NetnsLab;
+let lab: NodeNetwork;
 let redis: TestRedis;
 let client: Redis;
 let standIn: KubeApiStandIn;
@@ -129,7 +129,7 @@ const ALLOW_FRONTEND_NGINX = {
   },
 };
 
-function pod(name: LabName): LabPod {
+function pod(name: LabName): NodePod {
   return lab.pod(name);
 }
 
@@ -199,7 +199,7 @@ beforeAll(async () => {
   ensureDataplanePrerequisites();
   sweepLeftovers();
   try {
-    lab = new NetnsLab(PREFIX, NODE);
+    lab = new NodeNetwork(PREFIX, NODE);
     await lab.createNode();
     for (const name of Object.keys(PODS) as (keyof typeof PODS)[]) {
       await lab.addPod({ name, ipv4: PODS[name].ipv4, ipv6: PODS[name].ipv6, ports: [80, 81] });

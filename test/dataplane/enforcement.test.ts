@@ -15,7 +15,7 @@ import {
   ensureDataplanePrerequisites,
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
-import { NetnsLab, type LabPod } from './support/netns-lab';
+import { NodeNetwork, type NodePod } from '../../src/devtools/lab/netns';
 import { sendFrom, startIn } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
@@ -28,7 +28,7 @@ const POD_IDENTITY = { a: 300, b: 301, c: 302 } as const;
 const ENDPOINT_ID = { a: 1, b: 2, c: 3 } as const;
 type PodName = keyof typeof POD_IDENTITY;
 
-let lab: NetnsLab;
+let lab: NodeNetwork;
 let dataplane: BpfDataplane;
 const events: DataplaneEvent[] = [];
 const ifindexOf = new Map<string, number>();
@@ -43,7 +43,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, deadlineMs =
   }
 }
 
-function pod(name: string): LabPod {
+function pod(name: string): NodePod {
   return lab.pod(name);
 }
 
@@ -68,7 +68,7 @@ async function isolate(name: PodName, direction: 'ingress' | 'egress', rules: Po
 beforeAll(async () => {
   ensureDataplanePrerequisites();
   sweepLeftovers();
-  lab = new NetnsLab(PREFIX, NODE);
+  lab = new NodeNetwork(PREFIX, NODE);
   try {
     await lab.createNode();
     await lab.addPod({ name: 'a', ipv4: '10.77.0.2', ipv6: 'fd77::2', ports: PORTS });

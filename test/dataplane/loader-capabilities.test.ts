@@ -17,14 +17,14 @@ import {
   ensureDataplanePrerequisites,
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
-import { NetnsLab } from './support/netns-lab';
+import { NodeNetwork } from '../../src/devtools/lab/netns';
 
 const PREFIX = `np-dp-${process.pid}-cap-`;
 const PIN_DIR = `/sys/fs/bpf/${PREFIX}maps`;
 const WRAPPER = join(tmpdir(), `${PREFIX}loader.sh`);
 const NODE = { ipv4: '10.76.255.1', ipv6: 'fd76::ff:1' };
 
-let lab: NetnsLab;
+let lab: NodeNetwork;
 let dataplane: BpfDataplane | undefined;
 const linkNotices: string[] = [];
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   ensureDataplanePrerequisites();
   sweepLeftovers();
   try {
-    lab = new NetnsLab(PREFIX, NODE);
+    lab = new NodeNetwork(PREFIX, NODE);
     await lab.createNode();
     await lab.addPod({ name: 'a', ipv4: '10.76.0.2', ipv6: 'fd76::2', ports: [80] });
     await lab.addPod({ name: 'b', ipv4: '10.76.0.3', ipv6: 'fd76::3', ports: [80] });

@@ -20,7 +20,7 @@ import {
   ensureDataplanePrerequisites,
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
-import { NetnsLab } from './support/netns-lab';
+import { NodeNetwork } from '../../src/devtools/lab/netns';
 
 const PREFIX = `np-dp-${process.pid}-err-`;
 const PIN_DIR = `/sys/fs/bpf/${PREFIX}maps`;
@@ -52,7 +52,7 @@ char LICENSE[] SEC("license") = "GPL";
 `;
 
 let dir: string;
-let lab: NetnsLab;
+let lab: NodeNetwork;
 let dataplane: BpfDataplane | undefined;
 
 async function refusal(promise: Promise<unknown>): Promise<BpfLoaderError> {
@@ -70,7 +70,7 @@ beforeAll(async () => {
   sweepLeftovers();
   dir = mkdtempSync(join(tmpdir(), PREFIX));
   try {
-    lab = new NetnsLab(PREFIX, { ipv4: '10.75.255.1', ipv6: 'fd75::ff:1' });
+    lab = new NodeNetwork(PREFIX, { ipv4: '10.75.255.1', ipv6: 'fd75::ff:1' });
     await lab.createNode();
     dataplane = await BpfDataplane.open({
       pinDir: PIN_DIR,

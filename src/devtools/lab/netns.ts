@@ -5,10 +5,14 @@
  * link-local gateway with static neighbours, no ARP races); each node routes the other nodes' pods
  * through their underlay addresses. Everything is made with `ip -n <netns>` (or inside a namespace
  * the lab made): the root namespace's links, routes and firewall are never touched.
+ *
+ * NodeNetwork is the same node and pods without the underlay or the lab's agents: the dataplane
+ * tests and the dataplane bench drive the programs themselves on it (one topology builder for all).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { LabNodePlan, LabPlan, LabPodPlan } from './lab-plan';
+import { PodProcess } from './pod-process';
 
 const run = promisify(execFile);
 
@@ -42,10 +46,11 @@ export async function buildUnderlay(plan: LabPlan, made: string[]): Promise<void
   await ip('-n', ul, 'link', 'set', 'br0', 'up');
 }
 
-export async function buildNode(plan: LabPlan, node: LabNodePlan, made: string[]): Promise<void> {
-  await addNetns(node.netns, made);
+/** A node namespace that forwards (and does not drop asymmetric routes). */
+async function addNodeNetns(netns: string, made: string[]): Promise<void> {
+  await addNetns(netns, made);
   await inNetns(
-    node.netns,
+    netns,
     'sysctl',
     '-qw',
     'net.ipv4.ip_forward=1',
@@ -53,6 +58,10 @@ export async function buildNode(plan: LabPlan, node: LabNodePlan, made: string[]
     'net.ipv4.conf.all.rp_filter=0',
     'net.ipv4.conf.default.rp_filter=0',
   );
+}
+
+export async function buildNode(plan: LabPlan, node: LabNodePlan, made: string[]): Promise<void> {
+  await addNodeNetns(node.netns, made);
   const ul = plan.underlayNetns;
   await ip(
     '-n',
@@ -75,8 +84,20 @@ export async function buildNode(plan: LabPlan, node: LabNodePlan, made: string[]
 }
 
 export async function buildPod(node: LabNodePlan, pod: LabPodPlan, made: string[]): Promise<void> {
+  await addNetns(pod.netns, made);
+  await wirePod(node, pod);
+}
+
+/**
+ * Joins an existing pod namespace to its node, as a routed-veth CNI does and in its order: the veth
+ * (host side in the node), then the pod's addresses, the node's routes and neighbours, the pod's
+ * default routes. Until the route exists nothing reaches the pod.
+ */
+export async function wirePod(
+  node: Pick<LabNodePlan, 'netns'>,
+  pod: Pick<LabPodPlan, 'netns' | 'hostIf' | 'ips'>,
+): Promise<void> {
   const netns = pod.netns;
-  await addNetns(netns, made);
   await ip(
     '-n',
     node.netns,
@@ -175,4 +196,82 @@ export async function listNetns(prefix: string): Promise<string[]> {
     .split('\n')
     .map((line) => line.split(' ')[0] ?? '')
     .filter((name) => name.startsWith(prefix));
+}
+
+export interface NodePod {
+  readonly name: string;
+  readonly netns: string;
+  /** The host-side veth, in the node namespace. */
+  readonly hostIf: string;
+  readonly ipv4: string;
+  readonly ipv6: string;
+  /** Serves TCP and UDP on the pod's ports; probes, keeps and echoes connections. */
+  readonly agent: PodProcess;
+}
+
+/**
+ * One node namespace and its pods (behind routed host veths, `hv-<name>`), with no underlay and no
+ * agent: for tests and benches that drive the dataplane themselves. The node's own addresses are
+ * on its loopback (node-originated traffic has a source the dataplane can classify) and it runs a
+ * PodProcess too (nodeAgent) to connect from the node. Each pod's process serves before the pod
+ * has a network, so the first packet that reaches a pod is answered. destroy() kills the processes
+ * and deletes the namespaces (the veths go with them); safe to call twice.
+ */
+export class NodeNetwork {
+  readonly nodeNetns: string;
+  readonly pods = new Map<string, NodePod>();
+  nodeAgent: PodProcess | null = null;
+  private readonly made: string[] = [];
+  private readonly processes: PodProcess[] = [];
+
+  constructor(
+    readonly prefix: string,
+    readonly nodeAddresses: { readonly ipv4: string; readonly ipv6: string },
+  ) {
+    this.nodeNetns = `${prefix}node`;
+  }
+
+  async createNode(): Promise<void> {
+    const node = this.nodeNetns;
+    await addNodeNetns(node, this.made);
+    // On loopback: no dummy links needed, and a global address on lo is chosen as the source of
+    // the node's own connections just the same.
+    await ip('-n', node, 'addr', 'add', `${this.nodeAddresses.ipv4}/32`, 'dev', 'lo');
+    await ip('-n', node, 'addr', 'add', `${this.nodeAddresses.ipv6}/128`, 'dev', 'lo', 'nodad');
+    this.nodeAgent = this.started(PodProcess.start(node, 'node', { tcp: [], udp: [] }));
+    await this.nodeAgent.ready;
+  }
+
+  async addPod(spec: {
+    name: string;
+    ipv4: string;
+    ipv6: string;
+    ports: readonly number[];
+  }): Promise<NodePod> {
+    const netns = `${this.prefix}${spec.name}`;
+    const hostIf = `hv-${spec.name}`;
+    await addNetns(netns, this.made);
+    const agent = this.started(PodProcess.start(netns, spec.name, { tcp: spec.ports, udp: spec.ports }));
+    await agent.ready;
+    await wirePod({ netns: this.nodeNetns }, { netns, hostIf, ips: [spec.ipv4, spec.ipv6] });
+    const pod: NodePod = { name: spec.name, netns, hostIf, ipv4: spec.ipv4, ipv6: spec.ipv6, agent };
+    this.pods.set(spec.name, pod);
+    return pod;
+  }
+
+  pod(name: string): NodePod {
+    const pod = this.pods.get(name);
+    if (!pod) throw new Error(`no pod ${name} on the node`);
+    return pod;
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.processes.splice(0).map((process) => process.stop()));
+    await deleteNetns(this.made);
+  }
+
+  private started(process: PodProcess): PodProcess {
+    this.processes.push(process);
+    return process;
+  }
 }

@@ -3,6 +3,8 @@
  * on the pod's ports (a TCP request that looks like HTTP gets `200` and the pod's name, for curl), and a probe client driven by JSON lines on stdin, answering on stdout:
  *   {id, op:'tcp', host, port, timeoutMs}   one TCP connect (then close): ok when it connects
  *   {id, op:'udp', host, port, timeoutMs}   a datagram (resent every 200 ms): ok only with a reply
+ *   {id, op:'open', conn, host, port, timeoutMs}   a TCP connection kept under the name conn
+ *   {id, op:'echo', conn, timeoutMs}        a byte on conn, ok when it comes back (conntrack tests)
  * Answers {id, ok:true} or {id, ok:false, error}; prints {ready:true} once every server listens.
  *
  * Each probe binds its own source port from a counter (20000-29999, outside the kernel's ephemeral
@@ -44,6 +46,7 @@ for (const port of udpPorts) {
   udp.on('message', (msg, rinfo) => udp.send(msg, rinfo.port, rinfo.address));
   udp.bind(port, '::', listening);
 }
+const conns = new Map();
 let nextPort = 20000 + Math.floor(Math.random() * 10000);
 const sourcePort = () => { nextPort = nextPort >= 29999 ? 20000 : nextPort + 1; return nextPort; };
 function probe(id, timeoutMs, start) {
@@ -80,6 +83,19 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
         resend = setInterval(send, 200);
       });
       return () => { clearInterval(resend); socket.close(); };
+    });
+  } else if (req.op === 'open') {
+    probe(req.id, req.timeoutMs, (finish) => {
+      const socket = net.connect({ host: req.host, port: req.port, localPort: sourcePort() });
+      socket.on('error', (err) => finish(false, err.code || String(err)));
+      socket.on('connect', () => { conns.set(req.conn, socket); finish(true); });
+    });
+  } else if (req.op === 'echo') {
+    const socket = conns.get(req.conn);
+    if (!socket) return say({ id: req.id, ok: false, error: 'no such connection' });
+    probe(req.id, req.timeoutMs, (finish) => {
+      socket.once('data', () => finish(true));
+      socket.write('x');
     });
   } else say({ id: req.id, ok: false, error: 'unknown op' });
 });
@@ -142,13 +158,35 @@ export class PodProcess {
   }
 
   probe(protocol: ProbeProtocol, host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+    return this.request({ op: protocol === 'TCP' ? 'tcp' : 'udp', host, port, timeoutMs });
+  }
+
+  /** One TCP connect: ok when it connects. */
+  connect(host: string, port: number, timeoutMs = 1_000): Promise<ProbeResult> {
+    return this.probe('TCP', host, port, timeoutMs);
+  }
+
+  /** A datagram: ok only with a reply. */
+  udp(host: string, port: number, timeoutMs = 1_000): Promise<ProbeResult> {
+    return this.probe('UDP', host, port, timeoutMs);
+  }
+
+  /** A TCP connection kept open under `conn` (for echo). */
+  open(conn: string, host: string, port: number, timeoutMs = 1_000): Promise<ProbeResult> {
+    return this.request({ op: 'open', conn, host, port, timeoutMs });
+  }
+
+  /** A byte over the connection `conn`: ok when it comes back. */
+  echo(conn: string, timeoutMs = 1_000): Promise<ProbeResult> {
+    return this.request({ op: 'echo', conn, timeoutMs });
+  }
+
+  private request(message: Record<string, unknown>): Promise<ProbeResult> {
     if (this.exitError !== undefined) return Promise.resolve({ ok: false, error: this.exitError.message });
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.child.stdin.write(
-        JSON.stringify({ id, op: protocol === 'TCP' ? 'tcp' : 'udp', host, port, timeoutMs }) + '\n',
-      );
+      this.child.stdin.write(JSON.stringify({ ...message, id }) + '\n');
     });
   }
 

@@ -10,13 +10,13 @@ import { promisify } from 'node:util';
 import { DIRECTION, IDENTITY } from '../../../src/adapters/bpf/abi';
 import { BpfDataplane, type PolicyRule } from '../../../src/adapters/bpf/bpf-dataplane';
 import { LOADER_PATH, OBJECT_PATH, ensureDataplanePrerequisites } from './dataplane-prerequisites';
-import { NetnsLab } from './netns-lab';
+import { NodeNetwork } from '../../../src/devtools/lab/netns';
 
 const run = promisify(execFile);
 const PREFIX = `np-dp-${process.pid}-`;
 const PIN_DIR = `/sys/fs/bpf/${PREFIX}maps`;
 
-async function iperf(lab: NetnsLab, seconds: number): Promise<number> {
+async function iperf(lab: NodeNetwork, seconds: number): Promise<number> {
   const server = spawn('ip', ['netns', 'exec', lab.pod('b').netns, 'iperf3', '-s'], { stdio: 'ignore' });
   try {
     for (;;) {
@@ -61,7 +61,7 @@ function rules(count: number): PolicyRule[] {
 
 async function main(): Promise<void> {
   ensureDataplanePrerequisites();
-  const lab = new NetnsLab(PREFIX, { ipv4: '10.77.255.1', ipv6: 'fd77::ff:1' });
+  const lab = new NodeNetwork(PREFIX, { ipv4: '10.77.255.1', ipv6: 'fd77::ff:1' });
   let dataplane: BpfDataplane | undefined;
   try {
     await lab.createNode();
