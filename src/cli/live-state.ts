@@ -32,10 +32,10 @@ export interface CommandState {
 
 export async function loadCommandState(choice: ClusterChoice, io: CliIo): Promise<CommandState> {
   if (choice.state !== undefined) {
-    if (choice.kubeconfig !== undefined || choice.context !== undefined) {
+    if (choice.kubeconfig !== undefined || choice.context !== undefined || choice.live === true) {
       throw new NetpolError(
         'E_USAGE',
-        '--state reads a file, --kubeconfig and --context a cluster: give one',
+        '--state reads a file, --live, --kubeconfig and --context a cluster: give one',
         {
           hint: 'without --state the kubeconfig (KUBECONFIG, ~/.kube/config) is read',
         },
