@@ -1,8 +1,8 @@
 /**
  * The kinds netpol reads, as sources for the informer (informer.ts) and the one-shot reader
- * (cluster-reader.ts): each kind's client-node list call over
- * all namespaces, its watch path and its model. `kindSources()` makes the API clients once for a
- * KubeConfig; the sources hold no state of their own and may be shared by several informers.
+ * (cluster-reader.ts): each kind's client-node list call over all namespaces, its watch path and its
+ * model. `kindSources()` makes the API clients once for a KubeConfig; the sources hold no state of
+ * their own and may be shared by several informers.
  */
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { KindSource } from './kube-objects';
