@@ -27,6 +27,8 @@ import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml'
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import { renderApprovalMessage, type SlackMessage } from '../adapters/slack/render';
 import type { CurrentCard, SlackDelivered } from '../adapters/slack/outbound';
+import type { ClusterLiveness } from '../contracts/heartbeat';
+import type { LivenessOf } from './status-liveness';
 
 /**
  * The approval card of `record` as it reads at `now` (what approvals.ts renders at each change): its
@@ -36,8 +38,13 @@ export function renderApprovalCard(
   record: RequestRecord,
   now: Date,
   requestYaml: RequestYaml = processRequestYaml,
+  liveness?: ClusterLiveness,
 ): SlackMessage {
-  return renderApprovalMessage(record, { yaml: requestYaml.of(record), now: now.toISOString() });
+  return renderApprovalMessage(record, {
+    yaml: requestYaml.of(record),
+    now: now.toISOString(),
+    ...(liveness === undefined ? {} : { liveness }),
+  });
 }
 
 export interface ApprovalCardSyncDeps {
@@ -46,6 +53,8 @@ export interface ApprovalCardSyncDeps {
   clock: () => Date;
   /** Default: this process's (processRequestYaml), shared with the bot's handlers. */
   requestYaml?: RequestYaml;
+  /** The cluster's worker liveness, for the card's notes (status-liveness.ts); none without it. */
+  liveness?: LivenessOf;
 }
 
 export interface ApprovalCardSync {
@@ -56,13 +65,17 @@ export interface ApprovalCardSync {
 }
 
 export function approvalCardSync(deps: ApprovalCardSyncDeps): ApprovalCardSync {
+  // A card is still worth showing when its notes cannot be read: Redis trouble is the store's to report.
+  const livenessOf = async (cluster: string): Promise<ClusterLiveness | undefined> =>
+    deps.liveness === undefined ? undefined : deps.liveness(cluster).catch(() => undefined);
+
   const currentCard = async (requestId: string): Promise<CurrentCard | undefined> => {
     const record = await deps.store.get(requestId);
     if (record?.approvalChannel === undefined || record.approvalTs === undefined) return undefined;
     // Still pending: the job's own rendering is of this very state, and its producer knows what the
     // record does not (e.g. whether the full YAML is in the thread yet, which gates the buttons).
     if (record.state === 'pending-approval') return undefined;
-    const card = renderApprovalCard(record, deps.clock(), deps.requestYaml);
+    const card = renderApprovalCard(record, deps.clock(), deps.requestYaml, await livenessOf(record.cluster));
     return { channel: record.approvalChannel, ts: record.approvalTs, text: card.text, blocks: card.blocks };
   };
 
@@ -75,7 +88,12 @@ export function approvalCardSync(deps: ApprovalCardSyncDeps): ApprovalCardSync {
       // Read after the write: a change stored before it is seen here (see the header).
       const record = await deps.store.get(requestId);
       if (record === undefined || record.state === 'pending-approval') return;
-      const card = renderApprovalCard(record, deps.clock(), deps.requestYaml);
+      const card = renderApprovalCard(
+        record,
+        deps.clock(),
+        deps.requestYaml,
+        await livenessOf(record.cluster),
+      );
       // Idempotent: a retried hook enqueues nothing new (the update renders at delivery anyway).
       await deps.outbox.send(
         {

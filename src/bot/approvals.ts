@@ -72,7 +72,12 @@ export class Approvals {
     };
     await this.ctx.deps.store.create(record);
     await this.ctx.deps.queues.scheduleExpiry(record.id, this.ctx.deps.config.requestTtlMs);
-    const message = renderApprovalMessage(record, { yaml, now: now.toISOString() });
+    const liveness = await this.ctx.liveness(record.cluster);
+    const message = renderApprovalMessage(record, {
+      yaml,
+      now: now.toISOString(),
+      ...(liveness === undefined ? {} : { liveness }),
+    });
     await this.ctx.deps.outbox.send(
       {
         kind: 'post',
@@ -221,9 +226,11 @@ export class Approvals {
     const channel = record.approvalChannel ?? fallback.channel;
     const ts = record.approvalTs ?? fallback.ts;
     if (channel === undefined || ts === undefined) return;
+    const liveness = await this.ctx.liveness(record.cluster);
     const message = renderApprovalMessage(record, {
       yaml: this.requestYaml.of(record),
       now: this.ctx.now().toISOString(),
+      ...(liveness === undefined ? {} : { liveness }),
     });
     await this.ctx.deps.outbox.send({
       kind: 'update',

@@ -18,7 +18,13 @@ import { planRequest, type PlanRequestOptions } from '../core/use-cases/plan-req
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord } from '../contracts/request-record';
 import { processRequestYaml, type RequestYaml } from '../contracts/request-yaml';
-import { renderHelp, renderPreview, renderQueryAnswer, type SlackMessage } from '../adapters/slack/render';
+import {
+  renderHelp,
+  renderPreview,
+  renderQueryAnswer,
+  type PreviewInput,
+  type SlackMessage,
+} from '../adapters/slack/render';
 import { mayRequest, requireReader } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
 
@@ -66,6 +72,7 @@ export class DraftPreviews {
       effect,
       warnings,
       notes,
+      ...(await this.livenessNote(cluster, snapshot?.updatedAt)),
     };
     if (state === undefined) {
       // Never checked against the cluster: shown, but no draft is kept, so nothing can be submitted.
@@ -85,6 +92,15 @@ export class DraftPreviews {
     });
     await this.ctx.deps.drafts.put(record);
     return renderPreview({ ...preview, draftId: id });
+  }
+
+  /** The cluster's liveness for the preview's stale-snapshot note (issue 11), when heartbeats are read. */
+  private async livenessNote(
+    cluster: string,
+    snapshotUpdatedAt: string | undefined,
+  ): Promise<{ liveness?: PreviewInput['liveness'] }> {
+    const of = await this.ctx.liveness(cluster, snapshotUpdatedAt);
+    return of === undefined ? {} : { liveness: { of, now: this.ctx.now().toISOString() } };
   }
 
   /** The request language as this installation configured it (the CLI reads the same file). */
@@ -202,6 +218,7 @@ export class DraftPreviews {
       warnings: [],
       draftId: record.id,
       notes: [],
+      ...(await this.livenessNote(cluster, undefined)),
     });
   }
 }

@@ -27,10 +27,16 @@ import { DraftStore } from '../adapters/redis/draft-store';
 import { AlertStore } from '../adapters/redis/alert-store';
 import { MuteStore } from '../adapters/redis/mute-store';
 import { startMetricsServer } from '../platform/metrics-server';
+import { HeartbeatStore } from '../adapters/redis/heartbeat-store';
+import { readStatus } from '../adapters/redis/heartbeat-status';
+import { livenessReader } from './status-liveness';
+import { startWaitingCardWatch } from './status-watch';
 import { BotMetrics } from './metrics';
 
 export interface BotProcessOptions {
   log: Logger;
+  /** How often approved requests' cards are checked for a silent worker (status-watch.ts; 15 s). */
+  waitingCardIntervalMs?: number;
   clock?: () => Date;
   /** HTTP mode: where to listen (default: the config's PORT and HOST). */
   port?: number;
@@ -60,6 +66,9 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
   const outbox = new SlackOutbox({ connection: redis, prefix: config.prefix, log });
   const queues = new BullBotQueues(redis, config.prefix);
   const clusters = new ClusterCache(redis, config.prefix);
+  // Issue 11: the workers' and agents' heartbeats, for /netpol status and the cards' notes.
+  const heartbeats = new HeartbeatStore(redis, { prefix: config.prefix, clock });
+  const liveness = livenessReader({ heartbeats, clusters, clock });
   const metrics = new BotMetrics({
     store,
     clusters,
@@ -94,9 +103,20 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     newRequestId,
     log: log.child({ component: 'bot' }),
     alerts: { records: alertStore, mutes: new MuteStore(redis, config.prefix) },
+    heartbeats,
+    status: { read: () => readStatus({ redis, prefix: config.prefix, clusters: config.clusters, clock }) },
     ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
   });
-  const cards = approvalCardSync({ store, outbox, clock });
+  const cards = approvalCardSync({ store, outbox, clock, liveness });
+  const waitingCards = startWaitingCardWatch({
+    clusters: config.clusters,
+    store,
+    outbox,
+    liveness,
+    clock,
+    intervalMs: options.waitingCardIntervalMs ?? 15_000,
+    log: log.child({ component: 'waiting-cards' }),
+  });
   const thread = new ApprovalThread({
     store,
     outbox,
@@ -153,6 +173,7 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     ...(started.port === undefined ? {} : { port: started.port }),
     ...(metricsServer === undefined ? {} : { metricsPort: metricsServer.port }),
     async close() {
+      await waitingCards.stop();
       await metricsServer?.close();
       await bot.stop().catch(() => undefined);
       await expiry.close();

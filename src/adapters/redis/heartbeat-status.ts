@@ -77,6 +77,8 @@ export interface ReadStatusOptions {
   /** The configured clusters, listed even when nothing of theirs reports (in this order, first). */
   clusters: readonly string[];
   clock?: () => Date;
+  /** How long Redis may take to answer a PING before it is reported down (default 2 s). */
+  pingTimeoutMs?: number;
 }
 
 async function queueDepth(redis: Redis, prefix: string, name: string): Promise<QueueDepth | undefined> {
@@ -102,10 +104,18 @@ function infoField(info: string, field: string): string | undefined {
   return match?.[1]?.trim();
 }
 
-async function redisHealth(redis: Redis): Promise<RedisHealth> {
+async function redisHealth(redis: Redis, timeoutMs: number): Promise<RedisHealth> {
   const started = process.hrtime.bigint();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await redis.ping();
+    // A connection that queues commands while Redis is away would wait for ever: bound the wait.
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     const info = await redis.info();
     const uptime = infoField(info, 'uptime_in_seconds');
@@ -119,6 +129,7 @@ async function redisHealth(redis: Redis): Promise<RedisHealth> {
       ...(uptime === undefined ? {} : { uptimeSeconds: Number(uptime) }),
     };
   } catch (error) {
+    clearTimeout(timer);
     return { ok: false, error: (error as Error).message };
   }
 }
@@ -153,7 +164,7 @@ export async function readStatus(options: ReadStatusOptions): Promise<StatusRepo
   const clock = options.clock ?? (() => new Date());
   const now = clock();
   const { redis, prefix } = options;
-  const health = await redisHealth(redis);
+  const health = await redisHealth(redis, options.pingTimeoutMs ?? 2000);
   const report: StatusReport = { at: now.toISOString(), prefix, redis: health, queues: [], clusters: [] };
   if (!health.ok) return report;
 

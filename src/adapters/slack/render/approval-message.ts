@@ -5,6 +5,7 @@
  * function renders the decided variant without any button, and the bot edits the message in place,
  * so a second click finds nothing to press.
  */
+import type { ClusterLiveness } from '../../../contracts/heartbeat';
 import type { RequestRecord } from '../../../contracts/request-record';
 import { ACTION_IDS, approveButtonValue } from './action-ids';
 import {
@@ -24,6 +25,7 @@ import { approvalYaml } from './approval-yaml';
 import { renderFullYaml } from './full-yaml';
 import { clusterName, commandSection, effectSection, warningsSection } from './parts';
 import { isDecidable, requestId, statusLines, statusShort } from './request-status';
+import { staleSnapshotNote, waitingForWorkerNote } from './status-notes';
 
 export interface ApprovalMessageOptions {
   /** The YAML of `record.policies`, exactly as approved. */
@@ -36,6 +38,11 @@ export interface ApprovalMessageOptions {
    * they could not read. Default false: the safe side.
    */
   fullYamlPosted?: boolean;
+  /**
+   * The cluster's worker and snapshot (issue 11): while pending, a silent worker's stale snapshot
+   * is named; once approved, the card says which worker it waits for and when it was last seen.
+   */
+  liveness?: ClusterLiveness;
 }
 
 /** Namespace names are at most 63 characters: 20 of them fit a field's 2,000 characters. */
@@ -71,11 +78,19 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
     ]),
     commandSection(record.command, record.text),
     effectSection(record.effect),
+  ];
+  const stale = open ? staleSnapshotNote(options.liveness, options.now) : undefined;
+  if (stale !== undefined) blocks.push(context(stale));
+  const waiting =
+    record.state === 'approved' || record.state === 'applying'
+      ? waitingForWorkerNote(options.liveness, options.now)
+      : undefined;
+  blocks.push(
     warningsSection(record.warnings),
     ...yaml.blocks,
     divider(),
-    section(statusLines(record, options.now).join('\n')),
-  ];
+    section([...statusLines(record, options.now), ...(waiting === undefined ? [] : [waiting])].join('\n')),
+  );
   if (open && (!yaml.needsThread || options.fullYamlPosted === true)) {
     blocks.push(
       actions('netpol_decision', [

@@ -211,6 +211,23 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
     renderApprovalMessage(record('pending-approval'), { yaml: YAML, now: '2026-11-23T10:00:00.000Z' }),
   'approval-approved': () => renderApprovalMessage(record('approved'), { yaml: YAML, now: NOW }),
   'approval-applying': () => renderApprovalMessage(record('applying'), { yaml: YAML, now: NOW }),
+  // Issue 11: the prod-eu worker stopped 4 min before NOW, with the request approved.
+  'approval-waiting-for-worker': () =>
+    renderApprovalMessage(record('approved'), { yaml: YAML, now: NOW, liveness: SILENT_PROD }),
+  'approval-pending-stale-snapshot': () =>
+    renderApprovalMessage(record('pending-approval'), { yaml: YAML, now: NOW, liveness: SILENT_PROD }),
+  'preview-stale-snapshot': () =>
+    renderPreview({
+      cluster: 'prod-eu',
+      requester: REQUESTER,
+      command: 'allow frontend/app=nginx to backend/*',
+      text: 'allow frontend nginx to backend',
+      policiesYaml: YAML,
+      effect: EFFECT,
+      warnings: [],
+      draftId: 'd-4h5j6k7l8m9n0p1q',
+      liveness: { of: SILENT_PROD, now: NOW },
+    }),
   'approval-applied': () => renderApprovalMessage(record('applied'), { yaml: YAML, now: NOW }),
   'approval-rejected': () => renderApprovalMessage(record('rejected'), { yaml: YAML, now: NOW }),
   'approval-expired': () => renderApprovalMessage(record('expired'), { yaml: YAML, now: NOW }),
@@ -401,6 +418,18 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
     const many = Array.from({ length: 45 }, (_, i) => ({ ...prod!, cluster: `cluster-${i}`, agents }));
     return renderStatus(statusReport({ clusters: [...many, staging!] }));
   },
+};
+
+/** The prod-eu worker, last seen (stopped) four minutes before NOW; its snapshot as of then. */
+const SILENT_PROD = {
+  cluster: 'prod-eu',
+  workerAlive: false,
+  lastWorker: {
+    id: 'netpol-worker-7d9f:1',
+    at: '2026-11-22T09:56:00.000Z',
+    stoppedAt: '2026-11-22T09:56:00.000Z',
+  },
+  snapshotAsOf: '2026-11-22T09:55:58.000Z',
 };
 
 const asList = (out: SlackMessage | SlackMessage[]): SlackMessage[] => (Array.isArray(out) ? out : [out]);

@@ -5,7 +5,9 @@
  * that could not be checked against the cluster (no worker has reported it) is shown without
  * buttons, saying why and when the cluster was last seen: it cannot be submitted.
  */
+import type { ClusterLiveness } from '../../../contracts/heartbeat';
 import { ACTION_IDS } from './action-ids';
+import { staleSnapshotNote } from './status-notes';
 import { actions, type Block, button, context, message, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn, fitText, mention, plural } from './mrkdwn';
 import { uncheckedClusterText } from './refusal';
@@ -32,6 +34,8 @@ interface PreviewFields {
   warnings: readonly WarningInput[];
   /** What each name was taken to mean (resolveRequest's notes). */
   notes?: readonly string[];
+  /** The cluster's worker and snapshot (issue 11): a silent worker's stale snapshot is named. */
+  liveness?: { of: ClusterLiveness; now: string };
 }
 
 export type PreviewInput = PreviewFields &
@@ -62,7 +66,11 @@ export function renderPreview(input: PreviewInput): SlackMessage {
     if (notes.length > NOTES_SHOWN) lines.push(`_…and ${plural(notes.length - NOTES_SHOWN, 'more note')}_`);
     blocks.push(section(`*How names were read*\n${lines.join('\n')}`));
   }
-  blocks.push(effectSection(input.effect), warningsSection(input.warnings));
+  blocks.push(effectSection(input.effect));
+  const stale =
+    input.liveness === undefined ? undefined : staleSnapshotNote(input.liveness.of, input.liveness.now);
+  if (stale !== undefined) blocks.push(context(stale));
+  blocks.push(warningsSection(input.warnings));
   blocks.push(...yamlBlocks(input.policiesYaml, { title: '*Policies (YAML)*' }));
   if ('unchecked' in input) {
     const why = uncheckedClusterText(input.cluster, input.unchecked.lastSeen);
