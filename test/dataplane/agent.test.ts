@@ -7,7 +7,7 @@
  * never skips, without it). Everything it makes has the prefix np-dp-<pid>- and is removed in
  * afterAll, also when a step fails.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -22,6 +22,7 @@ import {
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
 import { NodeNetwork, type NodePod } from '../../src/devtools/lab/netns';
+import { childPids, leftovers, untilGone } from './support/leftovers';
 import { sendFrom } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
@@ -185,8 +186,18 @@ async function drops(): Promise<DropEvent[]> {
   return entries.map(([, fields]) => parseDropEventFields(fields)).filter((e): e is DropEvent => e !== null);
 }
 
-async function teardown(): Promise<void> {
+let tornDown: Promise<void> | undefined;
+/** Removes everything, once (the last test calls it to check, afterAll again on a failure). */
+function teardown(): Promise<void> {
+  tornDown ??= removeAll();
+  return tornDown;
+}
+
+async function removeAll(): Promise<void> {
+  // The loader helper outlives a SIGKILLed agent until it reads the end of its stdin.
+  const helpers = agent?.running ? childPids(agent.pid) : [];
   await agent?.kill();
+  await untilGone(helpers);
   client?.disconnect();
   await standIn?.close();
   await redis?.stop();
@@ -419,5 +430,18 @@ describe('the node agent over real packets', () => {
     // The restarted agent still follows changes.
     standIn.seed([podObject('fe')]);
     await untilVerdict('fe', 'be', true);
+  });
+
+  test('clean-up leaves no namespace, link, pinned map or process behind', async () => {
+    const pids = [
+      agent!.pid,
+      ...childPids(agent!.pid),
+      ...lab.pids(),
+      ...childPids(process.pid, 'redis-server'),
+    ];
+    expect(childPids(agent!.pid, 'netpol-loader')).toHaveLength(1);
+    await teardown();
+    await expect(leftovers({ netnsPrefix: PREFIX, pinDirs: [PIN_DIR], pids })).resolves.toEqual([]);
+    expect(existsSync(KUBECONFIG)).toBe(false);
   });
 });

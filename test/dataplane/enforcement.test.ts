@@ -16,6 +16,7 @@ import {
   sweepLeftovers,
 } from './support/dataplane-prerequisites';
 import { NodeNetwork, type NodePod } from '../../src/devtools/lab/netns';
+import { childPids, leftovers } from './support/leftovers';
 import { sendFrom, startIn } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
@@ -110,7 +111,14 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-async function teardown(): Promise<void> {
+let tornDown: Promise<void> | undefined;
+/** Removes everything, once (the last test calls it to check, afterAll again on a failure). */
+function teardown(): Promise<void> {
+  tornDown ??= removeAll();
+  return tornDown;
+}
+
+async function removeAll(): Promise<void> {
   await dataplane?.close();
   await lab?.destroy();
   rmSync(PIN_DIR, { recursive: true, force: true });
@@ -383,5 +391,12 @@ describe('the eBPF dataplane over real packets', () => {
       events.find((event) => event.reason === 'NO_RULE_INGRESS' && event.sourcePort === 9000),
     );
     expect(drop).toMatchObject({ endpointId: ENDPOINT_ID.a, source: pod('b').ipv4 });
+  });
+
+  test('clean-up leaves no namespace, link, pinned map or process behind', async () => {
+    const pids = [...childPids(process.pid, 'netpol-loader'), ...lab.pids()];
+    expect(pids.length).toBeGreaterThan(5);
+    await teardown();
+    await expect(leftovers({ netnsPrefix: PREFIX, pinDirs: [PIN_DIR], pids })).resolves.toEqual([]);
   });
 });

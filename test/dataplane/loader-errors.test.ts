@@ -86,7 +86,8 @@ beforeAll(async () => {
 async function teardown(): Promise<void> {
   await dataplane?.close();
   await lab?.destroy();
-  rmSync(PIN_DIR, { recursive: true, force: true });
+  for (const suffix of ['', '-refused', '-missing', '-noloader'])
+    rmSync(`${PIN_DIR}${suffix}`, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -265,6 +265,11 @@ export class NodeNetwork {
     return pod;
   }
 
+  /** The pod and node processes it started (a clean-up check looks for them). */
+  pids(): number[] {
+    return this.processes.map((process) => process.pid);
+  }
+
   async destroy(): Promise<void> {
     await Promise.all(this.processes.splice(0).map((process) => process.stop()));
     await deleteNetns(this.made);
