@@ -189,13 +189,19 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     const attempts = job.opts.attempts ?? 1;
     const log = deps.log.child({ jobId: job.id, requestId, attempt });
 
-    if (job.data.cluster !== deps.cluster) {
-      log.error({ jobCluster: job.data.cluster }, 'job for another cluster');
-      throw new UnrecoverableError(
-        `job for cluster ${job.data.cluster} reached the worker of ${deps.cluster}`,
-      );
-    }
     const record = await deps.store.get(requestId);
+    // The job, and the request itself, must be of this worker's cluster: a misrouted job never
+    // applies here, and the request it carries fails with why, on its card (issue 11).
+    const foreign = [job.data.cluster, record?.cluster].find(
+      (cluster) => cluster !== undefined && cluster !== deps.cluster,
+    );
+    if (foreign !== undefined) {
+      const reason = `the apply job for cluster ${foreign} reached the worker of cluster ${deps.cluster}; nothing was applied`;
+      log.error({ jobCluster: job.data.cluster, requestCluster: record?.cluster }, 'job for another cluster');
+      if (record !== undefined && WORKABLE.includes(record.state))
+        await fail(record, { kind: 'refused', reason }, log);
+      throw new UnrecoverableError(reason);
+    }
     if (record === undefined) {
       log.error('request not found');
       throw new UnrecoverableError(`request ${requestId} not found`);
