@@ -16,6 +16,7 @@ import {
   loadWorkerConfig,
   type Env,
 } from '../../src/platform/config/load-config';
+import { ENVIRONMENT } from '../../src/platform/config/schema';
 
 const ROOT = join(__dirname, '..', '..');
 const CHART = join(ROOT, 'helm', 'netpol');
@@ -54,22 +55,11 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every environment variable the configuration loader reads (env.NAME). */
-const KNOWN_ENV = new Set(
-  [
-    ...read('src/platform/config/load-config.ts').matchAll(
-      /\benv\.([A-Z][A-Z0-9_]*)|\(env, [a-z]+, '([A-Z][A-Z0-9_]*)'/g,
-    ),
-  ].map((m) => (m[1] ?? m[2]) as string),
-);
+/** Every environment variable the bot's and the workers' configuration reads (schema.ts). */
+const KNOWN_ENV = new Set([...Object.keys(ENVIRONMENT.bot), ...Object.keys(ENVIRONMENT.worker)]);
 
-/** Every environment variable loadAgentConfig reads: env.NAME, or a helper's (env, 'NAME', ...). */
-const AGENT_ENV = new Set(
-  [
-    ...read('src/platform/config/agent-config.ts').matchAll(
-      /\benv\.([A-Z][A-Z0-9_]*)|\(env, '([A-Z][A-Z0-9_]*)'/g,
-    ),
-  ].map((m) => (m[1] ?? m[2]) as string),
-);
+/** Every environment variable loadAgentConfig reads. */
+const AGENT_ENV = new Set(Object.keys(ENVIRONMENT.agent));
 
 describe('slack-app-manifest.yaml', () => {
   const manifest = parseYaml(read('slack-app-manifest.yaml'), 'slack-app-manifest.yaml');
