@@ -10,7 +10,7 @@
  * (another worker claims them again), and an entry claimed twice (a slow worker whose entries were
  * claimed by another) is counted by whichever acks it first, never by both.
  *
- * Keys (`<prefix>:alerts:<cluster>:`): `g:<id>` (hash), `g:<id>:nodes` (set), `dirty` (groups whose
+ * Keys (`<prefix>:alerts:<cluster>:`): `g:<id>` (hash), `g:<id>:nodes` (set), `dirty` (zset: groups whose
  * message is behind their count), `window:<start>` (the groups of a window, for its digest),
  * `windows` (zset of window starts by end time), `digest:<start>` (the claim on a window's digest).
  */
@@ -116,7 +116,7 @@ for _, g in ipairs(groups) do
     redis.call('SADD', key .. ':nodes', unpack(nodes))
     redis.call('EXPIRE', key, ttl)
     redis.call('EXPIRE', key .. ':nodes', ttl)
-    redis.call('SADD', dirty, g.id)
+    redis.call('ZADD', dirty, 0, g.id)
     local window = base .. 'window:' .. g.windowStart
     redis.call('SADD', window, g.id)
     redis.call('EXPIRE', window, ttl)
@@ -128,20 +128,40 @@ return counted
 
 /**
  * Claims the right to send a group's message: at most one job per group is in flight (the rest of
- * its drops fold into the count that job, or the next, shows). A job not delivered within
- * `lostAfterMs` counts as lost (Slack refused it for good) and may be replaced.
+ * its drops fold into the count that job, or the next, shows). Two leases: a claim not followed by
+ * `queued` within `claimLeaseMs` was abandoned (the worker died before queuing the job); a queued
+ * job not delivered within `lostAfterMs` counts as lost (Slack refused it for good). Either may
+ * then be replaced.
  */
 const CLAIM_SEND = `
 local key = KEYS[1]
-local now, lostAfter = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, lostAfter, claimLease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if redis.call('EXISTS', key) == 0 then return {'gone'} end
+local queuedAt = redis.call('HGET', key, 'queuedAt')
+if queuedAt and now - tonumber(queuedAt) < lostAfter then return {'busy'} end
 local pendingAt = redis.call('HGET', key, 'pendingAt')
-if pendingAt and now - tonumber(pendingAt) < lostAfter then return {'busy'} end
+if not queuedAt and pendingAt and now - tonumber(pendingAt) < claimLease then return {'busy'} end
 local seq = redis.call('HINCRBY', key, 'seq', 1)
+redis.call('HDEL', key, 'queuedAt')
 redis.call('HSET', key, 'pendingAt', now)
 local ts = redis.call('HGET', key, 'ts')
 if ts then return {'update', tostring(seq), redis.call('HGET', key, 'channel'), ts} end
 return {'post', tostring(seq)}
+`;
+
+/** Dirty groups due by ARGV[1], leased until ARGV[2]: a dead taker's lease runs out. */
+const TAKE_DIRTY = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids
+`;
+
+/** Removes the groups still under that lease (one counted again meanwhile is due again: kept). */
+const DONE_DIRTY = `
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == ARGV[1] then redis.call('ZREM', KEYS[1], ARGV[i]) end
+end
+return 0
 `;
 
 /** The message landed: remember where (a post), and let the next job go. */
@@ -149,7 +169,7 @@ const DELIVERED = `
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return 0 end
 if ARGV[1] ~= '' then redis.call('HSET', key, 'channel', ARGV[1], 'ts', ARGV[2]) end
-redis.call('HDEL', key, 'pendingAt')
+redis.call('HDEL', key, 'pendingAt', 'queuedAt')
 return 1
 `;
 
@@ -231,22 +251,51 @@ export class AlertStore {
     };
   }
 
-  /** Up to `count` groups whose message is behind (each handed to one caller). */
-  async takeDirty(cluster: string, count: number): Promise<string[]> {
-    return (await this.redis.spop(`${this.base(cluster)}dirty`, count)) ?? [];
+  /**
+   * Up to `count` groups whose message is behind, each leased to this caller until `leaseUntil`
+   * (epoch ms): a caller that dies holding them leaves them to be taken again once the lease ends.
+   */
+  async takeDirty(cluster: string, count: number, nowMs: number, leaseUntil: number): Promise<string[]> {
+    return (await this.redis.eval(
+      TAKE_DIRTY,
+      1,
+      `${this.base(cluster)}dirty`,
+      String(nowMs),
+      String(leaseUntil),
+      String(count),
+    )) as string[];
   }
 
+  /** The groups were handled under the lease: done with, unless counted again meanwhile. */
+  async doneDirty(cluster: string, ids: readonly string[], leaseUntil: number): Promise<void> {
+    if (ids.length > 0)
+      await this.redis.eval(DONE_DIRTY, 1, `${this.base(cluster)}dirty`, String(leaseUntil), ...ids);
+  }
+
+  /** Due again at once (their message is in flight: look again next time). */
   async markDirty(cluster: string, ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.sadd(`${this.base(cluster)}dirty`, ...ids);
+    if (ids.length > 0)
+      await this.redis.zadd(`${this.base(cluster)}dirty`, ...ids.flatMap((id) => ['0', id]));
   }
 
-  async claimSend(cluster: string, id: string, nowMs: number, lostAfterMs: number): Promise<SendClaim> {
+  /** Whether a group's message is behind its count. */
+  async isDirty(cluster: string, id: string): Promise<boolean> {
+    return (await this.redis.zscore(`${this.base(cluster)}dirty`, id)) !== null;
+  }
+
+  async claimSend(
+    cluster: string,
+    id: string,
+    nowMs: number,
+    leases: { lostAfterMs: number; claimLeaseMs: number },
+  ): Promise<SendClaim> {
     const reply = (await this.redis.eval(
       CLAIM_SEND,
       1,
       `${this.base(cluster)}g:${id}`,
       String(nowMs),
-      String(lostAfterMs),
+      String(leases.lostAfterMs),
+      String(leases.claimLeaseMs),
     )) as string[];
     switch (reply[0]) {
       case 'post':
@@ -260,9 +309,21 @@ export class AlertStore {
     }
   }
 
-  /** Gives a claimed send back unsent (muted, or the job could not be queued). */
+  /** The claimed send's job is in the outbound queue: it now has `lostAfterMs` to be delivered. */
+  async queued(cluster: string, id: string, nowMs: number): Promise<void> {
+    const key = `${this.base(cluster)}g:${id}`;
+    // Only while the claim stands: a delivery that came first has cleared it already.
+    await this.redis.eval(
+      "if redis.call('HEXISTS', KEYS[1], 'pendingAt') == 1 then redis.call('HSET', KEYS[1], 'queuedAt', ARGV[1]) end",
+      1,
+      key,
+      String(nowMs),
+    );
+  }
+
+  /** Gives a claimed send back unsent (the job could not be queued). */
   async releaseSend(cluster: string, id: string): Promise<void> {
-    await this.redis.hdel(`${this.base(cluster)}g:${id}`, 'pendingAt');
+    await this.redis.hdel(`${this.base(cluster)}g:${id}`, 'pendingAt', 'queuedAt');
   }
 
   /** An alert's message was delivered (from the Slack outbound worker's onPosted hook). */

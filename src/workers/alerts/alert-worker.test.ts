@@ -33,12 +33,22 @@ const CHANNEL = 'C0ALERTS1';
 const BACKEND_CHANNEL = 'C0BACKEND1';
 const WINDOW_MS = 300_000;
 const log = pino({ level: process.env.NETPOL_TEST_LOG ?? 'silent' });
-const FAST = { blockMs: 50, batchSize: 20, claimIdleMs: 400, claimEveryMs: 100, flushEveryMs: 30 };
+// No cluster snapshot in these tests: alerts go out without waiting for one.
+const FAST = {
+  blockMs: 50,
+  batchSize: 20,
+  claimIdleMs: 400,
+  claimEveryMs: 100,
+  flushEveryMs: 30,
+  snapshotWaitMs: 0,
+  // A worker killed between claiming a send and queuing it holds the group this long.
+  claimLeaseMs: 300,
+};
 
 let redis: TestRedis;
 let slack: SlackWebApiStandIn;
 let client: Redis;
-let outbound: SlackOutboundWorker;
+const outbound: SlackOutboundWorker[] = [];
 let outbox: SlackOutbox;
 const workers: AlertWorker[] = [];
 
@@ -80,8 +90,10 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   throw new Error(`timed out waiting for ${what}`);
 }
 
+const HEADLINE_TEXT = 'frontend/nginx -&gt; backend/nginx tcp/80';
+
 function alertsIn(channel: string) {
-  return slack.messages(channel).filter((m) => m.text.includes('frontend/nginx -&gt; backend/nginx tcp/80'));
+  return slack.messages(channel).filter((m) => m.text.includes(HEADLINE_TEXT));
 }
 
 beforeAll(async () => {
@@ -92,7 +104,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const worker of workers) await worker.close().catch(() => undefined);
-  await outbound?.close();
+  for (const worker of outbound) await worker.close();
   await outbox?.close();
   client.disconnect();
   await slack.close();
@@ -103,17 +115,19 @@ afterAll(async () => {
 function startOutbound(prefix: string): void {
   const store = new AlertStore(client, { prefix });
   outbox = new SlackOutbox({ connection: client, prefix });
-  outbound = startSlackOutboundWorker({
-    connection: client,
-    prefix,
-    outbox,
-    client: createSlackWebClient({ token: TEST_BOT.token, apiUrl: slack.apiUrl }),
-    perChannelIntervalMs: 10,
-    log,
-    onPosted: async (job, delivered) => {
-      if (job.kind !== 'ephemeral' && job.alert !== undefined) await store.delivered(job.alert, delivered);
-    },
-  });
+  outbound.push(
+    startSlackOutboundWorker({
+      connection: client,
+      prefix,
+      outbox,
+      client: createSlackWebClient({ token: TEST_BOT.token, apiUrl: slack.apiUrl }),
+      perChannelIntervalMs: 10,
+      log,
+      onPosted: async (job, delivered) => {
+        if (job.kind !== 'ephemeral' && job.alert !== undefined) await store.delivered(job.alert, delivered);
+      },
+    }),
+  );
 }
 
 it('two workers share the group; one killed mid-batch loses nothing and nothing is counted twice', async () => {
@@ -191,9 +205,41 @@ it('two workers share the group; one killed mid-batch loses nothing and nothing 
     'the muted drops counted',
   );
   // Taken off the dirty set by a flush that saw the mute (and sent nothing).
-  await until(
-    async () => ((await client.sismember(`${store.base('prod')}dirty`, id!)) === 0 ? true : undefined),
-    'the muted group flushed',
-  );
+  await until(async () => ((await store.isDirty('prod', id!)) ? undefined : true), 'the muted group flushed');
   expect(alertsIn(BACKEND_CHANNEL)[0]!.text).toContain('200 drops');
+});
+
+it('a closed window gets one digest per channel; a 429 delays an edit but loses nothing', async () => {
+  const prefix = `alerts-${randomBytes(4).toString('hex')}`;
+  startOutbound(prefix);
+  // A window that ended a while ago: its digest is due as soon as its drops are counted.
+  const past = windowOf(Date.now() - 2 * WINDOW_MS, WINDOW_MS);
+  const at = new Date(past.start + 1000).toISOString();
+  const worker = await startAlertWorker(
+    {
+      cluster: 'prod',
+      redisUrl: redis.url,
+      prefix,
+      alerts: { defaultChannel: 'C0DIGEST01', channels: {}, windowMs: WINDOW_MS },
+    },
+    { log, consumer: 'd', timing: { ...FAST, digestGraceMs: 0, snapshotWaitMs: 0 } },
+  );
+  workers.push(worker);
+  slack.rateLimitNext({ method: 'chat.update', times: 1, retryAfterSeconds: 1 });
+  await publish(prefix, drops(10, at));
+  const digest = await until(
+    async () => slack.messages('C0DIGEST01').find((m) => m.text.startsWith('Drops on prod')),
+    'the digest',
+  );
+  expect(digest.text).toMatch(/^Drops on prod from .* UTC to .* UTC: \d+ drops? in 1 flow$/);
+  await publish(prefix, drops(15, at, 10));
+  const alert = await until(
+    async () => slack.messages('C0DIGEST01').find((m) => m.text.includes(': 25 drops')),
+    'the alert edited to 25 drops (after the 429)',
+  );
+  expect(alert.text).toContain(HEADLINE_TEXT);
+  // The edit was refused once with a 429, and went through after Retry-After.
+  await slack.waitForCall((call) => call.method === 'chat.update' && call.status === 429, 1000);
+  expect(slack.messages('C0DIGEST01').filter((m) => m.text.startsWith('Drops on prod'))).toHaveLength(1);
+  expect(slack.messages('C0DIGEST01').filter((m) => m.text.includes(HEADLINE_TEXT))).toHaveLength(1);
 });

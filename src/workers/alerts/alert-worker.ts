@@ -44,6 +44,8 @@ export interface AlertWorkerTiming {
   flushEveryMs: number;
   /** A message job not delivered in this time is presumed lost (Slack refused it) and sent again. */
   lostAfterMs: number;
+  /** A send claimed but not queued in this time was abandoned by a dead worker and is claimed again. */
+  claimLeaseMs: number;
   /** A window's digest waits this long after the window's end for late events. */
   digestGraceMs: number;
   /**
@@ -60,6 +62,7 @@ export const DEFAULT_ALERT_TIMING: Readonly<AlertWorkerTiming> = Object.freeze({
   claimEveryMs: 5_000,
   flushEveryMs: 1_000,
   lostAfterMs: 5 * 60_000,
+  claimLeaseMs: 10_000,
   digestGraceMs: 10_000,
   snapshotWaitMs: 30_000,
 });
@@ -213,7 +216,8 @@ export async function startAlertWorker(
     mutesNow.some((m) => muteMatches(m.target, record.group));
 
   const flushGroups = async (mutesNow: readonly Mute[]): Promise<void> => {
-    const ids = await store.takeDirty(cluster, 100);
+    const leaseUntil = Date.now() + timing.claimLeaseMs;
+    const ids = await store.takeDirty(cluster, 100, Date.now(), leaseUntil);
     if (ids.length === 0) return;
     const snapshot = await clusters.read(cluster);
     const state = snapshot?.state;
@@ -221,17 +225,24 @@ export async function startAlertWorker(
       await store.markDirty(cluster, ids);
       return;
     }
+    const done: string[] = [];
     const index = state === undefined ? undefined : indexOf(state);
     const later: string[] = [];
     for (const id of ids) {
       const record = await store.get(cluster, id);
-      if (record === undefined || mutedBy(mutesNow, record)) continue;
-      const claim = await store.claimSend(cluster, id, clock().getTime(), timing.lostAfterMs);
+      if (record === undefined || mutedBy(mutesNow, record)) {
+        done.push(id);
+        continue;
+      }
+      const claim = await store.claimSend(cluster, id, clock().getTime(), timing);
       if (claim.action === 'busy') {
         later.push(id);
         continue;
       }
-      if (claim.action === 'gone') continue;
+      if (claim.action === 'gone') {
+        done.push(id);
+        continue;
+      }
       const hasWorkload =
         record.group.source.kind === 'workload' || record.group.destination.kind === 'workload';
       const message = renderAlert(
@@ -255,12 +266,15 @@ export async function startAlertWorker(
             `alert-${cluster}-${id}-${claim.seq}`,
           );
         }
+        await store.queued(cluster, id, clock().getTime());
+        done.push(id);
       } catch (err) {
         log.warn({ err, id }, 'alert message not queued: will retry');
         await store.releaseSend(cluster, id);
         later.push(id);
       }
     }
+    await store.doneDirty(cluster, done, leaseUntil);
     await store.markDirty(cluster, later);
   };
 
