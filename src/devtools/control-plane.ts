@@ -86,6 +86,12 @@ export interface ControlPlaneOptions {
   transport?: SlackTransportKind;
   /** How long the bot's handlers wait on Redis before telling the person (default: the bot's 5 s). */
   redisDeadlineMs?: number;
+  /**
+   * Issue 11: the worker's heartbeat period (silent after three) and how often the bot looks for
+   * approved cards waiting on a silent worker. Defaults: the processes' own (10 s, 15 s).
+   */
+  heartbeatIntervalMs?: number;
+  waitingCardIntervalMs?: number;
 }
 
 export interface ControlPlane {
@@ -218,6 +224,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     perChannelIntervalMs: 10,
     processMetrics: false, // prom-client's GC observer would outlive the test
     ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
+    ...(options.waitingCardIntervalMs === undefined
+      ? {}
+      : { waitingCardIntervalMs: options.waitingCardIntervalMs }),
   });
   const eventsUrl = bot.port === undefined ? undefined : `http://127.0.0.1:${bot.port}/slack/events`;
   const transport =
@@ -246,6 +255,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         processMetrics: false,
         // Drop alerts sent within a tick of being counted (issue 10).
         alertTiming: { flushEveryMs: 50, blockMs: 200 },
+        ...(options.heartbeatIntervalMs === undefined
+          ? {}
+          : { timing: { heartbeatIntervalMs: options.heartbeatIntervalMs } }),
       });
     },
     async stopWorker() {
