@@ -75,8 +75,14 @@ export function requestEnd(peer: AlertPeer): string {
 export function allowRequestText(record: AlertRecord): string {
   const { group } = record;
   const protocol = { 6: 'tcp', 17: 'udp', 132: 'sctp' }[group.protocol];
-  const port = protocol === undefined ? '' : ` on ${protocol}/${group.port}`;
-  return `allow ${requestEnd(group.source)} to ${requestEnd(group.destination)}${port}`;
+  if (protocol === undefined) {
+    // Without a port, the request would open every TCP, UDP and SCTP port: not what was seen.
+    throw new NetpolError(
+      'E_UNSUPPORTED',
+      'NetworkPolicy admits only TCP, UDP and SCTP: this flow cannot be allowed',
+    );
+  }
+  return `allow ${requestEnd(group.source)} to ${requestEnd(group.destination)} on ${protocol}/${group.port}`;
 }
 
 export class AlertRequestAllow {

@@ -243,15 +243,17 @@ export async function startAlertWorker(
         done.push(id);
         continue;
       }
-      const hasWorkload =
-        record.group.source.kind === 'workload' || record.group.destination.kind === 'workload';
+      // Request allow needs a pod of ours to allow it for, and a protocol NetworkPolicy admits.
+      const allowable =
+        (record.group.source.kind === 'workload' || record.group.destination.kind === 'workload') &&
+        [6, 17, 132].includes(record.group.protocol);
       const message = renderAlert(
         alertInput({
           record,
           state,
           index,
           windowMs: alerts.windowMs,
-          ...(hasWorkload ? { requestAllow: alertButtonValue({ cluster, id }) } : {}),
+          ...(allowable ? { requestAllow: alertButtonValue({ cluster, id }) } : {}),
         }),
       );
       const alert = { cluster, id };
