@@ -1,0 +1,102 @@
+/**
+ * The alert store's atomic steps over a real redis-server: a batch is counted only for the entries
+ * its XACK takes out of the pending list (a batch applied twice, or by two consumers, counts once),
+ * and one send per group is in flight until its delivery is recorded.
+ */
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { startRedis, type TestRedis } from '../../devtools/redis/redis-server';
+import { AlertStore, type AlertBatchGroup } from './alert-store';
+
+let redis: TestRedis;
+let client: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const GROUP = 'netpol-alerts';
+
+async function setUp() {
+  const prefix = `store-${randomBytes(4).toString('hex')}`;
+  const stream = `${prefix}:drops:prod`;
+  await client.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await client.xadd(stream, '*', 'event', '{}')) as string);
+  // Read by consumer a: pending until acknowledged.
+  await client.xreadgroup('GROUP', GROUP, 'a', 'COUNT', 10, 'STREAMS', stream, '>');
+  const batch: AlertBatchGroup = {
+    id: '0-abc',
+    group: {
+      cluster: 'prod',
+      direction: 'ingress',
+      source: { kind: 'address', address: '203.0.113.7' },
+      destination: { kind: 'workload', namespace: 'backend', name: 'api', selector: { app: 'api' } },
+      port: 443,
+      protocol: 6,
+    },
+    windowStart: 1_764_669_600_000,
+    windowEnd: 1_764_669_900_000,
+    sample: { source: '203.0.113.7', destination: '10.244.2.20', reason: 'NO_RULE_INGRESS' },
+    entries: ids.map((entryId, i) => ({
+      entryId,
+      drops: i + 1,
+      node: `node-${i}`,
+      at: `2025-12-02T10:00:0${i}Z`,
+    })),
+  };
+  return { store: new AlertStore(client, { prefix }), stream, batch };
+}
+
+it('counts each stream entry once, whoever applies it and however often', async () => {
+  const { store, stream, batch } = await setUp();
+  expect(await store.apply('prod', stream, GROUP, [batch])).toBe(3);
+  // The same entries again (a consumer that read them before another claimed and counted them).
+  expect(await store.apply('prod', stream, GROUP, [batch])).toBe(0);
+  const record = await store.get('prod', batch.id);
+  expect(record).toMatchObject({
+    count: 6,
+    nodes: ['node-0', 'node-1', 'node-2'],
+    windowStart: batch.windowStart,
+  });
+  expect(record?.firstAt).toBe('2025-12-02T10:00:00Z');
+  expect(record?.lastAt).toBe('2025-12-02T10:00:02Z');
+  expect(await client.xpending(stream, GROUP)).toEqual([0, null, null, null]);
+  expect(await store.isDirty('prod', batch.id)).toBe(true);
+});
+
+it('keeps one send in flight per group until it is delivered or its lease runs out', async () => {
+  const { store, stream, batch } = await setUp();
+  await store.apply('prod', stream, GROUP, [batch]);
+  const leases = { lostAfterMs: 60_000, claimLeaseMs: 1_000 };
+  expect(await store.claimSend('prod', batch.id, 0, leases)).toEqual({ action: 'post', seq: 1 });
+  // Claimed, not yet queued: busy within the claim lease, free after it (its claimer died).
+  expect(await store.claimSend('prod', batch.id, 500, leases)).toEqual({ action: 'busy' });
+  expect(await store.claimSend('prod', batch.id, 1_500, leases)).toEqual({ action: 'post', seq: 2 });
+  await store.queued('prod', batch.id, 1_500);
+  // Queued: busy until delivered (or lost after lostAfterMs).
+  expect(await store.claimSend('prod', batch.id, 30_000, leases)).toEqual({ action: 'busy' });
+  await store.delivered({ cluster: 'prod', id: batch.id }, { channel: 'C0ALERTS', ts: '1.000100' });
+  expect(await store.claimSend('prod', batch.id, 30_001, leases)).toEqual({
+    action: 'update',
+    seq: 3,
+    channel: 'C0ALERTS',
+    ts: '1.000100',
+  });
+  expect(await store.claimSend('prod', 'nothing', 0, leases)).toEqual({ action: 'gone' });
+});
+
+it('leases dirty groups: a taker that dies leaves them to the next once the lease ends', async () => {
+  const { store, stream, batch } = await setUp();
+  await store.apply('prod', stream, GROUP, [batch]);
+  expect(await store.takeDirty('prod', 10, 0, 1_000)).toEqual([batch.id]);
+  expect(await store.takeDirty('prod', 10, 500, 1_500)).toEqual([]);
+  expect(await store.takeDirty('prod', 10, 1_000, 2_000)).toEqual([batch.id]);
+  await store.doneDirty('prod', [batch.id], 2_000);
+  expect(await store.isDirty('prod', batch.id)).toBe(false);
+});
