@@ -3,10 +3,20 @@
  * the cluster (fed one object event at a time), the identity allocator, the ipcache it wrote, and
  * the local endpoints (a local pod: spec.nodeName is this node, not hostNetwork, with a podIP).
  *
+ * Identities are per class of pods, not per pod (Cilium's identity per set of selector-relevant
+ * labels, made exact): a pod's class is the set of selectors it is in among those the local sides
+ * name, with its numbers for each named-port selector (LiveIndex.classOf). Everything a rule can
+ * tell apart is in it: namespace, namespace labels and pod labels through the term selectors, the
+ * named ports it exposes, and which ipBlocks (so which refined prefixes) its address falls in.
+ * Rules list class identities, so a pod added, deleted or relabelled elsewhere costs one ipcache
+ * write per address when its class exists, and, when it makes a new class (or empties one), a rule
+ * swap on each local side naming one of that class's selectors; a selector delta for a selector
+ * no local side names (and no class holds) costs nothing.
+ *
  * Level-based and coalescing: an event updates the index at once and marks what it touched (the
- * pods whose addresses changed, the local sides the index says changed); flush() then brings the
- * maps to the current state in one pass, so a burst of events costs one pass, and a failed pass is
- * retried whole (every write is idempotent). One pass at a time.
+ * pods to re-class and re-address, the local sides whose structure changed); flush() then brings
+ * the maps to the current state in one pass, so a burst of events costs one pass, and a failed pass
+ * is retried whole (every write is idempotent). One pass at a time.
  *
  * The order of a pass is what keeps a change from opening a window:
  *   1. ipcache entries of ipBlock prefixes (a new prefix only narrows what its parent stands for;
@@ -14,33 +24,33 @@
  *   2. each changed side: rules swapped (atomically) before its direction turns isolated, cleared
  *      only after it turns open; a new endpoint is "not ready" (closed both ways) from before its
  *      programs attach until both of its rule sets are in place;
- *   3. ipcache entries of pods (a pod's identity appears only once the rules naming it exist; until
- *      then its address means what the ipBlocks say, which is what the evaluator says of it too);
- *   4. ipcache entries no longer wanted are deleted last.
+ *   3. ipcache entries of pods (an address moves to a class identity only once the rules naming
+ *      that class exist; until then it keeps the identity it had, or, for a new pod, means what the
+ *      ipBlocks say, which is what the evaluator says of it too);
+ *   4. ipcache entries no longer wanted are deleted;
+ *   5. classes emptied in the pass stay in the rules until here (a pod moving to another class
+ *      keeps its old identity's rules until its address moves): the sides naming them are
+ *      rewritten without them, then their identities are released (so a new class can never
+ *      inherit rules written for an old one).
  *
- * Restart: adopt() reads the pinned ipcache and endpoints before the first pass, so pods and
- * prefixes keep the identities the pinned rules name, adopted endpoints are not closed again, and
- * the first pass writes only differences and removes what no longer exists.
+ * Restart: adopt() reads the pinned ipcache and endpoints before the first pass; each class takes
+ * the identity its first pod's address held (the others held are reserved until the first pass has
+ * rewritten every local rule set), adopted endpoints are not closed again, and the first pass writes
+ * only differences and removes what no longer exists.
  *
  * ipBlocks match pod IPs (the evaluator's semantics) through the pod's primary IP (status.podIP),
- * as the evaluator does; a dual-stack pod's other address carries the same pod identity.
+ * as the evaluator does; a dual-stack pod's other address carries the same identity.
  */
 import type { Logger } from 'pino';
 import { DIRECTION, IDENTITY } from '../adapters/bpf/abi';
 import type { EndpointState, PolicyRule } from '../adapters/bpf/bpf-dataplane';
 import { refineIpBlocks } from '../adapters/bpf/ipblock-refinement';
-import { contains, formatPrefix, parseCidr } from '../adapters/bpf/prefix128';
-import {
-  type IndexEvent,
-  type IndexReport,
-  LiveIndex,
-  type KeyedSide,
-  type SelectorSide,
-} from '../core/evaluator';
+import { formatPrefix, parseCidr } from '../adapters/bpf/prefix128';
+import { type IndexEvent, type IndexReport, LiveIndex, type SelectorSide } from '../core/evaluator';
 import type { Direction } from '../core/evaluator';
 import { IdentityAllocator } from './identity-allocator';
 import type { FindHostVeth } from './host-veth';
-import { sideRules, type IpBlockRef } from './side-rules';
+import { type IpBlockRef, type PeerClassView, sideRules } from './side-rules';
 
 /** What the Enforcer needs of the dataplane (BpfDataplane has it). */
 export interface DataplaneMaps {
@@ -75,6 +85,13 @@ export interface EnforcerOptions {
   readonly log: Logger;
 }
 
+/** A class of pods (see the header) and its identity. */
+interface PeerClass extends PeerClassView {
+  readonly key: string;
+  readonly pods: Set<string>;
+  readonly aliases: number[];
+}
+
 interface LocalEndpoint {
   readonly ifname: string;
   readonly ifindex: number;
@@ -90,13 +107,6 @@ const DIRECTION_CODE = { Ingress: DIRECTION.INGRESS, Egress: DIRECTION.EGRESS } 
 const hostPrefix = (ip: string): string => formatPrefix(parseCidr(ip));
 const sideKey = (pod: string, direction: Direction): string => `${direction}\u0000${pod}`;
 
-function blockContains(block: IpBlockRef, ip: string): boolean {
-  const address = parseCidr(ip);
-  const outer = parseCidr(block.cidr);
-  if (outer.family !== address.family || !contains(outer, address)) return false;
-  return !block.except.some((text) => contains(parseCidr(text), address));
-}
-
 function blockText(block: IpBlockRef): string {
   return `${block.cidr}\u0000${[...block.except].sort().join(',')}`;
 }
@@ -111,6 +121,7 @@ export class Enforcer {
   private readonly adoptedEndpoints = new Set<number>();
   /** What the ipcache holds (as this agent wrote or adopted it). */
   private readonly written = new Map<string, number>();
+  /** Wanted ipcache entries of pod addresses (host prefix -> class identity). */
   private readonly podEntries = new Map<string, number>();
   /** The host prefixes each pod's entries were made for. */
   private readonly podCidrs = new Map<string, string[]>();
@@ -121,6 +132,17 @@ export class Enforcer {
   /** The selectors each local side's rules name, and the local sides naming each selector. */
   private readonly sideSelectors = new Map<string, number[]>();
   private readonly selectorSides = new Map<number, Set<string>>();
+  private readonly classes = new Map<string, PeerClass>();
+  private readonly podClass = new Map<string, PeerClass>();
+  /** The classes holding each selector. */
+  private readonly selectorClasses = new Map<number, Set<PeerClass>>();
+  /** Emptied classes, taken out of the rules (and their identity released) at the end of a pass. */
+  private readonly emptied: PeerClass[] = [];
+  /** Classes whose rules also list identities their pods held before a restart (first pass). */
+  private readonly aliased: PeerClass[] = [];
+  /** Identities the pinned ipcache gave pods, held until a class claims them or the first pass ends. */
+  private readonly reserved = new Set<number>();
+  private readonly reclass = new Set<string>();
   private blockUnion = '';
   private readonly dirtyPods = new Set<string>();
   private readonly dirtySides = new Set<string>();
@@ -151,12 +173,16 @@ export class Enforcer {
     );
   }
 
-  /** Identities the pinned ipcache gave pods and prefixes, once the cluster is known. */
+  /**
+   * Identities the pinned ipcache gave prefixes (adopted) and pods (reserved for their classes),
+   * once the cluster is known.
+   */
   private adoptIdentities(): void {
     for (const [cidr, identity] of this.written) {
       if (identity < IDENTITY.FIRST_DYNAMIC) continue;
-      const pod = this.podByIp.get(cidr);
-      this.identities.adopt(pod ?? `cidr:${cidr}`, identity);
+      if (this.podByIp.has(cidr)) {
+        if (this.identities.adopt(`reserved:${identity}`, identity)) this.reserved.add(identity);
+      } else this.identities.adopt(`cidr:${cidr}`, identity);
     }
   }
 
@@ -172,6 +198,7 @@ export class Enforcer {
       const report = this.index.apply(event);
       this.setFacts(key, event.kind === 'pod-upsert' ? facts : undefined);
       this.dirtyPods.add(key);
+      this.reclass.add(key);
       this.markSides(report);
       return;
     }
@@ -195,7 +222,9 @@ export class Enforcer {
 
   /** Something left to write (or a local pod whose host veth is not there yet). */
   get pending(): boolean {
-    return this.dirtyPods.size > 0 || this.dirtySides.size > 0 || this.dirtyCidrs.size > 0;
+    return (
+      this.dirtyPods.size > 0 || this.dirtySides.size > 0 || this.dirtyCidrs.size > 0 || this.reclass.size > 0
+    );
   }
 
   get endpointCount(): number {
@@ -220,29 +249,26 @@ export class Enforcer {
       this.facts.set(key, facts);
       if (!facts.hostNetwork) for (const ip of facts.ips) this.podByIp.set(hostPrefix(ip), key);
     }
-    // Sides whose ipBlocks hold the old or new primary address admit a different set of pods.
-    const addresses = [old?.ips[0], facts?.ips[0]].filter((ip): ip is string => ip !== undefined);
-    if (addresses.length === 0 || old?.ips[0] === facts?.ips[0]) return;
-    for (const [side, blocks] of this.sideBlocks) {
-      if (blocks.some((block) => addresses.some((ip) => blockContains(block, ip)))) this.dirtySides.add(side);
-    }
   }
 
   /**
-   * Local sides to rewrite: those whose structure changed, and those naming a selector whose
-   * members changed or that holds a pod whose named ports changed (an egress named port lists
-   * (identity, number) per pod).
+   * Local sides whose structure changed are rewritten; pods entering or leaving a selector that
+   * matters here (a local side names it, or a class holds it), or whose address or named ports
+   * changed, are classed again. Deltas of other selectors cost nothing.
    */
   private markSides(report: IndexReport): void {
     for (const { pod, direction } of report.sides) {
       if (this.endpoints.has(pod)) this.dirtySides.add(sideKey(pod, direction));
     }
-    const touched = (selector: number): void => {
-      for (const side of this.selectorSides.get(selector) ?? []) this.dirtySides.add(side);
-    };
-    for (const delta of report.selectors) touched(delta.selector);
-    for (const pod of report.pods)
-      if (this.index.has(pod)) for (const s of this.index.selectorsOf(pod)) touched(s);
+    for (const { selector, entered, left } of report.selectors) {
+      if (!this.selectorSides.has(selector) && !this.selectorClasses.has(selector)) continue;
+      for (const pod of entered) this.reclass.add(pod);
+      for (const pod of left) this.reclass.add(pod);
+    }
+    for (const pod of report.pods) {
+      this.reclass.add(pod);
+      this.dirtyPods.add(pod);
+    }
   }
 
   /** Records which selectors a local side's rules name (so their deltas find it). */
@@ -264,7 +290,11 @@ export class Enforcer {
     else this.sideSelectors.set(key, [...ids]);
     for (const selector of ids) {
       let sides = this.selectorSides.get(selector);
-      if (sides === undefined) this.selectorSides.set(selector, (sides = new Set()));
+      if (sides === undefined) {
+        this.selectorSides.set(selector, (sides = new Set()));
+        // Newly relevant here: its pods' classes now tell it apart.
+        for (const pod of this.index.members(selector)) this.reclass.add(pod);
+      }
       sides.add(key);
     }
   }
@@ -283,7 +313,7 @@ export class Enforcer {
   /** Brings the maps to the current state; throws (leaving the work marked) when a write fails. */
   async flush(): Promise<void> {
     if (this.needsSweep) this.adoptIdentities();
-    const pods = [...this.dirtyPods];
+    const pods = new Set(this.dirtyPods);
     const sides = new Set(this.dirtySides);
     const cidrs = new Set(this.dirtyCidrs);
     this.dirtyPods.clear();
@@ -299,32 +329,12 @@ export class Enforcer {
     }
   }
 
-  private async pass(pods: string[], sides: Set<string>, cidrs: Set<string>): Promise<void> {
+  private async pass(pods: Set<string>, sides: Set<string>, cidrs: Set<string>): Promise<void> {
     const dataplane = this.options.dataplane;
-    // Pod identities wanted, and local endpoints appearing or going.
+    // Local endpoints appearing or going.
     const retired: LocalEndpoint[] = [];
     for (const pod of pods) {
       const facts = this.facts.get(pod);
-      const before = this.identities.peek(pod);
-      const addresses = facts === undefined || facts.hostNetwork ? [] : facts.ips.map((ip) => hostPrefix(ip));
-      for (const cidr of this.podCidrs.get(pod) ?? []) {
-        // Unless the address stays, or another pod took it (and set its own entry).
-        if (!addresses.includes(cidr) && this.podEntries.get(cidr) === before) {
-          this.podEntries.delete(cidr);
-          cidrs.add(cidr);
-        }
-      }
-      if (addresses.length === 0) {
-        this.podCidrs.delete(pod);
-        if (facts === undefined) this.identities.release(pod);
-      } else {
-        const identity = this.identities.identityOf(pod);
-        this.podCidrs.set(pod, addresses);
-        for (const cidr of addresses) {
-          this.podEntries.set(cidr, identity);
-          cidrs.add(cidr);
-        }
-      }
       const endpoint = this.endpoints.get(pod);
       const local = this.isLocal(facts) ? facts : undefined;
       if (endpoint !== undefined && endpoint.ip !== local?.ips[0]) {
@@ -338,31 +348,68 @@ export class Enforcer {
       }
     }
 
-    // Compile the changed sides; a change of the ipBlocks in use re-refines them.
-    const compiled = new Map<string, KeyedSide>();
-    const compile = (key: string): void => {
+    // Structures of the changed sides (which may make selectors relevant), then classes (which may
+    // add sides to rewrite), until both settle.
+    const structures = new Map<string, SelectorSide>();
+    const structure = (key: string): void => {
+      if (structures.has(key)) return;
       const [direction, pod] = key.split('\u0000') as [Direction, string];
       if (!this.endpoints.has(pod) || !this.index.has(pod)) {
         this.sideBlocks.delete(key);
         this.trackSelectors(key, undefined);
         return;
       }
-      this.trackSelectors(key, this.index.structure(pod, direction));
-      const side = this.index.compile(pod, direction);
-      compiled.set(key, side);
-      const blocks = side.rules.flatMap((rule) => (rule.peers === 'any' ? [] : rule.peers.ipBlocks));
+      const side = this.index.structure(pod, direction);
+      structures.set(key, side);
+      this.trackSelectors(key, side);
+      const blocks = side.rules.flatMap((rule) =>
+        rule.peers === 'any' ? [] : rule.peers.ipBlocks.map((b) => b.block),
+      );
       if (blocks.length > 0) this.sideBlocks.set(key, blocks);
       else this.sideBlocks.delete(key);
     };
-    for (const key of sides) compile(key);
-    if (this.refine(cidrs)) {
-      for (const key of this.sideBlocks.keys()) {
-        if (!compiled.has(key)) {
-          sides.add(key);
-          compile(key);
+    for (const key of sides) structure(key);
+    while (this.reclass.size > 0) {
+      const batch = [...this.reclass];
+      this.reclass.clear();
+      for (const pod of batch) {
+        const moved = this.classify(pod, sides);
+        if (moved) pods.add(pod);
+      }
+      for (const key of sides) structure(key);
+    }
+    if (this.reserved.size > 0) {
+      this.aliasReserved(sides);
+      for (const key of sides) structure(key);
+    }
+
+    // Addresses: each pod's host prefixes to its class identity.
+    for (const pod of pods) {
+      const facts = this.facts.get(pod);
+      const identity = this.podClass.get(pod)?.identity;
+      const addresses =
+        facts === undefined || facts.hostNetwork || identity === undefined ? [] : facts.ips.map(hostPrefix);
+      for (const cidr of this.podCidrs.get(pod) ?? []) {
+        if (addresses.includes(cidr)) continue;
+        // Unless another pod took the address (and sets its own entry).
+        const owner = this.podByIp.get(cidr);
+        if (owner !== undefined && owner !== pod) continue;
+        this.podEntries.delete(cidr);
+        cidrs.add(cidr);
+      }
+      if (addresses.length === 0) this.podCidrs.delete(pod);
+      else {
+        this.podCidrs.set(pod, addresses);
+        for (const cidr of addresses) {
+          this.podEntries.set(cidr, identity!);
+          cidrs.add(cidr);
         }
       }
     }
+
+    // A change of the ipBlocks in use re-refines them, and every side with blocks is rewritten.
+    if (this.refine(cidrs)) for (const key of this.sideBlocks.keys()) sides.add(key);
+    for (const key of sides) structure(key);
 
     // 1. ipBlock prefixes.
     const prefixWrites: { cidr: string; identity: number }[] = [];
@@ -381,13 +428,7 @@ export class Enforcer {
     for (const { cidr, identity } of prefixWrites) this.written.set(cidr, identity);
 
     // 2. Rules and flags, endpoint by endpoint.
-    const byPod = new Map<string, Map<Direction, KeyedSide>>();
-    for (const [key, side] of compiled) {
-      const [direction, pod] = key.split('\u0000') as [Direction, string];
-      if (!byPod.has(pod)) byPod.set(pod, new Map());
-      byPod.get(pod)!.set(direction, side);
-    }
-    for (const [pod, changed] of byPod) await this.enforce(pod, changed);
+    await this.rewrite(structures);
 
     for (const endpoint of retired) await this.removeEndpoint(endpoint);
 
@@ -397,7 +438,125 @@ export class Enforcer {
     await dataplane.removeIdentities(deletes);
     for (const cidr of deletes) this.written.delete(cidr);
 
+    // 5. No address holds an emptied class's identity (or an alias) any more: the rules naming
+    // them are rewritten without them, then the identities are free.
+    const later = new Set<string>();
+    const emptied = this.emptied.splice(0).filter((c) => c.pods.size === 0 && this.classes.get(c.key) === c);
+    for (const c of emptied) {
+      this.classes.delete(c.key);
+      for (const s of c.selectors) {
+        const set = this.selectorClasses.get(s)!;
+        set.delete(c);
+        if (set.size === 0) this.selectorClasses.delete(s);
+      }
+      this.markClassSides(c, later);
+    }
+    for (const c of this.aliased.splice(0)) {
+      c.aliases.length = 0;
+      this.markClassSides(c, later);
+    }
+    if (later.size > 0) {
+      const again = new Map<string, SelectorSide>();
+      for (const key of later) {
+        const [direction, pod] = key.split('\u0000') as [Direction, string];
+        if (this.endpoints.has(pod) && this.index.has(pod))
+          again.set(key, this.index.structure(pod, direction));
+      }
+      await this.rewrite(again);
+    }
+    for (const c of emptied) this.identities.release(`class:${c.key}`);
+
     if (this.needsSweep) await this.sweep();
+  }
+
+  /** Swaps the rules (and flags) of the given sides, endpoint by endpoint. */
+  private async rewrite(structures: ReadonlyMap<string, SelectorSide>): Promise<void> {
+    const byPod = new Map<string, Map<Direction, SelectorSide>>();
+    for (const [key, side] of structures) {
+      const [direction, pod] = key.split('\u0000') as [Direction, string];
+      if (!byPod.has(pod)) byPod.set(pod, new Map());
+      byPod.get(pod)!.set(direction, side);
+    }
+    for (const [pod, changed] of byPod) await this.enforce(pod, changed);
+  }
+
+  /**
+   * After a restart, a pod may hold an identity its class did not adopt (another pod's came first):
+   * rules list it beside the class's own while its address moves, so no allowed flow drops; only
+   * when every pod holding it is in that one class (otherwise it would admit the others too).
+   */
+  private aliasReserved(sides: Set<string>): void {
+    const holders = new Map<number, Set<PeerClass>>();
+    for (const [pod, c] of this.podClass) {
+      const ip = this.facts.get(pod)?.ips[0];
+      const held = ip === undefined ? undefined : this.written.get(hostPrefix(ip));
+      if (held === undefined || held === c.identity || !this.reserved.has(held)) continue;
+      let set = holders.get(held);
+      if (set === undefined) holders.set(held, (set = new Set()));
+      set.add(c);
+    }
+    for (const [held, set] of holders) {
+      if (set.size !== 1) continue;
+      const c = [...set][0]!;
+      if (c.aliases.length === 0) this.aliased.push(c);
+      c.aliases.push(held);
+      this.markClassSides(c, sides);
+    }
+  }
+
+  /**
+   * Puts `pod` in its class now (none without an address); a class made or emptied marks the local
+   * sides naming its selectors. Whether the pod's class changed.
+   */
+  private classify(pod: string, sides: Set<string>): boolean {
+    const facts = this.facts.get(pod);
+    const before = this.podClass.get(pod);
+    let after: PeerClass | undefined;
+    if (facts !== undefined && !facts.hostNetwork && facts.ips.length > 0 && this.index.has(pod)) {
+      const seen = this.index.classOf(pod, (s) => this.selectorSides.has(s));
+      after = this.classes.get(seen.key);
+      if (after === undefined) {
+        const name = `class:${seen.key}`;
+        // After a restart: the identity this pod's address held, unless another class took it.
+        const held = this.written.get(hostPrefix(facts.ips[0]!));
+        if (held !== undefined && this.reserved.delete(held)) {
+          this.identities.release(`reserved:${held}`);
+          this.identities.adopt(name, held);
+        }
+        after = {
+          key: seen.key,
+          identity: this.identities.identityOf(name),
+          selectors: seen.selectors,
+          numbers: seen.numbers,
+          pods: new Set(),
+          aliases: [],
+        };
+        this.classes.set(seen.key, after);
+        for (const s of after.selectors) {
+          let set = this.selectorClasses.get(s);
+          if (set === undefined) this.selectorClasses.set(s, (set = new Set()));
+          set.add(after);
+        }
+        this.markClassSides(after, sides);
+      }
+    }
+    if (before === after) return false;
+    if (after === undefined) this.podClass.delete(pod);
+    else {
+      after.pods.add(pod);
+      this.podClass.set(pod, after);
+    }
+    if (before !== undefined) {
+      before.pods.delete(pod);
+      // Emptied: it stays in the rules until no address holds its identity (step 5 of the pass).
+      if (before.pods.size === 0) this.emptied.push(before);
+    }
+    return true;
+  }
+
+  /** The local sides naming one of the class's selectors (their rules list it). */
+  private markClassSides(c: PeerClass, sides: Set<string>): void {
+    for (const s of c.selectors) for (const side of this.selectorSides.get(s) ?? []) sides.add(side);
   }
 
   /** Recomputes the refinement when the blocks in use changed; marks the prefixes that moved. */
@@ -424,36 +583,14 @@ export class Enforcer {
     return changed;
   }
 
-  private lookups() {
-    const inBlock = new Map<string, string[]>();
-    return {
-      podIdentity: (pod: string) => {
-        const facts = this.facts.get(pod);
-        return facts === undefined || facts.ips.length === 0 || facts.hostNetwork
-          ? undefined
-          : this.identities.identityOf(pod);
-      },
-      blockIdentities: (block: IpBlockRef) => this.blockIds.get(blockText(block)) ?? [],
-      podsInBlock: (block: IpBlockRef) => {
-        const text = blockText(block);
-        let pods = inBlock.get(text);
-        if (pods === undefined) {
-          pods = [];
-          for (const [key, facts] of this.facts) {
-            const ip = facts.ips[0];
-            if (!facts.hostNetwork && ip !== undefined && blockContains(block, ip)) pods.push(key);
-          }
-          inBlock.set(text, pods);
-        }
-        return pods;
-      },
-    };
-  }
+  private readonly lookups = {
+    classesIn: (selector: number): Iterable<PeerClassView> => this.selectorClasses.get(selector) ?? [],
+    blockIdentities: (block: IpBlockRef) => this.blockIds.get(blockText(block)) ?? [],
+  };
 
-  private async enforce(pod: string, changed: Map<Direction, KeyedSide>): Promise<void> {
+  private async enforce(pod: string, changed: Map<Direction, SelectorSide>): Promise<void> {
     const endpoint = this.endpoints.get(pod)!;
     const dataplane = this.options.dataplane;
-    const lookups = this.lookups();
     const isolated = {
       Ingress: changed.get('Ingress')?.isolated ?? endpoint.ingressIsolated,
       Egress: changed.get('Egress')?.isolated ?? endpoint.egressIsolated,
@@ -461,7 +598,7 @@ export class Enforcer {
     // Rules in place before a direction is (or stays) isolated...
     for (const [direction, side] of changed) {
       if (side.isolated)
-        await dataplane.swapRules(endpoint.ifindex, DIRECTION_CODE[direction], sideRules(side, lookups));
+        await dataplane.swapRules(endpoint.ifindex, DIRECTION_CODE[direction], sideRules(side, this.lookups));
     }
     await dataplane.setEndpoint(endpoint.ifindex, {
       endpointId: endpoint.ifindex,
@@ -532,6 +669,9 @@ export class Enforcer {
     if (this.adoptedEndpoints.size > 0)
       this.log.info({ endpoints: this.adoptedEndpoints.size }, 'stale endpoints removed');
     this.adoptedEndpoints.clear();
+    // Every local rule set has been rewritten with class identities: what was reserved is free.
+    for (const identity of this.reserved) this.identities.release(`reserved:${identity}`);
+    this.reserved.clear();
     this.needsSweep = false;
   }
 }

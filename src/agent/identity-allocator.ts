@@ -1,12 +1,13 @@
 /**
- * Numeric identities for the ipcache: one per pod ("ns/name") and one per ipBlock prefix of the
- * refinement (canonical CIDR text), never shared, never reused while held. Per pod rather than per
- * set of selector-relevant labels (Cilium's choice): a pod's identity then never changes when its
- * labels or the policies do, so a label edit costs rule swaps only and never an ipcache rewrite or
- * a window where an address maps to an identity whose meaning is changing; the price is one rule
- * entry per peer pod instead of per label set, which the LPM trie keeps at one lookup.
+ * Numeric identities for the ipcache: one per class of pods (the Enforcer names them
+ * "class:<key>", see enforcer.ts) and one per ipBlock prefix of the refinement ("cidr:<prefix>"),
+ * never shared, never reused while held. Per class rather than per pod (Cilium's choice, made
+ * exact): a rule lists the classes its selectors hold, so a pod of an existing class coming or
+ * going elsewhere writes its address and no rule; the price is that a pod changing class (a
+ * relabel a selector reads) moves its address to another identity, after the rules naming that
+ * class exist.
  *
- * A restarted agent seeds the allocator with what the pinned ipcache holds (adopt), so the pods and
+ * A restarted agent seeds the allocator with what the pinned ipcache holds (adopt), so classes and
  * prefixes keep the identities the rules in the maps already name. Single-threaded; no I/O.
  */
 import { IDENTITY } from '../adapters/bpf/abi';
@@ -32,11 +33,15 @@ export class IdentityAllocator {
     return this.byName.get(name);
   }
 
-  /** Gives `name` the identity it had before a restart (ignored when taken or not dynamic). */
-  adopt(name: string, identity: number): void {
-    if (identity < IDENTITY.FIRST_DYNAMIC || this.inUse.has(identity) || this.byName.has(name)) return;
+  /**
+   * Gives `name` the identity it had before a restart; false (and nothing changes) when the
+   * identity is taken, not dynamic, or `name` already has one.
+   */
+  adopt(name: string, identity: number): boolean {
+    if (identity < IDENTITY.FIRST_DYNAMIC || this.inUse.has(identity) || this.byName.has(name)) return false;
     this.byName.set(name, identity);
     this.inUse.add(identity);
+    return true;
   }
 
   release(name: string): void {

@@ -1,16 +1,20 @@
 import { IDENTITY } from '../adapters/bpf/abi';
-import type { KeyedSide } from '../core/evaluator';
-import { sideRules, type SideRuleLookups } from './side-rules';
+import type { SelectorSide } from '../core/evaluator';
+import { type PeerClassView, sideRules, type SideRuleLookups } from './side-rules';
 
-const IDS: Record<string, number> = { 'web/a': 300, 'web/b': 301, 'db/c': 302 };
+// Selectors: 1 = app=web, 2 = app=db, 3 = the ipBlock 10.0.0.0/8, 4 = pods exposing TCP/sql.
+const WEB: PeerClassView = { identity: 300, selectors: [1], numbers: new Map() };
+const DB: PeerClassView = { identity: 302, selectors: [2, 3, 4], numbers: new Map([[4, [5432]]]) };
+const OTHER_SQL: PeerClassView = { identity: 303, selectors: [4], numbers: new Map([[4, [5432, 5433]]]) };
+const CLASSES = [WEB, DB, OTHER_SQL];
 const lookups: SideRuleLookups = {
-  podIdentity: (pod) => IDS[pod],
+  classesIn: (selector) => CLASSES.filter((c) => c.selectors.includes(selector)),
   blockIdentities: (block) => (block.cidr === '10.0.0.0/8' ? [500, 501] : []),
-  podsInBlock: (block) => (block.cidr === '10.0.0.0/8' ? ['db/c'] : []),
 };
 const ref = { policy: 'web/p', direction: 'Ingress' as const, ruleIndex: 0 };
+const block = { cidr: '10.0.0.0/8', except: [], parsed: undefined as never };
 
-function side(rules: KeyedSide['rules'], isolated = true): KeyedSide {
+function side(rules: SelectorSide['rules'], isolated = true): SelectorSide {
   return { direction: 'Ingress', pod: 'web/a', applies: true, isolated, policies: ['web/p'], rules };
 }
 
@@ -18,53 +22,41 @@ test('an open side has no rules', () => {
   expect(sideRules(side([], false), lookups)).toEqual([]);
 });
 
-test('peer pods and port ranges become identity x range rules', () => {
+test('peer selectors and port ranges become class identity x range rules', () => {
   const rules = sideRules(
     side([
       {
         ref,
-        peers: { pods: ['web/b'], ipBlocks: [] },
+        peers: { selectors: [1], ipBlocks: [] },
         ports: [{ kind: 'range', protocol: 'TCP', from: 80, to: 80 }],
       },
     ]),
     lookups,
   );
-  expect(rules).toEqual([{ identity: 301, protocol: 'TCP', port: 80, endPort: 80 }]);
+  expect(rules).toEqual([{ identity: 300, protocol: 'TCP', port: 80, endPort: 80 }]);
 });
 
-test('an ipBlock gives its refined prefixes and the pods inside it', () => {
+test('an ipBlock gives its refined prefixes and the classes of the pods inside it', () => {
   const rules = sideRules(
-    side([
-      { ref, peers: { pods: [], ipBlocks: [{ cidr: '10.0.0.0/8', except: [] } as never] }, ports: 'any' },
-    ]),
+    side([{ ref, peers: { selectors: [], ipBlocks: [{ selector: 3, block }] }, ports: 'any' }]),
     lookups,
   );
   expect(rules.map((r) => r.identity).sort()).toEqual([302, 500, 501]);
 });
 
-test("'any' peers are IDENTITY.ANY; egress named ports resolve per destination pod", () => {
+test("'any' peers are IDENTITY.ANY; egress named ports resolve per admitted destination class", () => {
   expect(sideRules(side([{ ref, peers: 'any', ports: 'any' }]), lookups)).toEqual([
     { identity: IDENTITY.ANY },
   ]);
-  const rules = sideRules(
-    side([
-      {
-        ref,
-        peers: { pods: ['db/c'], ipBlocks: [] },
-        ports: [
-          {
-            kind: 'named',
-            protocol: 'TCP',
-            name: 'sql',
-            byPort: [
-              { port: 5432, pods: ['db/c', 'web/b'] },
-              { port: 5433, pods: ['web/b'] },
-            ],
-          },
-        ],
-      },
-    ]),
-    lookups,
-  );
-  expect(rules).toEqual([{ identity: 302, protocol: 'TCP', port: 5432 }]);
+  const named = { kind: 'named' as const, protocol: 'TCP' as const, name: 'sql', selector: 4 };
+  // Peers app=db: only db's class, with its own number.
+  expect(
+    sideRules(side([{ ref, peers: { selectors: [2], ipBlocks: [] }, ports: [named] }]), lookups),
+  ).toEqual([{ identity: 302, protocol: 'TCP', port: 5432 }]);
+  // Any peer: every class exposing the name, each with its numbers.
+  expect(sideRules(side([{ ref, peers: 'any', ports: [named] }]), lookups)).toEqual([
+    { identity: 302, protocol: 'TCP', port: 5432 },
+    { identity: 303, protocol: 'TCP', port: 5432 },
+    { identity: 303, protocol: 'TCP', port: 5433 },
+  ]);
 });

@@ -25,7 +25,7 @@ export { effectivePolicyTypes } from '../k8s/policy-types';
 export { ruleText } from './reasons';
 export { connectionsCut, probePorts } from './connections-cut';
 export { LiveIndex } from './live-index';
-export type { IndexEvent } from './live-index';
+export type { IndexEvent, PodClass } from './live-index';
 export { keyedSide, resolveRule, resolveSide } from './keyed-side';
 export type {
   IndexReport,

@@ -78,6 +78,15 @@ import { compilePorts, type NamedPorts, namedPortKey, type PortMatcher } from '.
 import { SortedKeys } from './sorted-keys';
 import type { Direction, RuleRef } from './verdict';
 
+/** What classOf gives: a key equal for pods rules cannot tell apart, and what it is made of. */
+export interface PodClass {
+  key: string;
+  /** Selector ids, ascending. */
+  selectors: readonly number[];
+  /** Per named-port selector among them, the pod's numbers for that name. */
+  numbers: ReadonlyMap<number, readonly number[]>;
+}
+
 export type IndexEvent =
   | { kind: 'pod-upsert'; pod: PodInfo }
   | { kind: 'pod-delete'; namespace: string; name: string }
@@ -259,27 +268,37 @@ export class LiveIndex implements SelectorView {
   /** The index of `state`; throws on what buildPolicyIndex refuses (duplicates, bad IPs or CIDRs). */
   static build(state: ClusterState): LiveIndex {
     const live = new LiveIndex({ workloads: state.workloads, services: state.services });
-    for (const ns of state.namespaces) live.apply({ kind: 'namespace-upsert', namespace: ns });
+    // Nobody reads these reports: skip making them (sorting every new selector's members).
+    for (const ns of state.namespaces) live.change({ kind: 'namespace-upsert', namespace: ns });
     for (const pod of state.pods) {
       if (live.pods.has(podKey(pod)))
         throw new NetpolError('E_STATE', `pod ${podKey(pod)} appears more than once`);
-      live.apply({ kind: 'pod-upsert', pod });
+      live.change({ kind: 'pod-upsert', pod });
     }
     for (const policy of state.policies) {
       const key = policyKey(policy);
       if (live.policies.has(key))
         throw new NetpolError('E_STATE', `NetworkPolicy ${key} appears more than once`);
-      live.apply({ kind: 'policy-upsert', policy });
+      live.change({ kind: 'policy-upsert', policy });
     }
+    live.report = new Report();
     return live;
   }
 
   /** Applies one event; reports the sides whose structure changed and the selectors' deltas. */
   apply(event: IndexEvent): IndexReport {
+    this.report = new Report();
+    this.change(event);
+    const report = this.report.build();
+    this.report = new Report();
+    return report;
+  }
+
+  /** Applies one event, collecting what it changes in this.report. */
+  private change(event: IndexEvent): void {
     // Everything that can throw is checked before anything changes.
     if (event.kind === 'pod-upsert') podIpOrThrow(event.pod);
     const parsed = event.kind === 'policy-upsert' ? parsePolicy(event.policy) : undefined;
-    this.report = new Report();
     switch (event.kind) {
       case 'pod-upsert':
         this.upsertPod(event.pod);
@@ -301,9 +320,6 @@ export class LiveIndex implements SelectorView {
         break;
     }
     this.cached = undefined;
-    const report = this.report.build();
-    this.report = new Report();
-    return report;
   }
 
   /** The current cluster state (namespaces as given, pods, policies). */
@@ -364,6 +380,29 @@ export class LiveIndex implements SelectorView {
       if (selector !== undefined) out.push(selector.id);
     }
     return out.sort((a, b) => a - b);
+  }
+
+  /**
+   * The pod as rules can tell it apart, counting only the selectors `relevant` says: those it is
+   * in, with its port numbers for each named-port selector. Two pods with the same class are
+   * admitted alike by every rule naming only relevant selectors (the node agent's identities).
+   */
+  classOf(pod: string, relevant: (selector: number) => boolean): PodClass {
+    const selectors: number[] = [];
+    const numbers = new Map<number, readonly number[]>();
+    for (const t of this.podTerms.get(pod) ?? []) if (relevant(t.id)) selectors.push(t.id);
+    for (const b of this.podBlocks.get(pod) ?? []) if (relevant(b.id)) selectors.push(b.id);
+    for (const [name, list] of this.namedPorts(pod)) {
+      const selector = this.names.get(name);
+      if (selector === undefined || !relevant(selector.id)) continue;
+      selectors.push(selector.id);
+      numbers.set(selector.id, list);
+    }
+    selectors.sort((a, b) => a - b);
+    const key = selectors
+      .map((id) => (numbers.has(id) ? `${id}:${numbers.get(id)!.join(',')}` : `${id}`))
+      .join(' ');
+    return { key, selectors, numbers };
   }
 
   // ---- sides ----
