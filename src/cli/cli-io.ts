@@ -10,7 +10,7 @@ export interface CliIo {
   writeStdout?: (chunk: string | Uint8Array) => Promise<void>;
   /**
    * The environment: NETPOL_CONFIG (the bot's config file), KUBECONFIG and HOME (the kubeconfig, found
-   * as kubectl finds it); nothing else is read. Absent: empty (HOME then falls back to os.homedir()).
+   * as kubectl finds it), REDIS_URL and NETPOL_PREFIX (`netpol status`); nothing else is read. Absent: empty (HOME then falls back to os.homedir()).
    */
   env?: Readonly<Record<string, string | undefined>>;
 }

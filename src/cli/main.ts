@@ -37,6 +37,11 @@ usage:
       Keep such a lab running to try by hand (ip netns exec <pod-netns> curl ...), then remove it.
       The lab is a developer tool: it runs src/devtools/lab/ from the netpol checkout this CLI
       belongs to (found by the package.json above the CLI's own file; dist/ when the CLI is built).
+  netpol status [--redis URL] [--prefix PREFIX] [--cluster NAME]... [--output text|json]
+      What /netpol status answers: each cluster's snapshot, workers and node agents (in sync or not,
+      since when, drops per minute), queue depths and Redis, read from the bot's Redis (--redis,
+      else $REDIS_URL, else redis://127.0.0.1:6379; --prefix, else $NETPOL_PREFIX, else netpol).
+      Exit status 3 when something does not report (Redis, a cluster's worker, a node agent).
   netpol help [topic]
       The request language (topics: allow, deny, query, selectors, ports, keywords).
 
@@ -60,6 +65,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./lab-command')).labCommand(rest, io);
       case 'show':
         return await (await import('./show-command')).showCommand(rest, io);
+      case 'status':
+        return await (await import('./status-command')).statusCommand(rest, io);
       case 'matrix':
         return await (await import('./matrix-command')).matrixCommand(rest, io);
       case 'help':
@@ -72,7 +79,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       default:
         throw new NetpolError('E_USAGE', `unknown command "${command}"`, {
-          hint: 'commands: parse, explain, show, matrix, lab, help',
+          hint: 'commands: parse, explain, show, matrix, status, lab, help',
         });
     }
   } catch (error) {

@@ -5,7 +5,10 @@
 import { parseArgs } from 'node:util';
 import { NetpolError } from '../core/errors';
 
-type Options = Record<string, { type: 'string'; short?: string } | { type: 'boolean'; short?: string }>;
+type Options = Record<
+  string,
+  { type: 'string'; short?: string; multiple?: boolean } | { type: 'boolean'; short?: string }
+>;
 
 export function parseOptions<O extends Options>(args: string[], options: O, positionals: number) {
   let parsed;

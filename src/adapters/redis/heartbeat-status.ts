@@ -13,7 +13,7 @@ import type Redis from 'ioredis';
 import { clusterLiveness, type ClusterLiveness, type Heartbeat } from '../../contracts/heartbeat';
 import { dropStreamKey, parseDropEventFields } from '../../contracts/drop-events';
 import { applyQueueName, EXPIRY_QUEUE, SLACK_OUTBOUND_QUEUE } from '../../contracts/queues';
-import { ClusterCache } from './cluster-cache';
+import { ClusterCache, snapshotVersionKey } from './cluster-cache';
 import { HeartbeatStore } from './heartbeat-store';
 
 export interface QueueDepth {
@@ -160,6 +160,30 @@ async function dropsLastMinute(
   }
 }
 
+/** The clusters some worker wrote a snapshot of (their version keys), for a reader with no list. */
+async function snapshotClusters(redis: Redis, prefix: string): Promise<string[]> {
+  const found = new Set<string>();
+  const head = snapshotVersionKey(prefix, '');
+  const [before, after] = [head.slice(0, head.indexOf('::') + 1), head.slice(head.indexOf('::') + 1)];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${globEscape(before)}*${globEscape(after)}`,
+      'COUNT',
+      500,
+    );
+    cursor = next;
+    for (const key of keys) found.add(key.slice(before.length, key.length - after.length));
+  } while (cursor !== '0');
+  return [...found];
+}
+
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 export async function readStatus(options: ReadStatusOptions): Promise<StatusReport> {
   const clock = options.clock ?? (() => new Date());
   const now = clock();
@@ -170,7 +194,8 @@ export async function readStatus(options: ReadStatusOptions): Promise<StatusRepo
 
   const beats = await new HeartbeatStore(redis, { prefix, clock }).list();
   const names = [...options.clusters];
-  for (const beat of beats) if (!names.includes(beat.cluster)) names.push(beat.cluster);
+  const seen = [...beats.map((b) => b.cluster), ...(await snapshotClusters(redis, prefix))].sort();
+  for (const cluster of seen) if (!names.includes(cluster)) names.push(cluster);
   const cache = new ClusterCache(redis, prefix);
 
   report.queues = (
