@@ -20,7 +20,12 @@ import type { CliIo } from './cli-io';
 export interface LiveChoice {
   kubeconfig?: string;
   context?: string;
+  /** Give up when the cluster has not been read within this long; 0: wait as long as it takes. */
+  timeoutMs?: number;
 }
+
+/** A server that accepts the connection but never answers (a dead VPN, a blackholed address). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export interface LiveState {
   state: ClusterState;
@@ -41,16 +46,32 @@ export async function readLiveCluster(choice: LiveChoice, io: CliIo): Promise<Li
     `netpol: reading cluster "${chosen.cluster}" at ${chosen.server} ` +
       `(context "${chosen.context}", user "${chosen.user}", kubeconfig ${chosen.files.join(', ')})\n`,
   );
+  const timeoutMs = choice.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadline = new AbortController();
+  const timer = timeoutMs > 0 ? setTimeout(() => deadline.abort(), timeoutMs) : undefined;
   let read;
   try {
     read = await readClusterState(chosen.kubeConfig, {
+      signal: deadline.signal,
       leftOut: (object, error) =>
         io.stderr(
           `netpol: warning: ${String(object.kind)} ${object.key} left out: ${error instanceof Error ? error.message : String(error)}\n`,
         ),
     });
   } catch (error) {
+    if (deadline.signal.aborted) {
+      throw new NetpolError(
+        'E_KUBE_UNAVAILABLE',
+        `no answer from the Kubernetes API at ${chosen.server} (context "${chosen.context}") within ${timeoutMs / 1000} s`,
+        {
+          hint: 'check that the cluster runs and is reachable from here (VPN, firewall), or raise --request-timeout',
+          cause: error,
+        },
+      );
+    }
     throw explain(error, chosen);
+  } finally {
+    clearTimeout(timer);
   }
   const forbidden = read.skipped.filter((s) => s.status === 403).map((s) => s.resource);
   if (forbidden.length > 0) {

@@ -14,6 +14,7 @@ export const CLUSTER_OPTIONS = {
   state: { type: 'string' },
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
+  'request-timeout': { type: 'string' },
 } as const;
 
 export interface ClusterChoice {
@@ -22,6 +23,8 @@ export interface ClusterChoice {
   live?: boolean;
   kubeconfig?: string;
   context?: string;
+  /** `30s`, `2m`, `500ms` or seconds; `0`: no limit. */
+  'request-timeout'?: string;
 }
 
 export interface CommandState {
@@ -32,10 +35,15 @@ export interface CommandState {
 
 export async function loadCommandState(choice: ClusterChoice, io: CliIo): Promise<CommandState> {
   if (choice.state !== undefined) {
-    if (choice.kubeconfig !== undefined || choice.context !== undefined || choice.live === true) {
+    if (
+      choice.kubeconfig !== undefined ||
+      choice.context !== undefined ||
+      choice.live === true ||
+      choice['request-timeout'] !== undefined
+    ) {
       throw new NetpolError(
         'E_USAGE',
-        '--state reads a file, --live, --kubeconfig and --context a cluster: give one',
+        '--state reads a file, --live, --kubeconfig, --context and --request-timeout a cluster: give one',
         {
           hint: 'without --state the kubeconfig (KUBECONFIG, ~/.kube/config) is read',
         },
@@ -44,9 +52,30 @@ export async function loadCommandState(choice: ClusterChoice, io: CliIo): Promis
     if (choice.state === '') throw new NetpolError('E_USAGE', '--state needs a file');
     return { state: await (await import('../adapters/files/state-file')).loadStateFile(choice.state) };
   }
-  const live = await (await import('./live-cluster')).readLiveCluster(choice, io);
+  const timeout = choice['request-timeout'];
+  const live = await (
+    await import('./live-cluster')
+  ).readLiveCluster(
+    {
+      ...(choice.kubeconfig === undefined ? {} : { kubeconfig: choice.kubeconfig }),
+      ...(choice.context === undefined ? {} : { context: choice.context }),
+      ...(timeout === undefined ? {} : { timeoutMs: durationMs(timeout) }),
+    },
+    io,
+  );
   return {
     state: live.state,
     ...(live.namespace === undefined ? {} : { contextNamespace: live.namespace }),
   };
+}
+
+/** kubectl's --request-timeout forms: `30s`, `2m`, `500ms`, `1h`, or a number of seconds. */
+function durationMs(text: string): number {
+  const match = /^([0-9]+)(ms|s|m|h)?$/.exec(text);
+  if (match === null)
+    throw new NetpolError('E_USAGE', `--request-timeout "${text}" is not a duration`, {
+      hint: 'e.g. 30s, 2m, 500ms; 0 waits as long as it takes',
+    });
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
+  return Number(match[1]) * unit;
 }

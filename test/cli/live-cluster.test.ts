@@ -7,7 +7,7 @@
  * line naming what is wrong. In-process through runCli, as cli.test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -366,6 +366,30 @@ describe('what is wrong, in one line', () => {
     );
   });
 
+  it('a server that accepts but never answers: --request-timeout, and nothing left open', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      socket.resume(); // read (and drop) the request, so the client's close is seen
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const url = `http://127.0.0.1:${port}`;
+      const mute = kubeconfig(join(dir, 'mute'), [{ name: 'mute', url, token: 't' }]);
+      const line = await fails(['matrix', '--kubeconfig', mute, '--request-timeout', '300ms']);
+      expect(line).toBe(
+        `netpol: E_KUBE_UNAVAILABLE: no answer from the Kubernetes API at ${url} (context "mute") within 0.3 s (check that the cluster runs and is reachable from here (VPN, firewall), or raise --request-timeout)`,
+      );
+      // The requests were aborted, not abandoned: their connections close.
+      await until(() => sockets.size === 0, 5000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it.each([
     [
       ['matrix', '--kubeconfig', '<config>', '--context', 'gamma'],
@@ -386,6 +410,10 @@ describe('what is wrong, in one line', () => {
       'E_USAGE: --state reads a file',
     ],
     [['show', '--state', '<dir>/alpha.json'], 'E_USAGE: show needs a namespace'],
+    [
+      ['matrix', '--kubeconfig', '<config>', '--request-timeout', 'soon'],
+      'E_USAGE: --request-timeout "soon" is not a duration',
+    ],
     [
       ['show', 'backend', '-n', 'frontend', '--kubeconfig', '<config>'],
       'E_USAGE: show backend and -n frontend name two namespaces',
@@ -414,6 +442,15 @@ describe('what is wrong, in one line', () => {
     );
   });
 });
+
+/** Resolves once `condition` holds, checked on every turn of the event loop; rejects after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /** A loopback port nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {

@@ -75,6 +75,8 @@ export async function readClusterState(
   options: {
     leftOut?: LeftOut;
     pageSize?: number;
+    /** Aborts every list (a deadline): they reject, and so does the read. */
+    signal?: AbortSignal;
     /** Instead of kindSources(kubeConfig): tests give sources that fail as a real API can. */
     sources?: Readonly<Record<KindName, KindSource>>;
   } = {},
@@ -84,7 +86,9 @@ export async function readClusterState(
   // allSettled, not all: every list has ended when this returns (no request outlives the call), and
   // the failure reported is the first kind's in CLUSTER_KINDS order, whichever answered first.
   const settled = await Promise.allSettled(
-    CLUSTER_KINDS.map(({ kind }) => listKind(sources[kind], { pageSize: options.pageSize })),
+    CLUSTER_KINDS.map(({ kind }) =>
+      listKind(sources[kind], { pageSize: options.pageSize, signal: options.signal }),
+    ),
   );
   const lists = settled.map((result, index) => {
     const { kind, required } = CLUSTER_KINDS[index]!;

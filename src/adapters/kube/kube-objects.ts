@@ -30,7 +30,8 @@ export interface KindSource {
   model: string;
   /** The watch path, e.g. `/api/v1/pods` for all namespaces. */
   path: string;
-  list(request: ListRequest): Promise<ListPage>;
+  /** One page; `signal` aborts the request (a caller's deadline). */
+  list(request: ListRequest, signal?: AbortSignal): Promise<ListPage>;
 }
 
 export interface ListOptions {
@@ -38,6 +39,8 @@ export interface ListOptions {
   pageSize?: number;
   /** Restricts the list, e.g. `spec.nodeName=node-1` for one node's pods. */
   selectors?: { labelSelector?: string; fieldSelector?: string };
+  /** Aborts the page in flight (and so the list). */
+  signal?: AbortSignal;
 }
 
 /** `namespace/name`; `/name` for a cluster-scoped object. */
@@ -72,11 +75,10 @@ export async function listKind(
   let resourceVersion = '';
   let token: string | undefined;
   do {
-    const page = await source.list({
-      limit: options.pageSize ?? 500,
-      _continue: token,
-      ...options.selectors,
-    });
+    const page = await source.list(
+      { limit: options.pageSize ?? 500, _continue: token, ...options.selectors },
+      options.signal,
+    );
     for (const item of page.items)
       objects.push(trimmed(fromModel<KubeObject>(item, source.model), source.kind));
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
