@@ -49,7 +49,8 @@ CLUSTER: --state FILE, a file as printed by
     kubectl get namespaces,pods,networkpolicies -A -o yaml   (or -o json, read fastest)
   else the live cluster of the kubeconfig, as kubectl reads it (read-only: list namespaces, pods,
   networkpolicies, services and workloads): --kubeconfig FILE, else $KUBECONFIG, else ~/.kube/config;
-  --context NAME, else the current context. Which one was read is said on stderr.
+  --context NAME, else the current context; --request-timeout 60s (0: none). Which one was read is
+  said on stderr.
 Exit status: 0 success, 2 bad input (one line on stderr), 1 internal error.
 `;
 
