@@ -354,6 +354,10 @@ describe('the node agent over real packets', () => {
     }
     expect(attemptsWhileRoutable).toBeGreaterThanOrEqual(30);
     expect(through).toEqual([]);
+    // Closed by the link watch (not by the agent's attach after the pod object arrived).
+    expect(
+      agent!.lines.some((line) => line.includes('new host veth closed') && line.includes('hv-be3')),
+    ).toBe(true);
     await expect(pod('fe2').agent.connect(HAMMERED.be3.ipv6, 80)).resolves.toEqual({ ok: true });
   });
 
