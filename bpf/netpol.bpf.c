@@ -146,7 +146,7 @@ struct {
 
 /* What the parser extracts. Ports in host byte order. */
 struct packet {
-	__u8 saddr[16];
+	__u8 saddr[16] __attribute__((aligned(4)));
 	__u8 daddr[16];
 	__u16 sport;
 	__u16 dport;
@@ -294,19 +294,23 @@ static __always_inline __u32 identity_of(const __u8 *addr)
 	return value ? value->identity : NETPOL_IDENTITY_WORLD;
 }
 
-/* Builds the normalised conntrack key; returns 1 when the packet's source is the lo side. */
+/*
+ * Builds the normalised conntrack key; returns 1 when the packet's source is the lo side. The
+ * addresses compare as four big-endian words: the same order as memcmp, in four steps instead of
+ * sixteen.
+ */
 static __always_inline int ct_key_of(const struct packet *pkt, __u32 endpoint_id,
 				     struct netpol_ct_key *key)
 {
-	int src_is_lo = 1;
+	const __u32 *s = (const __u32 *)pkt->saddr;
+	const __u32 *d = (const __u32 *)pkt->daddr;
+	int src_is_lo = pkt->sport <= pkt->dport;
 #pragma unroll
-	for (int i = 0; i < 16; i++) {
-		if (pkt->saddr[i] != pkt->daddr[i]) {
-			src_is_lo = pkt->saddr[i] < pkt->daddr[i];
+	for (int i = 0; i < 4; i++) {
+		if (s[i] != d[i]) {
+			src_is_lo = bpf_ntohl(s[i]) < bpf_ntohl(d[i]);
 			break;
 		}
-		if (i == 15)
-			src_is_lo = pkt->sport <= pkt->dport;
 	}
 	if (src_is_lo) {
 		__builtin_memcpy(key->lo_addr, pkt->saddr, 16);
@@ -340,7 +344,10 @@ static __always_inline int ct_track(const struct packet *pkt, const struct netpo
 	struct netpol_ct_value *ct = bpf_map_lookup_elem(&conntrack, key);
 	if (!ct)
 		return 0;
-	if (now - ct->last_seen_ns > ct_lifetime_ns(ct, pkt->protocol))
+	/* Signed: an entry stamped a moment ahead of this clock (the precise clock of an older
+	 * object, a jiffy apart) is fresh, not 584 years old. */
+	__s64 age = (__s64)(now - ct->last_seen_ns);
+	if (age > (__s64)ct_lifetime_ns(ct, pkt->protocol))
 		return 0;
 	int is_syn = (pkt->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
 	if (pkt->protocol == IPPROTO_TCP && is_syn && ct->state == NETPOL_CT_CLOSING)
@@ -348,11 +355,15 @@ static __always_inline int ct_track(const struct packet *pkt, const struct netpo
 	int origin_lo = !!(ct->flags & NETPOL_CT_F_ORIGIN_LO);
 	if (src_is_lo != origin_lo && ct->state == NETPOL_CT_NEW)
 		ct->state = NETPOL_CT_ESTABLISHED;
-	if (pkt->protocol == IPPROTO_TCP && (pkt->tcp_flags & (TCPF_FIN | TCPF_RST)))
+	/* Writes only on a change of state, and the timestamp at most once a second: an entry is
+	 * shared by both directions (two CPUs), and a store on every packet bounces its cache line. */
+	if (pkt->protocol == IPPROTO_TCP && (pkt->tcp_flags & (TCPF_FIN | TCPF_RST)) &&
+	    ct->state != NETPOL_CT_CLOSING) {
 		ct->state = NETPOL_CT_CLOSING;
-	/* Refresh at most once a second: fewer writes to a shared cache line. */
-	if (now - ct->last_seen_ns > NSEC_PER_SEC || ct->state == NETPOL_CT_CLOSING)
 		ct->last_seen_ns = now;
+	} else if (age > (__s64)NSEC_PER_SEC) {
+		ct->last_seen_ns = now;
+	}
 	return 1;
 }
 
@@ -412,15 +423,16 @@ static __always_inline void count_endpoint(__u32 endpoint_id, __u32 bytes, int a
 /* Writes an event unless this flow reported one less than event_interval_ns ago. */
 static __always_inline void report(const struct packet *pkt, const struct netpol_ct_key *flow,
 				   __u32 identity, __u32 dir, __u8 kind, __u8 reason,
-				   __u32 rule_id, __u64 now)
+				   __u32 rule_id)
 {
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct netpol_ct_key rl_key = *flow;
 	rl_key.pad[0] = reason;
 	rl_key.pad[1] = dir;
 	__u32 suppressed = 0;
 	struct netpol_ratelimit_value *rl = bpf_map_lookup_elem(&event_ratelimit, &rl_key);
 	if (rl) {
-		if (now - rl->last_report_ns < netpol_config.event_interval_ns) {
+		if ((__s64)(now - rl->last_report_ns) < (__s64)netpol_config.event_interval_ns) {
 			__sync_fetch_and_add(&rl->suppressed, 1);
 			count_global(NETPOL_COUNTER_EVENTS_SUPPRESSED);
 			return;
@@ -433,7 +445,7 @@ static __always_inline void report(const struct packet *pkt, const struct netpol
 		return;
 	}
 	__builtin_memset(event, 0, sizeof(*event));
-	event->timestamp_ns = now;
+	event->timestamp_ns = bpf_ktime_get_ns();
 	__builtin_memcpy(event->saddr, pkt->saddr, 16);
 	__builtin_memcpy(event->daddr, pkt->daddr, 16);
 	event->endpoint_id = flow->endpoint_id;
@@ -453,14 +465,25 @@ static __always_inline void report(const struct packet *pkt, const struct netpol
 }
 
 static __always_inline int drop(const struct packet *pkt, const struct netpol_ct_key *flow,
-				__u32 identity, __u32 dir, __u8 reason, __u32 bytes, __u64 now)
+				__u32 identity, __u32 dir, __u8 reason, __u32 bytes)
 {
 	count_endpoint(flow->endpoint_id, bytes, 0);
-	report(pkt, flow, identity, dir, NETPOL_EVENT_DROP, reason, 0, now);
+	report(pkt, flow, identity, dir, NETPOL_EVENT_DROP, reason, 0);
 	return TC_ACT_SHOT;
 }
 
-/* The one enforcement path; dir is the pod-side direction. Returns a TC_ACT_* verdict. */
+/*
+ * The one enforcement path; dir is the pod-side direction. Returns a TC_ACT_* verdict.
+ *
+ * Order, cheapest answer first: the endpoint (a hash lookup), then conntrack, and only for a packet
+ * that conntrack does not pass the peer's identity (an LPM walk) and the rules. A packet of a live
+ * tracked flow passes whatever its peer's identity is now (established flows survive policy and
+ * identity changes), so it never needs the identity. Traffic of the HOST identity never creates a
+ * conntrack entry, so looking it up after conntrack changes no verdict.
+ *
+ * Time is the coarse monotonic clock (a jiffy's resolution, no clock read): conntrack lifetimes
+ * and the event interval are seconds. Event timestamps read the precise clock, once per event.
+ */
 static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 {
 	struct packet pkt = {};
@@ -468,30 +491,33 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 	if (parsed == PARSE_NOT_IP || parsed == PARSE_EXEMPT)
 		return TC_ACT_OK;
 
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	const __u8 *peer = dir == NETPOL_DIR_INGRESS ? pkt.saddr : pkt.daddr;
-	__u32 identity = identity_of(peer);
-	if (identity == NETPOL_IDENTITY_HOST)
-		return TC_ACT_OK; /* the node's own traffic (kubelet probes) is always allowed */
-
 	struct netpol_endpoint_key ep_key = { .ifindex = skb->ifindex };
 	struct netpol_endpoint_value *ep = bpf_map_lookup_elem(&endpoints, &ep_key);
 	__u32 endpoint_id = ep ? ep->endpoint_id : 0;
+	__u32 flags = ep ? ep->flags : 0;
 	struct netpol_ct_key flow = {};
 	int src_is_lo = ct_key_of(&pkt, endpoint_id, &flow);
 
-	if (!ep)
-		return drop(&pkt, &flow, identity, dir, NETPOL_REASON_NO_ENDPOINT, skb->len, now);
-	if (!(ep->flags & NETPOL_EP_READY))
-		return drop(&pkt, &flow, identity, dir, NETPOL_REASON_NOT_READY, skb->len, now);
+	if (!(flags & NETPOL_EP_READY) || parsed == PARSE_BAD) {
+		/* Rare paths: decided before conntrack, as the verdicts documented above say. */
+		__u32 identity = identity_of(peer);
+		if (identity == NETPOL_IDENTITY_HOST)
+			return TC_ACT_OK; /* the node's own traffic (kubelet probes) is always allowed */
+		if (!ep)
+			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_NO_ENDPOINT, skb->len);
+		if (!(flags & NETPOL_EP_READY))
+			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_NOT_READY, skb->len);
+	}
 
 	__u32 isolated_flag =
 		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_ISOLATED : NETPOL_EP_EGRESS_ISOLATED;
-	int isolated = !!(ep->flags & isolated_flag);
+	int isolated = !!(flags & isolated_flag);
 	if (parsed == PARSE_BAD) {
 		if (isolated)
-			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_UNPARSABLE, skb->len,
-				    now);
+			return drop(&pkt, &flow, identity_of(peer), dir, NETPOL_REASON_UNPARSABLE,
+				    skb->len);
 		count_endpoint(endpoint_id, skb->len, 1);
 		return TC_ACT_OK;
 	}
@@ -500,6 +526,10 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 		count_endpoint(endpoint_id, skb->len, 1);
 		return TC_ACT_OK;
 	}
+
+	__u32 identity = identity_of(peer);
+	if (identity == NETPOL_IDENTITY_HOST)
+		return TC_ACT_OK; /* the node's own traffic (kubelet probes) is always allowed */
 
 	__u8 reason = NETPOL_REASON_ALLOWED_NOT_ISOLATED;
 	__u32 rule_id = 0;
@@ -516,11 +546,10 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 			__u8 why = pkt.fragment ? NETPOL_REASON_FRAGMENT
 				   : dir == NETPOL_DIR_INGRESS ? NETPOL_REASON_NO_RULE_INGRESS
 							      : NETPOL_REASON_NO_RULE_EGRESS;
-			return drop(&pkt, &flow, identity, dir, why, skb->len, now);
+			return drop(&pkt, &flow, identity, dir, why, skb->len);
 		}
 		if (verdict->verdict != NETPOL_VERDICT_ALLOW)
-			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_POLICY_DENY, skb->len,
-				    now);
+			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_POLICY_DENY, skb->len);
 		reason = NETPOL_REASON_ALLOWED_BY_RULE;
 		rule_id = verdict->rule_id;
 	}
@@ -531,7 +560,7 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 		__u32 one_in = netpol_config.allow_sample_one_in;
 		if (one_in && bpf_get_prandom_u32() % one_in == 0)
 			report(&pkt, &flow, identity, dir, NETPOL_EVENT_ALLOW_NEW_FLOW, reason,
-			       rule_id, now);
+			       rule_id);
 	}
 	return TC_ACT_OK;
 }
