@@ -29,7 +29,8 @@
  *                                              any route or address exists): deny until ready
  *
  * After `watch-links`, each such attach is reported unsolicited as `link <ifindex> <ifname> ok`,
- * or `link <ifindex> <ifname> err <errno-name>`; `link - - overrun` when the kernel dropped
+ * or `link <ifindex> <ifname> err <errno-name>`; `link <ifindex> <ifname> released` when such a
+ * veth is then put under a bridge (not a routed pod veth: its programs are removed again); `link - - overrun` when the kernel dropped
  * notifications (a burst larger than the socket buffer).
  *
  * <netns> is a name under /var/run/netns, an absolute path, or "-" for the helper's own namespace.
@@ -381,18 +382,64 @@ static void cmd_watch_links(const char *id, char **argv, int argc)
 	reply_ok(id, NULL);
 }
 
-/* One RTM_NEWLINK: a link registered in (or moved into) the namespace carries ifi_change ~0U;
- * later changes (up, down, address) carry only the flags that changed and are ignored. */
-static void on_new_link(struct nlmsghdr *nh)
+/*
+ * The veths the watch closed and nobody has claimed as a routed pod veth yet: one that is then
+ * enslaved to a bridge (the bridge CNI, Docker's own containers) is not a routed-veth pod and is
+ * released again, so a cluster the agent does not fit is left unenforced, not blackholed. A small
+ * ring: the oldest entries are forgotten first (a forgotten veth simply stays closed).
+ */
+static int closed_links[1024];
+static unsigned closed_next;
+
+static int *closed_slot(int ifindex)
+{
+	for (unsigned i = 0; i < sizeof(closed_links) / sizeof(closed_links[0]); i++)
+		if (closed_links[i] == ifindex)
+			return &closed_links[i];
+	return NULL;
+}
+
+static void release_link(int ifindex, const char *name)
+{
+	int *slot = closed_slot(ifindex);
+	if (!slot)
+		return;
+	*slot = 0;
+	int err = enter_netns(link_netns);
+	if (!err) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		err = bpf_tc_hook_destroy(&hook);
+		leave_netns();
+	}
+	if (err < 0)
+		err = -err;
+	printf("link %d %s %s%s\n", ifindex, name, err ? "err " : "released",
+	       err ? (strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN") : "");
+}
+
+/* One RTM_NEWLINK: a link registered in (or moved into) the namespace carries ifi_change ~0U and
+ * is closed; a later change that puts a closed veth under a master (a bridge) releases it; other
+ * changes (up, down, address) are ignored. RTM_DELLINK forgets the link. */
+static void on_link(struct nlmsghdr *nh)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) || ifi->ifi_change != ~0U)
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return;
+	if (nh->nlmsg_type == RTM_DELLINK) {
+		int *slot = closed_slot(ifi->ifi_index);
+		if (slot)
+			*slot = 0;
+		return;
+	}
 	const char *name = NULL, *kind = NULL;
+	int master = 0;
 	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
 	for (struct rtattr *rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_IFNAME)
 			name = RTA_DATA(rta);
+		else if (rta->rta_type == IFLA_MASTER && RTA_PAYLOAD(rta) >= sizeof(int))
+			master = *(int *)RTA_DATA(rta);
 		else if (rta->rta_type == IFLA_LINKINFO) {
 			int inner = RTA_PAYLOAD(rta);
 			for (struct rtattr *info = RTA_DATA(rta); RTA_OK(info, inner);
@@ -402,6 +449,12 @@ static void on_new_link(struct nlmsghdr *nh)
 		}
 	}
 	if (!name || !kind || strcmp(kind, "veth") || !has_prefix(name))
+		return;
+	if (master) {
+		release_link(ifi->ifi_index, name);
+		return;
+	}
+	if (ifi->ifi_change != ~0U)
 		return;
 	/* A brand-new link has no endpoint: an entry a removed pod left under a reused ifindex must
 	 * not hand the new pod the old one's verdicts (the key is the ifindex, netpol_abi.h). */
@@ -414,6 +467,10 @@ static void on_new_link(struct nlmsghdr *nh)
 	}
 	if (err < 0)
 		err = -err;
+	if (!err) {
+		closed_links[closed_next] = ifi->ifi_index;
+		closed_next = (closed_next + 1) % (sizeof(closed_links) / sizeof(closed_links[0]));
+	}
 	printf("link %d %s %s%s\n", ifi->ifi_index, name, err ? "err " : "ok",
 	       err ? (strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN") : "");
 }
@@ -432,8 +489,8 @@ static void drain_links(void)
 		}
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
 		     nh = NLMSG_NEXT(nh, n))
-			if (nh->nlmsg_type == RTM_NEWLINK)
-				on_new_link(nh);
+			if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK)
+				on_link(nh);
 	}
 	fflush(stdout);
 }

@@ -11,8 +11,10 @@
  * again (a replace of the same programs) and marks it ready once its rules are in. Done in C rather
  * than from an `ip monitor` child: no process hop or JSON between the notification and the attach.
  *
- * What it does not cover (README, "Which clusters the agent fits"): veths created while the agent
- * is down, and links named outside the prefixes.
+ * A closed veth that is then enslaved to a bridge (the bridge CNI, Docker's own containers) is not
+ * a routed pod veth: the helper releases it, so a cluster the agent does not fit is left open as
+ * before rather than blackholed. What it does not cover (README, "Which clusters the agent fits"):
+ * veths created while the agent is down, and links named outside the prefixes.
  */
 import type { Logger } from 'pino';
 import type { LinkNotice } from '../adapters/bpf/loader-process';

@@ -6,9 +6,11 @@
  * enforce real connections. Entering another namespace is what needs SYS_ADMIN, and is refused.
  * Root only; everything has the prefix np-dp-<pid>-cap- and is removed in afterAll.
  */
+import { execFile } from 'node:child_process';
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DIRECTION, IDENTITY } from '../../src/adapters/bpf/abi';
 import { BpfDataplane } from '../../src/adapters/bpf/bpf-dataplane';
 import {
@@ -19,12 +21,35 @@ import {
 } from './support/dataplane-prerequisites';
 import { NodeNetwork } from '../../src/devtools/lab/netns';
 
+const run = promisify(execFile);
 const PREFIX = `np-dp-${process.pid}-cap-`;
 const PIN_DIR = `/sys/fs/bpf/${PREFIX}maps`;
 const WRAPPER = join(tmpdir(), `${PREFIX}loader.sh`);
 const NODE = { ipv4: '10.76.255.1', ipv6: 'fd76::ff:1' };
 
 let lab: NodeNetwork;
+
+async function ip(...args: string[]): Promise<string> {
+  return (await run('ip', args)).stdout;
+}
+
+/** The tc filters on both hooks of a link. */
+async function filters(netns: string, ifname: string): Promise<string> {
+  const hooks = await Promise.all(
+    ['ingress', 'egress'].map(
+      async (hook) => (await run('tc', ['-n', netns, 'filter', 'show', 'dev', ifname, hook])).stdout,
+    ),
+  );
+  return hooks.join('');
+}
+
+async function until(condition: () => boolean, deadlineMs = 5_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out; link notices: ${linkNotices.join(', ')}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 let dataplane: BpfDataplane | undefined;
 const linkNotices: string[] = [];
 
@@ -100,6 +125,19 @@ describe('the loader helper with BPF and NET_ADMIN only, in the node namespace',
       ok: false,
       error: 'timeout',
     });
+  });
+
+  test('a closed veth put under a bridge is released: not a routed pod veth, so not blackholed', async () => {
+    const node = lab.nodeNetns;
+    await ip('-n', node, 'link', 'add', 'hv-br', 'type', 'veth', 'peer', 'name', 'xbr');
+    await until(() => linkNotices.includes('attached hv-br'));
+    expect(await filters(node, 'hv-br')).toContain('netpol_pod');
+    await ip('-n', node, 'link', 'add', 'br0', 'type', 'bridge');
+    await ip('-n', node, 'link', 'set', 'hv-br', 'master', 'br0');
+    await until(() => linkNotices.includes('released hv-br'));
+    expect(await filters(node, 'hv-br')).not.toContain('netpol_pod');
+    // Its peer has no watched name: never closed.
+    expect(linkNotices.filter((notice) => notice.endsWith(' xbr'))).toEqual([]);
   });
 
   test('entering another network namespace is what needs SYS_ADMIN: refused with EPERM', async () => {

@@ -45,6 +45,7 @@ describe('parseLinkNotice', () => {
       ifname: 'eni1',
       code: 'EBUSY',
     });
+    expect(parseLinkNotice('link 9 hv-b released')).toEqual({ kind: 'released', ifindex: 9, ifname: 'hv-b' });
     expect(parseLinkNotice('link - - overrun')).toEqual({ kind: 'overrun' });
     expect(parseLinkNotice('link x hv-a ok')).toBeUndefined();
     expect(parseLinkNotice('link 9 hv-a maybe')).toBeUndefined();

@@ -15,13 +15,14 @@ export interface LoaderProcessOptions {
   readonly onEvent?: (record: Buffer) => void;
   /** The helper's stderr (libbpf and verifier logs), a line at a time. */
   readonly onLog?: (line: string) => void;
-  /** After `watch-links`: a new host veth the helper attached to (or failed to), or an overrun. */
+  /** After `watch-links`: a new host veth the helper attached to (or failed to, or released), or an overrun. */
   readonly onLink?: (notice: LinkNotice) => void;
 }
 
-/** `link <ifindex> <ifname> ok|err <errno-name>`, or `link - - overrun`. */
+/** `link <ifindex> <ifname> ok|released|err <errno-name>`, or `link - - overrun`. */
 export type LinkNotice =
   | { readonly kind: 'attached'; readonly ifindex: number; readonly ifname: string }
+  | { readonly kind: 'released'; readonly ifindex: number; readonly ifname: string }
   | { readonly kind: 'failed'; readonly ifindex: number; readonly ifname: string; readonly code: string }
   | { readonly kind: 'overrun' };
 
@@ -31,6 +32,7 @@ export function parseLinkNotice(line: string): LinkNotice | undefined {
   const ifindex = Number(index);
   if (!Number.isInteger(ifindex) || ifindex <= 0) return undefined;
   if (status === 'ok') return { kind: 'attached', ifindex, ifname };
+  if (status === 'released') return { kind: 'released', ifindex, ifname };
   if (status === 'err') return { kind: 'failed', ifindex, ifname, code };
   return undefined;
 }
