@@ -3,7 +3,9 @@
  * out: the node routes the pod's address to that link (`ip -j route get <podIP>`), then reads the
  * link's ifindex. Runs `ip` in the node's network namespace (`-n <name>`) when the agent is not in
  * it; never changes anything. A pod whose route goes through no link of its own (a gateway, the
- * loopback) is reported as not found rather than guessed at.
+ * loopback) or through a link that is not a veth (the bridge of the bridge CNI, shared by every pod
+ * on the node: enforcing there would give all of them one endpoint) is reported as not found
+ * rather than guessed at.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -38,8 +40,12 @@ export function hostVethFinder(netns: string): FindHostVeth {
     }
     const route = (routes as { dev?: string; gateway?: string }[])[0];
     if (route?.dev === undefined || route.gateway !== undefined || route.dev === 'lo') return null;
-    const links = (await ipJson(netns, ['link', 'show', 'dev', route.dev])) as { ifindex?: number }[];
-    const ifindex = links[0]?.ifindex;
-    return ifindex === undefined ? null : { ifname: route.dev, ifindex };
+    const links = (await ipJson(netns, ['-d', 'link', 'show', 'dev', route.dev])) as {
+      ifindex?: number;
+      linkinfo?: { info_kind?: string };
+    }[];
+    const link = links[0];
+    if (link?.ifindex === undefined || link.linkinfo?.info_kind !== 'veth') return null;
+    return { ifname: route.dev, ifindex: link.ifindex };
   };
 }
