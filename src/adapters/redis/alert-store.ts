@@ -87,27 +87,38 @@ export type SendClaim =
   | { action: 'post'; seq: number }
   | { action: 'update'; seq: number; channel: string; ts: string };
 
+// ARGV: consumer group, ttl, key base, number of groups, then per group: id, group JSON, sample
+// JSON, window start, window end, number of entries, then per entry: id, drops, node, time. Flat
+// arguments, not JSON: this runs once per batch of a drop storm.
 const APPLY = `
 local stream, dirty, windows = KEYS[1], KEYS[2], KEYS[3]
 local consumerGroup, ttl, base = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local groups = cjson.decode(ARGV[4])
+local i = 5
 local counted = 0
-for _, g in ipairs(groups) do
-  local drops, nodes, first, last = 0, {}, nil, nil
-  for _, e in ipairs(g.entries) do
-    if redis.call('XACK', stream, consumerGroup, e.entryId) == 1 then
-      drops = drops + e.drops
+for _ = 1, tonumber(ARGV[4]) do
+  local id, groupJson, sampleJson, windowStart, windowEnd = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local n = tonumber(ARGV[i + 5])
+  i = i + 6
+  local drops, nodes, seen, first, last = 0, {}, {}, nil, nil
+  for _ = 1, n do
+    local entryId, d, node, at = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+    i = i + 4
+    if redis.call('XACK', stream, consumerGroup, entryId) == 1 then
+      drops = drops + d
       counted = counted + 1
-      nodes[#nodes + 1] = e.node
-      if first == nil or e.at < first then first = e.at end
-      if last == nil or e.at > last then last = e.at end
+      if not seen[node] then
+        seen[node] = true
+        nodes[#nodes + 1] = node
+      end
+      if first == nil or at < first then first = at end
+      if last == nil or at > last then last = at end
     end
   end
   if drops > 0 then
-    local key = base .. 'g:' .. g.id
-    if redis.call('HSETNX', key, 'group', g.groupJson) == 1 then
-      redis.call('HSET', key, 'windowStart', g.windowStart, 'windowEnd', g.windowEnd,
-        'sample', g.sampleJson, 'firstAt', first, 'lastAt', last)
+    local key = base .. 'g:' .. id
+    if redis.call('HSETNX', key, 'group', groupJson) == 1 then
+      redis.call('HSET', key, 'windowStart', windowStart, 'windowEnd', windowEnd,
+        'sample', sampleJson, 'firstAt', first, 'lastAt', last)
     else
       if first < redis.call('HGET', key, 'firstAt') then redis.call('HSET', key, 'firstAt', first) end
       if last > redis.call('HGET', key, 'lastAt') then redis.call('HSET', key, 'lastAt', last) end
@@ -116,11 +127,11 @@ for _, g in ipairs(groups) do
     redis.call('SADD', key .. ':nodes', unpack(nodes))
     redis.call('EXPIRE', key, ttl)
     redis.call('EXPIRE', key .. ':nodes', ttl)
-    redis.call('ZADD', dirty, 0, g.id)
-    local window = base .. 'window:' .. g.windowStart
-    redis.call('SADD', window, g.id)
+    redis.call('ZADD', dirty, 0, id)
+    local window = base .. 'window:' .. windowStart
+    redis.call('SADD', window, id)
     redis.call('EXPIRE', window, ttl)
-    redis.call('ZADD', windows, g.windowEnd, g.windowStart)
+    redis.call('ZADD', windows, windowEnd, windowStart)
   end
 end
 return counted
@@ -206,26 +217,19 @@ export class AlertStore {
   ): Promise<number> {
     if (groups.length === 0) return 0;
     const base = this.base(cluster);
-    // Numbers as strings: Lua's cjson reads them as doubles, and `1.7e+12` is no key suffix.
-    const payload = groups.map((g) => ({
-      id: g.id,
-      groupJson: JSON.stringify(g.group),
-      sampleJson: JSON.stringify(g.sample),
-      windowStart: String(g.windowStart),
-      windowEnd: String(g.windowEnd),
-      entries: g.entries,
-    }));
-    const counted = await this.redis.eval(
-      APPLY,
-      3,
-      stream,
-      `${base}dirty`,
-      `${base}windows`,
-      consumerGroup,
-      String(this.ttlSeconds),
-      base,
-      JSON.stringify(payload),
-    );
+    const args: string[] = [consumerGroup, String(this.ttlSeconds), base, String(groups.length)];
+    for (const g of groups) {
+      args.push(
+        g.id,
+        JSON.stringify(g.group),
+        JSON.stringify(g.sample),
+        String(g.windowStart),
+        String(g.windowEnd),
+        String(g.entries.length),
+      );
+      for (const e of g.entries) args.push(e.entryId, String(e.drops), e.node, e.at);
+    }
+    const counted = await this.redis.eval(APPLY, 3, stream, `${base}dirty`, `${base}windows`, ...args);
     return Number(counted);
   }
 

@@ -122,9 +122,9 @@ export function windowOf(atMs: number, windowMs: number): { start: number; end: 
   return { start, end: start + windowMs };
 }
 
-/** A group's id in its window: stable across workers and restarts (a hash of what it is). */
-export function groupId(group: AlertGroup, windowStart: number): string {
-  const identity = [
+/** What makes two drops one group (before the window). */
+function identityOf(group: AlertGroup): string {
+  return [
     group.cluster,
     group.direction,
     peerText(group.source),
@@ -132,7 +132,15 @@ export function groupId(group: AlertGroup, windowStart: number): string {
     group.port,
     group.protocol,
   ].join('|');
+}
+
+function hashed(identity: string, windowStart: number): string {
   return `${windowStart}-${createHash('sha256').update(identity).digest('hex').slice(0, 20)}`;
+}
+
+/** A group's id in its window: stable across workers and restarts (a hash of what it is). */
+export function groupId(group: AlertGroup, windowStart: number): string {
+  return hashed(identityOf(group), windowStart);
 }
 
 /**
@@ -143,6 +151,7 @@ export function aggregateBatch(
   entries: readonly { entryId: string; event: DropEvent | null }[],
   windowMs: number,
 ): { groups: AlertBatchGroup[]; unreadable: string[] } {
+  // Keyed by identity and window: a batch of a storm is a few groups, hashed once each.
   const groups = new Map<string, AlertBatchGroup>();
   const unreadable: string[] = [];
   for (const { entryId, event } of entries) {
@@ -153,11 +162,12 @@ export function aggregateBatch(
     }
     const { group, sample } = groupOf(event);
     const window = windowOf(at, windowMs);
-    const id = groupId(group, window.start);
-    let batch = groups.get(id);
+    const identity = `${window.start}|${identityOf(group)}`;
+    let batch = groups.get(identity);
     if (batch === undefined) {
+      const id = hashed(identityOf(group), window.start);
       batch = { id, group, sample, windowStart: window.start, windowEnd: window.end, entries: [] };
-      groups.set(id, batch);
+      groups.set(identity, batch);
     }
     const suppressed = Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0;
     batch.entries.push({ entryId, drops: 1 + suppressed, node: event.node, at: event.at });
