@@ -98,13 +98,14 @@ export function wholeNumber(min: number, max: number) {
     .max(max);
 }
 
+/** A DNS-1123 label (names.ts), as a pattern JSON Schema validators (Go's RE2 too) understand. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export const clusterName = z
   .string(says((v) => `${quoted(v)} is not a valid cluster name (lower-case letters, digits and "-")`))
-  .refine((name) => dns1123LabelProblem(name) === undefined);
+  .regex(DNS_LABEL);
 
-export const namespaceName = z
-  .string(says((v) => `${quoted(v)} is not a namespace name`))
-  .refine((name) => dns1123LabelProblem(name) === undefined);
+export const namespaceName = z.string(says((v) => `${quoted(v)} is not a namespace name`)).regex(DNS_LABEL);
 
 export const nodeName = z
   .string(says((v) => `${quoted(v)} is not a valid node name`))
@@ -159,10 +160,7 @@ function field<T extends z.ZodType>(schema: T, description: string) {
 /** A string field that also takes a number (`approvalChannel: 123` is read as "123", then checked). */
 function textField<T extends z.ZodType<unknown, string>>(schema: T, description: string) {
   return field(
-    z.preprocess(
-      (v) => (typeof v === 'number' ? String(v) : v),
-      z.string(says(() => 'must be a string')).pipe(schema),
-    ),
+    z.preprocess((v) => (typeof v === 'number' ? String(v) : v), schema),
     description,
   );
 }
@@ -178,13 +176,17 @@ function mapping<S extends z.ZodRawShape>(shape: S, notMapping: string) {
 
 /** A list (or comma-separated text) of IDs; null or absent is empty. */
 function idList(items: z.ZodArray<z.ZodType<string>>) {
-  return z.preprocess(
-    (v) => (v === null || v === undefined ? [] : commaList(v)),
-    z.array(
-      items.element,
-      says(() => 'must be a list'),
-    ),
-  );
+  return z
+    .preprocess(
+      (v) => (v === null ? undefined : commaList(v)),
+      z
+        .array(
+          items.element,
+          says(() => 'must be a list'),
+        )
+        .optional(),
+    )
+    .transform((ids) => ids ?? []);
 }
 
 const approverRule = z.preprocess(
@@ -220,7 +222,7 @@ const approversByNamespace = z
     for (const [namespace, rule] of rules) out[namespace] = rule;
     return out;
   });
-DOCUMENTED_AS.set(approversByNamespace, z.record(z.string(), approverRule));
+DOCUMENTED_AS.set(approversByNamespace, z.record(namespaceName, approverRule));
 
 const clusterList = z.preprocess(
   (v) => {
@@ -370,13 +372,15 @@ export interface EnvVar<S extends z.ZodType = z.ZodType> {
   readonly doc: string;
   /** The chart value that sets it, when the chart does. */
   readonly helm?: string;
+  /** The NETPOL_CONFIG field it stands for (and wins over), when it does. */
+  readonly file?: string;
 }
 
 function envVar<S extends z.ZodType>(
   name: string,
   schema: S,
   doc: string,
-  options: { form?: TextForm; default?: string; helm?: string } = {},
+  options: { form?: TextForm; default?: string; helm?: string; file?: string } = {},
 ): EnvVar<S> {
   return {
     name,
@@ -385,6 +389,7 @@ function envVar<S extends z.ZodType>(
     form: options.form ?? 'text',
     default: options.default ?? '',
     ...(options.helm === undefined ? {} : { helm: options.helm }),
+    ...(options.file === undefined ? {} : { file: options.file }),
   };
 }
 
@@ -406,10 +411,12 @@ const REDIS_URL = envVar('REDIS_URL', redisUrl, 'the Redis every process shares'
 const NETPOL_PREFIX = envVar('NETPOL_PREFIX', keyPrefix, 'prefix of every Redis key and queue', {
   default: 'netpol',
   helm: 'prefix',
+  file: 'prefix',
 });
 const LOG_LEVEL = envVar('LOG_LEVEL', logLevel, `pino level: ${LOG_LEVELS.join(', ')}`, {
   default: 'info',
   helm: 'logLevel',
+  file: 'logLevel',
 });
 const KUBECONFIG = envVar('KUBECONFIG', z.string(), 'a kubeconfig file; else the in-cluster service account');
 const NETPOL_METRICS_PORT = envVar(
@@ -463,13 +470,16 @@ export const BOT_ENV = {
     {
       form: 'list',
       helm: 'bot.clusters',
+      file: 'clusters',
     },
   ),
   NETPOL_DEFAULT_CLUSTER: envVar('NETPOL_DEFAULT_CLUSTER', clusterName, "the file's `defaultCluster`", {
     helm: 'bot.defaultCluster',
+    file: 'defaultCluster',
   }),
   NETPOL_APPROVAL_CHANNEL: envVar('NETPOL_APPROVAL_CHANNEL', channelId, "the file's `approvalChannel`", {
     helm: 'bot.approvalChannel',
+    file: 'approvalChannel',
   }),
   NETPOL_APPROVERS: envVar(
     'NETPOL_APPROVERS',
@@ -478,11 +488,13 @@ export const BOT_ENV = {
     {
       form: 'list',
       helm: 'bot.approvers',
+      file: 'approvers.default.users',
     },
   ),
   NETPOL_REQUEST_TTL: envVar('NETPOL_REQUEST_TTL', duration('24h, 30m or 90s'), "the file's `requestTtl`", {
     default: '24h',
     helm: 'bot.requestTtl',
+    file: 'requestTtl',
   }),
   NETPOL_PREFIX,
   LOG_LEVEL,
