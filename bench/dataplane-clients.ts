@@ -83,10 +83,13 @@ export async function measureConnects(options: {
   readonly host: string;
   readonly port: number;
   readonly seconds: number;
+  /** Pin the client to this CPU (taskset). */
+  readonly cpu?: number;
 }): Promise<ConnectResult> {
+  const pin = options.cpu === undefined ? [] : ['taskset', '-c', String(options.cpu)];
   const { stdout } = await run(
     'ip',
-    ['netns', 'exec', options.netns, process.execPath, '-e', CONNECT_SOURCE],
+    ['netns', 'exec', options.netns, ...pin, process.execPath, '-e', CONNECT_SOURCE],
     {
       env: {
         ...process.env,
@@ -184,4 +187,44 @@ export class WireProbe {
     this.child.kill('SIGKILL');
     await exited;
   }
+}
+
+export interface ToggleSample {
+  /** From the change's start (the call) to the send time of the first probe with the new verdict. */
+  readonly fromCallMs: number;
+  /** From the change call's return to that probe (negative: live before the call returned). */
+  readonly fromReturnMs: number;
+  /** How long the change call took. */
+  readonly callMs: number;
+}
+
+/**
+ * Judges one verdict change under a running WireProbe: the first probe sent after the last probe
+ * with the old verdict (within the window) that has the new one. Returns null when the new verdict
+ * did not show within `windowMs` after the call returned (a miss), and counts strays: probes after
+ * the window still with the old verdict.
+ */
+export function judgeToggle(
+  attempts: readonly ProbeAttempt[],
+  expectOk: boolean,
+  callNs: bigint,
+  returnNs: bigint,
+  windowMs: number,
+): { sample: ToggleSample | null; strays: number } {
+  const windowEnd = returnNs + BigInt(windowMs) * 1_000_000n;
+  let lastOld = -1;
+  attempts.forEach((attempt, index) => {
+    if (attempt.ok !== expectOk && attempt.sentNs <= windowEnd) lastOld = index;
+  });
+  const first = attempts.slice(lastOld + 1).find((attempt) => attempt.ok === expectOk);
+  const strays = attempts.filter((attempt) => attempt.ok !== expectOk && attempt.sentNs > windowEnd).length;
+  if (!first || first.sentNs > windowEnd) return { sample: null, strays };
+  return {
+    sample: {
+      fromCallMs: Number(first.sentNs - callNs) / 1e6,
+      fromReturnMs: Number(first.sentNs - returnNs) / 1e6,
+      callMs: Number(returnNs - callNs) / 1e6,
+    },
+    strays,
+  };
 }

@@ -23,8 +23,17 @@ export function findRepoRoot(): string {
   }
 }
 
+/** `taskset -c CPU` before a command when the bench pins its clients and servers (--pin-cpus). */
+export function onCpu(cpu: number | undefined): string[] {
+  return cpu === undefined ? [] : ['taskset', '-c', String(cpu)];
+}
+
 /** Everything the bench needs before its first packet; throws with the reason. */
-export function ensureBenchPrerequisites(repoRoot: string): { objectPath: string; loaderPath: string } {
+export function ensureBenchPrerequisites(repoRoot: string): {
+  objectPath: string;
+  loaderPath: string;
+  noopPath: string;
+} {
   if (process.getuid?.() !== 0) {
     throw new Error('npm run bench:dataplane needs root (network namespaces, eBPF, bpffs, iptables)');
   }
@@ -45,10 +54,11 @@ export function ensureBenchPrerequisites(repoRoot: string): { objectPath: string
   }
   const objectPath = join(repoRoot, 'bpf', 'build', 'netpol.bpf.o');
   const loaderPath = join(repoRoot, 'bpf', 'build', 'netpol-loader');
-  for (const file of [objectPath, loaderPath]) {
+  const noopPath = join(repoRoot, 'bpf', 'build', 'bench-noop.bpf.o');
+  for (const file of [objectPath, loaderPath, noopPath]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build:bpf`);
   }
-  return { objectPath, loaderPath };
+  return { objectPath, loaderPath, noopPath };
 }
 
 function stripAnsi(text: string): string {
@@ -93,12 +103,21 @@ export class NetnsServer {
 export const IPERF_PORT = 5201;
 export const SOCKPERF_PORT = 11111;
 
-export function startIperfServer(netns: string, address: string): Promise<NetnsServer> {
-  return NetnsServer.start(netns, IPERF_PORT, ['iperf3', '-s', '-B', address, '-p', String(IPERF_PORT)]);
+export function startIperfServer(netns: string, address: string, cpu?: number): Promise<NetnsServer> {
+  return NetnsServer.start(netns, IPERF_PORT, [
+    ...onCpu(cpu),
+    'iperf3',
+    '-s',
+    '-B',
+    address,
+    '-p',
+    String(IPERF_PORT),
+  ]);
 }
 
-export function startSockperfServer(netns: string, address: string): Promise<NetnsServer> {
+export function startSockperfServer(netns: string, address: string, cpu?: number): Promise<NetnsServer> {
   return NetnsServer.start(netns, SOCKPERF_PORT, [
+    ...onCpu(cpu),
     'sockperf',
     'server',
     '--tcp',
@@ -110,13 +129,19 @@ export function startSockperfServer(netns: string, address: string): Promise<Net
 }
 
 /** Received Gbit/s of one iperf3 run (the first second omitted: slow start). */
-export async function iperfGbps(netns: string, server: string, seconds: number): Promise<number> {
+export async function iperfGbps(
+  netns: string,
+  server: string,
+  seconds: number,
+  cpu?: number,
+): Promise<number> {
   const { stdout } = await run(
     'ip',
     [
       'netns',
       'exec',
       netns,
+      ...onCpu(cpu),
       'iperf3',
       '-c',
       server,
@@ -144,6 +169,7 @@ export async function sockperfRoundTrips(
   netns: string,
   server: string,
   seconds: number,
+  cpu?: number,
 ): Promise<RoundTrips> {
   const { stdout, stderr } = await run(
     'ip',
@@ -151,6 +177,7 @@ export async function sockperfRoundTrips(
       'netns',
       'exec',
       netns,
+      ...onCpu(cpu),
       'sockperf',
       'ping-pong',
       '--tcp',

@@ -1,0 +1,358 @@
+/**
+ * The agent's part of bench:dataplane (issue 9), through real agent processes in the lab
+ * (src/devtools/lab: the Kubernetes API stand-in, a node namespace, two pods behind routed host
+ * veths, one agent started from dist/ as the DaemonSet runs it). The agent is only observed from
+ * outside: the wire, its /proc entry, the stand-in.
+ *
+ * - Policy-to-wire: a probe loop in the client pod opens a new connection to the server pod every
+ *   millisecond; a default-deny-ingress NetworkPolicy on the server is created, then deleted,
+ *   through the API (HTTP, client-node); each sample is the API call's start to the send time of
+ *   the first probe with the new verdict (median, p99).
+ * - Memory per pod: a realistic cluster (bench/generate-realistic.ts: namespaces, deployments,
+ *   about a policy per five pods) on 100 other nodes is written to the stand-in; once the agent has
+ *   taken it in (a policy change after it shows on the wire, then the agent's CPU idle), its RSS
+ *   divided by the pods it watches, and the growth over its RSS before the cluster.
+ * - CPU under churn: pods of that cluster's deployments created and deleted on other nodes, 1,000
+ *   events a second (creates written to the store, deletes through the HTTP API), for a while; the
+ *   agent's CPU time (utime + stime) over the wall time, then how long it takes to go idle after.
+ */
+import { readFileSync } from 'node:fs';
+import { NetworkingV1Api } from '@kubernetes/client-node';
+import { Lab } from '../src/devtools/lab/lab';
+import { planLab } from '../src/devtools/lab/lab-plan';
+import { type ToggleSample, WireProbe, judgeToggle } from './dataplane-clients';
+import { generateRealistic } from './generate-realistic';
+import { summariseMs } from './latency';
+import { textTable } from './stats';
+import { stateFileJson } from './state-file';
+
+/** One line a target: what it is, the value, met or not. */
+export interface TargetLine {
+  readonly name: string;
+  readonly value: string;
+  /** Undefined: measured, no target. */
+  readonly met?: boolean;
+}
+
+type Obj = Record<string, unknown>;
+
+const NS = 'bench';
+const CLIENT_IP = '172.30.0.2';
+const SERVER_IP = '172.30.0.3';
+const PORT = 80;
+const PROBE_TIMEOUT_MS = 200;
+const WINDOW_MS = 1_000;
+const WIRE_TARGET_P99_MS = 200;
+const KIB_PER_POD_TARGET = 10;
+const REMOTE_NODES = 100;
+const CHURN_PER_SECOND = 1_000;
+const CLK_TCK = 100;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function labState(): Obj[] {
+  const pod = (name: string, ip: string): Obj => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app: name } },
+    spec: { containers: [{ name: 'main', image: 'app', ports: [{ containerPort: PORT, protocol: 'TCP' }] }] },
+    status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+  });
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { name: NS } } },
+    pod('client', CLIENT_IP),
+    pod('server', SERVER_IP),
+  ];
+}
+
+const DENY: Obj = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'bench-deny', namespace: NS },
+  spec: { podSelector: { matchLabels: { app: 'server' } }, policyTypes: ['Ingress'] },
+};
+
+/** The realistic cluster's objects, every pod on one of REMOTE_NODES other nodes. */
+function remoteCluster(pods: number): Obj[] {
+  const items = (JSON.parse(stateFileJson(generateRealistic({ seed: 9, pods }))) as { items: Obj[] }).items;
+  let i = 0;
+  for (const item of items) {
+    if (item.kind !== 'Pod') continue;
+    (item.spec as Obj).nodeName = `remote-${i++ % REMOTE_NODES}`;
+  }
+  return items;
+}
+
+interface ProcSample {
+  readonly rssKiB: number;
+  readonly cpuTicks: number;
+  readonly atNs: bigint;
+}
+
+function sampleProc(pid: number): ProcSample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    rssKiB: Number(rss?.[1] ?? NaN),
+    cpuTicks: Number(fields[11]) + Number(fields[12]), // utime, stime
+    atNs: process.hrtime.bigint(),
+  };
+}
+
+const cpuPercent = (from: ProcSample, to: ProcSample) =>
+  ((to.cpuTicks - from.cpuTicks) / CLK_TCK / (Number(to.atNs - from.atNs) / 1e9)) * 100;
+
+/** Waits until the agent used under 3% of a CPU over a second; returns the wait in ms. */
+async function untilIdle(pid: number, deadlineMs: number): Promise<number> {
+  const start = Date.now();
+  let before = sampleProc(pid);
+  for (;;) {
+    await pause(1_000);
+    const now = sampleProc(pid);
+    if (cpuPercent(before, now) < 3) return Date.now() - start - 1_000;
+    if (Date.now() - start > deadlineMs) throw new Error(`the agent was still busy after ${deadlineMs} ms`);
+    before = now;
+  }
+}
+
+class PolicySwitch {
+  private readonly api: NetworkingV1Api;
+  constructor(lab: Lab) {
+    this.api = lab.standIn!.kubeConfig().makeApiClient(NetworkingV1Api);
+  }
+  async set(denied: boolean): Promise<void> {
+    if (denied) await this.api.createNamespacedNetworkPolicy({ namespace: NS, body: DENY as never });
+    else await this.api.deleteNamespacedNetworkPolicy({ namespace: NS, name: 'bench-deny' });
+  }
+}
+
+/** Toggles the deny policy under the probe loop; one sample per toggle (misses counted). */
+async function policyToWire(lab: Lab, probe: WireProbe, toggles: number) {
+  const policy = new PolicySwitch(lab);
+  const samples: ToggleSample[] = [];
+  let misses = 0;
+  let strays = 0;
+  for (let toggle = 0; toggle < toggles; toggle++) {
+    const denied = toggle % 2 === 0;
+    const callNs = process.hrtime.bigint();
+    await policy.set(denied);
+    const returnNs = process.hrtime.bigint();
+    await probe.settled(returnNs + BigInt(WINDOW_MS) * 1_000_000n, 15_000);
+    const judged = judgeToggle(probe.take(), !denied, callNs, returnNs, WINDOW_MS);
+    strays += judged.strays;
+    if (judged.sample) samples.push(judged.sample);
+    else misses++;
+  }
+  return { samples, misses, strays };
+}
+
+/**
+ * Creates and deletes pods elsewhere at `perSecond` events for `seconds` (half creates, half
+ * deletes of the oldest churned pods once about a second's worth live), paced by the clock: a
+ * late tick writes what is due. Returns the events written.
+ */
+async function churn(lab: Lab, templates: Obj[], perSecond: number, seconds: number): Promise<number> {
+  const standIn = lab.standIn!;
+  const tickMs = 50;
+  const steady = perSecond / 2;
+  const live: { namespace: string; name: string }[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  let serial = 0;
+  let events = 0;
+  const start = Date.now();
+  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = Date.now() - start) {
+    const due = Math.floor((elapsed / 1000) * perSecond) - events;
+    const creates = Math.ceil(due / 2);
+    const created: Obj[] = [];
+    for (let i = 0; i < creates; i++) {
+      const template = templates[serial % templates.length]!;
+      const meta = template.metadata as Obj;
+      const n = serial++;
+      const ip = `10.${200 + ((n >> 16) & 31)}.${(n >> 8) & 255}.${n & 255}`;
+      created.push({
+        ...template,
+        metadata: { name: `churn-${n}`, namespace: meta.namespace, labels: meta.labels },
+        spec: { ...(template.spec as Obj), nodeName: `remote-${n % REMOTE_NODES}` },
+        status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+      });
+      live.push({ namespace: String(meta.namespace), name: `churn-${n}` });
+    }
+    if (created.length) standIn.seed(created);
+    events += created.length;
+    const deletes = Math.min(due - creates, Math.max(0, live.length - steady));
+    for (const gone of live.splice(0, Math.max(0, deletes))) {
+      const request = fetch(`${standIn.url}/api/v1/namespaces/${gone.namespace}/pods/${gone.name}`, {
+        method: 'DELETE',
+      }).then((response) => response.arrayBuffer());
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+      events++;
+    }
+    await pause(tickMs);
+  }
+  await Promise.all(inFlight);
+  return events;
+}
+
+export async function runAgentBench(options: {
+  readonly repoRoot: string;
+  readonly objectPath: string;
+  readonly loaderPath: string;
+  readonly quick: boolean;
+}): Promise<TargetLine[]> {
+  const toggles = options.quick ? 10 : 40;
+  const clusterPods = options.quick ? 2_000 : 10_000;
+  const churnSeconds = options.quick ? 5 : 15;
+  const plan = planLab(labState(), { prefix: `np-ag-${process.pid}-` });
+  const lab = Lab.prepare({
+    plan,
+    repoRoot: options.repoRoot,
+    form: 'built',
+    bpfObject: options.objectPath,
+    bpfLoader: options.loaderPath,
+    progress: (line) => process.stderr.write(`agent lab: ${line}\n`),
+  });
+  const stop = () => void lab.destroy().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let probe: WireProbe | undefined;
+  try {
+    await lab.build();
+    const pid = lab.agents[0]!.pid;
+    const client = plan.pods.find((pod) => pod.key === `${NS}/client`)!;
+    probe = WireProbe.start({
+      netns: client.netns,
+      host: SERVER_IP,
+      port: PORT,
+      intervalMs: 1,
+      timeoutMs: PROBE_TIMEOUT_MS,
+    });
+    await probe.settled(process.hrtime.bigint(), 10_000);
+    probe.take();
+
+    // 1. Policy-to-wire on the lab's own small cluster.
+    const small = await policyToWire(lab, probe, toggles);
+    await untilIdle(pid, 30_000);
+    const bare = sampleProc(pid);
+
+    // 2. A realistic cluster elsewhere: memory per pod.
+    const cluster = remoteCluster(clusterPods);
+    const remotePods = cluster.filter((o) => o.kind === 'Pod');
+    process.stderr.write(`agent lab: writing ${remotePods.length} pods on ${REMOTE_NODES} other nodes\n`);
+    const seedStart = sampleProc(pid);
+    for (let i = 0; i < cluster.length; i += 500) lab.standIn!.seed(cluster.slice(i, i + 500));
+    // Taken in: a later policy change shows on the wire, then the agent goes idle.
+    const big = await policyToWire(lab, probe, 2);
+    const settleMs = await untilIdle(pid, 300_000);
+    const loaded = sampleProc(pid);
+    const watched = remotePods.length + plan.pods.length;
+    const kibPerPod = loaded.rssKiB / watched;
+    const kibPerExtraPod = (loaded.rssKiB - bare.rssKiB) / remotePods.length;
+    const wireBig = await policyToWire(lab, probe, options.quick ? 6 : 20);
+
+    // 3. CPU under churn elsewhere.
+    const templates = remotePods.filter((o) => !(o.spec as Obj).hostNetwork);
+    const before = sampleProc(pid);
+    const events = await churn(lab, templates, CHURN_PER_SECOND, churnSeconds);
+    const after = sampleProc(pid);
+    const drainMs = await untilIdle(pid, 300_000);
+    const churnCpu = cpuPercent(before, after);
+    const rate = events / (Number(after.atNs - before.atNs) / 1e9);
+    const afterChurn = sampleProc(pid);
+
+    const wireRows = [
+      { label: `${plan.pods.length} pods`, ...small },
+      { label: `${watched} pods`, ...wireBig },
+    ];
+    console.log(
+      `\nPolicy change in the API to the new verdict on the wire, through a real agent (lab, one node): ` +
+        `a default-deny-ingress on the server pod created / deleted with client-node; a new connection ` +
+        `from the client pod every 1 ms (probe timeout ${PROBE_TIMEOUT_MS} ms). "call->wire": the API call's start to the ` +
+        `send time of the first probe with the new verdict.`,
+    );
+    console.log(
+      textTable(
+        [
+          'cluster in the informers',
+          'n',
+          'call->wire p50 ms',
+          'p99 ms',
+          'max ms',
+          'API call p50 ms',
+          'missed',
+          '',
+        ],
+        wireRows.map(({ label, samples, misses, strays }) => {
+          if (samples.length === 0) return [label, '0', '-', '-', '-', '-', String(misses), ''];
+          const wire = summariseMs(samples.map((s) => s.fromCallMs));
+          const call = summariseMs(samples.map((s) => s.callMs));
+          return [
+            label,
+            String(samples.length),
+            wire.medianMs.toFixed(1),
+            wire.p99Ms.toFixed(1),
+            wire.maxMs.toFixed(1),
+            call.medianMs.toFixed(1),
+            `${misses}${strays ? ` (${strays} stray probes)` : ''}`,
+            '',
+          ];
+        }),
+      ),
+    );
+    console.log(
+      `\nAgent memory (VmRSS of the agent process): ${bare.rssKiB} KiB with the lab's ${plan.pods.length} pods; ` +
+        `${loaded.rssKiB} KiB with ${remotePods.length} more pods of a realistic cluster on ${REMOTE_NODES} other nodes ` +
+        `(${cluster.filter((o) => o.kind === 'Namespace').length} namespaces, ${cluster.filter((o) => o.kind === 'NetworkPolicy').length} policies; ` +
+        `taken in ${(settleMs / 1000).toFixed(1)} s after the writes, ${((loaded.cpuTicks - seedStart.cpuTicks) / CLK_TCK).toFixed(1)} CPU s)`,
+    );
+    console.log(
+      `  RSS / pods watched: ${kibPerPod.toFixed(1)} KiB per pod; growth / pods added: ${kibPerExtraPod.toFixed(1)} KiB per pod`,
+    );
+    console.log(
+      `\nAgent CPU under churn elsewhere: ${events} pod events (creates and deletes on other nodes) in ` +
+        `${(Number(after.atNs - before.atNs) / 1e9).toFixed(1)} s = ${rate.toFixed(0)} events/s: ` +
+        `${churnCpu.toFixed(0)}% of one CPU; idle again ${(drainMs / 1000).toFixed(1)} s after the last event; ` +
+        `RSS ${afterChurn.rssKiB} KiB after`,
+    );
+    console.log(
+      JSON.stringify({
+        policyToWire: wireRows.map(({ label, samples, misses }) => ({ label, misses, samples })),
+        memory: { bareKiB: bare.rssKiB, loadedKiB: loaded.rssKiB, pods: watched, kibPerPod, kibPerExtraPod },
+        churn: { events, seconds: Number(after.atNs - before.atNs) / 1e9, cpuPercent: churnCpu, drainMs },
+        takenInProbe: big.samples.length,
+      }),
+    );
+    const allWire = [...small.samples, ...wireBig.samples].map((s) => s.fromCallMs);
+    const wire = summariseMs(allWire);
+    const missed = small.misses + wireBig.misses;
+    return [
+      {
+        name: `policy-to-wire p99 (${allWire.length} changes, ${missed} missed; median ${wire.medianMs.toFixed(1)} ms)`,
+        value: `${wire.p99Ms.toFixed(1)} ms`,
+        met: missed === 0 && wire.p99Ms < WIRE_TARGET_P99_MS,
+      },
+      {
+        name: `agent memory per pod (RSS growth / ${remotePods.length} pods added)`,
+        value: `${kibPerExtraPod.toFixed(1)} KiB`,
+        met: kibPerExtraPod < KIB_PER_POD_TARGET,
+      },
+      {
+        name: `agent memory per pod (whole RSS / ${watched} pods watched)`,
+        value: `${kibPerPod.toFixed(1)} KiB`,
+        met: kibPerPod < KIB_PER_POD_TARGET,
+      },
+      {
+        name: `agent CPU under ${rate.toFixed(0)} pod events/s elsewhere (% of one CPU)`,
+        value: `${churnCpu.toFixed(0)}%`,
+      },
+    ];
+  } finally {
+    await probe?.stop();
+    await lab.destroy();
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}
