@@ -49,7 +49,7 @@ let redis: TestRedis;
 let slack: SlackWebApiStandIn;
 let client: Redis;
 const outbound: SlackOutboundWorker[] = [];
-let outbox: SlackOutbox;
+const outboxes: SlackOutbox[] = [];
 const workers: AlertWorker[] = [];
 
 /** The stream entries of the drops frontend/nginx -> backend/nginx tcp/80, from three nodes. */
@@ -105,23 +105,24 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const worker of workers) await worker.close().catch(() => undefined);
   for (const worker of outbound) await worker.close();
-  await outbox?.close();
+  for (const outbox of outboxes) await outbox.close();
   client.disconnect();
   await slack.close();
   await redis.stop();
 });
 
 /** The bot's half: the outbound worker posting to the stand-in, recording where alerts landed. */
-function startOutbound(prefix: string): void {
+function startOutbound(prefix: string, perChannelIntervalMs = 10): void {
   const store = new AlertStore(client, { prefix });
-  outbox = new SlackOutbox({ connection: client, prefix });
+  const outbox = new SlackOutbox({ connection: client, prefix });
+  outboxes.push(outbox);
   outbound.push(
     startSlackOutboundWorker({
       connection: client,
       prefix,
       outbox,
       client: createSlackWebClient({ token: TEST_BOT.token, apiUrl: slack.apiUrl }),
-      perChannelIntervalMs: 10,
+      perChannelIntervalMs,
       log,
       onPosted: async (job, delivered) => {
         if (job.kind !== 'ephemeral' && job.alert !== undefined) await store.delivered(job.alert, delivered);
@@ -242,4 +243,73 @@ it('a closed window gets one digest per channel; a 429 delays an edit but loses 
   await slack.waitForCall((call) => call.method === 'chat.update' && call.status === 429, 1000);
   expect(slack.messages('C0DIGEST01').filter((m) => m.text.startsWith('Drops on prod'))).toHaveLength(1);
   expect(slack.messages('C0DIGEST01').filter((m) => m.text.includes(HEADLINE_TEXT))).toHaveLength(1);
+});
+
+it('a storm from three agents: every drop counted once across a kill and restart, one call a second per channel', async () => {
+  const prefix = `alerts-${randomBytes(4).toString('hex')}`;
+  // Slack's pace: about one call a second per channel.
+  startOutbound(prefix, 1000);
+  const channels = { backend: 'C0STORMB01' };
+  const settings = {
+    cluster: 'prod',
+    redisUrl: redis.url,
+    prefix,
+    alerts: { defaultChannel: 'C0STORMD01', channels, windowMs: WINDOW_MS },
+  };
+  const at = new Date(windowOf(Date.now(), WINDOW_MS).start + 1000).toISOString();
+  const FLOWS = 6;
+  const PER_AGENT = 5000;
+  /** Agent `node` drops, round-robin over the flows: half in backend, half in web. */
+  const storm = (node: string, from: number): DropEvent[] =>
+    drops(PER_AGENT, at, from).map((event, i) => {
+      const flow = (from + i) % FLOWS;
+      const namespace = flow < FLOWS / 2 ? 'backend' : 'web';
+      return { ...event, node, pod: { namespace, name: `api-${flow}`, labels: { app: `api-${flow}` } } };
+    });
+
+  let batches = 0;
+  const first = await startAlertWorker(settings, {
+    log,
+    consumer: 'restarted',
+    timing: FAST,
+    beforeCount: async () => {
+      if (++batches === 5) await new Promise<void>(() => undefined);
+    },
+  });
+  workers.push(first);
+  const other = await startAlertWorker(settings, { log, consumer: 'other', timing: FAST });
+  workers.push(other);
+  const agents = ['node-a', 'node-b', 'node-c'].map((node, k) => publish(prefix, storm(node, k * PER_AGENT)));
+  await until(async () => (batches >= 5 ? true : undefined), 'the first worker mid-storm');
+  first.kill();
+  // Restarted under the same name: it takes back what it held, or the other worker does.
+  const restarted = await startAlertWorker(settings, { log, consumer: 'restarted', timing: FAST });
+  workers.push(restarted);
+  await Promise.all(agents);
+
+  const expected = (3 * PER_AGENT) / FLOWS;
+  const shown = (channel: string) =>
+    slack
+      .messages(channel)
+      .filter((m) => m.text.includes(' -&gt; '))
+      .map((m) => Number(/: ([\d,]+) drops?/.exec(m.text)?.[1]?.replace(/,/g, '')));
+  await until(
+    async () =>
+      [...shown('C0STORMB01'), ...shown('C0STORMD01')].filter((n) => n === expected).length === FLOWS
+        ? true
+        : undefined,
+    `every flow's message showing ${expected} drops`,
+    30_000,
+  );
+  // One message per flow; the counts in Slack add up to every drop produced.
+  expect(shown('C0STORMB01')).toHaveLength(FLOWS / 2);
+  expect(shown('C0STORMD01')).toHaveLength(FLOWS / 2);
+  expect([...shown('C0STORMB01'), ...shown('C0STORMD01')].reduce((a, b) => a + b, 0)).toBe(3 * PER_AGENT);
+  // Never two calls to a channel within a second (start of one to the start of the next).
+  for (const channel of ['C0STORMB01', 'C0STORMD01']) {
+    const starts = slack.calls
+      .filter((c) => c.args.channel === channel && c.method.startsWith('chat.'))
+      .map((c) => c.monotonicMs);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(1000);
+  }
 });
