@@ -138,6 +138,8 @@ export class Enforcer {
   private readonly selectorClasses = new Map<number, Set<PeerClass>>();
   /** Emptied classes, taken out of the rules (and their identity released) at the end of a pass. */
   private readonly emptied: PeerClass[] = [];
+  /** Emptied classes out of the maps whose identity is released once their sides are rewritten. */
+  private readonly releasing: PeerClass[] = [];
   /** Classes whose rules also list identities their pods held before a restart (first pass). */
   private readonly aliased: PeerClass[] = [];
   /** Identities the pinned ipcache gave pods, held until a class claims them or the first pass ends. */
@@ -455,16 +457,19 @@ export class Enforcer {
       c.aliases.length = 0;
       this.markClassSides(c, later);
     }
+    this.releasing.push(...emptied);
     if (later.size > 0) {
       const again = new Map<string, SelectorSide>();
       for (const key of later) {
+        sides.add(key); // retried with the pass if a write fails
         const [direction, pod] = key.split('\u0000') as [Direction, string];
         if (this.endpoints.has(pod) && this.index.has(pod))
           again.set(key, this.index.structure(pod, direction));
       }
       await this.rewrite(again);
     }
-    for (const c of emptied) this.identities.release(`class:${c.key}`);
+    for (const c of this.releasing.splice(0))
+      if (!this.classes.has(c.key)) this.identities.release(`class:${c.key}`);
 
     if (this.needsSweep) await this.sweep();
   }

@@ -360,26 +360,9 @@ export class LiveIndex implements SelectorView {
     return [...this.selectorsById.keys()].sort((a, b) => a - b);
   }
 
-  /** Whether `pod` is one of `selector`'s members. */
-  isMember(selector: number, pod: string): boolean {
-    return this.selectorsById.get(selector)?.members.has(pod) ?? false;
-  }
-
   /** A pod's named container ports (none for hostNetwork or unknown pods). */
   namedPorts(pod: string): NamedPorts {
     return this.podPorts.get(pod) ?? NO_NAMED_PORTS;
-  }
-
-  /** The selectors `pod` is a member of (terms, ipBlocks, named ports), by id ascending. */
-  selectorsOf(pod: string): number[] {
-    const out: number[] = [];
-    for (const t of this.podTerms.get(pod) ?? []) out.push(t.id);
-    for (const b of this.podBlocks.get(pod) ?? []) out.push(b.id);
-    for (const name of this.namedPorts(pod).keys()) {
-      const selector = this.names.get(name);
-      if (selector !== undefined) out.push(selector.id);
-    }
-    return out.sort((a, b) => a - b);
   }
 
   /**
