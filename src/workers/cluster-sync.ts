@@ -19,7 +19,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ClusterCache, ClusterSnapshot } from '../adapters/redis/cluster-cache';
 import { CLUSTER_KINDS, stateOfObjects } from '../adapters/kube/cluster-reader';
-import { Informer, type Backoff } from '../adapters/kube/informer';
+import { Informer, type Backoff, type InformerOptions } from '../adapters/kube/informer';
 import { kindSources } from '../adapters/kube/kinds';
 
 const WRITE_RETRY_MS = 1000;
@@ -36,6 +36,8 @@ export interface ClusterSyncOptions {
   backoff?: Backoff;
   /** Asks the server to end each watch after this long (then it is resumed). Default 300 s. */
   watchTimeoutSeconds?: number;
+  /** Told of every list or watch failure of any kind (the worker's metrics count them). */
+  onApiError?: InformerOptions['onApiError'];
 }
 
 export class ClusterSync {
@@ -59,6 +61,7 @@ export class ClusterSync {
         required,
         backoff: options.backoff,
         watchTimeoutSeconds: options.watchTimeoutSeconds,
+        onApiError: options.onApiError,
       });
       informer.onChange(() => this.changed());
       return informer;

@@ -8,8 +8,9 @@
  * - `netpol_request_transitions_total{cluster,to}`: state changes this worker stored (applying,
  *   applied, failed; re-entering `applying` after a stall counts again).
  * - `netpol_kube_api_errors_total{cluster,operation,code,status}`: failed Kubernetes API calls of
- *   the apply path (get, apply, delete) by catalogue code and HTTP status (0: no response). A get
- *   that finds nothing (404) is an answer, not an error.
+ *   the apply path (get, apply, delete) and of the cluster sync's informers (list-watch) by
+ *   catalogue code and HTTP status (0: no response). A get that finds nothing (404) is an answer,
+ *   not an error; neither is an optional kind the API does not serve.
  * - `netpol_queue_jobs{queue,state}`: this cluster's apply queue (src/platform/metrics.ts).
  *
  * The store and the Kubernetes API are observed by wrapping them (observeStore, observePolicies),
@@ -17,7 +18,7 @@
  */
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { toKubeApiError } from '../adapters/kube/kube-api-error';
+import { toKubeApiError, type KubeApiError } from '../adapters/kube/kube-api-error';
 import type { PolicyApi } from '../adapters/kube/kube-client';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import type { RequestRecord } from '../contracts/request-record';
@@ -124,6 +125,16 @@ export class WorkerMetrics {
       delete: (namespace, name) => counted('delete', () => api.delete(namespace, name)),
     };
   }
+
+  /** The cluster sync's informers: a failed list or watch of the cluster's objects. */
+  readonly informerError = (failure: KubeApiError): void => {
+    this.kubeErrors.inc({
+      cluster: this.cluster,
+      operation: 'list-watch',
+      code: failure.code,
+      status: String(failure.status),
+    });
+  };
 
   private stored(record: RequestRecord): void {
     this.transitions.inc({ cluster: this.cluster, to: record.state });

@@ -158,6 +158,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
           log: log.child({ component: 'cluster-sync' }),
           debounceMs: timing.syncDebounceMs,
           backoff: timing.syncBackoff,
+          onApiError: metrics.informerError,
         });
   sync?.start();
 

@@ -187,3 +187,17 @@ test('/healthz and /readyz answer beside /metrics; nothing else is served', asyn
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
   expect((await fetch(`${base}/slack/events`)).status).toBe(404);
 });
+
+test("a list the API server refuses to the worker's cluster sync is counted as list-watch by code", async () => {
+  const refused = { cluster: 'prod', operation: 'list-watch', code: 'E_KUBE_FORBIDDEN', status: '403' };
+  const before = zeroIfAbsent((await worker()).value('netpol_kube_api_errors_total', refused));
+  // Old resourceVersions expire, the watches end: the informers relist, and the pods' list is refused once.
+  plane.kube.compact();
+  plane.kube.failNext({ verb: 'list', resource: 'pods', status: 403 });
+  plane.kube.dropWatches();
+  await until(
+    'the refused list counted',
+    worker,
+    (s) => zeroIfAbsent(s.value('netpol_kube_api_errors_total', refused)) === before + 1,
+  );
+});

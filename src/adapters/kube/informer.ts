@@ -70,6 +70,8 @@ export interface InformerOptions {
   pageSize?: number;
   /** The backoff timer; default `setTimeout`. Tests inject one to see the delays. */
   schedule?: Schedule;
+  /** Told of every list or watch failure before the relist backoff (the worker's metrics count them). */
+  onApiError?: (failure: KubeApiError) => void;
 }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
@@ -285,6 +287,7 @@ export class Informer {
 
   private retryLater(failure: KubeApiError): void {
     if (this.stopped) return;
+    this.options.onApiError?.(failure);
     const generation = ++this.generation;
     this.controller?.abort();
     this.controller = undefined;
