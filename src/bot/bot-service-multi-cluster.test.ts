@@ -15,7 +15,9 @@ import { DEFAULT_KEYWORD_OPTIONS } from '../core/policy/keywords';
 import { parseState } from '../core/state/load-state';
 import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
 import type { BotConfig } from '../platform/config/config';
+import { readStatus } from '../adapters/redis/heartbeat-status';
 import { BotService } from './bot-service';
+import { shown } from '../../test/support/slack-shown';
 
 const STATE = parseState(`
 kind: List
@@ -48,23 +50,6 @@ const CONFIG: BotConfig = {
   keywords: DEFAULT_KEYWORD_OPTIONS,
   logLevel: 'silent',
 };
-
-/** The reply's fallback and every text in its blocks, unescaped: what the person reads. */
-function shown(message: SlackMessage | undefined): string {
-  if (message === undefined) return '';
-  const texts: string[] = [message.text];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'text' && typeof inner === 'string') texts.push(inner);
-        else walk(inner);
-      }
-    }
-  };
-  walk(message.blocks);
-  return texts.join('\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
 /** The context line (footer) of a reply. */
 function footer(message: SlackMessage): string {
@@ -101,6 +86,7 @@ describe('BotService with two clusters and no default', () => {
       clock: () => new Date('2030-01-01T00:00:00Z'),
       newRequestId,
       log: pino({ level: 'silent' }),
+      status: { read: () => readStatus({ redis: client, prefix, clusters: CONFIG.clusters }) },
     });
   });
 
@@ -157,6 +143,16 @@ describe('BotService with two clusters and no default', () => {
     expect(reply).not.toContain('E_USAGE');
     expect(reply).toMatch(/rejected/i);
     expect(shown(await command(`history ${id}`))).toContain('not now');
+  });
+
+  it('reports the status of every cluster without @cluster, and of one with it', async () => {
+    const all = shown(await command('status'));
+    expect(all).not.toContain('E_USAGE');
+    expect(all).toContain('*prod*: no snapshot');
+    expect(all).toContain('*staging*: no snapshot');
+    const prod = shown(await command('@prod status'));
+    expect(prod).toContain('*prod*');
+    expect(prod).not.toContain('*staging*');
   });
 
   it('still asks for a cluster where one is needed, with an example of the command typed', async () => {

@@ -19,6 +19,7 @@ import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
 import type { BotConfig } from '../platform/config/config';
 import type { BotDeps } from './bot-deps';
 import { BotService } from './bot-service';
+import { shown } from '../../test/support/slack-shown';
 
 /**
  * frontend/web-0 (labelled only `component: web`) may reach backend/api-0: backend's policy admits
@@ -76,23 +77,6 @@ const CONFIG: BotConfig = {
   keywords: DEFAULT_KEYWORD_OPTIONS,
   logLevel: 'silent',
 };
-
-/** Everything a person reads in a reply: its fallback text and every text in its blocks, unescaped. */
-function shown(message: SlackMessage | undefined): string {
-  if (message === undefined) return '';
-  const texts: string[] = [message.text];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'text' && typeof inner === 'string') texts.push(inner);
-        else walk(inner);
-      }
-    }
-  };
-  walk(message.blocks);
-  return texts.join('\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
 /** The value of the preview's Submit button (the draft id). */
 function submitButtonValue(message: SlackMessage): string {

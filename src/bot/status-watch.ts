@@ -35,8 +35,8 @@ export interface WaitingCardWatch {
 const MINUTE_MS = 60_000;
 
 export function startWaitingCardWatch(options: WaitingCardWatchOptions): WaitingCardWatch {
-  /** Request ids whose card was edited to say the worker is silent. */
-  const noted = new Set<string>();
+  /** Per cluster, the request ids whose card was edited to say its worker is silent. */
+  const notedBy = new Map<string, Set<string>>();
   let running: Promise<void> | undefined;
 
   const edit = async (
@@ -61,6 +61,8 @@ export function startWaitingCardWatch(options: WaitingCardWatchOptions): Waiting
   const pass = async (): Promise<void> => {
     const minute = Math.floor(options.clock().getTime() / MINUTE_MS);
     for (const cluster of options.clusters) {
+      let noted = notedBy.get(cluster);
+      if (noted === undefined) notedBy.set(cluster, (noted = new Set()));
       const liveness = await options.liveness(cluster);
       const waiting = await options.store.listByState(['approved', 'applying'], { cluster, limit: 200 });
       for (const record of waiting) {
