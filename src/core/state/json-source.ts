@@ -1,8 +1,13 @@
 /**
- * The fast path for state files in JSON (`kubectl get ... -o json`): JSON.parse, plus one scan of
- * the text that yields what JSON.parse cannot tell, the line of the value and of every element of a
- * List's top-level `items`, and whether any object repeats a key (JSON.parse silently keeps the last
- * one: the scan counts the keys written, and the parsed value must hold as many).
+ * The fast path for state files in JSON (`kubectl get ... -o json`): JSON.parse, plus what JSON.parse
+ * cannot tell: whether any object repeats a key (JSON.parse silently keeps the last one), and the
+ * line of the value and of every element of a List's top-level `items`.
+ *
+ * Repeated keys are found by counting: every `:` outside a string in JSON text ends a key, so the
+ * keys written are the text's colons minus those inside strings, and the parsed value must hold as
+ * many. The colons inside strings are counted on the parsed strings (keys too), less those that came
+ * from a `\u003a` escape. Lines are needed only for a message, so they are found (one scan of the
+ * text) only when one asks for them.
  *
  * It answers only for one well-formed JSON value with unique keys and modest nesting; for anything
  * else it returns undefined and the caller reads the text through the YAML parser, which accepts
@@ -14,8 +19,8 @@
 export interface JsonSource {
   value: unknown;
   line: number;
-  /** The line of each element of the top-level object's `items` array, when it has one. */
-  itemLines: number[] | undefined;
+  /** The line of each element of the top-level object's `items` array, when it has one (scans the text). */
+  itemLines(): number[] | undefined;
 }
 
 /** Deeper than this, the YAML path (and its messages) decides: nothing Kubernetes writes nests so. */
@@ -44,31 +49,89 @@ export function readJsonSource(text: string): JsonSource | undefined {
   } catch {
     return undefined;
   }
-  const scan = scanJson(text);
-  if (scan === undefined || scan.keys !== countKeys(value)) return undefined;
-  const items = (value as { items?: unknown }).items;
-  if (scan.itemLines !== undefined && (!Array.isArray(items) || items.length !== scan.itemLines.length)) {
-    return undefined;
-  }
-  return { value, line: scan.line, itemLines: scan.itemLines };
+  const parsed = walkJson(value);
+  if (parsed === undefined) return undefined;
+  const written = countOf(text, ':') - (parsed.colonsInStrings - escapedColons(text));
+  if (written !== parsed.keys) return undefined;
+  let itemLines: number[] | undefined | null = null;
+  return {
+    value,
+    line: firstValueLine(text),
+    itemLines() {
+      if (itemLines === null) itemLines = scanItemLines(text);
+      return itemLines;
+    },
+  };
 }
 
-interface Scan {
-  line: number;
-  keys: number;
-  itemLines: number[] | undefined;
+/** Keys of every object, and colons in every string (keys included); undefined past MAX_DEPTH. */
+function walkJson(root: unknown): { keys: number; colonsInStrings: number } | undefined {
+  let keys = 0;
+  let colonsInStrings = 0;
+  // Without recursion (the value may nest deeply): values and their depths, side by side.
+  const pending: unknown[] = [root];
+  const depths: number[] = [0];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    const depth = depths.pop()!;
+    if (typeof value === 'string') {
+      colonsInStrings += countOf(value, ':');
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return undefined;
+    if (Array.isArray(value)) {
+      for (const element of value) {
+        pending.push(element);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      keys++;
+      colonsInStrings += countOf(key, ':');
+      pending.push((value as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return { keys, colonsInStrings };
+}
+
+function countOf(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
+/** `\u003a` escapes (a colon) in the text; a backslash that is itself escaped starts none. */
+function escapedColons(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\\u003'); i !== -1; i = text.indexOf('\\u003', i + 1)) {
+    const last = text.charCodeAt(i + 5) | 0x20; // 'a' or 'A'
+    if (last !== 0x61) continue;
+    let backslashes = 1;
+    while (text.charCodeAt(i - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 1) n++;
+  }
+  return n;
+}
+
+/** The line of the first character that is not blank (valid JSON: there is one). */
+function firstValueLine(text: string): number {
+  const first = /\S/.exec(text)!.index;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < first; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 /**
- * One pass over text JSON.parse accepted: counts keys (one `:` outside strings each), counts lines
- * (valid JSON strings hold no raw newline, so every newline is outside them) and notes the line
- * where each element of the top-level `items` array starts. Strings are skipped with indexOf.
+ * One pass over text JSON.parse accepted, noting the line where each element of the top-level
+ * object's `items` array starts (valid JSON strings hold no raw newline, so every newline is outside
+ * them). Strings are skipped with indexOf.
  */
-function scanJson(text: string): Scan | undefined {
+function scanItemLines(text: string): number[] | undefined {
   const end = text.length;
   let line = 1;
-  let valueLine = 0;
-  let keys = 0;
   let depth = 0;
   let topIsObject = false;
   // The last key read directly in the top-level object, and whether its value is the items array.
@@ -83,7 +146,6 @@ function scanJson(text: string): Scan | undefined {
       continue;
     }
     if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
-    if (valueLine === 0) valueLine = line;
     if (awaitingItem && c !== CLOSE_BRACKET) {
       itemLines!.push(line);
       awaitingItem = false;
@@ -105,16 +167,13 @@ function scanJson(text: string): Scan | undefined {
           awaitingItem = true;
           itemLines = [];
         }
-        if (++depth > MAX_DEPTH) return undefined;
+        depth++;
         break;
       case CLOSE_BRACE:
       case CLOSE_BRACKET:
         depth--;
         if (depth === 1) inItems = false;
         awaitingItem = false;
-        break;
-      case COLON:
-        keys++;
         break;
       case COMMA:
         if (inItems && depth === 2) awaitingItem = true;
@@ -123,7 +182,7 @@ function scanJson(text: string): Scan | undefined {
       // numbers, true, false, null: nothing to note.
     }
   }
-  return { line: valueLine, keys, itemLines };
+  return itemLines;
 }
 
 /** The index of the quote closing the string that opens at `open` (the text is valid JSON). */
@@ -143,23 +202,4 @@ function nextSignificant(text: string, from: number): number {
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== NEWLINE) return c;
   }
   return -1;
-}
-
-/** Own keys of every object in a parsed JSON value, without recursion (the value may nest deeply). */
-function countKeys(root: unknown): number {
-  let keys = 0;
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (value === null || typeof value !== 'object') continue;
-    if (Array.isArray(value)) {
-      for (const element of value) pending.push(element);
-    } else {
-      for (const key of Object.keys(value)) {
-        keys++;
-        pending.push((value as Record<string, unknown>)[key]);
-      }
-    }
-  }
-  return keys;
 }

@@ -47,7 +47,8 @@ const WORKLOAD_KINDS: readonly WorkloadKind[] = [
 /** One object of the file, with where it stands for error messages. */
 interface Located {
   object: unknown;
-  line: number;
+  /** Its line: worked out only when a message names it (a JSON file is scanned for lines then). */
+  line: () => number;
 }
 
 export function parseState(text: string, source = 'state'): ClusterState {
@@ -62,7 +63,7 @@ export function parseState(text: string, source = 'state'): ClusterState {
  */
 export function stateFromObjects(objects: readonly unknown[], source = 'api'): ClusterState {
   const builder = new StateBuilder(source);
-  objects.forEach((object, i) => builder.add({ object, line: i + 1 }));
+  objects.forEach((object, i) => builder.add({ object, line: () => i + 1 }));
   return builder.build();
 }
 
@@ -70,8 +71,8 @@ function locateObjects(text: string, source: string): Located[] {
   const json = looksLikeJson(text) ? readJsonSource(text) : undefined;
   if (json === undefined) return locateYamlObjects(text, source);
   const located: Located[] = [];
-  const { value, line, itemLines } = json;
-  locateValue(value, { line, itemLine: (i) => itemLines?.[i] ?? line }, source, located);
+  const { value, line } = json;
+  locateValue(value, { line, itemLine: (i) => json.itemLines()?.[i] ?? line }, source, located);
   return located;
 }
 
@@ -134,9 +135,9 @@ function locateValue(
     if (!Array.isArray(value.items)) {
       throw new NetpolError('E_STATE', `${source}:${at.line}: ${value.kind}.items must be a list`);
     }
-    value.items.forEach((item, i) => into.push({ object: item, line: at.itemLine(i) }));
+    value.items.forEach((item, i) => into.push({ object: item, line: () => at.itemLine(i) }));
   } else {
-    into.push({ object: value, line: at.line });
+    into.push({ object: value, line: () => at.line });
   }
 }
 
@@ -151,17 +152,17 @@ class StateBuilder {
   private readonly policies = new Map<string, ClusterState['policies'][number]>();
   private readonly workloads = new Map<string, WorkloadInfo>();
   private readonly services = new Map<string, ServiceInfo>();
-  private readonly seenAt = new Map<string, number>();
+  private readonly seenAt = new Map<string, () => number>();
 
   constructor(private readonly source: string) {}
 
   add({ object, line }: Located): void {
-    const where = `${this.source}:${line}`;
+    const where = () => `${this.source}:${line()}`;
     if (!isObj(object))
-      throw new NetpolError('E_STATE', `${where}: expected a Kubernetes object, found ${describe(object)}`);
+      throw new NetpolError('E_STATE', `${where()}: expected a Kubernetes object, found ${describe(object)}`);
     const kind = object.kind;
     if (typeof kind !== 'string' || kind === '') {
-      throw new NetpolError('E_STATE', `${where}: object has no "kind"`, {
+      throw new NetpolError('E_STATE', `${where()}: object has no "kind"`, {
         hint: 'every object needs apiVersion, kind and metadata, as kubectl prints them',
       });
     }
@@ -170,7 +171,7 @@ class StateBuilder {
     const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
     const label = kind === 'Namespace' ? `Namespace ${name}` : `${kind} ${namespace}/${name}`;
     const fail = (problems: string[]): never => {
-      throw new NetpolError('E_STATE', `${where}: ${label} is invalid: ${problems.join('; ')}`);
+      throw new NetpolError('E_STATE', `${where()}: ${label} is invalid: ${problems.join('; ')}`);
     };
     const identity = `${kind}:${kind === 'Namespace' ? name : `${namespace}/${name}`}`;
     const earlier = this.seenAt.get(identity);
@@ -178,7 +179,7 @@ class StateBuilder {
       earlier !== undefined &&
       ['Namespace', 'Pod', 'NetworkPolicy', 'Service', ...WORKLOAD_KINDS].includes(kind)
     ) {
-      throw new NetpolError('E_STATE', `${where}: ${label} appears twice (first at line ${earlier})`);
+      throw new NetpolError('E_STATE', `${where()}: ${label} appears twice (first at line ${earlier()})`);
     }
     this.seenAt.set(identity, line);
     const namespaceProblem = kind === 'Namespace' ? undefined : dns1123LabelProblem(namespace);
@@ -240,8 +241,11 @@ class StateBuilder {
       if (!this.namespaces.has(ns))
         this.namespaces.set(ns, { name: ns, labels: recordOf([[NAMESPACE_NAME_LABEL, ns]]) });
     }
+    // Each key made once, not twice per comparison.
     const byName = <T>(items: Iterable<T>, key: (item: T) => string) =>
-      [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      Array.from(items, (item) => ({ item, key: key(item) }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        .map((keyed) => keyed.item);
     return {
       namespaces: byName(this.namespaces.values(), (n) => n.name),
       pods: byName(this.pods.values(), (p) => `${p.namespace}/${p.name}`),
