@@ -1,71 +1,15 @@
 /**
  * What a drop event is aggregated by (issue 10): the source and destination workloads, the port,
  * the protocol and the direction, within a window. Pure: events in, groups out.
- *
- * A pod's workload is its owner-ish name: the value of `app.kubernetes.io/name`, else `app`, else
- * the pod's name without the suffix its controller generated (`web-7d4b9c8f5-x2k4q` -> `web`,
- * `agent-x2k4q` -> `agent`). The selector kept for Request allow is the narrowest sensible one: the
- * label the name came from, else the pod's own labels without the controller's bookkeeping ones.
+ * A pod's workload (its name and the selector Request allow uses) is core/k8s/workload.ts's, shared
+ * with the agent's observed flows.
  */
 import { createHash } from 'node:crypto';
 import type { DropEvent, DropEventPod } from '../../contracts/drop-events';
 import type { AlertBatchGroup, AlertGroup, AlertPeer, AlertSample } from '../../adapters/redis/alert-store';
-import { emptyRecord } from '../../core/own-keys';
+import { workloadOf } from '../../core/k8s/workload';
 
-const NAME_LABELS = ['app.kubernetes.io/name', 'app'] as const;
-
-/** Labels controllers add to every pod they make: never part of a workload's selector. */
-const GENERATED_LABELS = new Set([
-  'pod-template-hash',
-  'controller-revision-hash',
-  'pod-template-generation',
-  'statefulset.kubernetes.io/pod-name',
-  'apps.kubernetes.io/pod-index',
-  'controller-uid',
-  'batch.kubernetes.io/controller-uid',
-  'job-name',
-  'batch.kubernetes.io/job-name',
-]);
-
-/**
- * Deployment pods (`<name>-<replicaset hash>-<5>`), then DaemonSet/Job pods (`<name>-<5>`), in the
- * alphabet Kubernetes generates names from (no vowels, no 0, 1, 3: `exporter` is not a suffix).
- */
-const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
-const GENERATED_SUFFIXES = [new RegExp(`^(.+)-${SAFE}{6,10}-${SAFE}{5}$`), new RegExp(`^(.+)-${SAFE}{5}$`)];
-
-function own(labels: Record<string, string>, key: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
-}
-
-/** The pod's name without its controller's generated suffix (the pod's name when it has none). */
-export function baseName(podName: string, templateHash?: string): string {
-  if (templateHash !== undefined && podName.includes(`-${templateHash}-`))
-    return podName.slice(0, podName.lastIndexOf(`-${templateHash}-`));
-  for (const pattern of GENERATED_SUFFIXES) {
-    const match = pattern.exec(podName);
-    if (match !== null) return match[1]!;
-  }
-  return podName;
-}
-
-export function workloadOf(pod: DropEventPod): Extract<AlertPeer, { kind: 'workload' }> {
-  const labels = pod.labels ?? {};
-  for (const key of NAME_LABELS) {
-    const value = own(labels, key);
-    if (value !== undefined && value !== '') {
-      return { kind: 'workload', namespace: pod.namespace, name: value, selector: { [key]: value } };
-    }
-  }
-  const selector = emptyRecord<string>();
-  for (const key of Object.keys(labels).sort()) if (!GENERATED_LABELS.has(key)) selector[key] = labels[key]!;
-  return {
-    kind: 'workload',
-    namespace: pod.namespace,
-    name: baseName(pod.name, own(labels, 'pod-template-hash')),
-    selector,
-  };
-}
+export { baseName, workloadOf } from '../../core/k8s/workload';
 
 /** `tcp`, `udp`, `sctp`, `icmp`, or `proto-47`. */
 export function protocolName(protocol: number): string {
