@@ -20,7 +20,8 @@ export interface HostVeth {
 /** Looks a pod's host veth up; null while the node has no direct route to it. */
 export type FindHostVeth = (podIp: string) => Promise<HostVeth | null>;
 
-async function ipJson(netns: string, args: readonly string[]): Promise<unknown> {
+/** `ip -j <args>` in the node's namespace ("-": the agent's own, a name, or a path via nsenter). */
+export async function ipJson(netns: string, args: readonly string[]): Promise<unknown> {
   const prefix = netns === '-' ? [] : netns.startsWith('/') ? [] : ['-n', netns];
   const command = netns.startsWith('/') ? 'nsenter' : 'ip';
   const fullArgs = netns.startsWith('/')

@@ -13,11 +13,16 @@
  *
  * A closed veth that is then enslaved to a bridge (the bridge CNI, Docker's own containers) is not
  * a routed pod veth: the helper releases it, so a cluster the agent does not fit is left open as
- * before rather than blackholed. What it does not cover (README, "Which clusters the agent fits"):
- * veths created while the agent is down, and links named outside the prefixes.
+ * before rather than blackholed.
+ *
+ * Veths created while the agent was down: once the first pass has attached every local pod the API
+ * knows, closeUnclaimedVeths() closes each watched, unbridged veth with no endpoint entry (a pod the
+ * agent has not heard of yet). Until the restarted agent gets there such a pod is open; links named
+ * outside the prefixes are never closed early (README, "Which clusters the agent fits").
  */
 import type { Logger } from 'pino';
 import type { LinkNotice } from '../adapters/bpf/loader-process';
+import { ipJson } from './host-veth';
 
 export interface LinkWatching {
   watchLinks(netns: string, prefixes: readonly string[]): Promise<void>;
@@ -52,4 +57,45 @@ export async function guardNewLinks(
   await dataplane.watchLinks(netns, prefixes);
   log.info({ netns, prefixes }, 'new host veths are closed as they appear');
   return true;
+}
+
+export interface UnclaimedVethOptions {
+  readonly netns: string;
+  readonly prefixes: readonly string[];
+  /** The ifindexes with an endpoint entry (claimed by a local pod). */
+  readonly claimed: () => Promise<readonly number[]>;
+  readonly attach: (netns: string, ifname: string) => Promise<number>;
+  readonly log: Logger;
+}
+
+/** Closes the watched veths no pod has claimed; returns their names. */
+export async function closeUnclaimedVeths(options: UnclaimedVethOptions): Promise<string[]> {
+  if (options.prefixes.length === 0) return [];
+  const links = (await ipJson(options.netns, ['-d', 'link', 'show', 'type', 'veth'])) as {
+    ifindex: number;
+    ifname: string;
+    master?: string;
+  }[];
+  const claimed = new Set(await options.claimed());
+  const closed: string[] = [];
+  for (const link of links) {
+    if (link.master !== undefined || claimed.has(link.ifindex)) continue;
+    if (!options.prefixes.some((prefix) => link.ifname.startsWith(prefix))) continue;
+    try {
+      await options.attach(options.netns, link.ifname);
+      closed.push(link.ifname);
+    } catch (err) {
+      // Gone meanwhile, or tc refused: that pod stays as it was; the agent's own pass goes on.
+      options.log.warn(
+        { err, ifname: link.ifname },
+        'could not close a veth that appeared while the agent was down',
+      );
+    }
+  }
+  if (closed.length > 0)
+    options.log.info(
+      { veths: closed },
+      'veths that appeared while the agent was down closed until their pods are ready',
+    );
+  return closed;
 }

@@ -31,7 +31,7 @@ import { DropEventPublisher, type DropEventPublisherStats } from './drop-event-p
 import { dropEventOf } from './drop-event-of';
 import { Enforcer, type DataplaneMaps } from './enforcer';
 import { hostVethFinder, type FindHostVeth } from './host-veth';
-import { guardNewLinks, logLinkNotice, type LinkWatching } from './new-link-guard';
+import { closeUnclaimedVeths, guardNewLinks, logLinkNotice, type LinkWatching } from './new-link-guard';
 import { AgentMetrics, type DataplaneReadings } from './metrics';
 import { deleteOf, upsertOf, type WatchedKind } from './object-events';
 import { agentHeartbeat } from './heartbeat';
@@ -121,7 +121,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         onLink: (notice) => logLinkNotice(log, notice),
       });
   // Before anything else: a veth that appears from here on is closed at once (new-link-guard.ts).
-  await guardNewLinks(dataplane, config.nodeNetns, config.hostVethPrefixes, log);
+  const watching = await guardNewLinks(dataplane, config.nodeNetns, config.hostVethPrefixes, log);
   const theEnforcer = new Enforcer({
     dataplane,
     findHostVeth: deps.findHostVeth ?? hostVethFinder(config.nodeNetns),
@@ -171,6 +171,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         unflushedSince = undefined;
         try {
           await theEnforcer.flush();
+          if (!flushedOnce && watching) {
+            // Every pod the API knows is attached now: what else has a watched name is a pod
+            // created while the agent was down (new-link-guard.ts).
+            await closeUnclaimedVeths({
+              netns: config.nodeNetns,
+              prefixes: config.hostVethPrefixes,
+              claimed: () => dataplane.endpointIfindexes(),
+              attach: (netns, ifname) => dataplane.attach(netns, ifname),
+              log,
+            });
+          }
           if (since !== undefined) metrics.observeSync((performance.now() - since) / 1000);
           failures = 0;
           lastError = undefined;

@@ -77,7 +77,17 @@ const HAMMERED = {
     ipv6: 'fd79::6',
   },
 };
-const ALL = { ...PODS, ...LATE, ...HAMMERED };
+/** Created on the node while the agent is down. */
+const WHILE_DOWN = {
+  be4: {
+    namespace: 'backend',
+    name: 'nginx-be4',
+    labels: { app: 'nginx' },
+    ipv4: '10.79.0.7',
+    ipv6: 'fd79::7',
+  },
+};
+const ALL = { ...PODS, ...LATE, ...HAMMERED, ...WHILE_DOWN };
 type LabName = keyof typeof ALL;
 
 let lab: NodeNetwork;
@@ -434,6 +444,27 @@ describe('the node agent over real packets', () => {
     // The restarted agent still follows changes.
     standIn.seed([podObject('fe')]);
     await untilVerdict('fe', 'be', true);
+  });
+
+  test('a pod created while the agent is down is open until the restarted agent has attached the pods it knows, then closed until its own rules are in', async () => {
+    const helpers = childPids(agent!.pid);
+    await agent!.kill();
+    await untilGone(helpers);
+    await lab.addPod({ name: 'be4', ipv4: WHILE_DOWN.be4.ipv4, ipv6: WHILE_DOWN.be4.ipv6, ports: [80, 81] });
+    // The window README documents: nothing watches while the agent is down.
+    await expect(connects('fe2', 'be4')).resolves.toBe(true);
+    await startAgent();
+    // Ready means the first pass is done, and with it the veths nobody claimed are closed.
+    expect(
+      agent!.lines.some((line) => line.includes('while the agent was down') && line.includes('hv-be4')),
+    ).toBe(true);
+    await expect(connects('fe2', 'be4')).resolves.toBe(false);
+    await expect(pod('fe2').agent.connect(WHILE_DOWN.be4.ipv6, 80, 500)).resolves.toMatchObject({
+      ok: false,
+    });
+    standIn.seed([podObject('be4')]);
+    await untilVerdict('fe2', 'be4', true);
+    await expect(connects('be', 'be4')).resolves.toBe(false);
   });
 
   test('clean-up leaves no namespace, link, pinned map or process behind', async () => {
