@@ -233,6 +233,11 @@ export class Enforcer {
     return this.endpoints.size;
   }
 
+  /** Classes of pods (each an identity) in use. */
+  get classCount(): number {
+    return this.classes.size;
+  }
+
   /** The local pods whose programs are attached, with their endpoint id (metrics read its counters). */
   localEndpoints(): { namespace: string; name: string; endpointId: number }[] {
     return [...this.endpoints].map(([pod, endpoint]) => {
