@@ -2,7 +2,9 @@
  * The NetworkPolicy evaluator: networking.k8s.io/v1 semantics over a precomputed, immutable
  * PolicyIndex. Build the index once per ClusterState, then ask per connection
  * (evaluateConnection), for the whole pod matrix (computeMatrix), or for one pod's compiled rule
- * set (compilePodIngress/compilePodEgress), which the node agent turns into eBPF maps.
+ * set (compilePodIngress/compilePodEgress). The node agent keeps a LiveIndex instead: sides that
+ * name shared selectors, kept current one event at a time (structural changes and selector
+ * deltas); resolveSide gives the same rule sets as pod lists.
  */
 export { buildPolicyIndex } from './policy-index';
 export type { IndexedIpBlock, IndexedPeers, IndexedPolicy, IndexedRule, PolicyIndex } from './policy-index';

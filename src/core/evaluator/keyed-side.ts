@@ -63,7 +63,11 @@ export function keyedSide(index: PolicyIndex, side: CompiledSide): KeyedSide {
   };
 }
 
-/** One change an event made: the pod whose compiled side for `direction` is not what it was. */
+/**
+ * One change an event made: the pod whose side for `direction` has another structure (policies,
+ * rules, ports, selectors named) than before, or appeared or went. Membership changes of the
+ * selectors it names are SelectorDeltas instead.
+ */
 export interface SideChange {
   pod: string;
   direction: Direction;
