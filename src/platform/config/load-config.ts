@@ -21,7 +21,14 @@ import type {
   WorkerConfig,
 } from './config';
 import { deepFreeze, Problems, readVariable, type Env } from './problems';
-import { BOT_ENV, configFileShape, WORKER_ENV, type ConfigFile, type EnvVar } from './schema';
+import {
+  BOT_ENV,
+  configFileShape,
+  DEFAULT_METRICS_PORTS,
+  WORKER_ENV,
+  type ConfigFile,
+  type EnvVar,
+} from './schema';
 
 export { parseDuration } from './schema';
 
@@ -29,9 +36,8 @@ export type { Env };
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_ALERT_WINDOW_MS = 5 * 60_000;
-/** Apart, so a bot and a worker started by hand on one machine do not collide (the agent has 9876). */
-export const DEFAULT_BOT_METRICS_PORT = 9464;
-export const DEFAULT_WORKER_METRICS_PORT = 9465;
+export const DEFAULT_BOT_METRICS_PORT = DEFAULT_METRICS_PORTS.bot;
+export const DEFAULT_WORKER_METRICS_PORT = DEFAULT_METRICS_PORTS.worker;
 
 function readConfigFile(path: string, problems: Problems, source = 'NETPOL_CONFIG'): Obj {
   let text: string;

@@ -419,11 +419,18 @@ const LOG_LEVEL = envVar('LOG_LEVEL', logLevel, `pino level: ${LOG_LEVELS.join('
   file: 'logLevel',
 });
 const KUBECONFIG = envVar('KUBECONFIG', z.string(), 'a kubeconfig file; else the in-cluster service account');
+/** Apart, so a bot and a worker started by hand on one machine do not collide (the agent has 9876). */
+export const DEFAULT_METRICS_PORTS = { bot: 9464, worker: 9465 } as const;
+
 const NETPOL_METRICS_PORT = envVar(
   'NETPOL_METRICS_PORT',
   portNumber(' (0-65535; 0: any free port)'),
   '`/metrics`, `/healthz`, `/readyz` (0: any free port)',
-  { form: 'integer', default: 'bot 9464, worker 9465', helm: 'metrics.port' },
+  {
+    form: 'integer',
+    default: `bot ${DEFAULT_METRICS_PORTS.bot}, worker ${DEFAULT_METRICS_PORTS.worker}`,
+    helm: 'metrics.port',
+  },
 );
 const NETPOL_METRICS_HOST = envVar('NETPOL_METRICS_HOST', listenHost, 'the interface that port listens on', {
   default: '0.0.0.0',
