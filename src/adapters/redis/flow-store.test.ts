@@ -1,0 +1,89 @@
+/** The flow store over a real redis-server: counts add up, retention and the per-namespace bound hold. */
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { startRedis, type TestRedis } from '../../devtools/redis/redis-server';
+import type { ObservedFlow } from '../../contracts/observed-flows';
+import { FlowStore } from './flow-store';
+
+let redis: TestRedis;
+let client: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const prefix = () => `flows-${randomBytes(4).toString('hex')}`;
+const T0 = Date.parse('2026-12-02T10:00:00.000Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+function flow(
+  source: string,
+  port: number,
+  seenMs: number,
+  count = 1,
+  verdict: ObservedFlow['verdict'] = 'allowed',
+): ObservedFlow {
+  return {
+    source: { kind: 'workload', namespace: 'frontend', name: source, selector: { app: source } },
+    destination: { kind: 'workload', namespace: 'backend', name: 'api', selector: { app: 'api' } },
+    protocol: 'TCP',
+    port,
+    verdict,
+    count,
+    firstSeen: at(seenMs),
+    lastSeen: at(seenMs),
+  };
+}
+
+describe('FlowStore', () => {
+  it('adds counts of the same flow from several reports, keeping first and last seen, under both namespaces', async () => {
+    const store = new FlowStore(client, prefix());
+    await store.record('prod', [flow('nginx', 8080, 5_000, 2)], new Date(T0 + 5_000));
+    await store.record(
+      'prod',
+      [flow('nginx', 8080, 1_000, 3), flow('nginx', 8080, 1_000, 4, 'blocked')],
+      new Date(T0 + 6_000),
+    );
+    const backend = await store.list('prod', 'backend', new Date(T0 + 7_000));
+    // Most recently seen first.
+    expect(backend.map((f) => [f.verdict, f.count, f.firstSeen, f.lastSeen])).toEqual([
+      ['allowed', 5, at(1_000), at(5_000)],
+      ['blocked', 4, at(1_000), at(1_000)],
+    ]);
+    expect(await store.list('prod', 'frontend', new Date(T0 + 7_000))).toHaveLength(2);
+    expect(await store.list('staging', 'backend', new Date(T0 + 7_000))).toEqual([]);
+  });
+
+  it('forgets a flow not seen within the retention period', async () => {
+    const p = prefix();
+    const store = new FlowStore(client, p, { retentionMs: 60_000 });
+    await store.record('prod', [flow('old', 80, 0)], new Date(T0));
+    await store.record('prod', [flow('new', 80, 50_000)], new Date(T0 + 50_000));
+    expect((await store.list('prod', 'backend', new Date(T0 + 50_000))).map((f) => f.source)).toHaveLength(2);
+    // Read after the old one's retention: not listed, and the next write trims it from the index.
+    expect((await store.list('prod', 'backend', new Date(T0 + 70_000))).map((f) => f.firstSeen)).toEqual([
+      at(50_000),
+    ]);
+    await store.record('prod', [flow('new', 80, 70_000)], new Date(T0 + 70_000));
+    expect(await client.zcard(`${p}:flows:prod:ns:backend`)).toBe(1);
+    // Each flow's hash carries its own expiry: last seen + retention (PEXPIRETIME, Redis 7).
+    const ids = await client.zrange(`${p}:flows:prod:ns:backend`, 0, -1);
+    expect(Number(await client.call('PEXPIRETIME', `${p}:flows:prod:flow:${ids[0]}`))).toBe(
+      T0 + 70_000 + 60_000,
+    );
+  });
+
+  it('keeps a namespace to its most recently seen flows and counts what it evicted', async () => {
+    const store = new FlowStore(client, prefix(), { maxPerNamespace: 3 });
+    const flows = [0, 1, 2, 3, 4].map((i) => flow(`w${i}`, 80, i * 1000));
+    await store.record('prod', flows, new Date(T0 + 5_000));
+    const kept = await store.list('prod', 'backend', new Date(T0 + 5_000));
+    expect(kept.map((f) => (f.source.kind === 'workload' ? f.source.name : ''))).toEqual(['w4', 'w3', 'w2']);
+    expect(await store.evicted('prod')).toBe(4); // two from each of frontend's and backend's index
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Observed flows (issue 10) in Redis, per cluster: one hash per flow (its ends, protocol, port and
+ * verdict, the count, first and last seen), indexed per namespace of either end in a sorted set
+ * scored by last seen. Agents add to it (allowed flows they sampled, drops they saw); `/netpol
+ * suggest` and `/netpol graph` read a namespace's flows from it.
+ *
+ * Kept for a retention period: each flow hash expires `retentionMs` after it was last seen, and
+ * every write trims its indexes of what is older (reads skip it too). Bounded: a namespace's index
+ * keeps its `maxPerNamespace` most recently seen flows; the rest are evicted and counted
+ * (`<prefix>:flows:<cluster>:evicted`). One Lua script per flow makes a write atomic: two agents
+ * reporting the same flow add up, first seen only goes down and last seen only up.
+ */
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { FlowPeer, ObservedFlow } from '../../contracts/observed-flows';
+
+export const DEFAULT_FLOW_RETENTION_MS = 7 * 24 * 3600 * 1000;
+export const DEFAULT_MAX_FLOWS_PER_NAMESPACE = 2000;
+
+export interface FlowStoreOptions {
+  retentionMs?: number;
+  maxPerNamespace?: number;
+}
+
+const RECORD = `
+local first = tonumber(ARGV[3])
+local last = tonumber(ARGV[4])
+local retention = tonumber(ARGV[5])
+local now = tonumber(ARGV[6])
+local max = tonumber(ARGV[7])
+local had_first = redis.call('HGET', KEYS[1], 'first')
+if had_first and tonumber(had_first) < first then first = tonumber(had_first) end
+local had_last = redis.call('HGET', KEYS[1], 'last')
+if had_last and tonumber(had_last) > last then last = tonumber(had_last) end
+redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'first', string.format('%d', first), 'last', string.format('%d', last))
+redis.call('HINCRBY', KEYS[1], 'count', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], last + retention)
+local evicted = 0
+for i = 3, #KEYS do
+  redis.call('ZADD', KEYS[i], last, ARGV[8])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. string.format('%d', now - retention))
+  local over = redis.call('ZCARD', KEYS[i]) - max
+  if over > 0 then
+    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, over - 1)
+    evicted = evicted + over
+  end
+  redis.call('PEXPIRE', KEYS[i], retention)
+end
+if evicted > 0 then redis.call('INCRBY', KEYS[2], evicted) end
+return evicted
+`;
+
+type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict'>;
+
+function peerKey(peer: FlowPeer): string {
+  return peer.kind === 'workload' ? `w:${peer.namespace}/${peer.name}` : `a:${peer.address}`;
+}
+
+/** A flow's id: the same ends, protocol, port and verdict are one flow whichever agent saw it. */
+export function flowId(flow: Meta): string {
+  const identity = [
+    flow.verdict,
+    peerKey(flow.source),
+    peerKey(flow.destination),
+    flow.protocol,
+    flow.port,
+  ].join('|');
+  return createHash('sha256').update(identity).digest('hex').slice(0, 24);
+}
+
+export function flowNamespaces(flow: Pick<ObservedFlow, 'source' | 'destination'>): string[] {
+  const out = new Set<string>();
+  for (const peer of [flow.source, flow.destination]) if (peer.kind === 'workload') out.add(peer.namespace);
+  return [...out];
+}
+
+export class FlowStore {
+  private readonly retentionMs: number;
+  private readonly maxPerNamespace: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    options: FlowStoreOptions = {},
+  ) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_FLOW_RETENTION_MS;
+    this.maxPerNamespace = options.maxPerNamespace ?? DEFAULT_MAX_FLOWS_PER_NAMESPACE;
+  }
+
+  private base(cluster: string): string {
+    return `${this.prefix}:flows:${cluster}`;
+  }
+
+  /** Adds these flows' counts (a flow with no workload end has no namespace and is not kept). */
+  async record(cluster: string, flows: readonly ObservedFlow[], now: Date): Promise<{ evicted: number }> {
+    const base = this.base(cluster);
+    const pipeline = this.redis.pipeline();
+    let writes = 0;
+    for (const flow of flows) {
+      const namespaces = flowNamespaces(flow);
+      if (namespaces.length === 0) continue;
+      const meta: Meta = {
+        source: flow.source,
+        destination: flow.destination,
+        protocol: flow.protocol,
+        port: flow.port,
+        verdict: flow.verdict,
+      };
+      const id = flowId(meta);
+      pipeline.eval(
+        RECORD,
+        2 + namespaces.length,
+        `${base}:flow:${id}`,
+        `${base}:evicted`,
+        ...namespaces.map((ns) => `${base}:ns:${ns}`),
+        JSON.stringify(meta),
+        String(flow.count),
+        String(Date.parse(flow.firstSeen)),
+        String(Date.parse(flow.lastSeen)),
+        String(this.retentionMs),
+        String(now.getTime()),
+        String(this.maxPerNamespace),
+        id,
+      );
+      writes++;
+    }
+    if (writes === 0) return { evicted: 0 };
+    let evicted = 0;
+    for (const [err, result] of (await pipeline.exec()) ?? []) {
+      if (err !== null) throw err;
+      evicted += Number(result);
+    }
+    return { evicted };
+  }
+
+  /** The flows seen to or from a namespace within the retention period, most recently seen first. */
+  async list(cluster: string, namespace: string, now: Date): Promise<ObservedFlow[]> {
+    const base = this.base(cluster);
+    const ids = await this.redis.zrevrangebyscore(
+      `${base}:ns:${namespace}`,
+      '+inf',
+      now.getTime() - this.retentionMs,
+    );
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(`${base}:flow:${id}`);
+    const flows: ObservedFlow[] = [];
+    for (const [err, hash] of (await pipeline.exec()) ?? []) {
+      if (err !== null) throw err;
+      const fields = hash as Record<string, string>;
+      if (fields.meta === undefined) continue; // expired between the index read and this one
+      const meta = JSON.parse(fields.meta) as Meta;
+      flows.push({
+        ...meta,
+        count: Number(fields.count),
+        firstSeen: new Date(Number(fields.first)).toISOString(),
+        lastSeen: new Date(Number(fields.last)).toISOString(),
+      });
+    }
+    return flows;
+  }
+
+  /** Flows evicted from a namespace index because it was full, since the cluster's first flow. */
+  async evicted(cluster: string): Promise<number> {
+    return Number((await this.redis.get(`${this.base(cluster)}:evicted`)) ?? 0);
+  }
+}
