@@ -10,11 +10,13 @@
  * twice.
  *
  * Sending: counting only marks a group dirty. Every `flushEveryMs` a worker takes dirty groups
- * (each to one worker), and for each claims its one send slot: the first send posts, the next ones
- * edit that message (chat.update) once the post's ts is recorded by the bot's outbound hook. While
- * a group's message is in flight the group stays dirty, so however many drops arrive it costs at
- * most one Slack call in flight per group, and the outbound queue paces each channel to about one
- * call a second. Muted groups are counted but not sent. Everything goes through the SlackOutbox.
+ * (each leased to one worker for `claimLeaseMs`), and for each claims its one send slot: the first
+ * send posts, the next ones edit that message (chat.update) once the post's ts is recorded by the
+ * bot's outbound hook. While a group's message is in flight the group stays dirty, so however many
+ * drops arrive it costs at most one Slack call in flight per group, and the outbound queue paces
+ * each channel to about one call a second. A worker that dies holding a lease or a claimed send
+ * holds the group only until the lease ends. Muted groups are counted but not sent. Everything
+ * goes through the SlackOutbox.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
