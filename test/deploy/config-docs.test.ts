@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import {
   configFileTable,
   environmentTable,
@@ -67,4 +68,35 @@ describe('the chart values the schema documents', () => {
       expect(result.success ? 'valid' : result.error.issues.map((i) => i.message).join('; ')).toBe('valid');
     },
   );
+});
+
+describe('values.schema.json, as a validator reads it', () => {
+  const schema = z.fromJSONSchema(JSON.parse(read('helm/netpol/values.schema.json')) as never);
+  const defaults = () => parse(read('helm/netpol/values.yaml')) as Record<string, Record<string, unknown>>;
+  const problems = (values: unknown) => {
+    const result = schema.safeParse(values);
+    return result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'));
+  };
+
+  it("accepts the chart's defaults and a filled-in bot config", () => {
+    expect(problems(defaults())).toEqual([]);
+    const values = defaults();
+    values.bot!.config = {
+      approvalChannel: 'C0APPROVE',
+      approvers: { default: { users: ['U0ALICE'] }, namespaces: { payments: { groups: ['S0PAY'] } } },
+      requestTtl: '2h',
+      dns: { namespace: 'kube-system', port: 53 },
+    };
+    values.metrics!.port = 9100;
+    expect(problems({ ...values, cluster: 'prod' })).toEqual([]);
+  });
+
+  it('refuses a bad ID, an unknown file field, a port out of range and a bad cluster name, by path', () => {
+    const values = defaults();
+    values.bot!.config = { approvers: { default: { users: ['alice'] } }, colour: 'blue' };
+    values.metrics!.port = 70_000;
+    expect(problems({ ...values, cluster: 'Prod' }).sort()).toEqual(
+      ['bot.config', 'bot.config.approvers.default.users.0', 'cluster', 'metrics.port'].sort(),
+    );
+  });
 });
