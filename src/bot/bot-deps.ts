@@ -38,7 +38,7 @@ export interface BotDeps {
   /** How long a handler waits on Redis before telling the person it did not answer (default 5 s). */
   redisDeadlineMs?: number;
   /** Drop alerts (issue 10): Request allow reads them, mute/unmute write the mutes. */
-  alerts?: { records: Pick<AlertStore, 'get'>; mutes: Pick<MuteStore, 'mute' | 'unmute'> };
+  alerts?: { records: Pick<AlertStore, 'get'>; mutes: Pick<MuteStore, 'mute' | 'unmute' | 'active'> };
   /** The workers' and agents' heartbeats (issue 11); without them no liveness is shown. */
   heartbeats?: { list(cluster?: string): Promise<Heartbeat[]> };
   /** `/netpol status`'s report (adapters/redis/heartbeat-status.ts). */

@@ -9,7 +9,7 @@ import { isNetpolError, NetpolError } from '../core/errors';
 import { parseAlertButtonValue, type AlertPeer, type AlertRecord } from '../adapters/redis/alert-store';
 import { muteTargetText, parseMuteCommand, parseMuteTarget } from '../adapters/redis/mute-store';
 import { renderError, type SlackMessage } from '../adapters/slack/render';
-import { renderMuteReply } from '../adapters/slack/render/alert';
+import { renderMuteList, renderMuteReply } from '../adapters/slack/render/alert';
 import { requireReader } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
 import { DraftPreviews } from './draft-previews';
@@ -30,13 +30,24 @@ function alertsOf(ctx: BotContext) {
   return alerts;
 }
 
-/** `/netpol mute <target> <duration>`: readers may mute (it only holds messages back). */
+/**
+ * `/netpol mute <target> <duration>`: readers may mute (it only holds messages back). `/netpol
+ * mute` alone lists what is muted.
+ */
 export async function muteCommand(
   { input, cluster: named, rest }: AlertCommandCall,
   ctx: BotContext,
 ): Promise<SlackMessage[]> {
   const cluster = ctx.cluster(named);
   await requireReader(ctx.deps.config, ctx.deps.groupMembers, input);
+  if (rest.trim() === '') {
+    const mutes = await alertsOf(ctx).mutes.active(cluster, ctx.now().getTime());
+    const list = mutes.map((m) => ({
+      target: muteTargetText(m.target),
+      until: new Date(m.until).toISOString(),
+    }));
+    return [renderMuteList({ cluster, user: input.user, mutes: list })];
+  }
   const { target, durationMs } = parseMuteCommand(rest);
   const until = await alertsOf(ctx).mutes.mute(cluster, target, durationMs, ctx.now().getTime());
   return [

@@ -119,7 +119,12 @@ describe('drop alerts', () => {
     expect(muted.reply.text).toMatch(
       /Drop alerts for frontend\/nginx -&gt; backend are muted until \d{4}-\d\d-\d\d/,
     );
+    expect((await plane.slash('mute')).reply.text).toBe('1 mute in force:');
+    expect(JSON.stringify((await plane.slash('mute')).reply.blocks)).toContain(
+      '`frontend/nginx -&gt; backend` until',
+    );
     expect((await plane.slash('unmute frontend/nginx -> backend')).reply.text).toContain('are unmuted');
+    expect((await plane.slash('mute')).reply.text).toBe('No drop alerts are muted.');
     expect((await plane.slash('unmute payments')).reply.text).toContain('were not muted');
     expect((await plane.slash('mute backend forever')).reply.text).toMatch(/E_USAGE/);
   });

@@ -123,3 +123,23 @@ export function renderMuteReply(input: MuteReplyInput): SlackMessage {
         : `:loud_sound: Drop alerts for \`${target}\` are unmuted.`;
   return message(text.replace(/`/g, ''), [section(text), context(whereAndWho(input.cluster, input.user))]);
 }
+
+export interface MuteListInput {
+  cluster: string;
+  user: string;
+  /** The mutes in force: target (`backend`, `frontend/nginx -> backend`) and when it ends (ISO). */
+  mutes: { target: string; until: string }[];
+}
+
+/** `/netpol mute` alone: what is muted, until when. */
+export function renderMuteList(input: MuteListInput): SlackMessage {
+  const lines = input.mutes.map((m) => `• \`${escapeMrkdwn(m.target)}\` until ${formatUtc(m.until)}`);
+  const head =
+    input.mutes.length === 0
+      ? 'No drop alerts are muted.'
+      : `${plural(input.mutes.length, 'mute')} in force:`;
+  return message(head, [
+    section([head, ...lines.slice(0, 40)].join('\n')),
+    context(whereAndWho(input.cluster, input.user)),
+  ]);
+}

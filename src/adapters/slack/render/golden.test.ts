@@ -33,7 +33,7 @@ import { renderRefusal } from './refusal';
 import { renderShowNamespace } from './show-namespace';
 import { renderStatus } from './status';
 import { agent, statusReport } from '../../../../test/support/status-fixtures';
-import { renderAlert, renderAlertDigest, renderMuteReply, type AlertInput } from './alert';
+import { renderAlert, renderAlertDigest, renderMuteList, renderMuteReply, type AlertInput } from './alert';
 import {
   allowPolicy,
   APPROVER,
@@ -392,6 +392,15 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
         { headline: 'backend/api -> 203.0.113.7 tcp/443: 2 drops in the last 5 min, 1 node', count: 2 },
       ],
       muted: 1,
+    }),
+  'alert-mutes': () =>
+    renderMuteList({
+      cluster: 'prod-eu',
+      user: REQUESTER,
+      mutes: [
+        { target: 'backend', until: '2026-11-22T11:00:00.000Z' },
+        { target: 'frontend/nginx -> backend', until: '2026-11-23T10:00:00.000Z' },
+      ],
     }),
   'alert-mute': () =>
     renderMuteReply({
