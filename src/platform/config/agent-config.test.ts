@@ -29,6 +29,7 @@ test('a valid environment gives a frozen configuration with defaults', () => {
     redisUrl: 'redis://127.0.0.1:6379',
     prefix: 'netpol',
     dropStreamMaxLen: 10_000,
+    flows: { sampleOneIn: 20, intervalMs: 10_000, maxKeys: 5000, retentionMs: 7 * 86_400_000 },
     health: { port: 9876, host: '0.0.0.0' },
     logLevel: 'info',
   });
@@ -56,6 +57,20 @@ test('optional settings are read', () => {
     dropStreamMaxLen: 500,
     logLevel: 'debug',
   });
+});
+
+test('observed flows: sampling off with 0, the interval and retention as durations, a bad value named', () => {
+  const flows = loadAgentConfig({
+    ...VALID,
+    NETPOL_FLOW_SAMPLE_ONE_IN: '0',
+    NETPOL_FLOW_INTERVAL: '500ms',
+    NETPOL_FLOW_MAX_KEYS: '10',
+    NETPOL_FLOW_RETENTION: '1h',
+  }).flows;
+  expect(flows).toEqual({ sampleOneIn: 0, intervalMs: 500, maxKeys: 10, retentionMs: 3_600_000 });
+  expect(() => loadAgentConfig({ ...VALID, NETPOL_FLOW_RETENTION: 'forever' })).toThrow(
+    /NETPOL_FLOW_RETENTION/,
+  );
 });
 
 test('host veth prefixes: "-" for none, and a name that cannot start a link name is refused', () => {

@@ -16,6 +16,8 @@
  *   REDIS_URL                 default redis://127.0.0.1:6379
  *   NETPOL_PREFIX             default netpol: prefix of the Redis keys
  *   NETPOL_DROP_STREAM_MAXLEN default 10000: approximate length cap of the drop-event stream
+ *   NETPOL_FLOW_SAMPLE_ONE_IN default 20 (0: off), NETPOL_FLOW_INTERVAL 10s, NETPOL_FLOW_MAX_KEYS 5000,
+ *   NETPOL_FLOW_RETENTION 7d: observed flows for /netpol suggest (issue 10)
  *   NETPOL_AGENT_HEALTH_PORT  default 9876 (0 picks a free port); NETPOL_AGENT_HEALTH_HOST default 0.0.0.0
  *   LOG_LEVEL                 default info
  */
@@ -40,6 +42,8 @@ export interface AgentConfig {
   redisUrl: string;
   prefix: string;
   dropStreamMaxLen: number;
+  /** Observed flows (issue 10): kernel sampling of new allowed flows, aggregation, retention. */
+  flows: { sampleOneIn: number; intervalMs: number; maxKeys: number; retentionMs: number };
   health: { port: number; host: string };
   logLevel: string;
 }
@@ -78,6 +82,12 @@ export function loadAgentConfig(env: AgentEnv): AgentConfig {
     redisUrl: read(AGENT_ENV.REDIS_URL) ?? 'redis://127.0.0.1:6379',
     prefix: read(AGENT_ENV.NETPOL_PREFIX) ?? 'netpol',
     dropStreamMaxLen: read(AGENT_ENV.NETPOL_DROP_STREAM_MAXLEN) ?? 10_000,
+    flows: {
+      sampleOneIn: read(AGENT_ENV.NETPOL_FLOW_SAMPLE_ONE_IN) ?? 20,
+      intervalMs: read(AGENT_ENV.NETPOL_FLOW_INTERVAL) ?? 10_000,
+      maxKeys: read(AGENT_ENV.NETPOL_FLOW_MAX_KEYS) ?? 5000,
+      retentionMs: read(AGENT_ENV.NETPOL_FLOW_RETENTION) ?? 7 * 86_400_000,
+    },
     health: {
       port: read(AGENT_ENV.NETPOL_AGENT_HEALTH_PORT) ?? 9876,
       host: read(AGENT_ENV.NETPOL_AGENT_HEALTH_HOST) ?? '0.0.0.0',

@@ -629,6 +629,30 @@ export const AGENT_ENV = {
     'approximate length cap of the drop-event stream',
     { form: 'integer', default: '10000', helm: 'agent.dropStreamMaxLen' },
   ),
+  NETPOL_FLOW_SAMPLE_ONE_IN: envVar(
+    'NETPOL_FLOW_SAMPLE_ONE_IN',
+    wholeNumber(0, 1_000_000),
+    'report one new allowed flow in N to the flow store (`/netpol suggest`); 0: none',
+    { form: 'integer', default: '20' },
+  ),
+  NETPOL_FLOW_INTERVAL: envVar(
+    'NETPOL_FLOW_INTERVAL',
+    duration('10s, 1m or 500ms'),
+    'how long the agent aggregates flows before writing them to Redis',
+    { default: '10s' },
+  ),
+  NETPOL_FLOW_MAX_KEYS: envVar(
+    'NETPOL_FLOW_MAX_KEYS',
+    wholeNumber(1, 1_000_000),
+    'distinct flows the agent holds per interval; more are counted as overflow, not kept',
+    { form: 'integer', default: '5000' },
+  ),
+  NETPOL_FLOW_RETENTION: envVar(
+    'NETPOL_FLOW_RETENTION',
+    duration('7d, 24h or 30m'),
+    'how long a flow is kept after it was last seen',
+    { default: '7d' },
+  ),
   NETPOL_AGENT_HEALTH_PORT: envVar(
     'NETPOL_AGENT_HEALTH_PORT',
     wholeNumber(0, 65_535),
