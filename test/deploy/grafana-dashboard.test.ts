@@ -154,3 +154,15 @@ test('the dashboard has the usual panels, a data source and a cluster variable, 
       }
   }
 });
+
+test("every netpol series the README's Metrics section names (its table and alert examples) is served", () => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Metrics\n'), readme.indexOf('### Several clusters'));
+  const names = new Set(
+    [...section.matchAll(/\b(netpol_[a-z0-9_]*[a-z0-9])\b(?!_\*|\*)/g)].map((m) => m[1] as string),
+  );
+  expect(names.size).toBeGreaterThan(8);
+  // A histogram is named by its family (its samples are _bucket, _sum, _count).
+  const known = new Set([...servedLabels().keys(), ...served.flatMap((scrape) => [...scrape.types.keys()])]);
+  expect([...names].filter((name) => !known.has(name))).toEqual([]);
+});
