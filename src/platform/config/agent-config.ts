@@ -1,25 +1,10 @@
 /**
  * The node agent's configuration: read once from the environment by src/agent/main.ts, validated
- * whole against its variables' schemas (schema.ts: AGENT_ENV; every problem reported at once, each
- * naming the variable and what a valid value looks like), frozen and passed down. Separate from load-config.ts: the agent shares nothing of the
- * bot's file and only REDIS_URL, NETPOL_PREFIX and LOG_LEVEL of the worker's variables.
- *
- *   NODE_NAME                 required: this node (pods are local when spec.nodeName equals it)
- *   NETPOL_CLUSTER            required: the cluster, names the drop-event stream
- *   NETPOL_NODE_ADDRESSES     required: the node's own IPs, comma-separated (always allowed: kubelet probes)
- *   KUBECONFIG                optional: a kubeconfig path; absent means the in-cluster service account
- *   NETPOL_BPF_PIN_DIR        default /sys/fs/bpf/netpol: where the maps are pinned (and adopted)
- *   NETPOL_NODE_NETNS         default "-" (the agent's own): the node's network namespace, by name or path
- *   NETPOL_HOST_VETH_PREFIXES default eni,cali,veth: name prefixes of the pods' host veths; a new veth
- *                             so named gets the programs (deny until ready) the moment it appears; "-" for none
- *   NETPOL_BPF_OBJECT, NETPOL_BPF_LOADER   optional paths of the built object and loader helper
- *   REDIS_URL                 default redis://127.0.0.1:6379
- *   NETPOL_PREFIX             default netpol: prefix of the Redis keys
- *   NETPOL_DROP_STREAM_MAXLEN default 10000: approximate length cap of the drop-event stream
- *   NETPOL_FLOW_SAMPLE_ONE_IN default 20 (0: off), NETPOL_FLOW_INTERVAL 10s, NETPOL_FLOW_MAX_KEYS 5000,
- *   NETPOL_FLOW_RETENTION 7d: observed flows for /netpol suggest (issue 10)
- *   NETPOL_AGENT_HEALTH_PORT  default 9876 (0 picks a free port); NETPOL_AGENT_HEALTH_HOST default 0.0.0.0
- *   LOG_LEVEL                 default info
+ * whole against its variables' schemas (schema.ts: AGENT_ENV, where each variable's default and
+ * meaning are written once; the README's table is generated from them), every problem reported at
+ * once, each naming the variable and what a valid value looks like; frozen and passed down.
+ * Separate from load-config.ts: the agent shares nothing of the bot's file and only REDIS_URL,
+ * NETPOL_PREFIX, KUBECONFIG and LOG_LEVEL of the worker's variables.
  */
 import { AGENT_ENV } from './schema';
 import { deepFreeze, Problems, readVariable } from './problems';
