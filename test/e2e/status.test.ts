@@ -8,6 +8,7 @@
 import Redis from 'ioredis';
 import pino from 'pino';
 import { agentHeartbeat } from '../../src/agent/heartbeat';
+import { RequestStore } from '../../src/adapters/redis/request-store';
 import {
   dropEventFields,
   dropStreamKey,
@@ -86,9 +87,10 @@ describe('cluster and component liveness', () => {
     for (let i = 0; i < 2; i++)
       await client.xadd(dropStreamKey(plane.config.prefix, 'prod'), '*', ...dropEventFields(DROP));
 
+    // The worker's first beat may come before its first snapshot ("not in sync"): wait for one after.
     const text = await statusWhere(
       plane,
-      (t) => t.includes('workers (1)') && t.includes('in sync since'),
+      (t) => /:large_green_circle: `[^`]+:\d+` v[^:]+: in sync since/.test(t),
       'an in-sync worker',
     );
     expect(text).toContain('netpol status: 1 cluster, all reporting');
@@ -147,5 +149,36 @@ describe('cluster and component liveness', () => {
             ] === requestId,
         ),
     ).toBe(true);
+  });
+  it('a worker stopped mid-apply (the API failing, the job backing off) shows on the card and in status, and finishes when back', async () => {
+    const store = new RequestStore(client, { prefix: plane.config.prefix });
+    plane.kube.failNext({ verb: 'patch', resource: 'networkpolicies', status: 503, times: 1000 });
+    const { approval, requestId } = await submit(plane, 'allow frontend nginx to backend on tcp/8183');
+    await plane.click({
+      actionId: 'netpol_approve',
+      value: buttonValue(approval.blocks, 'netpol_approve'),
+      user: BOB,
+      channel: APPROVAL_CHANNEL,
+      messageTs: approval.ts,
+    });
+    // The first attempt failed on the 503 and the job waits for its retry: the request is applying.
+    const deadline = Date.now() + 10_000;
+    while ((await store.audit(requestId)).every((e) => e.action !== 'apply-retry')) {
+      if (Date.now() > deadline) throw new Error('the apply was never retried');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await plane.stopWorker();
+    const waiting = await approvalMessageWhere(plane, approval.ts, (t) =>
+      /Waiting for the prod worker, last seen \d+ s ago \(stopped\)/.test(t),
+    );
+    expect(shown(waiting)).toMatch(/Applying|Queued to apply/);
+    const status = await statusWhere(plane, (t) => t.includes('stopped'), 'the stopped worker');
+    expect(status).toMatch(/apply queue: 0 waiting, 0 running, 1 delayed/);
+
+    plane.kube.clearFaults();
+    await plane.startWorker();
+    const applied = await approvalMessageWhere(plane, approval.ts, (t) => t.includes('Applied at'));
+    expect(shown(applied)).not.toContain('Waiting for the prod worker');
+    expect((await store.get(requestId))?.state).toBe('applied');
   });
 });
