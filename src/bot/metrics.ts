@@ -20,7 +20,7 @@ import type { ClusterCache } from '../adapters/redis/cluster-cache';
 import type { RequestStore } from '../adapters/redis/request-store';
 import type { SlackCall } from '../adapters/slack/outbound';
 import { applyQueueName, EXPIRY_QUEUE, SLACK_OUTBOUND_QUEUE } from '../contracts/queues';
-import type { RequestState } from '../contracts/request-record';
+import { REQUEST_STATES } from '../contracts/request-record';
 import {
   createMetricsRegistry,
   metricsEndpoint,
@@ -28,16 +28,6 @@ import {
   registerQueueDepths,
   type MetricsEndpoint,
 } from '../platform/metrics';
-
-const STATES: readonly RequestState[] = [
-  'pending-approval',
-  'approved',
-  'applying',
-  'applied',
-  'rejected',
-  'expired',
-  'failed',
-];
 
 export interface BotMetricsOptions {
   store: Pick<RequestStore, 'countByState'>;
@@ -71,7 +61,7 @@ export class BotMetrics {
       registers,
       async collect() {
         const counts = await readForScrape(log, 'requests by state', () =>
-          options.store.countByState(STATES),
+          options.store.countByState(REQUEST_STATES),
         );
         this.reset();
         for (const [state, count] of counts ?? []) this.set({ state }, count);

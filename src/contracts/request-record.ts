@@ -6,8 +6,18 @@
  */
 import type { NetworkPolicy } from '../core/k8s/types';
 
-export type RequestState =
-  'pending-approval' | 'approved' | 'applying' | 'applied' | 'rejected' | 'expired' | 'failed';
+/** Every state, in a request's order (listings and metrics report each, zero or not). */
+export const REQUEST_STATES = [
+  'pending-approval',
+  'approved',
+  'applying',
+  'applied',
+  'rejected',
+  'expired',
+  'failed',
+] as const;
+
+export type RequestState = (typeof REQUEST_STATES)[number];
 
 /** States a request never leaves. */
 export const FINAL_STATES: readonly RequestState[] = ['applied', 'rejected', 'expired', 'failed'];
