@@ -29,6 +29,8 @@ import type { AgentConfig } from '../platform/config/agent-config';
 import { startMetricsServer, type Readiness } from '../platform/metrics-server';
 import { DropEventPublisher, type DropEventPublisherStats } from './drop-event-publisher';
 import { dropEventOf } from './drop-event-of';
+import { FlowReporter } from './flow-reporter';
+import { FlowStore } from '../adapters/redis/flow-store';
 import { Enforcer, type DataplaneMaps } from './enforcer';
 import { hostVethFinder, type FindHostVeth } from './host-veth';
 import { closeUnclaimedVeths, guardNewLinks, logLinkNotice, type LinkWatching } from './new-link-guard';
@@ -84,10 +86,21 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     log,
   });
 
+  // Observed flows for /netpol suggest (issue 10): sampled allowed flows and drops, aggregated.
+  const flows = new FlowReporter({
+    cluster: config.cluster,
+    store: new FlowStore(redis, config.prefix, { retentionMs: config.flows.retentionMs }),
+    intervalMs: config.flows.intervalMs,
+    maxKeys: config.flows.maxKeys,
+    clock,
+    log,
+  });
+
   // The Enforcer is made after the dataplane, whose events arrive through this closure.
   const built: { enforcer?: Enforcer } = {};
   const onEvent = (event: DataplaneEvent): void => {
     const enforcer = built.enforcer;
+    if (enforcer !== undefined) flows.add(event, enforcer);
     if (event.kind !== 'drop' || enforcer === undefined) return;
     const drop = dropEventOf(event, {
       cluster: config.cluster,
@@ -116,6 +129,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         pinDir: config.pinDir,
         objectPath: config.bpfObjectPath,
         loaderPath: config.bpfLoaderPath,
+        config: { allowSampleOneIn: config.flows.sampleOneIn },
         onEvent,
         onLog: (line) => log.debug({ line }, 'loader helper'),
         onLink: (notice) => logLinkNotice(log, notice),
@@ -279,6 +293,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     log,
   });
   heartbeat.start();
+  flows.start();
   log.info({ healthPort: health.port }, 'agent started');
 
   return {
@@ -293,6 +308,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       await flushing;
       await health.close();
       await publisher.close();
+      await flows.close();
       await dataplane.close();
       if (ownsRedis) redis.disconnect();
       log.info('agent stopped');

@@ -1,0 +1,103 @@
+/**
+ * Observed flows in the agent (issue 10): dataplane events (sampled new allowed flows, drops) as
+ * counts per (source workload, destination workload, protocol, port, verdict) for one interval.
+ * Bounded: at most `maxKeys` distinct flows are held; events of a flow beyond them are counted as
+ * overflow, not kept, so a scan of many ports or addresses cannot grow the agent's memory.
+ *
+ * Drops feed the same aggregate as 'blocked' here rather than in the alert worker: the agent sees
+ * both verdicts with the same pod facts at the same moment, the store gets one writer per node with
+ * one naming (core/k8s/workload.ts), and suggestions work whether or not alerts are configured.
+ */
+import type { DataplaneEvent } from '../adapters/bpf/abi';
+import type { FlowPeer, ObservedFlow } from '../contracts/observed-flows';
+import { workloadOf } from '../core/k8s/workload';
+
+/** What the aggregator asks about pods (the Enforcer answers). */
+export interface FlowPods {
+  podOfEndpoint(
+    endpointId: number,
+  ): { namespace: string; name: string; labels: Readonly<Record<string, string>> } | undefined;
+  podOf(
+    address: string,
+  ): { namespace: string; name: string; labels: Readonly<Record<string, string>> } | undefined;
+}
+
+const PROTOCOLS = new Map<number, ObservedFlow['protocol']>([
+  [6, 'TCP'],
+  [17, 'UDP'],
+  [132, 'SCTP'],
+]);
+
+export interface FlowDrain {
+  flows: ObservedFlow[];
+  /** Events not kept because `maxKeys` flows were already held. */
+  overflow: number;
+}
+
+export class FlowAggregator {
+  private flows = new Map<string, ObservedFlow>();
+  private overflow = 0;
+
+  constructor(private readonly maxKeys: number) {}
+
+  /** Counts one event; false when it was not kept (a protocol without ports, or the bound). */
+  add(event: DataplaneEvent, pods: FlowPods, now: Date): boolean {
+    const protocol = PROTOCOLS.get(event.protocol);
+    if (protocol === undefined) return false;
+    const remoteAddress = event.direction === 'ingress' ? event.source : event.destination;
+    const localAddress = event.direction === 'ingress' ? event.destination : event.source;
+    const local = peerOf(pods.podOfEndpoint(event.endpointId), localAddress);
+    const remote = peerOf(pods.podOf(remoteAddress), remoteAddress);
+    const [source, destination] = event.direction === 'ingress' ? [remote, local] : [local, remote];
+    const verdict = event.kind === 'drop' ? 'blocked' : 'allowed';
+    const key = [verdict, keyOf(source), keyOf(destination), protocol, event.destinationPort].join('|');
+    const count = 1 + (Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0);
+    const at = now.toISOString();
+    const held = this.flows.get(key);
+    if (held !== undefined) {
+      held.count += count;
+      held.lastSeen = at;
+      return true;
+    }
+    if (this.flows.size >= this.maxKeys) {
+      this.overflow += count;
+      return false;
+    }
+    this.flows.set(key, {
+      source,
+      destination,
+      protocol,
+      port: event.destinationPort,
+      verdict,
+      count,
+      firstSeen: at,
+      lastSeen: at,
+    });
+    return true;
+  }
+
+  get size(): number {
+    return this.flows.size;
+  }
+
+  /** The interval's flows and overflow; the aggregator starts the next interval empty. */
+  drain(): FlowDrain {
+    const out = { flows: [...this.flows.values()], overflow: this.overflow };
+    this.flows = new Map();
+    this.overflow = 0;
+    return out;
+  }
+}
+
+function peerOf(
+  pod: { namespace: string; name: string; labels: Readonly<Record<string, string>> } | undefined,
+  address: string,
+): FlowPeer {
+  return pod === undefined
+    ? { kind: 'address', address }
+    : workloadOf({ namespace: pod.namespace, name: pod.name, labels: { ...pod.labels } });
+}
+
+function keyOf(peer: FlowPeer): string {
+  return peer.kind === 'workload' ? `w:${peer.namespace}/${peer.name}` : `a:${peer.address}`;
+}

@@ -1,0 +1,63 @@
+/** The agent's flow reporter writing to a real Redis through the flow store. */
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import pino from 'pino';
+import type { DataplaneEvent } from '../adapters/bpf/abi';
+import { FlowStore } from '../adapters/redis/flow-store';
+import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
+import { FlowReporter } from './flow-reporter';
+
+let redis: TestRedis;
+let client: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const pods = {
+  podOfEndpoint: () => ({ namespace: 'backend', name: 'api-0', labels: { app: 'api' } }),
+  podOf: (a: string) =>
+    a === '10.1.0.5' ? { namespace: 'frontend', name: 'web-0', labels: { app: 'web' } } : undefined,
+};
+const event = (kind: DataplaneEvent['kind']) =>
+  ({
+    source: '10.1.0.5',
+    destination: '10.1.0.6',
+    destinationPort: 8080,
+    protocol: 6,
+    endpointId: 6,
+    suppressed: 0,
+    direction: 'ingress',
+    kind,
+  }) as DataplaneEvent;
+
+test('an interval of events becomes one flow per verdict in the store, adding up across intervals', async () => {
+  const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
+  const now = new Date('2026-12-02T10:00:00.000Z');
+  const reporter = new FlowReporter({
+    cluster: 'prod',
+    store,
+    intervalMs: 60_000,
+    maxKeys: 10,
+    clock: () => now,
+    log: pino({ level: 'silent' }),
+  });
+  for (let i = 0; i < 3; i++) reporter.add(event('allow-new-flow'), pods);
+  reporter.add(event('drop'), pods);
+  await reporter.flush();
+  reporter.add(event('allow-new-flow'), pods);
+  await reporter.close();
+  const flows = await store.list('prod', 'backend', now);
+  expect(flows.map((f) => [f.verdict, f.count])).toEqual(
+    expect.arrayContaining([
+      ['allowed', 4],
+      ['blocked', 1],
+    ]),
+  );
+  expect(flows).toHaveLength(2);
+  expect(reporter.stats()).toEqual({ written: 3, overflow: 0, failed: 0 });
+});
