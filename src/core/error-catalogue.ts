@@ -57,6 +57,16 @@ export const ERROR_CATALOGUE = {
     action: 'fix the file at the line given',
     raisedBy: ['NetpolError'],
   },
+  E_FLOWS: {
+    meaning: 'the observed-flows file cannot be read or holds an invalid entry (named by its index)',
+    action: 'fix the file or the entry named',
+    raisedBy: ['NetpolError'],
+  },
+  E_GRAPH: {
+    meaning: 'the flow graph could not be drawn: Graphviz or the PNG renderer failed to load or run',
+    action: 'the cause is attached; `--format dot` or `svg` needs less (no native renderer)',
+    raisedBy: ['NetpolError'],
+  },
   E_NOT_OWNED: {
     meaning: 'the policy name belongs to a policy netpol does not manage',
     action: "netpol never edits others' policies: pick another name or remove that policy",
