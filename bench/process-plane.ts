@@ -312,6 +312,9 @@ export async function startProcessPlane(): Promise<ProcessPlane> {
       REDIS_URL: redis.url,
       NETPOL_PREFIX: prefix,
       LOG_LEVEL: 'warn',
+      // Any free loopback port: the default (9465) may be taken on a shared machine.
+      NETPOL_METRICS_PORT: '0',
+      NETPOL_METRICS_HOST: '127.0.0.1',
     };
     const workerArgs = ['--cluster', CLUSTER];
     const workerConcurrency = loadWorkerConfig(workerEnv, workerArgs).concurrency;
@@ -332,6 +335,8 @@ export async function startProcessPlane(): Promise<ProcessPlane> {
         NETPOL_CLUSTERS: CLUSTER,
         NETPOL_PREFIX: prefix,
         LOG_LEVEL: 'warn',
+        NETPOL_METRICS_PORT: '0',
+        NETPOL_METRICS_HOST: '127.0.0.1',
       },
       dir,
     );
