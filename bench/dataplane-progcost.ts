@@ -53,18 +53,22 @@ export interface AttachedProgram {
   readonly where: string;
 }
 
-/** The tc programs attached to links of `netns` (map IDs are global, links are per namespace). */
+/**
+ * The tc programs attached to links of `netns`, one entry per program (the loader attaches one
+ * program to every host veth's hook of a kind, so its accounting covers them all): `where` lists
+ * the hooks.
+ */
 export async function attachedPrograms(netns: string): Promise<AttachedProgram[]> {
   const shown = JSON.parse(await inNetns(netns, 'bpftool', '-j', 'net', 'show')) as {
     tc?: { devname: string; kind: string; name: string; id: number }[];
   }[];
-  return shown.flatMap((entry) =>
-    (entry.tc ?? []).map((prog) => ({
-      id: prog.id,
-      name: prog.name,
-      where: `${prog.devname} ${prog.kind.replace('clsact/', '')}`,
-    })),
-  );
+  const byId = new Map<number, { name: string; hooks: string[] }>();
+  for (const prog of shown.flatMap((entry) => entry.tc ?? [])) {
+    const seen = byId.get(prog.id) ?? { name: prog.name, hooks: [] };
+    seen.hooks.push(`${prog.devname} ${prog.kind.replace('clsact/', '')}`);
+    byId.set(prog.id, seen);
+  }
+  return [...byId].map(([id, { name, hooks }]) => ({ id, name, where: hooks.join(', ') }));
 }
 
 async function runStats(): Promise<Map<number, { ns: number; runs: number }>> {

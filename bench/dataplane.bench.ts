@@ -438,17 +438,17 @@ function costTable(rows: readonly CostRow[]): void {
   const body: string[][] = [];
   for (const row of rows) {
     for (const prog of row.established) {
-      const connecting = row.connecting.filter((c) => c.where === prog.where);
+      const connecting = row.connecting.find((c) => c.id === prog.id);
       body.push([
         row.label,
-        `${prog.where} (${prog.name})`,
+        `${prog.name} (${prog.where})`,
         fixed(prog.nsPerRun, 0),
-        connecting.length ? fixed(connecting[0]!.nsPerRun, 0) : '-',
+        connecting ? fixed(connecting.nsPerRun, 0) : '-',
         '',
       ]);
     }
   }
-  console.log(textTable(['setup', 'hook (program)', 'established ns/run', 'new conn. ns/run', ''], body));
+  console.log(textTable(['setup', 'program (hooks)', 'established ns/run', 'new conn. ns/run', ''], body));
 }
 
 function wireTable(wire: Awaited<ReturnType<typeof measureRuleToWire>>): void {
