@@ -74,6 +74,7 @@ const BUTTON_LABELS: Record<ActionId, string> = {
   [ACTION_IDS.approve]: 'Approve',
   [ACTION_IDS.reject]: 'Reject',
   [ACTION_IDS.alertRequestAllow]: 'Request allow',
+  [ACTION_IDS.suggestRequestApproval]: 'Request approval',
 };
 
 /** Where the failure reply goes: the response_url, else an ephemeral message in the channel. */

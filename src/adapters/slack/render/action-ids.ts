@@ -14,12 +14,20 @@ export const REJECT_ACTION_ID = 'netpol_reject';
 /** On a drop alert (issue 10): carries `<cluster>/<alert id>`; opens the preview of allowing its flow. */
 export const ALERT_REQUEST_ALLOW_ACTION_ID = 'netpol_alert_request_allow';
 
+/**
+ * On a `/netpol suggest` message (issue 10): Request approval carries the suggestion id; the flows
+ * ticked come in the click's state, from the checkboxes whose action ids start with the prefix.
+ */
+export const SUGGEST_REQUEST_APPROVAL_ACTION_ID = 'netpol_suggest_request_approval';
+export const SUGGEST_FLOWS_ACTION_PREFIX = 'netpol_suggest_flows_';
+
 export const ACTION_IDS = Object.freeze({
   submit: SUBMIT_ACTION_ID,
   cancel: CANCEL_ACTION_ID,
   approve: APPROVE_ACTION_ID,
   reject: REJECT_ACTION_ID,
   alertRequestAllow: ALERT_REQUEST_ALLOW_ACTION_ID,
+  suggestRequestApproval: SUGGEST_REQUEST_APPROVAL_ACTION_ID,
 } as const);
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

@@ -39,6 +39,22 @@ export interface SectionBlock {
   block_id?: string;
   text?: TextObject;
   fields?: TextObject[];
+  accessory?: CheckboxesElement;
+}
+
+/** One tickable choice (Slack: text and description at most 75 characters, value at most 150). */
+export interface CheckboxOption {
+  text: TextObject;
+  value: string;
+  description?: PlainText;
+}
+
+/** Checkboxes (issue 10, `/netpol suggest`): at most 10 options; their state comes with every click. */
+export interface CheckboxesElement {
+  type: 'checkboxes';
+  action_id: string;
+  options: CheckboxOption[];
+  initial_options?: CheckboxOption[];
 }
 
 export interface HeaderBlock {
@@ -87,6 +103,9 @@ export const SLACK_LIMITS = Object.freeze({
   confirmTitleChars: 100,
   confirmTextChars: 300,
   confirmButtonChars: 30,
+  checkboxOptions: 10,
+  optionTextChars: 75,
+  optionValueChars: 150,
   /** Slack answers msg_blocks_too_long at an undocumented ~13k characters of blocks: stay well under. */
   messageBlockChars: 11000,
   /** Slack truncates `text` beyond 40k; a fallback this long helps nobody. */
