@@ -1,10 +1,17 @@
 /**
  * ts-jest for our TypeScript. @kubernetes/client-node 1.x and its openid-client, oauth4webapi and
- * jose are ES modules: Node 20 can require them, jest's module loader cannot, so jest compiles
+ * jose are ES modules, and so is @hpcc-js/wasm-graphviz (the flow graph's layout, issue 10): Node 20
+ * can require them, jest's module loader cannot, so jest compiles
  * those packages to CommonJS (transpile only) and leaves the rest of node_modules alone.
  * @type {import('jest').Config}
  */
-const ESM_PACKAGES = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+const ESM_PACKAGES = [
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  '@hpcc-js/wasm-graphviz',
+];
 
 module.exports = {
   testEnvironment: 'node',
