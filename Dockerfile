@@ -35,9 +35,10 @@ RUN npm run build && rm -rf dist/src/devtools
 # ---- runtime: production dependencies, the compiled src/ and the dataplane -------------------
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
-# The agent's loader helper links libbpf1; the agent finds host veths with `ip` (iproute2).
+# The agent's loader helper links libbpf1; the agent finds host veths with `ip` (iproute2); the bot's
+# flow graph PNG (/netpol graph, resvg) draws its names with the system's fonts (fonts-dejavu-core).
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends libbpf1 iproute2 \
+  && apt-get install -y --no-install-recommends libbpf1 iproute2 fonts-dejavu-core \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
