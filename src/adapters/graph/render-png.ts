@@ -5,9 +5,9 @@
  * CLI command that draws nothing never reads them (the CLI bundle keeps them external:
  * scripts/build-cli.mjs); the compiled Graphviz module is kept for the process's later calls.
  *
- * Fonts: resvg draws text with the system's fonts (the image installs fonts-dejavu-core); with no
- * font at all the boxes and arrows are drawn without their names, so `renderPng` refuses instead
- * of sending a picture that names nothing. Throws NetpolError E_GRAPH when a library fails.
+ * Fonts: resvg draws text with the system's fonts (the image installs fonts-dejavu-core); on a host
+ * with no font at all the boxes and arrows come out without their names. Throws NetpolError E_GRAPH
+ * when a library fails to load or Graphviz refuses the DOT.
  */
 import { NetpolError } from '../../core/errors';
 
