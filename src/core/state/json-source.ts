@@ -51,7 +51,8 @@ export function readJsonSource(text: string): JsonSource | undefined {
   }
   const parsed = walkJson(value);
   if (parsed === undefined) return undefined;
-  const written = countOf(text, ':') - (parsed.colonsInStrings - escapedColons(text));
+  // match() counts a long text's colons in fewer instructions than an indexOf loop.
+  const written = (text.match(/:/g)?.length ?? 0) - (parsed.colonsInStrings - escapedColons(text));
   if (written !== parsed.keys) return undefined;
   let itemLines: number[] | undefined | null = null;
   return {
@@ -68,33 +69,27 @@ export function readJsonSource(text: string): JsonSource | undefined {
 function walkJson(root: unknown): { keys: number; colonsInStrings: number } | undefined {
   let keys = 0;
   let colonsInStrings = 0;
-  // Without recursion (the value may nest deeply): values and their depths, side by side.
-  const pending: unknown[] = [root];
-  const depths: number[] = [0];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    const depth = depths.pop()!;
+  // Recursion is bounded by MAX_DEPTH; for-in rather than Object.keys allocates nothing per object
+  // (an enumerable key on Object.prototype would only add keys, and so decline the text).
+  const walk = (value: unknown, depth: number): boolean => {
     if (typeof value === 'string') {
-      colonsInStrings += countOf(value, ':');
-      continue;
+      if (value.includes(':')) colonsInStrings += countOf(value, ':');
+      return true;
     }
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_DEPTH) return undefined;
+    if (value === null || typeof value !== 'object') return true;
+    if (depth >= MAX_DEPTH) return false;
     if (Array.isArray(value)) {
-      for (const element of value) {
-        pending.push(element);
-        depths.push(depth + 1);
-      }
-      continue;
+      for (let i = 0; i < value.length; i++) if (!walk(value[i], depth + 1)) return false;
+      return true;
     }
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
       keys++;
-      colonsInStrings += countOf(key, ':');
-      pending.push((value as Record<string, unknown>)[key]);
-      depths.push(depth + 1);
+      if (key.includes(':')) colonsInStrings += countOf(key, ':');
+      if (!walk((value as Record<string, unknown>)[key], depth + 1)) return false;
     }
-  }
-  return { keys, colonsInStrings };
+    return true;
+  };
+  return walk(root, 0) ? { keys, colonsInStrings } : undefined;
 }
 
 function countOf(text: string, char: string): number {
