@@ -47,6 +47,7 @@ const KIB_PER_POD_TARGET = 10;
 const REMOTE_NODES = 100;
 const CHURN_PER_SECOND = 1_000;
 const CLK_TCK = 100;
+const MAX_DELETES_IN_FLIGHT = 32;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -154,7 +155,12 @@ async function policyToWire(lab: Lab, probe: WireProbe, toggles: number) {
  * deletes of the oldest churned pods once about a second's worth live), paced by the clock: a
  * late tick writes what is due. Returns the events written.
  */
-async function churn(lab: Lab, templates: Obj[], perSecond: number, seconds: number): Promise<number> {
+async function churn(
+  lab: Lab,
+  templates: Obj[],
+  perSecond: number,
+  seconds: number,
+): Promise<{ events: number; failed: number }> {
   const standIn = lab.standIn!;
   const tickMs = 50;
   const steady = perSecond / 2;
@@ -162,9 +168,10 @@ async function churn(lab: Lab, templates: Obj[], perSecond: number, seconds: num
   const inFlight = new Set<Promise<unknown>>();
   let serial = 0;
   let events = 0;
+  let failed = 0;
   const start = Date.now();
   for (let elapsed = 0; elapsed < seconds * 1000; elapsed = Date.now() - start) {
-    const due = Math.floor((elapsed / 1000) * perSecond) - events;
+    const due = Math.floor((elapsed / 1000) * perSecond) - events - inFlight.size;
     const creates = Math.ceil(due / 2);
     const created: Obj[] = [];
     for (let i = 0; i < creates; i++) {
@@ -184,17 +191,25 @@ async function churn(lab: Lab, templates: Obj[], perSecond: number, seconds: num
     events += created.length;
     const deletes = Math.min(due - creates, Math.max(0, live.length - steady));
     for (const gone of live.splice(0, Math.max(0, deletes))) {
-      const request = fetch(`${standIn.url}/api/v1/namespaces/${gone.namespace}/pods/${gone.name}`, {
-        method: 'DELETE',
-      }).then((response) => response.arrayBuffer());
+      // At most MAX_DELETES_IN_FLIGHT connections to the stand-in; a failed delete is counted.
+      while (inFlight.size >= MAX_DELETES_IN_FLIGHT) await Promise.race(inFlight);
+      const request: Promise<void> = fetch(
+        `${standIn.url}/api/v1/namespaces/${gone.namespace}/pods/${gone.name}`,
+        { method: 'DELETE' },
+      )
+        .then(async (response) => {
+          await response.arrayBuffer();
+          if (response.ok) events++;
+          else failed++;
+        })
+        .catch(() => void failed++)
+        .finally(() => inFlight.delete(request));
       inFlight.add(request);
-      void request.finally(() => inFlight.delete(request));
-      events++;
     }
     await pause(tickMs);
   }
   await Promise.all(inFlight);
-  return events;
+  return { events, failed };
 }
 
 export async function runAgentBench(options: {
@@ -256,7 +271,7 @@ export async function runAgentBench(options: {
     // 3. CPU under churn elsewhere.
     const templates = remotePods.filter((o) => !(o.spec as Obj).hostNetwork);
     const before = sampleProc(pid);
-    const events = await churn(lab, templates, CHURN_PER_SECOND, churnSeconds);
+    const { events, failed } = await churn(lab, templates, CHURN_PER_SECOND, churnSeconds);
     const after = sampleProc(pid);
     const drainMs = await untilIdle(pid, 300_000);
     const churnCpu = cpuPercent(before, after);
@@ -314,14 +329,20 @@ export async function runAgentBench(options: {
     console.log(
       `\nAgent CPU under churn elsewhere: ${events} pod events (creates and deletes on other nodes) in ` +
         `${(Number(after.atNs - before.atNs) / 1e9).toFixed(1)} s = ${rate.toFixed(0)} events/s: ` +
-        `${churnCpu.toFixed(0)}% of one CPU; idle again ${(drainMs / 1000).toFixed(1)} s after the last event; ` +
+        `${churnCpu.toFixed(0)}% of one CPU${failed ? ` (${failed} deletes failed)` : ''}; idle again ${(drainMs / 1000).toFixed(1)} s after the last event; ` +
         `RSS ${afterChurn.rssKiB} KiB after`,
     );
     console.log(
       JSON.stringify({
         policyToWire: wireRows.map(({ label, samples, misses }) => ({ label, misses, samples })),
         memory: { bareKiB: bare.rssKiB, loadedKiB: loaded.rssKiB, pods: watched, kibPerPod, kibPerExtraPod },
-        churn: { events, seconds: Number(after.atNs - before.atNs) / 1e9, cpuPercent: churnCpu, drainMs },
+        churn: {
+          events,
+          failed,
+          seconds: Number(after.atNs - before.atNs) / 1e9,
+          cpuPercent: churnCpu,
+          drainMs,
+        },
         takenInProbe: big.samples.length,
       }),
     );
