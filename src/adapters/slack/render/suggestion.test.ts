@@ -1,0 +1,101 @@
+/**
+ * Golden files of the suggestion message (issue 10), checked against Slack's limits by netpol's
+ * rules and the stand-in's validator. `UPDATE_GOLDEN=1 npx jest src/adapters/slack/render` rewrites.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkMessageContent } from '../../../devtools/slack/block-kit-limits';
+import { messageProblems } from './check-message';
+import { renderSuggestion, type SuggestionFlowView, type SuggestionInput } from './suggestion';
+
+const GOLDEN_DIR = path.join(__dirname, '../../../../test/golden/slack');
+
+function expectGolden(name: string, value: unknown): void {
+  const file = path.join(GOLDEN_DIR, `${name}.json`);
+  const actual = `${JSON.stringify(value, null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, actual);
+  expect(actual).toBe(fs.readFileSync(file, 'utf8'));
+}
+
+const flow = (id: number, overrides: Partial<SuggestionFlowView> = {}): SuggestionFlowView => ({
+  id: `f${id}`,
+  source: 'frontend/nginx',
+  destination: 'backend/api',
+  port: `tcp/${8000 + id}`,
+  verdict: 'allowed',
+  count: 1204,
+  ticked: true,
+  ...overrides,
+});
+
+const BASE: SuggestionInput = {
+  cluster: 'prod',
+  requester: 'U0ALICE001',
+  namespace: 'backend',
+  suggestionId: 'r-20261202-abcdef',
+  flows: [
+    flow(1),
+    flow(2, {
+      source: 'backend/api',
+      destination: '203.0.113.0/28 (api.example.com)',
+      port: 'tcp/443',
+      count: 3,
+    }),
+    flow(3, {
+      source: 'frontend/nginx',
+      destination: 'backend/db',
+      port: 'tcp/5432',
+      verdict: 'blocked',
+      count: 12,
+      ticked: false,
+    }),
+  ],
+  requests: [
+    'deny all in backend',
+    'deny egress from backend/app=api except 203.0.113.0/28 on tcp/443',
+    'deny ingress to backend/app=api except frontend/app=nginx on tcp/8001',
+  ],
+  unattributed: [
+    { flow: 'backend/job-x → backend/db tcp/5432', why: 'backend/job-x has no labels to select it by' },
+  ],
+  notShown: 0,
+  retention: '7 days',
+};
+
+const CASES: Record<string, SuggestionInput> = {
+  suggestion: BASE,
+  'suggestion-many': {
+    ...BASE,
+    flows: Array.from({ length: 23 }, (_, i) =>
+      flow(i + 1, {
+        source: `frontend/a-very-long-workload-name-that-goes-on-${i}`,
+        destination: 'backend/another-long-name',
+      }),
+    ),
+    unattributed: [],
+    notShown: 5,
+  },
+  'suggestion-empty': { ...BASE, flows: [], requests: [], unattributed: [] },
+};
+
+describe('renderSuggestion', () => {
+  for (const [name, input] of Object.entries(CASES)) {
+    it(`${name} matches its golden file and Slack's limits`, () => {
+      const message = renderSuggestion(input);
+      expectGolden(name, message);
+      expect(messageProblems(message)).toEqual([]);
+      expect(checkMessageContent(message)).toBeUndefined();
+    });
+  }
+
+  it('one checkbox per flow, ten per section, the ticked ones initially selected', () => {
+    const message = renderSuggestion(CASES['suggestion-many']!);
+    const boxes = message.blocks.flatMap((b) => (b.type === 'section' && b.accessory ? [b.accessory] : []));
+    expect(boxes.map((b) => b.options.length)).toEqual([10, 10, 3]);
+    for (const b of boxes) for (const o of b.options) expect(o.text.text.length).toBeLessThanOrEqual(75);
+    const base = renderSuggestion(BASE);
+    const [only] = base.blocks.flatMap((b) => (b.type === 'section' && b.accessory ? [b.accessory] : []));
+    expect(only!.initial_options!.map((o) => o.value)).toEqual(['f1', 'f2']);
+    expect(JSON.stringify(base.blocks)).toContain('keeps blocking it unless ticked');
+  });
+});
