@@ -1,7 +1,10 @@
 /**
  * Drop events: what a node agent publishes when its dataplane drops a packet, for the alerting
  * that reads them. One Redis Stream per cluster (`dropStreamKey`), capped approximately with
- * `XADD ... MAXLEN ~ N`; each entry has one field, `event`, holding the JSON of a DropEvent.
+ * `XADD ... MAXLEN ~ N`. An entry has one field: `event`, holding the JSON of one DropEvent, or
+ * (optional, from agents that batch under a storm) `events`, holding a JSON array of DropEvents:
+ * one XADD, one stream entry and one acknowledgement for many drops. Readers take both
+ * (`parseDropEventEntry`); `parseDropEventFields` reads single-event entries only.
  * Changing this shape is changing a wire format: add optional fields, bump `v` for anything else.
  */
 
@@ -50,7 +53,37 @@ export function dropEventFields(event: DropEvent): [string, string] {
   return ['event', JSON.stringify(event)];
 }
 
-/** A stream entry's fields (as XRANGE returns them) back into a DropEvent; null if not one. */
+/** One stream entry's fields carrying several events (the optional `events` field). */
+export function dropEventBatchFields(events: readonly DropEvent[]): [string, string] {
+  return ['events', JSON.stringify(events)];
+}
+
+function isDropEvent(value: unknown): value is DropEvent {
+  return value !== null && typeof value === 'object' && (value as DropEvent).v === DROP_EVENT_VERSION;
+}
+
+/**
+ * A stream entry's fields (as XRANGE returns them) back into its DropEvents, whichever field
+ * carries them; null if the entry is not readable (bad JSON, no such field, an event of another
+ * version): such an entry stands for an unknown number of drops, never for some of them.
+ */
+export function parseDropEventEntry(fields: readonly string[]): DropEvent[] | null {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i];
+    if (name !== 'event' && name !== 'events') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(fields[i + 1]!);
+    } catch {
+      return null;
+    }
+    if (name === 'event') return isDropEvent(value) ? [value] : null;
+    return Array.isArray(value) && value.length > 0 && value.every(isDropEvent) ? value : null;
+  }
+  return null;
+}
+
+/** A single-event stream entry's fields back into a DropEvent; null if not one. */
 export function parseDropEventFields(fields: readonly string[]): DropEvent | null {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] !== 'event') continue;

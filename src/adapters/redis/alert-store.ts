@@ -63,15 +63,28 @@ export interface AlertRecord {
   ts?: string;
 }
 
-/** A group's drops of one batch, counted only for the entries the batch is first to acknowledge. */
+/** A group a batch adds drops to: what it is, and the pods and addresses behind it. */
 export interface AlertBatchGroup {
   id: string;
   group: AlertGroup;
   windowStart: number;
   windowEnd: number;
   sample: AlertSample;
-  /** Stream entry id, drops it stands for (1 + suppressed), node, event time. */
-  entries: { entryId: string; drops: number; node: string; at: string }[];
+}
+
+/**
+ * One stream entry of a batch and the drops it adds to each group (an entry from a batching agent
+ * carries many events, possibly of several groups). Counted only if its acknowledgement is first.
+ */
+export interface AlertBatchEntry {
+  entryId: string;
+  /** `group` indexes the batch's groups; drops counts suppressed ones; times are the events' own. */
+  parts: { group: number; drops: number; node: string; firstAt: string; lastAt: string }[];
+}
+
+export interface AlertBatch {
+  groups: AlertBatchGroup[];
+  entries: AlertBatchEntry[];
 }
 
 /** Which alert a Slack job is: its onPosted hook records where the message landed. */
@@ -88,53 +101,68 @@ export type SendClaim =
   | { action: 'update'; seq: number; channel: string; ts: string };
 
 // ARGV: consumer group, ttl, key base, number of groups, then per group: id, group JSON, sample
-// JSON, window start, window end, number of entries, then per entry: id, drops, node, time. Flat
-// arguments, not JSON: this runs once per batch of a drop storm.
+// JSON, window start, window end; then the number of entries, then per entry: its id, number of
+// parts, then per part: group index (1-based), drops, node, first time, last time. Flat arguments,
+// not JSON: this runs once per batch of a drop storm. Per entry one XACK (the only per-entry
+// Redis call): its reply says whether this call is the first to count the entry. Per group one
+// set of writes, whatever the number of entries.
 const APPLY = `
 local stream, dirty, windows = KEYS[1], KEYS[2], KEYS[3]
 local consumerGroup, ttl, base = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local groups = {}
 local i = 5
-local counted = 0
-for _ = 1, tonumber(ARGV[4]) do
-  local id, groupJson, sampleJson, windowStart, windowEnd = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local n = tonumber(ARGV[i + 5])
-  i = i + 6
-  local drops, nodes, seen, first, last = 0, {}, {}, nil, nil
-  for _ = 1, n do
-    local entryId, d, node, at = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
-    i = i + 4
-    if redis.call('XACK', stream, consumerGroup, entryId) == 1 then
-      drops = drops + d
-      counted = counted + 1
-      if not seen[node] then
-        seen[node] = true
-        nodes[#nodes + 1] = node
+for g = 1, tonumber(ARGV[4]) do
+  groups[g] = { id = ARGV[i], groupJson = ARGV[i + 1], sampleJson = ARGV[i + 2], windowStart = ARGV[i + 3],
+    windowEnd = ARGV[i + 4], drops = 0, nodes = {}, seen = {} }
+  i = i + 5
+end
+local entries = tonumber(ARGV[i])
+i = i + 1
+local counted, countedDrops = 0, 0
+for _ = 1, entries do
+  local entryId, parts = ARGV[i], tonumber(ARGV[i + 1])
+  i = i + 2
+  if redis.call('XACK', stream, consumerGroup, entryId) == 1 then
+    counted = counted + 1
+    for _ = 1, parts do
+      local g = groups[tonumber(ARGV[i])]
+      local d, node, first, last = tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+      g.drops = g.drops + d
+      countedDrops = countedDrops + d
+      if not g.seen[node] then
+        g.seen[node] = true
+        g.nodes[#g.nodes + 1] = node
       end
-      if first == nil or at < first then first = at end
-      if last == nil or at > last then last = at end
+      if g.first == nil or first < g.first then g.first = first end
+      if g.last == nil or last > g.last then g.last = last end
+      i = i + 5
     end
-  end
-  if drops > 0 then
-    local key = base .. 'g:' .. id
-    if redis.call('HSETNX', key, 'group', groupJson) == 1 then
-      redis.call('HSET', key, 'windowStart', windowStart, 'windowEnd', windowEnd,
-        'sample', sampleJson, 'firstAt', first, 'lastAt', last)
-    else
-      if first < redis.call('HGET', key, 'firstAt') then redis.call('HSET', key, 'firstAt', first) end
-      if last > redis.call('HGET', key, 'lastAt') then redis.call('HSET', key, 'lastAt', last) end
-    end
-    redis.call('HINCRBY', key, 'count', drops)
-    redis.call('SADD', key .. ':nodes', unpack(nodes))
-    redis.call('EXPIRE', key, ttl)
-    redis.call('EXPIRE', key .. ':nodes', ttl)
-    redis.call('ZADD', dirty, 0, id)
-    local window = base .. 'window:' .. windowStart
-    redis.call('SADD', window, id)
-    redis.call('EXPIRE', window, ttl)
-    redis.call('ZADD', windows, windowEnd, windowStart)
+  else
+    i = i + 5 * parts
   end
 end
-return counted
+for _, g in ipairs(groups) do
+  if g.drops > 0 then
+    local key = base .. 'g:' .. g.id
+    if redis.call('HSETNX', key, 'group', g.groupJson) == 1 then
+      redis.call('HSET', key, 'windowStart', g.windowStart, 'windowEnd', g.windowEnd,
+        'sample', g.sampleJson, 'firstAt', g.first, 'lastAt', g.last)
+    else
+      if g.first < redis.call('HGET', key, 'firstAt') then redis.call('HSET', key, 'firstAt', g.first) end
+      if g.last > redis.call('HGET', key, 'lastAt') then redis.call('HSET', key, 'lastAt', g.last) end
+    end
+    redis.call('HINCRBY', key, 'count', g.drops)
+    redis.call('SADD', key .. ':nodes', unpack(g.nodes))
+    redis.call('EXPIRE', key, ttl)
+    redis.call('EXPIRE', key .. ':nodes', ttl)
+    redis.call('ZADD', dirty, 0, g.id)
+    local window = base .. 'window:' .. g.windowStart
+    redis.call('SADD', window, g.id)
+    redis.call('EXPIRE', window, ttl)
+    redis.call('ZADD', windows, g.windowEnd, g.windowStart)
+  end
+end
+return { counted, countedDrops }
 `;
 
 /**
@@ -206,31 +234,39 @@ export class AlertStore {
   }
 
   /**
-   * Counts a batch and acknowledges its entries in one atomic step; returns how many entries this
-   * call was first to acknowledge (the others were counted already).
+   * Counts a batch and acknowledges its entries in one atomic step; returns how many entries (and
+   * the drops they carry) this call was first to acknowledge (the others were counted already).
    */
   async apply(
     cluster: string,
     stream: string,
     consumerGroup: string,
-    groups: AlertBatchGroup[],
-  ): Promise<number> {
-    if (groups.length === 0) return 0;
+    batch: AlertBatch,
+  ): Promise<{ entries: number; drops: number }> {
+    if (batch.entries.length === 0) return { entries: 0, drops: 0 };
     const base = this.base(cluster);
-    const args: string[] = [consumerGroup, String(this.ttlSeconds), base, String(groups.length)];
-    for (const g of groups) {
+    const args: string[] = [consumerGroup, String(this.ttlSeconds), base, String(batch.groups.length)];
+    for (const g of batch.groups)
       args.push(
         g.id,
         JSON.stringify(g.group),
         JSON.stringify(g.sample),
         String(g.windowStart),
         String(g.windowEnd),
-        String(g.entries.length),
       );
-      for (const e of g.entries) args.push(e.entryId, String(e.drops), e.node, e.at);
+    args.push(String(batch.entries.length));
+    for (const e of batch.entries) {
+      args.push(e.entryId, String(e.parts.length));
+      for (const p of e.parts) args.push(String(p.group + 1), String(p.drops), p.node, p.firstAt, p.lastAt);
     }
-    const counted = await this.redis.eval(APPLY, 3, stream, `${base}dirty`, `${base}windows`, ...args);
-    return Number(counted);
+    // As one array (ioredis flattens it): a storm's batch is tens of thousands of arguments, too
+    // many for a spread call.
+    const reply = (await this.redis.eval(APPLY, 3, [stream, `${base}dirty`, `${base}windows`, ...args])) as [
+      number,
+      number,
+    ];
+    const [entries, drops] = reply;
+    return { entries: Number(entries), drops: Number(drops) };
   }
 
   async get(cluster: string, id: string): Promise<AlertRecord | undefined> {

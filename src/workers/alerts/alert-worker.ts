@@ -27,7 +27,7 @@ import { ClusterCache } from '../../adapters/redis/cluster-cache';
 import { MuteStore, muteMatches, type Mute } from '../../adapters/redis/mute-store';
 import { renderAlertDigest } from '../../adapters/slack/render/alert';
 import { SlackOutbox } from '../../adapters/slack/outbound/slack-outbox';
-import { dropStreamKey, parseDropEventFields, type DropEvent } from '../../contracts/drop-events';
+import { dropStreamKey, parseDropEventEntry } from '../../contracts/drop-events';
 import type { SlackOutboundJob } from '../../contracts/queues';
 import type { AlertsConfig } from '../../platform/config/config';
 import { aggregateBatch } from './drop-groups';
@@ -87,9 +87,13 @@ export interface AlertWorkerDeps {
 }
 
 export interface AlertWorkerStats {
+  /** Stream entries read (an entry carries one drop event, or many from a batching agent). */
   read: number;
   reclaimed: number;
+  /** Entries this worker was first to count. */
   counted: number;
+  /** Drops (suppressed ones included) in the entries it counted. */
+  drops: number;
   sent: number;
 }
 
@@ -126,7 +130,7 @@ export async function startAlertWorker(
   const clusters = new ClusterCache(redis, prefix);
   const outbox = new SlackOutbox({ connection: redis, prefix, log });
   const indexOf = indexCache();
-  const stats: AlertWorkerStats = { read: 0, reclaimed: 0, counted: 0, sent: 0 };
+  const stats: AlertWorkerStats = { read: 0, reclaimed: 0, counted: 0, drops: 0, sent: 0 };
 
   try {
     await redis.xgroup('CREATE', stream, ALERT_CONSUMER_GROUP, '0', 'MKSTREAM');
@@ -147,15 +151,18 @@ export async function startAlertWorker(
     if (entries.length === 0) return;
     const parsed = entries.map(([entryId, fields]) => ({
       entryId,
-      event: fields === null ? null : (parseDropEventFields(fields) as DropEvent | null),
+      events: fields === null ? null : parseDropEventEntry(fields),
     }));
-    const { groups, unreadable } = aggregateBatch(parsed, alerts.windowMs);
+    const batch = aggregateBatch(parsed, alerts.windowMs);
     await deps.beforeCount?.(entries.map(([id]) => id));
     if (killed) return;
-    stats.counted += await store.apply(cluster, stream, ALERT_CONSUMER_GROUP, groups);
-    if (unreadable.length > 0) {
-      log.warn({ entries: unreadable.length }, 'unreadable drop events acknowledged and dropped');
-      await redis.xack(stream, ALERT_CONSUMER_GROUP, ...unreadable);
+    const counted = await store.apply(cluster, stream, ALERT_CONSUMER_GROUP, batch);
+    stats.counted += counted.entries;
+    stats.drops += counted.drops;
+    if (batch.badEvents > 0) log.warn({ events: batch.badEvents }, 'drop events with a bad time dropped');
+    if (batch.unreadable.length > 0) {
+      log.warn({ entries: batch.unreadable.length }, 'unreadable drop events acknowledged and dropped');
+      await redis.xack(stream, ALERT_CONSUMER_GROUP, ...batch.unreadable);
     }
   };
 

@@ -94,24 +94,67 @@ describe('drop groups', () => {
   });
 
   it('aggregates a batch per group and window, counting suppressed drops, and sets aside what it cannot read', () => {
-    const { groups, unreadable } = aggregateBatch(
+    const { groups, entries, unreadable, badEvents } = aggregateBatch(
       [
-        { entryId: '1-0', event: drop() },
-        { entryId: '2-0', event: drop({ node: 'node-b', suppressed: 4 }) },
-        { entryId: '3-0', event: drop({ at: '2026-12-02T10:07:00.000Z' }) },
-        { entryId: '4-0', event: null },
-        { entryId: '5-0', event: drop({ at: 'yesterday' }) },
+        { entryId: '1-0', events: [drop()] },
+        { entryId: '2-0', events: [drop({ node: 'node-b', suppressed: 4 })] },
+        { entryId: '3-0', events: [drop({ at: '2026-12-02T10:07:00.000Z' })] },
+        { entryId: '4-0', events: null },
+        { entryId: '5-0', events: [drop({ at: 'yesterday' })] },
       ],
       300_000,
     );
     expect(unreadable).toEqual(['4-0', '5-0']);
+    expect(badEvents).toBe(1);
     expect(groups).toHaveLength(2);
-    expect(groups[0]!.entries.map((e) => [e.entryId, e.drops, e.node])).toEqual([
-      ['1-0', 1, 'node-a'],
-      ['2-0', 5, 'node-b'],
+    expect(entries.map((e) => [e.entryId, e.parts.map((p) => [p.group, p.drops, p.node])])).toEqual([
+      ['1-0', [[0, 1, 'node-a']]],
+      ['2-0', [[0, 5, 'node-b']]],
+      ['3-0', [[1, 1, 'node-a']]],
     ]);
     expect(groups[0]!.windowStart).toBe(windowOf(Date.parse('2026-12-02T10:01:30Z'), 300_000).start);
     expect(new Date(groups[0]!.windowStart).toISOString()).toBe('2026-12-02T10:00:00.000Z');
     expect(new Date(groups[1]!.windowStart).toISOString()).toBe('2026-12-02T10:05:00.000Z');
+  });
+
+  it('splits an entry of a batching agent into what it adds to each group, once per node', () => {
+    const { groups, entries } = aggregateBatch(
+      [
+        {
+          entryId: '1-0',
+          events: [
+            drop({ sourcePort: 1, at: '2026-12-02T10:01:31.000Z' }),
+            drop({ destinationPort: 9090 }),
+            drop({ sourcePort: 2, suppressed: 2, at: '2026-12-02T10:01:29.000Z' }),
+            drop({ sourcePort: 3, node: 'node-b' }),
+          ],
+        },
+      ],
+      300_000,
+    );
+    expect(groups.map((g) => g.group.port)).toEqual([8080, 9090]);
+    expect(entries[0]!.parts).toEqual([
+      {
+        group: 0,
+        drops: 4,
+        node: 'node-a',
+        firstAt: '2026-12-02T10:01:29.000Z',
+        lastAt: '2026-12-02T10:01:31.000Z',
+      },
+      {
+        group: 1,
+        drops: 1,
+        node: 'node-a',
+        firstAt: '2026-12-02T10:01:30.000Z',
+        lastAt: '2026-12-02T10:01:30.000Z',
+      },
+      {
+        group: 0,
+        drops: 1,
+        node: 'node-b',
+        firstAt: '2026-12-02T10:01:30.000Z',
+        lastAt: '2026-12-02T10:01:30.000Z',
+      },
+    ]);
   });
 });

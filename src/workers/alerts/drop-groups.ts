@@ -6,7 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { DropEvent, DropEventPod } from '../../contracts/drop-events';
-import type { AlertBatchGroup, AlertGroup, AlertPeer, AlertSample } from '../../adapters/redis/alert-store';
+import type {
+  AlertBatchEntry,
+  AlertBatchGroup,
+  AlertGroup,
+  AlertPeer,
+  AlertSample,
+} from '../../adapters/redis/alert-store';
 import { workloadOf } from '../../core/k8s/workload';
 
 export { baseName, workloadOf } from '../../core/k8s/workload';
@@ -87,34 +93,90 @@ export function groupId(group: AlertGroup, windowStart: number): string {
   return hashed(identityOf(group), windowStart);
 }
 
+/** A raw key for events that are certainly one group with one sample (cheaper than groupOf). */
+function rawKeyOf(event: DropEvent, windowStart: number): string {
+  const { pod, peer } = event;
+  return `${windowStart}|${event.cluster}|${event.direction}|${pod === null ? '' : `${pod.namespace}/${pod.name}`}|${
+    peer === null ? '' : `${peer.namespace}/${peer.name}`
+  }|${event.source}|${event.destination}|${event.peerAddress}|${event.destinationPort}|${event.protocol}|${event.reason}`;
+}
+
 /**
- * A batch of stream entries as the groups it adds to. An entry whose event cannot be read (not a
- * DropEvent, a bad time) belongs to no group: `unreadable` lists it, to be acknowledged and dropped.
+ * A batch of stream entries as the groups it adds to, and what each entry adds to which group.
+ * An entry whose events cannot be read (not DropEvents) belongs to no group: `unreadable` lists
+ * it, to be acknowledged and dropped; an event with a bad time is left out of its entry
+ * (`badEvents` counts them), and an entry left with nothing is unreadable.
+ *
+ * Events of one pod pair, addresses, port, protocol and reason are one group: the workload names
+ * are worked out once per such key and batch (a pod relabelled within one batch keeps the
+ * workload its first event gave it, for that batch).
  */
 export function aggregateBatch(
-  entries: readonly { entryId: string; event: DropEvent | null }[],
+  entries: readonly { entryId: string; events: readonly DropEvent[] | null }[],
   windowMs: number,
-): { groups: AlertBatchGroup[]; unreadable: string[] } {
+): { groups: AlertBatchGroup[]; entries: AlertBatchEntry[]; unreadable: string[]; badEvents: number } {
   // Keyed by identity and window: a batch of a storm is a few groups, hashed once each.
-  const groups = new Map<string, AlertBatchGroup>();
+  const groups: AlertBatchGroup[] = [];
+  const byIdentity = new Map<string, number>();
+  const byRawKey = new Map<string, number>();
+  const out: AlertBatchEntry[] = [];
   const unreadable: string[] = [];
-  for (const { entryId, event } of entries) {
-    const at = event === null ? NaN : Date.parse(event.at);
-    if (event === null || Number.isNaN(at)) {
+  let badEvents = 0;
+  for (const { entryId, events } of entries) {
+    if (events === null) {
       unreadable.push(entryId);
       continue;
     }
-    const { group, sample } = groupOf(event);
-    const window = windowOf(at, windowMs);
-    const identity = `${window.start}|${identityOf(group)}`;
-    let batch = groups.get(identity);
-    if (batch === undefined) {
-      const id = hashed(identityOf(group), window.start);
-      batch = { id, group, sample, windowStart: window.start, windowEnd: window.end, entries: [] };
-      groups.set(identity, batch);
+    // Per group of this entry: index into parts (entries of a batching agent mix groups).
+    const partOf = new Map<string, AlertBatchEntry['parts'][number]>();
+    const parts: AlertBatchEntry['parts'] = [];
+    for (const event of events) {
+      const at = Date.parse(event.at);
+      if (Number.isNaN(at)) {
+        badEvents++;
+        continue;
+      }
+      const window = windowOf(at, windowMs);
+      const rawKey = rawKeyOf(event, window.start);
+      let index = byRawKey.get(rawKey);
+      if (index === undefined) {
+        const { group, sample } = groupOf(event);
+        const identity = `${window.start}|${identityOf(group)}`;
+        index = byIdentity.get(identity);
+        if (index === undefined) {
+          index = groups.length;
+          groups.push({
+            id: hashed(identityOf(group), window.start),
+            group,
+            sample,
+            windowStart: window.start,
+            windowEnd: window.end,
+          });
+          byIdentity.set(identity, index);
+        }
+        byRawKey.set(rawKey, index);
+      }
+      const suppressed = Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0;
+      const partKey = `${index}|${event.node}`;
+      const part = partOf.get(partKey);
+      if (part === undefined) {
+        const created = {
+          group: index,
+          drops: 1 + suppressed,
+          node: event.node,
+          firstAt: event.at,
+          lastAt: event.at,
+        };
+        partOf.set(partKey, created);
+        parts.push(created);
+      } else {
+        part.drops += 1 + suppressed;
+        if (event.at < part.firstAt) part.firstAt = event.at;
+        if (event.at > part.lastAt) part.lastAt = event.at;
+      }
     }
-    const suppressed = Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0;
-    batch.entries.push({ entryId, drops: 1 + suppressed, node: event.node, at: event.at });
+    if (parts.length === 0) unreadable.push(entryId);
+    else out.push({ entryId, parts });
   }
-  return { groups: [...groups.values()], unreadable };
+  return { groups, entries: out, unreadable, badEvents };
 }
