@@ -22,6 +22,10 @@
  * it compiles cli.js. The file is named after cli.js's hash, so it never meets another bundle; a
  * node with another V8 rejects it and compiles as usual (launcher.ts says more).
  *
+ * Graph libraries stay outside: `netpol graph`'s Graphviz (WebAssembly) and resvg (native addon)
+ * are left to node_modules, resolved at run time by the graph command alone (GRAPH_LIBRARIES);
+ * test/cli/graph-bundle.test.ts runs `netpol graph` from a bundle and checks parse never loads them.
+ *
  * Lazy stays lazy: esbuild wraps every module reached through `require()` or `import()` in an
  * init function that runs on first call, so `yaml` (src/core/yaml-library.ts) and the per-command
  * modules (src/cli/main.ts) are still evaluated only by the commands that use them.
@@ -77,6 +81,14 @@ const LIBRARIES = [
   { name: 'bullmq', file: 'bullmq.js', minify: true, used: new Set() },
 ];
 
+/**
+ * `netpol graph`'s renderers (issue 10) stay in node_modules, resolved when the command runs: Graphviz
+ * is a WebAssembly module inlined in an 800 KB ES module, resvg a native addon picked per platform by
+ * its optional dependencies; neither can be bundled into a file, and `parse` must not even read them.
+ * adapters/graph/render-png.ts imports them with `import()` on first use.
+ */
+const GRAPH_LIBRARIES = ['@hpcc-js/wasm-graphviz', '@resvg/resvg-js'];
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -112,6 +124,11 @@ const results = [
     outfile: join(outdir, CLI_FILE),
     tsconfig: 'tsconfig.build.json',
     plugins: [librariesBesideCli],
+    external: GRAPH_LIBRARIES,
+    // The launcher runs cli.js as a vm.Script (for its code cache), where `import()` has no module
+    // loader behind it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING): an external library is required
+    // instead (Node 20 requires ES modules like Graphviz's); bundled modules are unaffected.
+    supported: { 'dynamic-import': false },
   }),
 ];
 for (const library of LIBRARIES) {

@@ -42,6 +42,12 @@ usage:
       since when, drops per minute), queue depths and Redis, read from the bot's Redis (--redis,
       else $REDIS_URL, else redis://127.0.0.1:6379; --prefix, else $NETPOL_PREFIX, else netpol).
       Exit status 3 when something does not report (Redis, a cluster's worker, a node agent).
+  netpol graph --flows FILE [--state FILE] [-n NAMESPACE] [-o FILE] [--format png|svg|dot]
+      What /netpol graph posts in Slack: a picture of the observed flows (--flows: an observed-flows
+      JSON file), workloads as nodes in a box per namespace, outside addresses apart, allowed flows in
+      green and blocked ones in red. -n: only the flows to and from NAMESPACE; --state adds the
+      workloads that had no flows. The format follows -o's extension (.png, .svg, .dot), else png;
+      without -o, svg and dot go to stdout (png needs -o).
   netpol help [topic]
       The request language (topics: allow, deny, query, selectors, ports, keywords).
 
@@ -70,6 +76,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./status-command')).statusCommand(rest, io);
       case 'matrix':
         return await (await import('./matrix-command')).matrixCommand(rest, io);
+      case 'graph':
+        return await (await import('./graph-command')).graphCommand(rest, io);
       case 'help':
         io.stdout(`${(await import('../core/request/help')).helpText(rest[0])}\n`);
         return 0;
@@ -80,7 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       default:
         throw new NetpolError('E_USAGE', `unknown command "${command}"`, {
-          hint: 'commands: parse, explain, show, matrix, status, lab, help',
+          hint: 'commands: parse, explain, show, matrix, graph, status, lab, help',
         });
     }
   } catch (error) {
