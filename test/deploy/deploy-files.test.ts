@@ -553,9 +553,13 @@ describe('helm/netpol', () => {
       ).toBeDefined();
       expect(at(values, 'agent.nodeAddressesFieldPath')).toBe('status.hostIP');
       for (const name of setNames) expect(AGENT_ENV).toContain(name);
-      // In-cluster: the ServiceAccount, not a kubeconfig; the image's own object and loader.
+      // In-cluster: the ServiceAccount, not a kubeconfig; the image's own object and loader; any
+      // other variable the chart leaves unset has a default (a required one is always set).
       const unset = [...AGENT_ENV].filter((name) => !setNames.includes(name)).sort();
-      expect(unset).toEqual(['KUBECONFIG', 'NETPOL_BPF_LOADER', 'NETPOL_BPF_OBJECT']);
+      expect(unset).toEqual(expect.arrayContaining(['KUBECONFIG', 'NETPOL_BPF_LOADER', 'NETPOL_BPF_OBJECT']));
+      expect(
+        unset.filter((name) => name !== 'KUBECONFIG' && ENVIRONMENT.agent[name]?.default === ''),
+      ).toEqual([]);
     });
 
     it('runs as its own ServiceAccount, allowed exactly list and watch of namespaces, pods and networkpolicies', () => {

@@ -141,8 +141,9 @@ export function helmValuesSchema(): JsonSchema {
   for (const { variable } of variables()) {
     if (variable.helm === undefined || seen.has(variable.helm)) continue;
     seen.add(variable.helm);
+    const value: JsonSchema = variable.helmText === true ? { type: 'string' } : jsonSchemaOf(variable.schema);
     place(root, variable.helm, {
-      ...orUnset(jsonSchemaOf(variable.schema)),
+      ...orUnset(value),
       description: `${variable.name}: ${variable.doc}`,
     });
   }

@@ -372,6 +372,8 @@ export interface EnvVar<S extends z.ZodType = z.ZodType> {
   readonly doc: string;
   /** The chart value that sets it, when the chart does. */
   readonly helm?: string;
+  /** The chart value holds the variable's text (`eni,cali,veth`), not the value (a YAML list). */
+  readonly helmText?: boolean;
   /** The NETPOL_CONFIG field it stands for (and wins over), when it does. */
   readonly file?: string;
 }
@@ -380,7 +382,7 @@ function envVar<S extends z.ZodType>(
   name: string,
   schema: S,
   doc: string,
-  options: { form?: TextForm; default?: string; helm?: string; file?: string } = {},
+  options: { form?: TextForm; default?: string; helm?: string; helmText?: boolean; file?: string } = {},
 ): EnvVar<S> {
   return {
     name,
@@ -390,6 +392,7 @@ function envVar<S extends z.ZodType>(
     default: options.default ?? '',
     ...(options.helm === undefined ? {} : { helm: options.helm }),
     ...(options.file === undefined ? {} : { file: options.file }),
+    ...(options.helmText === true ? { helmText: true } : {}),
   };
 }
 
@@ -615,7 +618,7 @@ export const AGENT_ENV = {
       ),
     ),
     'name prefixes of host veths closed the moment they appear (`-`: none)',
-    { form: 'list', default: 'eni,cali,veth' },
+    { form: 'list', default: 'eni,cali,veth', helm: 'agent.hostVethPrefixes', helmText: true },
   ),
   NETPOL_BPF_OBJECT: envVar('NETPOL_BPF_OBJECT', absolutePath, 'the eBPF object', { default: 'bpf/build/' }),
   NETPOL_BPF_LOADER: envVar('NETPOL_BPF_LOADER', absolutePath, 'the loader helper', {
