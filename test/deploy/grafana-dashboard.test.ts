@@ -18,7 +18,8 @@ import {
 import { approvalMessageWhere, submit } from '../e2e/transport-scenarios';
 import { parseScrape, scrape, type Scrape } from '../support/metrics-scrape';
 
-jest.setTimeout(60_000);
+// Starts the whole control plane and applies two requests: generous for a loaded 2-core machine.
+jest.setTimeout(120_000);
 
 const DASHBOARD = join(__dirname, '../../helm/netpol/dashboards/netpol.json');
 
