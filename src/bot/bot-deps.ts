@@ -14,6 +14,8 @@ import type { Heartbeat } from '../contracts/heartbeat';
 import type { StatusReport } from '../adapters/redis/heartbeat-status';
 import type { AlertStore } from '../adapters/redis/alert-store';
 import type { MuteStore } from '../adapters/redis/mute-store';
+import type { FlowStore } from '../adapters/redis/flow-store';
+import type { SuggestionStore } from '../adapters/redis/flow-store-suggestions';
 
 export interface BotQueues {
   /** Enqueue the apply job (idempotent job id) on the cluster's apply queue. */
@@ -39,6 +41,13 @@ export interface BotDeps {
   redisDeadlineMs?: number;
   /** Drop alerts (issue 10): Request allow reads them, mute/unmute write the mutes. */
   alerts?: { records: Pick<AlertStore, 'get'>; mutes: Pick<MuteStore, 'mute' | 'unmute' | 'active'> };
+  /** Observed flows (issue 10): `/netpol suggest` reads them and keeps what it showed. */
+  suggest?: {
+    flows: Pick<FlowStore, 'list'>;
+    suggestions: Pick<SuggestionStore, 'put' | 'get' | 'use'>;
+    /** How long agents keep flows (their NETPOL_FLOW_RETENTION), for the message. */
+    retentionMs: number;
+  };
   /** The workers' and agents' heartbeats (issue 11); without them no liveness is shown. */
   heartbeats?: { list(cluster?: string): Promise<Heartbeat[]> };
   /** `/netpol status`'s report (adapters/redis/heartbeat-status.ts). */

@@ -21,13 +21,21 @@ import {
 } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackMessage } from '../adapters/slack/render';
-import { ACTION_IDS, parseDecisionButtonValue, type ActionId } from '../adapters/slack/render/action-ids';
+import {
+  ACTION_IDS,
+  parseDecisionButtonValue,
+  SUGGEST_FLOWS_ACTION_PREFIX,
+  type ActionId,
+} from '../adapters/slack/render/action-ids';
 import { renderHandlerFailure, type HandlerFailureInput } from '../adapters/slack/render/failure-reply';
 import { pinoSlackLogger } from '../adapters/slack/outbound';
 import type { BotDeps } from './bot-deps';
 import { BotContext } from './bot-context';
 import { BotService } from './bot-service';
 import { AlertRequestAllow } from './drop-alerts';
+import { Approvals } from './approvals';
+import { DraftPreviews } from './draft-previews';
+import { Suggestions, tickedFlows } from './suggest';
 import { splitCommandText } from './command-text';
 import { describeFailure } from './handler-failure';
 
@@ -255,6 +263,18 @@ export function buildBot(deps: BotDeps): BuiltBot {
   const alertRequests = new AlertRequestAllow(new BotContext(deps));
   onButton(ACTION_IDS.alertRequestAllow, async ({ user, value, body }, respond) => {
     await reply(respond, [await alertRequests.click(user, body.channel?.id ?? '', value)], false);
+  });
+
+  // /netpol suggest (issue 10): ticking a flow needs only an ack (its state comes with the button's
+  // click); Request approval submits the ticked flows' change.
+  app.action(new RegExp(`^${SUGGEST_FLOWS_ACTION_PREFIX}`), async ({ ack }) => {
+    await ack();
+  });
+  const suggestCtx = new BotContext(deps);
+  const suggestions = new Suggestions(suggestCtx, new DraftPreviews(suggestCtx), new Approvals(suggestCtx));
+  onButton(ACTION_IDS.suggestRequestApproval, async ({ user, value, body }, respond) => {
+    const input = { user, channel: body.channel?.id ?? '', text: '' };
+    await reply(respond, [await suggestions.requestApproval(input, value, tickedFlows(body.state))], false);
   });
 
   app.error(async (error) => {

@@ -17,6 +17,7 @@ import { rejectWithReason } from './reject-with-reason';
 import { muteCommand, unmuteCommand } from './drop-alerts';
 import { isRequestId } from '../contracts/request-id';
 import { statusAnswer } from './status';
+import { Suggestions } from './suggest';
 
 /**
  * One typed command. `cluster` is the one it names (checked) or the default; undefined when it names
@@ -125,6 +126,20 @@ export const BOT_COMMANDS = [
       isRequestId(call.rest.trim())
         ? await services.answers.requestHistory(call.rest.trim(), call.input.user)
         : await services.answers.history(needCluster(call, services), call.rest),
+    ],
+  },
+  {
+    name: 'suggest',
+    usage: {
+      syntax: 'suggest <namespace>',
+      summary: 'policies allowing exactly the traffic seen there: untick, then Request approval',
+    },
+    handler: async (call, services) => [
+      await new Suggestions(services.ctx, services.previews, services.approvals).command(
+        call.input,
+        needCluster(call, services),
+        call.rest,
+      ),
     ],
   },
   {

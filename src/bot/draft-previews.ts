@@ -109,7 +109,8 @@ export class DraftPreviews {
     return { labelKeys, keywords };
   }
 
-  private draftRecord(fields: {
+  /** The record a Submit turns into a request (also `/netpol suggest`'s Request approval, suggest.ts). */
+  draftRecord(fields: {
     id: string;
     cluster: string;
     action: RequestRecord['action'];

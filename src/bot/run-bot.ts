@@ -26,6 +26,8 @@ import { buildBot, type BuiltBot } from './build-bot';
 import { DraftStore } from '../adapters/redis/draft-store';
 import { AlertStore } from '../adapters/redis/alert-store';
 import { MuteStore } from '../adapters/redis/mute-store';
+import { DEFAULT_FLOW_RETENTION_MS, FlowStore } from '../adapters/redis/flow-store';
+import { SuggestionStore } from '../adapters/redis/flow-store-suggestions';
 import { startMetricsServer } from '../platform/metrics-server';
 import { HeartbeatStore } from '../adapters/redis/heartbeat-store';
 import { readStatus } from '../adapters/redis/heartbeat-status';
@@ -103,6 +105,12 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     newRequestId,
     log: log.child({ component: 'bot' }),
     alerts: { records: alertStore, mutes: new MuteStore(redis, config.prefix) },
+    // Observed flows (issue 10): what the agents keep (their default retention) for /netpol suggest.
+    suggest: {
+      flows: new FlowStore(redis, config.prefix),
+      suggestions: new SuggestionStore(redis, config.prefix),
+      retentionMs: DEFAULT_FLOW_RETENTION_MS,
+    },
     heartbeats,
     status: { read: () => readStatus({ redis, prefix: config.prefix, clusters: config.clusters, clock }) },
     ...(options.redisDeadlineMs === undefined ? {} : { redisDeadlineMs: options.redisDeadlineMs }),
