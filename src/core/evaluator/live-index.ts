@@ -32,7 +32,7 @@
  * are not updated. An event that is not valid (a bad pod IP or CIDR) throws before changing
  * anything.
  */
-import { formatCidr } from '../k8s/cidr';
+import { formatCidr, type IpAddress } from '../k8s/cidr';
 import { selectorMatches } from '../k8s/label-selector';
 import { type DirectedRule, effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
 import {
@@ -174,15 +174,23 @@ class Report {
   private readonly deltas = new Map<Selector, { entered: Set<string>; left: Set<string> }>();
   private readonly created = new Set<Selector>();
   private readonly released: number[] = [];
-  readonly pods = new Set<string>();
+  private readonly pods = new Set<string>();
+
+  /** `recording` false: a build nobody reads the report of; everything is dropped. */
+  constructor(private readonly recording = true) {}
 
   mark(pod: string, direction: Direction): void {
-    this.marks[direction].add(pod);
+    if (this.recording) this.marks[direction].add(pod);
+  }
+
+  /** A pod whose facts (address, named ports, existence) changed. */
+  pod(key: string): void {
+    if (this.recording) this.pods.add(key);
   }
 
   /** Marks every pod `policy` selects now, once per policy and direction an event. */
   markSelected(policy: LivePolicy, direction: Direction): void {
-    if (!policy.types.includes(direction)) return;
+    if (!this.recording || !policy.types.includes(direction)) return;
     const done = this.policiesMarked[direction];
     if (done.has(policy)) return;
     done.add(policy);
@@ -191,7 +199,7 @@ class Report {
 
   /** `pod` entered (true) or left `selector`; the two cancel out within one event. */
   member(selector: Selector, pod: string, entered: boolean): void {
-    if (this.created.has(selector)) return;
+    if (!this.recording || this.created.has(selector)) return;
     let delta = this.deltas.get(selector);
     if (delta === undefined) this.deltas.set(selector, (delta = { entered: new Set(), left: new Set() }));
     const [add, cancel] = entered ? [delta.entered, delta.left] : [delta.left, delta.entered];
@@ -200,12 +208,12 @@ class Report {
 
   /** A selector made in this event: its delta is all its members at the end. */
   create(selector: Selector): void {
-    this.created.add(selector);
+    if (this.recording) this.created.add(selector);
   }
 
   release(selector: Selector): void {
     this.deltas.delete(selector);
-    if (!this.created.delete(selector)) this.released.push(selector.id);
+    if (this.recording && !this.created.delete(selector)) this.released.push(selector.id);
   }
 
   build(): IndexReport {
@@ -240,6 +248,8 @@ export class LiveIndex implements SelectorView {
   private readonly namespaces = new Map<string, LiveNamespace>();
   private readonly pods = new Map<string, PodInfo>();
   private readonly podsByNamespace = new Map<string, Set<string>>();
+  /** Parsed addresses of the pods (not hostNetwork) that have one: ipBlock selectors match them. */
+  private readonly podIps = new Map<string, IpAddress>();
   /** The terms (pod and cross selectors) each pod is in. */
   private readonly podTerms = new Map<string, Set<Term>>();
   /** The ipBlock selectors each pod is in. */
@@ -268,7 +278,8 @@ export class LiveIndex implements SelectorView {
   /** The index of `state`; throws on what buildPolicyIndex refuses (duplicates, bad IPs or CIDRs). */
   static build(state: ClusterState): LiveIndex {
     const live = new LiveIndex({ workloads: state.workloads, services: state.services });
-    // Nobody reads these reports: skip making them (sorting every new selector's members).
+    // Nobody reads these reports: record nothing (a new selector's delta would sort its members).
+    live.report = new Report(false);
     for (const ns of state.namespaces) live.change({ kind: 'namespace-upsert', namespace: ns });
     for (const pod of state.pods) {
       if (live.pods.has(podKey(pod)))
@@ -297,11 +308,11 @@ export class LiveIndex implements SelectorView {
   /** Applies one event, collecting what it changes in this.report. */
   private change(event: IndexEvent): void {
     // Everything that can throw is checked before anything changes.
-    if (event.kind === 'pod-upsert') podIpOrThrow(event.pod);
+    const ip = event.kind === 'pod-upsert' ? podIpOrThrow(event.pod) : undefined;
     const parsed = event.kind === 'policy-upsert' ? parsePolicy(event.policy) : undefined;
     switch (event.kind) {
       case 'pod-upsert':
-        this.upsertPod(event.pod);
+        this.upsertPod(event.pod, ip);
         break;
       case 'pod-delete':
         this.deletePod(`${event.namespace}/${event.name}`);
@@ -481,7 +492,7 @@ export class LiveIndex implements SelectorView {
 
   // ---- pods ----
 
-  private upsertPod(pod: PodInfo): void {
+  private upsertPod(pod: PodInfo, ip: IpAddress | undefined): void {
     const key = podKey(pod);
     const old = this.pods.get(key);
     if (old === undefined) {
@@ -491,6 +502,8 @@ export class LiveIndex implements SelectorView {
       inNamespace.add(key);
     }
     this.pods.set(key, pod);
+    if (ip !== undefined && !pod.hostNetwork) this.podIps.set(key, ip);
+    else this.podIps.delete(key);
     this.podChanged(key, old, pod);
   }
 
@@ -498,6 +511,7 @@ export class LiveIndex implements SelectorView {
     const old = this.pods.get(key);
     if (old === undefined) return;
     this.pods.delete(key);
+    this.podIps.delete(key);
     this.podsByNamespace.get(old.namespace)!.delete(key);
     this.podChanged(key, old, undefined);
     this.podPolicyLists.delete(key);
@@ -513,7 +527,7 @@ export class LiveIndex implements SelectorView {
     const moved = existence || old.ip !== pod.ip;
     if (moved) this.updateBlocks(key, pod);
     const portsChanged = this.updateNamedPorts(key, old, pod);
-    if (moved || portsChanged) report.pods.add(key);
+    if (moved || portsChanged) report.pod(key);
   }
 
   /** `known`, when given, is the pod's terms now (a namespace relabel knows which can change). */
@@ -556,7 +570,7 @@ export class LiveIndex implements SelectorView {
   /** The ipBlock selectors a pod is in follow its address (and whether it is hostNetwork). */
   private updateBlocks(key: string, pod: PodInfo | undefined): void {
     const before = this.podBlocks.get(key) ?? NO_BLOCKS;
-    const ip = pod === undefined || pod.hostNetwork ? undefined : podIpOrThrow(pod);
+    const ip = pod === undefined ? undefined : this.podIps.get(key);
     const after = new Set<BlockSelector>();
     if (ip !== undefined) {
       for (const block of this.blocks.values()) if (ipBlockContains(block.block.parsed, ip)) after.add(block);
@@ -930,9 +944,8 @@ export class LiveIndex implements SelectorView {
       };
       this.blocks.set(key, selector);
       this.newId(selector);
-      for (const [pod, info] of this.pods) {
-        const ip = info.hostNetwork ? undefined : podIpOrThrow(info);
-        if (ip === undefined || !ipBlockContains(block.parsed, ip)) continue;
+      for (const [pod, ip] of this.podIps) {
+        if (!ipBlockContains(block.parsed, ip)) continue;
         selector.members.add(pod);
         let blocks = this.podBlocks.get(pod);
         if (blocks === undefined) this.podBlocks.set(pod, (blocks = new Set()));
