@@ -123,6 +123,8 @@ export interface ControlPlane {
     channel: string;
     messageTs?: string;
     ephemeral?: boolean;
+    /** The message's inputs as Slack sends them with the click (e.g. ticked checkboxes). */
+    state?: { values: Record<string, unknown> };
   }): Promise<{ ack: AppAck; http: AppAck; responseUrlId: string }>;
   /** The first response_url post made on that id (replies to a click or a command). */
   replyOn(responseUrlId: string, timeoutMs?: number): Promise<ResponseUrlPost>;
@@ -274,7 +276,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       });
       return { ack, http: ack, reply: await plane.replyOn(id, 5000) };
     },
-    async click({ actionId, value, user, channel, messageTs, ephemeral }) {
+    async click({ actionId, value, user, channel, messageTs, ephemeral, state }) {
       const id = `click-${++responseUrlSeq}`;
       const message =
         messageTs === undefined ? { ts: '0.0' } : (slack.apiMessage(channel, messageTs) ?? { ts: messageTs });
@@ -289,6 +291,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           ...(messageTs === undefined ? {} : { messageTs }),
         }),
         ...(ephemeral === true ? { ephemeral: true } : {}),
+        ...(state === undefined ? {} : { state }),
       });
       return { ack, http: ack, responseUrlId: id };
     },
