@@ -92,6 +92,11 @@ export interface ControlPlaneOptions {
    */
   heartbeatIntervalMs?: number;
   waitingCardIntervalMs?: number;
+  /**
+   * The drop alerts' aggregation window (default 5 min, windows aligned on the epoch). A lab test
+   * that must see ONE message per flow takes a long one, so its drops never straddle a boundary.
+   */
+  alertWindowMs?: number;
 }
 
 export interface ControlPlane {
@@ -216,7 +221,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     alerts: {
       defaultChannel: ALERT_CHANNEL,
       channels: { backend: BACKEND_ALERT_CHANNEL },
-      windowMs: 300_000,
+      windowMs: options.alertWindowMs ?? 300_000,
     },
   };
   const bot = await startBotProcess(config, {

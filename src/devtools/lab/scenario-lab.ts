@@ -54,10 +54,12 @@ export class ScenarioLab {
     redisUrl: string;
     cluster: string;
     progress: (line: string) => void;
+    /** Prefix of the lab's network namespaces and pin directories; default `npdemo-<pid>-`. */
+    prefix?: string;
   }): ScenarioLab {
     const { objects } = parseStateText(readFileSync(options.stateFile, 'utf8'), options.stateFile);
     const lab = Lab.prepare({
-      plan: planLab(objects, { prefix: `npdemo-${process.pid}-` }),
+      plan: planLab(objects, { prefix: options.prefix ?? `npdemo-${process.pid}-` }),
       repoRoot: options.repoRoot,
       form: OWN_FORM,
       bpfObject: join(options.repoRoot, 'bpf', 'build', 'netpol.bpf.o'),
