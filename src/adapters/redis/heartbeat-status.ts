@@ -11,7 +11,7 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { clusterLiveness, type ClusterLiveness, type Heartbeat } from '../../contracts/heartbeat';
-import { dropStreamKey, parseDropEventFields } from '../../contracts/drop-events';
+import { dropStreamKey, parseDropEventEntry } from '../../contracts/drop-events';
 import { applyQueueName, EXPIRY_QUEUE, SLACK_OUTBOUND_QUEUE } from '../../contracts/queues';
 import { ClusterCache, snapshotVersionKey } from './cluster-cache';
 import { HeartbeatStore } from './heartbeat-store';
@@ -38,7 +38,7 @@ export interface RedisHealth {
 }
 
 export interface AgentStatus extends Heartbeat {
-  /** Drops this node published in the last minute. */
+  /** Drops this node published in the last minute (with those the kernel suppressed). */
   dropsPerMinute: number;
 }
 
@@ -150,11 +150,22 @@ async function dropsLastMinute(
       DROP_SCAN_LIMIT,
     );
     const perNode = new Map<string, number>();
+    let total = 0;
     for (const [, fields] of entries) {
-      const event = parseDropEventFields(fields);
-      if (event !== null) perNode.set(event.node, (perNode.get(event.node) ?? 0) + 1);
+      // An entry may carry many events (a batching agent), each standing for itself and the drops
+      // of its flow the kernel suppressed before it; an unreadable entry for at least one drop.
+      const events = parseDropEventEntry(fields);
+      if (events === null) {
+        total += 1;
+        continue;
+      }
+      for (const event of events) {
+        const drops = 1 + Math.max(0, event.suppressed);
+        total += drops;
+        perNode.set(event.node, (perNode.get(event.node) ?? 0) + drops);
+      }
     }
-    return { total: entries.length, perNode, capped: entries.length >= DROP_SCAN_LIMIT };
+    return { total, perNode, capped: entries.length >= DROP_SCAN_LIMIT };
   } catch {
     return undefined;
   }
