@@ -1,0 +1,214 @@
+/**
+ * Issue 10 end to end on real packets: the control-plane harness (real bot, policy worker with its
+ * alert worker, real redis-server, the Slack and Kubernetes API stand-ins) and a one-node lab of
+ * examples/reference-cluster.yaml whose real agent watches that same stand-in and publishes its
+ * drops to that same Redis (scenario-lab.ts, what scripts/run.sh's reference scenario plays).
+ *
+ * 1. default-deny-ingress in backend, created through the API: frontend's real connections time
+ *    out, backend's alert channel gets ONE aggregated alert naming both workloads, the port and the
+ *    policy, edited in place as more connections are dropped; Request allow -> Submit -> Approve
+ *    (Bob, an approver) applies the policy through the worker, the agent enforces it, and a real
+ *    connection answers again.
+ * 2, 3. `/netpol suggest` and `/netpol graph` on observed lab traffic: todo until those commands
+ *    are committed (see the todos for what each needs).
+ *
+ * Synchronised only on observable conditions (curl's answer, the stand-in's messages and objects).
+ * Needs root, bpffs and the built eBPF objects: like the other test/lab and test/dataplane files it
+ * FAILS with the reason when one is missing (ensureDataplanePrerequisites), never skips silently.
+ * The last test removes the lab and checks that no namespace, pinned map, process or file is left.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import {
+  ALICE,
+  APPROVAL_CHANNEL,
+  BACKEND_ALERT_CHANNEL,
+  BOB,
+  buttonValue,
+  REQUEST_CHANNEL,
+  startControlPlane,
+  type ControlPlane,
+} from '../../src/devtools/control-plane';
+import type { LabInventory } from '../../src/devtools/lab/lab';
+import { listNetns } from '../../src/devtools/lab/netns';
+import { ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
+import { REPO_ROOT, ensureDataplanePrerequisites } from '../dataplane/support/dataplane-prerequisites';
+
+const PREFIX = `nplab-${process.pid}-al-`;
+/** examples/reference-cluster.yaml's pods, as the lab names them. */
+const FRONTEND = 'frontend/nginx-7c5ddbdf54-2xkqp';
+const BACKEND = 'backend/nginx-6d4cf56db6-8p9wz';
+const DEFAULT_DENY = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'default-deny-ingress', namespace: 'backend' },
+  spec: { podSelector: {}, policyTypes: ['Ingress'] },
+};
+/** The alert's headline for frontend's nginx to backend's (Slack-escaped, as the stand-in holds it). */
+const HEADLINE = 'frontend/nginx -&gt; backend/nginx tcp/80';
+/**
+ * A day's window, aligned on the epoch: every drop of this test falls in one window (a 5 min one
+ * would split them, and so the alert, once in ten runs).
+ */
+const ALERT_WINDOW_MS = 86_400_000;
+
+const answered = (r: CurlResult) => !('timeout' in r);
+const timedOut = (r: CurlResult) => 'timeout' in r;
+
+function dropCount(text: string): number {
+  const match = /: ([\d,]+) drops? in the last/.exec(text);
+  if (match === null) throw new Error(`no drop count in the alert "${text}"`);
+  return Number(match[1]!.replace(/,/g, ''));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let plane: ControlPlane | undefined;
+let scenario: ScenarioLab | undefined;
+let inventory: LabInventory | undefined;
+
+beforeAll(async () => {
+  ensureDataplanePrerequisites();
+  // The lab's agent publishes under netpol's default prefix: the alert worker reads it there.
+  plane = await startControlPlane({ prefix: 'netpol', alertWindowMs: ALERT_WINDOW_MS });
+  // The harness starts with its own reference objects; the lab's pods (real addresses) replace them.
+  const core = plane.kube.kubeConfig().makeApiClient(CoreV1Api);
+  const networking = plane.kube.kubeConfig().makeApiClient(NetworkingV1Api);
+  for (const pod of plane.kube.store.list('pods')) {
+    const meta = pod.metadata as { name: string; namespace: string };
+    await core.deleteNamespacedPod({ name: meta.name, namespace: meta.namespace });
+  }
+  for (const policy of plane.kube.store.list('networkpolicies')) {
+    const meta = policy.metadata as { name: string; namespace: string };
+    await networking.deleteNamespacedNetworkPolicy({ name: meta.name, namespace: meta.namespace });
+  }
+  scenario = ScenarioLab.prepare({
+    repoRoot: REPO_ROOT,
+    stateFile: join(REPO_ROOT, 'examples', 'reference-cluster.yaml'),
+    standIn: plane.kube,
+    redisUrl: plane.redis.url,
+    cluster: plane.config.clusters[0]!,
+    progress: () => undefined,
+    prefix: PREFIX,
+  });
+  await scenario.lab.build();
+  inventory = scenario.lab.inventory();
+  await plane.startWorker();
+  await plane.waitForSnapshot((state) => state.pods.some((p) => `${p.namespace}/${p.name}` === BACKEND));
+}, 180_000);
+
+afterAll(async () => {
+  await scenario?.lab.destroy();
+  await plane?.close();
+}, 60_000);
+
+describe('netpol lab: drop alerts, suggestions and the flow graph on real packets (issue 10)', () => {
+  test('default-deny-ingress: one aggregated alert, edited as drops grow; Request allow -> approve -> traffic flows again', async () => {
+    const lab = scenario!;
+    const slack = plane!.slack;
+    await lab.curlUntil(FRONTEND, BACKEND, answered);
+
+    const networking = plane!.kube.kubeConfig().makeApiClient(NetworkingV1Api);
+    await networking.createNamespacedNetworkPolicy({ namespace: 'backend', body: DEFAULT_DENY });
+    await lab.curlUntil(FRONTEND, BACKEND, timedOut);
+
+    const first = await slack.waitForMessage(BACKEND_ALERT_CHANNEL, (m) => m.text.includes(HEADLINE), 20_000);
+    expect(first.text).toContain('blocked by default-deny-ingress');
+    expect(JSON.stringify(first.blocks)).toContain('backend/default-deny-ingress');
+    const before = dropCount(first.text);
+    expect(before).toBeGreaterThan(0);
+
+    // More real connections, all dropped: the same message grows, no second one is posted.
+    const more = await Promise.all([1, 2, 3].map(() => lab.curl(FRONTEND, BACKEND)));
+    expect(more.every(timedOut)).toBe(true);
+    const grown = await slack.waitForMessage(
+      BACKEND_ALERT_CHANNEL,
+      (m) => m.ts === first.ts && dropCount(m.text) > before,
+      20_000,
+    );
+    expect(grown.text).toMatch(
+      /^frontend\/nginx -&gt; backend\/nginx tcp\/80: [\d,]+ drops in the last .+, 1 node, blocked by default-deny-ingress$/,
+    );
+    expect(slack.messages(BACKEND_ALERT_CHANNEL).filter((m) => m.text.includes(HEADLINE))).toHaveLength(1);
+
+    const click = await plane!.click({
+      actionId: 'netpol_alert_request_allow',
+      value: buttonValue(grown.blocks, 'netpol_alert_request_allow'),
+      user: ALICE,
+      channel: BACKEND_ALERT_CHANNEL,
+      messageTs: grown.ts,
+    });
+    expect(click.ack.status).toBe(200);
+    const preview = await plane!.replyOn(click.responseUrlId);
+    expect(preview.response_type).toBe('ephemeral');
+    expect(JSON.stringify(preview.blocks)).toMatch(
+      /allow frontend\/app=nginx[^"]* to backend\/app=nginx[^"]* on tcp\/80/,
+    );
+
+    const draftId = buttonValue(preview.blocks, 'netpol_submit');
+    await plane!.click({
+      actionId: 'netpol_submit',
+      value: draftId,
+      user: ALICE,
+      channel: REQUEST_CHANNEL,
+      ephemeral: true,
+    });
+    const approval = await slack.waitForMessage(
+      APPROVAL_CHANNEL,
+      (m) => JSON.stringify(m.blocks ?? []).includes(draftId),
+      10_000,
+    );
+    // Still dropped while the request waits for its approver.
+    expect(timedOut(await lab.curl(FRONTEND, BACKEND))).toBe(true);
+    await plane!.click({
+      actionId: 'netpol_approve',
+      value: buttonValue(approval.blocks, 'netpol_approve'),
+      user: BOB,
+      channel: APPROVAL_CHANNEL,
+      messageTs: approval.ts,
+    });
+    await plane!.kube.waitFor(
+      (store) =>
+        store
+          .list('networkpolicies', 'backend')
+          .find(
+            (p) =>
+              (p.metadata as { annotations?: Record<string, string> }).annotations?.[
+                'netpol.io/request-id'
+              ] === draftId,
+          ),
+      10_000,
+    );
+    const restored = await lab.curlUntil(FRONTEND, BACKEND, answered);
+    expect(restored.result).toEqual({ code: '200' });
+  }, 90_000);
+
+  test.todo(
+    '/netpol suggest on observed lab traffic -> Request approval -> approve: observed flows still answer, an unobserved pair is denied ' +
+      '(waits for /netpol suggest to be committed: src/bot/suggest.ts and the flow store suggestions are still uncommitted work of another engineer; ' +
+      'the lab also needs a way to give its agents NETPOL_FLOW_SAMPLE_ONE_IN=1 and a short NETPOL_FLOW_INTERVAL)',
+  );
+
+  test.todo(
+    '/netpol graph on observed lab flows uploads a valid PNG whose SVG/DOT names the workloads ' +
+      '(waits for /netpol graph in the bot and files.getUploadURLExternal/completeUploadExternal in the Slack stand-in)',
+  );
+
+  test('clean-up leaves no namespace, pinned map, process or file behind', async () => {
+    const made = inventory!;
+    expect(made.namespaces.length).toBeGreaterThan(3);
+    await scenario!.lab.destroy();
+    await expect(listNetns(PREFIX)).resolves.toEqual([]);
+    for (const pinDir of made.pinDirs) expect(existsSync(pinDir)).toBe(false);
+    expect(made.pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(made.workDir)).toBe(false);
+  }, 60_000);
+});
