@@ -48,6 +48,8 @@ export interface LabOptions {
   readonly standIn?: KubeApiStandIn;
   /** A running Redis for drop events instead of starting one; left running on destroy(). */
   readonly redisUrl?: string;
+  /** More agent settings (e.g. NETPOL_FLOW_SAMPLE_ONE_IN for observed flows); the lab's own win. */
+  readonly agentEnv?: Readonly<Record<string, string>>;
 }
 
 /** What a running lab made, for `lab down` to find and for clean-up checks. */
@@ -151,6 +153,7 @@ export class Lab {
           form: this.options.form,
           healthPort: await freePort(),
           env: {
+            ...this.options.agentEnv,
             NODE_NAME: node.name,
             NETPOL_CLUSTER: this.options.cluster ?? 'lab',
             NETPOL_NODE_ADDRESSES: `${node.ipv4},${node.ipv6}`,

@@ -56,6 +56,8 @@ export class ScenarioLab {
     progress: (line: string) => void;
     /** Prefix of the lab's network namespaces and pin directories; default `npdemo-<pid>-`. */
     prefix?: string;
+    /** More settings for the lab's agent (Lab's agentEnv). */
+    agentEnv?: Readonly<Record<string, string>>;
   }): ScenarioLab {
     const { objects } = parseStateText(readFileSync(options.stateFile, 'utf8'), options.stateFile);
     const lab = Lab.prepare({
@@ -68,6 +70,7 @@ export class ScenarioLab {
       redisUrl: options.redisUrl,
       cluster: options.cluster,
       progress: options.progress,
+      ...(options.agentEnv === undefined ? {} : { agentEnv: options.agentEnv }),
     });
     return new ScenarioLab(lab, options.cluster, options.redisUrl);
   }
