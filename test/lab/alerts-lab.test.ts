@@ -9,8 +9,11 @@
  *    policy, edited in place as more connections are dropped; Request allow -> Submit -> Approve
  *    (Bob, an approver) applies the policy through the worker, the agent enforces it, and a real
  *    connection answers again.
- * 2, 3. `/netpol suggest` and `/netpol graph` on observed lab traffic: todo until those commands
- *    are committed (see the todos for what each needs).
+ * 2. With the agent reporting every new allowed connection (NETPOL_FLOW_SAMPLE_ONE_IN=1), real
+ *    frontend -> backend tcp/80 and backend -> DNS udp/53 traffic, `/netpol suggest backend`,
+ *    Request approval, approve: once the agent enforces it, both observed flows still pass and
+ *    backend -> frontend (never seen) is denied.
+ * 3. `/netpol graph` on observed lab traffic: todo until the command is committed.
  *
  * Synchronised only on observable conditions (curl's answer, the stand-in's messages and objects).
  * Needs root, bpffs and the built eBPF objects: like the other test/lab and test/dataplane files it
@@ -20,6 +23,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import Redis from 'ioredis';
+import { FlowStore } from '../../src/adapters/redis/flow-store';
+import type { ObservedFlow } from '../../src/contracts/observed-flows';
 import {
   ALICE,
   APPROVAL_CHANNEL,
@@ -39,6 +45,7 @@ const PREFIX = `nplab-${process.pid}-al-`;
 /** examples/reference-cluster.yaml's pods, as the lab names them. */
 const FRONTEND = 'frontend/nginx-7c5ddbdf54-2xkqp';
 const BACKEND = 'backend/nginx-6d4cf56db6-8p9wz';
+const COREDNS = 'kube-system/coredns-5d78c9869d-abcde';
 const DEFAULT_DENY = {
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
@@ -60,6 +67,28 @@ function dropCount(text: string): number {
   const match = /: ([\d,]+) drops? in the last/.exec(text);
   if (match === null) throw new Error(`no drop count in the alert "${text}"`);
   return Number(match[1]!.replace(/,/g, ''));
+}
+
+/** Polls `condition` until it holds; throws naming it after `timeoutMs`. */
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface Checkboxes {
+  action_id: string;
+  options: { value: string; text: { text: string } }[];
+  initial_options?: { value: string; text: { text: string } }[];
+}
+
+/** The suggestion message's checkbox groups (a section accessory each), with their block ids. */
+function checkboxesOf(blocks: unknown): { blockId: string; element: Checkboxes }[] {
+  return (blocks as { block_id?: string; accessory?: Checkboxes & { type: string } }[]).flatMap((b) =>
+    b.accessory?.type === 'checkboxes' ? [{ blockId: b.block_id!, element: b.accessory }] : [],
+  );
 }
 
 function isAlive(pid: number): boolean {
@@ -98,6 +127,8 @@ beforeAll(async () => {
     cluster: plane.config.clusters[0]!,
     progress: () => undefined,
     prefix: PREFIX,
+    // Every new allowed connection reported, every half second: what /netpol suggest reads.
+    agentEnv: { NETPOL_FLOW_SAMPLE_ONE_IN: '1', NETPOL_FLOW_INTERVAL: '500ms' },
   });
   await scenario.lab.build();
   inventory = scenario.lab.inventory();
@@ -191,11 +222,117 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
     expect(restored.result).toEqual({ code: '200' });
   }, 90_000);
 
-  test.todo(
-    '/netpol suggest on observed lab traffic -> Request approval -> approve: observed flows still answer, an unobserved pair is denied ' +
-      '(waits for /netpol suggest to be committed: src/bot/suggest.ts and the flow store suggestions are still uncommitted work of another engineer; ' +
-      'the lab also needs a way to give its agents NETPOL_FLOW_SAMPLE_ONE_IN=1 and a short NETPOL_FLOW_INTERVAL)',
-  );
+  test('/netpol suggest on observed lab traffic -> Request approval -> approve: the observed flows still pass, an unobserved pair is denied', async () => {
+    const lab = scenario!;
+    const dns = lab.pod(COREDNS).ips[0]!;
+    const frontend = lab.pod(FRONTEND).ips[0]!;
+    const probe = async (from: string, protocol: 'TCP' | 'UDP', to: string, port: number) =>
+      (await lab.lab.pods.get(from)!.probe(protocol, to, port, 1_000)).ok;
+    // Real traffic the agent samples (one in one): frontend -> backend tcp/80 (allowed since the
+    // first test) and backend -> the cluster DNS udp/53. backend -> frontend is never sent.
+    expect(answered(await lab.curl(FRONTEND, BACKEND))).toBe(true);
+    expect(await probe(BACKEND, 'UDP', dns, 53)).toBe(true);
+    const client = new Redis(plane!.redis.url, { maxRetriesPerRequest: null });
+    try {
+      const store = new FlowStore(client, 'netpol');
+      const seen = (flows: ObservedFlow[], from: string, to: string, protocol: string, port: number) =>
+        flows.some(
+          (f) =>
+            f.verdict === 'allowed' &&
+            f.source.kind === 'workload' &&
+            `${f.source.namespace}/${f.source.name}` === from &&
+            f.destination.kind === 'workload' &&
+            `${f.destination.namespace}/${f.destination.name}`.startsWith(to) &&
+            f.protocol === protocol &&
+            f.port === port,
+        );
+      await until('the agent reported both flows to the flow store', async () => {
+        const flows = await store.list(plane!.config.clusters[0]!, 'backend', new Date());
+        return (
+          seen(flows, 'frontend/nginx', 'backend/nginx', 'TCP', 80) &&
+          seen(flows, 'backend/nginx', 'kube-system/', 'UDP', 53)
+        );
+      });
+    } finally {
+      client.disconnect();
+    }
+
+    const { reply } = await plane!.slash('suggest backend');
+    const boxes = checkboxesOf(reply.blocks);
+    const offered = boxes.flatMap((b) => b.element.options.map((o) => o.text.text));
+    expect(offered).toEqual(
+      expect.arrayContaining([
+        'frontend/nginx → backend/nginx tcp/80',
+        expect.stringMatching(/^backend\/nginx → kube-system\/\S+ udp\/53$/),
+      ]),
+    );
+    // backend -> frontend was never seen: it is not offered.
+    expect(offered.filter((text) => text.startsWith('backend/nginx → frontend'))).toEqual([]);
+    const suggestionId = buttonValue(reply.blocks, 'netpol_suggest_request_approval');
+    const click = await plane!.click({
+      actionId: 'netpol_suggest_request_approval',
+      value: suggestionId,
+      user: ALICE,
+      channel: REQUEST_CHANNEL,
+      ephemeral: true,
+      // What is ticked when the message is shown, sent back as Slack sends it.
+      state: {
+        values: Object.fromEntries(
+          boxes.map((b) => [
+            b.blockId,
+            {
+              [b.element.action_id]: {
+                type: 'checkboxes',
+                selected_options: b.element.initial_options ?? [],
+              },
+            },
+          ]),
+        ),
+      },
+    });
+    expect(click.ack.status).toBe(200);
+    await plane!.replyOn(click.responseUrlId);
+    const approval = await plane!.slack.waitForMessage(
+      APPROVAL_CHANNEL,
+      (m) => JSON.stringify(m.blocks ?? []).includes(suggestionId),
+      10_000,
+    );
+    await plane!.click({
+      actionId: 'netpol_approve',
+      value: buttonValue(approval.blocks, 'netpol_approve'),
+      user: BOB,
+      channel: APPROVAL_CHANNEL,
+      messageTs: approval.ts,
+    });
+    await plane!.kube.waitFor(
+      (store) =>
+        store
+          .list('networkpolicies')
+          .find(
+            (p) =>
+              (p.metadata as { annotations?: Record<string, string> }).annotations?.[
+                'netpol.io/request-id'
+              ] === suggestionId,
+          ),
+      15_000,
+    );
+
+    // Once the agent enforces the change: what was observed passes, what was not is denied.
+    let matrix: Record<string, boolean> = {};
+    await until('the agent enforces the suggested policies', async () => {
+      matrix = {
+        'frontend -> backend tcp/80': answered(await lab.curl(FRONTEND, BACKEND)),
+        'backend -> dns udp/53': await probe(BACKEND, 'UDP', dns, 53),
+        'backend -> frontend tcp/80 (never seen)': await probe(BACKEND, 'TCP', frontend, 80),
+      };
+      return !matrix['backend -> frontend tcp/80 (never seen)']!;
+    });
+    expect(matrix).toEqual({
+      'frontend -> backend tcp/80': true,
+      'backend -> dns udp/53': true,
+      'backend -> frontend tcp/80 (never seen)': false,
+    });
+  }, 90_000);
 
   test.todo(
     '/netpol graph on observed lab flows uploads a valid PNG whose SVG/DOT names the workloads ' +
