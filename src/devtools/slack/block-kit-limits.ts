@@ -22,6 +22,9 @@ export const SLACK_LIMITS = Object.freeze({
   buttonValueChars: 2000,
   buttonUrlChars: 3000,
   actionIdChars: 255,
+  checkboxOptions: 10,
+  optionTextChars: 75,
+  optionValueChars: 150,
   blockIdChars: 255,
   messageTextChars: 40000,
   attachmentsPerMessage: 100,
@@ -198,6 +201,7 @@ function checkInteractive(el: unknown, p: string, actionIds: Set<string>, at: At
       actionIds.add(el.action_id);
     }
   }
+  if (el.type === 'checkboxes') return checkCheckboxes(el, p, at);
   if (el.type !== 'button') return;
   checkTextObject(el.text, `${p}/text`, SLACK_LIMITS.buttonTextChars, at, ['plain_text']);
   if (
@@ -212,4 +216,32 @@ function checkInteractive(el: unknown, p: string, actionIds: Set<string>, at: At
   if (el.style !== undefined && el.style !== 'primary' && el.style !== 'danger') {
     at(`${p}/style`, 'must be one of primary, danger');
   }
+}
+
+/** Checkboxes: 1 to 10 options, each a short text and value; initial options among them. */
+function checkCheckboxes(el: Json, p: string, at: At): void {
+  if (!Array.isArray(el.options) || el.options.length === 0)
+    return at(`${p}/options`, 'must be a non-empty array');
+  if (el.options.length > SLACK_LIMITS.checkboxOptions)
+    return at(`${p}/options`, `no more than ${SLACK_LIMITS.checkboxOptions} items allowed`);
+  const values = new Set<unknown>();
+  el.options.forEach((option: unknown, j: number) => {
+    const op = `${p}/options/${j}`;
+    if (!isObject(option)) return at(op, 'must be an option object');
+    checkTextObject(option.text, `${op}/text`, SLACK_LIMITS.optionTextChars, at);
+    if (typeof option.value !== 'string' || option.value.length > SLACK_LIMITS.optionValueChars)
+      at(`${op}/value`, `must be less than ${SLACK_LIMITS.optionValueChars + 1} characters`);
+    if (option.description !== undefined)
+      checkTextObject(option.description, `${op}/description`, SLACK_LIMITS.optionTextChars, at, [
+        'plain_text',
+      ]);
+    values.add(option.value);
+  });
+  if (el.initial_options === undefined) return;
+  if (!Array.isArray(el.initial_options) || el.initial_options.length === 0)
+    return at(`${p}/initial_options`, 'must be a non-empty array');
+  el.initial_options.forEach((option: unknown, j: number) => {
+    if (!isObject(option) || !values.has(option.value))
+      at(`${p}/initial_options/${j}`, 'must match one of the options');
+  });
 }

@@ -98,4 +98,32 @@ describe('renderSuggestion', () => {
     expect(only!.initial_options!.map((o) => o.value)).toEqual(['f1', 'f2']);
     expect(JSON.stringify(base.blocks)).toContain('keeps blocking it unless ticked');
   });
+
+  it("is what the Slack stand-in refuses when a checkbox element breaks Slack's limits", () => {
+    const message = renderSuggestion(BASE);
+    const boxes = message.blocks.find((b) => b.type === 'section' && b.accessory !== undefined)!;
+    if (boxes.type !== 'section' || boxes.accessory === undefined) throw new Error('no checkboxes');
+    const eleven = Array.from({ length: 11 }, (_, i) => ({
+      ...boxes.accessory!.options[0]!,
+      value: `f${i}`,
+    }));
+    const tooMany = {
+      ...message,
+      blocks: [{ ...boxes, accessory: { ...boxes.accessory, options: eleven, initial_options: [] } }],
+    };
+    expect(JSON.stringify(checkMessageContent(tooMany))).toContain('no more than 10 items allowed');
+    const stray = {
+      ...message,
+      blocks: [
+        {
+          ...boxes,
+          accessory: {
+            ...boxes.accessory,
+            initial_options: [{ ...boxes.accessory.options[0]!, value: 'nope' }],
+          },
+        },
+      ],
+    };
+    expect(JSON.stringify(checkMessageContent(stray))).toContain('must match one of the options');
+  });
 });
