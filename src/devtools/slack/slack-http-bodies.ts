@@ -7,7 +7,7 @@ import { IncomingMessage } from 'node:http';
 import { ApiArgs } from './slack-web-api-methods';
 
 /** Form fields Slack documents as "a JSON-based array ..., presented as a URL-encoded string". */
-const JSON_ARGS = ['blocks', 'attachments', 'metadata'];
+const JSON_ARGS = ['blocks', 'attachments', 'metadata', 'files'];
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];

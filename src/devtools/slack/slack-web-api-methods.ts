@@ -226,6 +226,51 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
     };
   },
 
+  // Slack's external upload (slack-files.ts): reserve, upload to the URL (the stand-in's server),
+  // then complete, which shares the files as one message.
+  'files.getUploadURLExternal': (args, ws) => {
+    const filename = str(args, 'filename');
+    const length = Number(str(args, 'length'));
+    if (filename === undefined || filename === '' || !Number.isInteger(length) || length <= 0)
+      return fail('invalid_arguments');
+    const altText = str(args, 'alt_text') ?? str(args, 'alt_txt');
+    const file = ws.files.reserve(filename, length, altText);
+    return { ok: true, upload_url: `${ws.uploadUrlBase}${file.id}`, file_id: file.id };
+  },
+
+  'files.completeUploadExternal': (args, ws) => {
+    const wanted = Array.isArray(args.files) ? (args.files as unknown[]) : undefined;
+    if (wanted === undefined || wanted.length === 0) return fail('invalid_arguments');
+    const files = [];
+    for (const entry of wanted) {
+      const { id, title } = (typeof entry === 'object' && entry !== null ? entry : {}) as {
+        id?: unknown;
+        title?: unknown;
+      };
+      const file = typeof id === 'string' ? ws.files.get(id) : undefined;
+      // Reserved but never uploaded is as unknown to Slack as a made-up id.
+      if (file?.bytes === undefined) return fail('file_not_found');
+      if (typeof title === 'string') file.title = title;
+      files.push(file);
+    }
+    const channelId = str(args, 'channel_id');
+    if (channelId !== undefined) {
+      const channel = ws.channel(channelId);
+      if (channel === undefined) return fail('channel_not_found');
+      if (channel.is_archived) return fail('is_archived');
+      if (!channel.botIsMember) return fail('not_in_channel');
+      const threadTs = str(args, 'thread_ts');
+      const stored = ws.post(channel.id, {
+        text: str(args, 'initial_comment') ?? '',
+        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+      });
+      stored.files = files.map((f) => ws.files.apiFile(f, ws.bot.userId));
+      for (const f of files)
+        f.shared = { channel: channel.id, ts: stored.ts, ...(threadTs !== undefined ? { threadTs } : {}) };
+    }
+    return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? f.filename })) };
+  },
+
   'usergroups.users.list': (args, ws) => {
     const members = ws.usergroupMembers(str(args, 'usergroup') ?? '');
     if (members === undefined) return fail('no_such_subteam');

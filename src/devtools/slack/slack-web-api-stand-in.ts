@@ -1,7 +1,8 @@
 /**
  * A Slack Web API stand-in: an HTTP server on 127.0.0.1 (ephemeral port) that speaks the wire protocol
  * WebClient speaks (`POST <apiUrl><method>`, form-encoded or JSON, `Authorization: Bearer`), so tests
- * run the real @slack/web-api and Bolt code against it. It also serves `response_url`s.
+ * run the real @slack/web-api and Bolt code against it. It also serves `response_url`s, and the upload
+ * URLs of Slack's external file upload (slack-files.ts), keeping the bytes uploaded.
  *
  * What it reproduces because bots get it wrong: bearer-token checks (`not_authed`, `invalid_auth`),
  * message limits (block-kit-limits.ts), chat.update semantics (SlackWorkspace.update), ephemeral
@@ -18,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parseApiArgs, readBody } from './slack-http-bodies';
+import { uploadedBytes, type SlackFile } from './slack-files';
 import { ResponseUrlBinding, ResponseUrlPost, SlackResponseUrls } from './slack-response-urls';
 import { ApiArgs, ApiResult, WEB_API_METHODS } from './slack-web-api-methods';
 import { SlackBotIdentity, SlackTeamIdentity, TEST_BOT, TEST_TEAM } from './slack-test-identity';
@@ -31,6 +33,7 @@ import {
 import { waitForChange } from '../wait-for-change';
 
 export type { ResponseUrlBinding, ResponseUrlPost } from './slack-response-urls';
+export type { SlackFile } from './slack-files';
 
 export interface SlackWebApiStandInOptions {
   /** Bearer tokens accepted; default the test bot's token. */
@@ -120,6 +123,7 @@ export class SlackWebApiStandIn {
     for (const [id, members] of Object.entries(options.usergroups ?? {})) {
       this.workspace.setUsergroupMembers(id, members);
     }
+    this.workspace.uploadUrlBase = `${this.url}/upload/`;
     this.responseUrls = new SlackResponseUrls(this.workspace, this.now);
     this.events.setMaxListeners(0);
   }
@@ -183,6 +187,18 @@ export class SlackWebApiStandIn {
   /** Replies in a thread (parent excluded), oldest first. */
   threadReplies(channel: string, threadTs: string): StoredMessage[] {
     return this.messages(channel).filter((m) => m.thread_ts === threadTs && m.ts !== threadTs);
+  }
+
+  /** Every file reserved, uploaded or shared, with the bytes the upload URL received. */
+  files(): SlackFile[] {
+    return this.workspace.files
+      .all()
+      .map((f) => ({ ...f, ...(f.bytes ? { bytes: Buffer.from(f.bytes) } : {}) }));
+  }
+
+  /** Resolves with the first file that matches (e.g. shared in a channel). */
+  waitForFile(predicate: (file: SlackFile) => boolean, timeoutMs = 2000): Promise<SlackFile> {
+    return this.waitFor(() => this.files().find(predicate), timeoutMs, 'a matching file');
   }
 
   ephemerals(filter: { channel?: string; user?: string } = {}): EphemeralMessage[] {
@@ -297,7 +313,16 @@ export class SlackWebApiStandIn {
     const raw = await readBody(req);
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const responseUrlMatch = /^\/response-url\/([^/]+)$/.exec(url.pathname);
-    if (apiMatch?.[1] !== undefined) {
+    const uploadMatch = /^\/upload\/([A-Z0-9]+)$/.exec(url.pathname);
+    if (uploadMatch?.[1] !== undefined && req.method === 'POST') {
+      // The upload URL: Slack answers 200 with a short text, 404 for a URL it never handed out.
+      const bytes = await uploadedBytes(req.headers['content-type'], raw);
+      const known = this.workspace.files.receive(uploadMatch[1], bytes);
+      res
+        .writeHead(known ? 200 : 404, { 'content-type': 'text/plain' })
+        .end(known ? `OK - ${bytes.length}` : 'not found');
+      this.events.emit('change');
+    } else if (apiMatch?.[1] !== undefined) {
       await this.handleApi(apiMatch[1], req, raw, url, monotonicMs, res);
     } else if (responseUrlMatch?.[1] !== undefined && req.method === 'POST') {
       const post = this.responseUrls.receive(

@@ -8,6 +8,7 @@
  *
  * Single-threaded by construction (one Node event loop); nothing here is async.
  */
+import { SlackFiles } from './slack-files';
 import { SlackBotIdentity, SlackTeamIdentity } from './slack-test-identity';
 
 export interface SlackUserSeed {
@@ -63,6 +64,8 @@ export interface StoredMessage {
   blocks?: unknown[];
   attachments?: unknown[];
   metadata?: unknown;
+  /** Files shared with it (files.completeUploadExternal), as the Web API describes them. */
+  files?: Record<string, unknown>[];
   edited?: { user: string; ts: string };
   /** Every version of the message, oldest first; the last one is the current content. */
   revisions: MessageRevision[];
@@ -100,6 +103,10 @@ export class SlackWorkspace {
   private readonly messages = new Map<string, StoredMessage[]>();
   private readonly lastTsMicros = new Map<string, number>();
   readonly ephemerals: EphemeralMessage[] = [];
+  /** Uploaded files (slack-files.ts). */
+  readonly files = new SlackFiles();
+  /** Where files.getUploadURLExternal points uploads: set by the stand-in to its own server. */
+  uploadUrlBase = 'http://127.0.0.1/upload/';
 
   constructor(options: {
     team: SlackTeamIdentity;
@@ -239,6 +246,7 @@ export class SlackWorkspace {
     if (m.blocks !== undefined) out.blocks = m.blocks;
     if (m.attachments !== undefined) out.attachments = m.attachments;
     if (m.metadata !== undefined) out.metadata = m.metadata;
+    if (m.files !== undefined) out.files = m.files;
     if (m.thread_ts !== undefined) out.thread_ts = m.thread_ts;
     if (replies.length > 0) {
       out.thread_ts = m.ts;
