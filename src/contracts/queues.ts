@@ -94,6 +94,14 @@ export type SlackOutboundJob =
       approvalYamlPart?: { requestId: string; part: number; policyHash: string };
       /** A drop alert's message (issue 10): once posted, the bot records where it landed. */
       alert?: { cluster: string; id: string };
+      /**
+       * Share this file with the message instead of posting text alone (issue 10: /netpol graph's
+       * PNG), through Slack's external upload: files.getUploadURLExternal, the bytes to the URL it
+       * returns, then files.completeUploadExternal with channel_id, thread_ts and `text` as the
+       * initial comment (`blocks` are not sent). The bytes travel in the job, in Redis: keep files
+       * small (a graph's PNG is tens to hundreds of KB).
+       */
+      file?: { contentBase64: string; filename: string; title: string };
     }
   | {
       kind: 'update';

@@ -1,11 +1,16 @@
 /**
  * One outbound job as one Web API call: chat.postMessage, chat.update or chat.postEphemeral with the
- * job's fields. Throws what WebClient throws; slack-errors.ts says what that means.
+ * job's fields; a post with a file (issue 10) is Slack's external upload instead, three calls made
+ * by WebClient's files.uploadV2 (files.getUploadURLExternal, the bytes to the upload URL,
+ * files.completeUploadExternal sharing it in the channel or thread with the text as its comment).
+ * Throws what WebClient throws; slack-errors.ts says what that means (a 429 on any of the three
+ * rate-limits the queue like any call; the job is retried whole, the file uploaded again).
  */
 import type {
   ChatPostEphemeralArguments,
   ChatPostMessageArguments,
   ChatUpdateArguments,
+  FilesUploadV2Arguments,
   WebClient,
 } from '@slack/web-api';
 import type { SlackOutboundJob } from '../../../contracts/queues';
@@ -19,6 +24,19 @@ export interface SlackDelivered {
 export async function deliver(client: WebClient, job: SlackOutboundJob): Promise<SlackDelivered> {
   switch (job.kind) {
     case 'post': {
+      if (job.file !== undefined) {
+        await client.files.uploadV2({
+          channel_id: job.channel,
+          file: Buffer.from(job.file.contentBase64, 'base64'),
+          filename: job.file.filename,
+          title: job.file.title,
+          initial_comment: job.text,
+          ...(job.threadTs !== undefined ? { thread_ts: job.threadTs } : {}),
+        } as FilesUploadV2Arguments);
+        // files.completeUploadExternal names the file, not the message it shares it in (Slack
+        // shares it asynchronously): there is no ts to edit or to hook on.
+        return { channel: job.channel, ts: '' };
+      }
       const res = await client.chat.postMessage({
         channel: job.channel,
         text: job.text,

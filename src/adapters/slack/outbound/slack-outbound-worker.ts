@@ -71,7 +71,8 @@ export interface SlackOutboundWorkerOptions {
 
 /** One Web API call made for a job: its method and how it ended (slack-errors.ts's kinds). */
 export interface SlackCall {
-  method: 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
+  /** A file's upload counts once, as its last call (files.completeUploadExternal). */
+  method: 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'files.completeUploadExternal';
   outcome: 'ok' | 'rate_limited' | 'refused' | 'unavailable';
 }
 
@@ -80,6 +81,10 @@ const METHOD_OF: Record<SlackOutboundJob['kind'], SlackCall['method']> = {
   update: 'chat.update',
   ephemeral: 'chat.postEphemeral',
 };
+
+function methodOf(job: SlackOutboundJob): SlackCall['method'] {
+  return job.kind === 'post' && job.file !== undefined ? 'files.completeUploadExternal' : METHOD_OF[job.kind];
+}
 
 const OUTCOME_OF: Record<SlackFailure['kind'], SlackCall['outcome']> = {
   'rate-limited': 'rate_limited',
@@ -116,7 +121,13 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
     const jobId = job.id ?? '';
     const jobLog = log.child({ jobId, kind: data.kind, channel: data.channel });
     const delivered = deliveredFrom(job.progress) ?? (await callSlack(job, jobId, token, jobLog));
-    if (options.onPosted === undefined || data.kind === 'ephemeral') return;
+    // An ephemeral message or a shared file has no ts to hook on.
+    if (
+      options.onPosted === undefined ||
+      data.kind === 'ephemeral' ||
+      (data.kind === 'post' && data.file !== undefined)
+    )
+      return;
     try {
       await options.onPosted(data, delivered);
     } catch (err) {
@@ -166,7 +177,7 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
     } catch (err) {
       pacer.called(data.channel, clock());
       const failure = classifySlackError(err);
-      options.onCall?.({ method: METHOD_OF[data.kind], outcome: OUTCOME_OF[failure.kind] });
+      options.onCall?.({ method: methodOf(data), outcome: OUTCOME_OF[failure.kind] });
       if (failure.kind === 'rate-limited') {
         // The job keeps its slot: it is back at the head of the wait list when the pause ends.
         jobLog.warn({ retryAfterMs: failure.retryAfterMs }, 'slack rate limited: pausing the outbound queue');
@@ -198,7 +209,7 @@ export function startSlackOutboundWorker(options: SlackOutboundWorkerOptions): S
     }
     pacer.called(data.channel, clock());
     pacer.release(jobId);
-    options.onCall?.({ method: METHOD_OF[data.kind], outcome: 'ok' });
+    options.onCall?.({ method: methodOf(data), outcome: 'ok' });
     await job.updateProgress({ delivered });
     jobLog.info({ ts: delivered.ts }, 'slack message delivered');
     return delivered;
@@ -244,5 +255,6 @@ function deliveredFrom(progress: unknown): SlackDelivered | undefined {
 
 /** The job as logged when it is dropped: enough to resend it by hand, without the blocks. */
 function summary(job: SlackOutboundJob): Record<string, unknown> {
-  return { ...job, blocks: job.blocks?.length ?? 0 };
+  const file = job.kind === 'post' && job.file !== undefined ? { file: job.file.filename } : {};
+  return { ...job, blocks: job.blocks?.length ?? 0, ...file };
 }
