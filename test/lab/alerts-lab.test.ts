@@ -13,19 +13,25 @@
  *    frontend -> backend tcp/80 and backend -> DNS udp/53 traffic, `/netpol suggest backend`,
  *    Request approval, approve: once the agent enforces it, both observed flows still pass and
  *    backend -> frontend (never seen) is denied.
- * 3. `/netpol graph` on observed lab traffic: todo until the command is committed.
+ * 3. `netpol graph` on the flows the agent reported (read back from the flow store): a valid PNG,
+ *    and its SVG names the namespaces and workloads, allowed and blocked edges in their colours
+ *    (NETPOL_LAB_KEEP_GRAPH=<file> keeps the PNG to look at). `/netpol graph` in the channel (the
+ *    upload) is todo until the command and the stand-in's external upload are committed.
  *
  * Synchronised only on observable conditions (curl's answer, the stand-in's messages and objects).
  * Needs root, bpffs and the built eBPF objects: like the other test/lab and test/dataplane files it
  * FAILS with the reason when one is missing (ensureDataplanePrerequisites), never skips silently.
  * The last test removes the lab and checks that no namespace, pinned map, process or file is left.
  */
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import Redis from 'ioredis';
 import { FlowStore } from '../../src/adapters/redis/flow-store';
-import type { ObservedFlow } from '../../src/contracts/observed-flows';
+import { runCli } from '../../src/cli/main';
+import { OBSERVED_FLOWS_VERSION, type ObservedFlow } from '../../src/contracts/observed-flows';
+import { VERDICT_COLOURS } from '../../src/core/graph/flow-graph';
 import {
   ALICE,
   APPROVAL_CHANNEL,
@@ -67,6 +73,15 @@ function dropCount(text: string): number {
   const match = /: ([\d,]+) drops? in the last/.exec(text);
   if (match === null) throw new Error(`no drop count in the alert "${text}"`);
   return Number(match[1]!.replace(/,/g, ''));
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+async function netpol(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
 }
 
 /** Polls `condition` until it holds; throws naming it after `timeoutMs`. */
@@ -334,9 +349,51 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
     });
   }, 90_000);
 
+  test('netpol graph on the observed lab flows: a valid PNG, and its SVG names the workloads, blocked flows in red', async () => {
+    const client = new Redis(plane!.redis.url, { maxRetriesPerRequest: null });
+    let flows: ObservedFlow[];
+    try {
+      flows = await new FlowStore(client, 'netpol').list(plane!.config.clusters[0]!, 'backend', new Date());
+    } finally {
+      client.disconnect();
+    }
+    // Seen by the agent in the tests above: allowed and dropped connections.
+    expect(new Set(flows.map((f) => f.verdict))).toEqual(new Set(['allowed', 'blocked']));
+    const dir = mkdtempSync(join(tmpdir(), `${PREFIX}graph-`));
+    try {
+      const file = join(dir, 'flows.json');
+      writeFileSync(file, JSON.stringify({ v: OBSERVED_FLOWS_VERSION, cluster: 'prod', flows }));
+      const png = join(dir, 'graph.png');
+      const drawn = await netpol('graph', 'backend', '--flows', file, '-o', png);
+      expect(drawn.code).toBe(0);
+      const bytes = readFileSync(png);
+      expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+      expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
+      expect(bytes.readUInt32BE(16)).toBeGreaterThan(100); // width
+      expect(bytes.readUInt32BE(20)).toBeGreaterThan(100); // height
+      if (process.env.NETPOL_LAB_KEEP_GRAPH !== undefined)
+        copyFileSync(png, process.env.NETPOL_LAB_KEEP_GRAPH);
+
+      const svg = await netpol('graph', 'backend', '--flows', file, '--format', 'svg');
+      expect(svg.code).toBe(0);
+      for (const label of [
+        'namespace frontend',
+        'namespace backend',
+        'namespace kube&#45;system',
+        'nginx',
+        'coredns',
+      ])
+        expect(svg.stdout).toContain(`>${label}</text>`);
+      expect(svg.stdout).toContain(VERDICT_COLOURS.allowed);
+      expect(svg.stdout).toContain(VERDICT_COLOURS.blocked);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test.todo(
-    '/netpol graph on observed lab flows uploads a valid PNG whose SVG/DOT names the workloads ' +
-      '(waits for /netpol graph in the bot and files.getUploadURLExternal/completeUploadExternal in the Slack stand-in)',
+    '/netpol graph backend in the channel uploads that PNG ' +
+      '(waits for /netpol graph in the bot and files.getUploadURLExternal/completeUploadExternal in the Slack stand-in, both uncommitted)',
   );
 
   test('clean-up leaves no namespace, pinned map, process or file behind', async () => {
