@@ -84,4 +84,33 @@ describe('computeMatrix', () => {
     const b = computeMatrix(buildPolicyIndex(shuffled), { port: 8080, protocol: 'TCP' }).toJSON();
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
+
+  it('gives pods isolated by the same policies their own named ports', () => {
+    const named = clusterState({
+      namespaces: [namespace('a'), namespace('b')],
+      pods: [
+        pod('a/one', {
+          labels: { app: 'x' },
+          ip: '10.3.0.1',
+          ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+        }),
+        pod('a/two', {
+          labels: { app: 'x' },
+          ip: '10.3.0.2',
+          ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+        }),
+        pod('b/client', { labels: { app: 'c' }, ip: '10.4.0.1' }),
+      ],
+      policies: [
+        policy('a/http-in', {
+          podSelector: { matchLabels: { app: 'x' } },
+          ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'http' }] }],
+        }),
+      ],
+    });
+    const on80 = computeMatrix(buildPolicyIndex(named), { port: 80, protocol: 'TCP' }).toJSON();
+    expect([on80['b/client']!['a/one'], on80['b/client']!['a/two']]).toEqual([true, false]);
+    const on8080 = computeMatrix(buildPolicyIndex(named), { port: 8080, protocol: 'TCP' }).toJSON();
+    expect([on8080['b/client']!['a/one'], on8080['b/client']!['a/two']]).toEqual([false, true]);
+  });
 });

@@ -9,7 +9,7 @@
 import type { Protocol } from '../k8s/types';
 import { PodSet, PodSetBuilder } from './pod-set';
 import type { IndexedRule, PolicyIndex } from './policy-index';
-import { namedPortKey, portMatches, portsMatch } from './ports';
+import { type NamedPorts, namedPortKey, portMatches, portsMatch } from './ports';
 
 export interface ReachabilityMatrix {
   /** "ns/pod", sorted; positions are the `from`/`to` numbers. */
@@ -33,9 +33,23 @@ export function computeMatrix(
   const ingress: PodSet[] = [];
   const egress: PodSet[] = [];
   const portPods = new Map<IndexedRule, PodSet>();
+  // Pods isolated by the same policies (and, for ingress, with the same named ports) share one
+  // set: a cluster's pods have far fewer policy lists than pods (180 for 1,000 pods, worst case).
+  const ingressOf = new Map<string, PodSet>();
+  const egressOf = new Map<string, PodSet>();
   for (let i = 0; i < n; i++) {
-    ingress.push(ingressFrom(index, i, port, protocol));
-    egress.push(egressTo(index, i, port, protocol, portPods));
+    const isolated = !index.pods[i]!.hostNetwork;
+    const ingressPolicies = index.ingressPolicies[i]!;
+    const egressPolicies = index.egressPolicies[i]!;
+    const ingressKey = `${ingressPolicies.join(',')}|${namedPortsKey(index.namedPorts[i]!)}`;
+    let inSet = isolated && ingressPolicies.length > 0 ? ingressOf.get(ingressKey) : index.allPods;
+    if (inSet === undefined) ingressOf.set(ingressKey, (inSet = ingressFrom(index, i, port, protocol)));
+    const egressKey = egressPolicies.join(',');
+    let outSet = isolated && egressPolicies.length > 0 ? egressOf.get(egressKey) : index.allPods;
+    if (outSet === undefined)
+      egressOf.set(egressKey, (outSet = egressTo(index, i, port, protocol, portPods)));
+    ingress.push(inSet);
+    egress.push(outSet);
   }
   const pods = [...index.podKeys];
   const allowed = (from: number, to: number): boolean =>
@@ -70,6 +84,13 @@ export function computeMatrix(
       return out;
     },
   };
+}
+
+/** What a pod's named ports are, as text: part of the key of the ingress sets shared by pods. */
+function namedPortsKey(ports: NamedPorts): string {
+  let key = '';
+  for (const [name, numbers] of ports) key += `${name}=${numbers.join('/')};`;
+  return key;
 }
 
 /** The pods pod `i`'s ingress side admits on this port. */

@@ -151,14 +151,15 @@ export function buildPolicyIndex(state: ClusterState): PolicyIndex {
 /** The pod's parsed IP; a pod whose IP is not valid throws, as the API server would refuse it. */
 export function podIpOrThrow(pod: PodInfo): IpAddress | undefined {
   if (pod.ip === undefined) return undefined;
-  const problem = ipProblem(pod.ip);
-  if (problem !== undefined) {
+  // Parsed once; the problem is worked out only for the message.
+  try {
+    return parseIp(pod.ip);
+  } catch {
     throw new NetpolError(
       'E_INVALID_VALUE',
-      `pod ${podKey(pod)} has IP "${pod.ip}", which is not valid: ${problem}`,
+      `pod ${podKey(pod)} has IP "${pod.ip}", which is not valid: ${ipProblem(pod.ip)}`,
     );
   }
-  return parseIp(pod.ip);
 }
 
 /** The text under which a rule's peers are reported in errors. */
@@ -266,10 +267,11 @@ export function indexIpBlock(block: { cidr: string; except?: string[] }, where: 
 }
 
 function parseCidrAt(text: string, where: string): ReturnType<typeof parseCidr> {
-  const problem = cidrProblem(text);
-  if (problem !== undefined)
-    throw new NetpolError('E_INVALID_VALUE', `${where}: "${text}" is not a valid CIDR: ${problem}`);
-  return parseCidr(text);
+  try {
+    return parseCidr(text);
+  } catch {
+    throw new NetpolError('E_INVALID_VALUE', `${where}: "${text}" is not a valid CIDR: ${cidrProblem(text)}`);
+  }
 }
 
 function indexNamedPorts(pods: readonly PodInfo[]): {
