@@ -332,7 +332,13 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
       15_000,
     );
 
-    // Once the agent enforces the change: what was observed passes, what was not is denied.
+    // The worker applies the change's policies one by one (deny all first): wait until the agent
+    // enforces all of them, i.e. the probes answer as wanted, or fail showing the last answers.
+    const wanted = {
+      'frontend -> backend tcp/80': true,
+      'backend -> dns udp/53': true,
+      'backend -> frontend tcp/80 (never seen)': false,
+    };
     let matrix: Record<string, boolean> = {};
     await until('the agent enforces the suggested policies', async () => {
       matrix = {
@@ -340,13 +346,11 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
         'backend -> dns udp/53': await probe(BACKEND, 'UDP', dns, 53),
         'backend -> frontend tcp/80 (never seen)': await probe(BACKEND, 'TCP', frontend, 80),
       };
-      return !matrix['backend -> frontend tcp/80 (never seen)']!;
+      return JSON.stringify(matrix) === JSON.stringify(wanted);
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; last probes: ${JSON.stringify(matrix)}`);
     });
-    expect(matrix).toEqual({
-      'frontend -> backend tcp/80': true,
-      'backend -> dns udp/53': true,
-      'backend -> frontend tcp/80 (never seen)': false,
-    });
+    expect(matrix).toEqual(wanted);
   }, 90_000);
 
   test('netpol graph on the observed lab flows: a valid PNG, and its SVG names the workloads, blocked flows in red', async () => {
