@@ -162,6 +162,7 @@ async function churn(
   seconds: number,
 ): Promise<{ events: number; failed: number }> {
   const standIn = lab.standIn!;
+  const authorization = `Bearer ${standIn.kubeConfig().getCurrentUser()?.token ?? ''}`;
   const tickMs = 50;
   const steady = perSecond / 2;
   const live: { namespace: string; name: string }[] = [];
@@ -195,7 +196,7 @@ async function churn(
       while (inFlight.size >= MAX_DELETES_IN_FLIGHT) await Promise.race(inFlight);
       const request: Promise<void> = fetch(
         `${standIn.url}/api/v1/namespaces/${gone.namespace}/pods/${gone.name}`,
-        { method: 'DELETE' },
+        { method: 'DELETE', headers: { authorization } },
       )
         .then(async (response) => {
           await response.arrayBuffer();
