@@ -21,6 +21,7 @@ const HAND_WRITTEN_HELP = `Commands:
   /netpol pending                         open requests and failed applies (every cluster unless @named)
   /netpol history <namespace|request-id>  the audit trail
   /netpol suggest <namespace>             policies allowing exactly the traffic seen there: untick, then Request approval
+  /netpol graph <namespace>               a picture of the flows seen there: allowed in green, blocked in red (PNG)
   /netpol mute <target> <duration>        hold back drop alerts (backend, frontend/nginx -> backend; 30m, 1h, 1d)
   /netpol unmute <target>                 drop alerts for that target again
   /netpol status                          workers, node agents, queues and Redis of every cluster

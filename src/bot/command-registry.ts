@@ -17,6 +17,7 @@ import { rejectWithReason } from './reject-with-reason';
 import { muteCommand, unmuteCommand } from './drop-alerts';
 import { isRequestId } from '../contracts/request-id';
 import { statusAnswer } from './status';
+import { graphCommand } from './graph';
 import { Suggestions } from './suggest';
 
 /**
@@ -141,6 +142,15 @@ export const BOT_COMMANDS = [
         call.rest,
       ),
     ],
+  },
+  {
+    name: 'graph',
+    usage: {
+      syntax: 'graph <namespace>',
+      summary: 'a picture of the flows seen there: allowed in green, blocked in red (PNG)',
+    },
+    handler: (call, services) =>
+      graphCommand(call.input, needCluster(call, services), call.rest, services.ctx),
   },
   {
     name: 'mute',

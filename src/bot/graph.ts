@@ -1,0 +1,69 @@
+/**
+ * `/netpol graph <namespace>` (issue 10): a picture of the namespace's observed flows (the agents'
+ * flow store, the same one `/netpol suggest` reads), workloads as nodes, allowed flows in green and
+ * blocked ones in red, shared in the channel as a PNG through the one outbound path (a post with a
+ * file: Slack's external upload, paced and 429-aware like every message). The graph and its DOT are
+ * the core's (core/graph), the layout and the PNG the graph adapter's: Graphviz and resvg are loaded
+ * on the first graph, never by a bot that draws none. Workloads of the namespace with no flows come
+ * from the workers' snapshot when there is one.
+ */
+import { NetpolError } from '../core/errors';
+import { buildFlowGraph, flowGraphDot } from '../core/graph/flow-graph';
+import { graphComment, renderGraphReply, type GraphCounts } from '../adapters/slack/render/graph';
+import type { SlackMessage } from '../adapters/slack/render';
+import { requireReader } from './authorize';
+import type { BotContext, CommandInput } from './bot-context';
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export async function graphCommand(
+  input: CommandInput,
+  cluster: string,
+  rest: string,
+  ctx: BotContext,
+): Promise<SlackMessage[]> {
+  await requireReader(ctx.deps.config, ctx.deps.groupMembers, input);
+  const namespace = rest.trim();
+  if (!NAMESPACE.test(namespace) || namespace.length > 63) {
+    throw new NetpolError(
+      'E_USAGE',
+      namespace === '' ? 'graph needs a namespace' : `"${namespace}" is not a namespace name`,
+      { hint: 'e.g. /netpol graph backend' },
+    );
+  }
+  const flows = ctx.deps.suggest?.flows;
+  if (flows === undefined)
+    throw new NetpolError('E_UNSUPPORTED', 'observed flows are not set up for this bot');
+  const seen = await flows.list(cluster, namespace, ctx.now());
+  const state = await ctx.state(cluster, false);
+  const graph = buildFlowGraph(seen, {
+    namespace,
+    ...(state === undefined ? {} : { pods: state.pods }),
+    title: `observed flows in ${namespace} (cluster ${cluster})`,
+  });
+  let workloads = 0;
+  for (const members of graph.namespaces.values()) workloads += members.length;
+  const blocked = graph.edges.filter((e) => e.verdict === 'blocked').length;
+  const counts: GraphCounts = {
+    workloads,
+    addresses: graph.addresses.length,
+    allowed: graph.edges.length - blocked,
+    blocked,
+  };
+  const reply = { cluster, user: input.user, namespace, counts };
+  if (seen.length === 0 && workloads === 0) return [renderGraphReply(reply)];
+
+  const { renderGraph } = await import('../adapters/graph/render-png');
+  const png = await renderGraph(flowGraphDot(graph), 'png');
+  await ctx.deps.outbox.send({
+    kind: 'post',
+    channel: input.channel,
+    text: graphComment(reply),
+    file: {
+      contentBase64: png.toString('base64'),
+      filename: `netpol-graph-${cluster}-${namespace}.png`,
+      title: `Observed flows in ${namespace} (${cluster})`,
+    },
+  });
+  return [renderGraphReply(reply)];
+}
