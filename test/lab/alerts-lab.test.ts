@@ -15,8 +15,9 @@
  *    backend -> frontend (never seen) is denied.
  * 3. `netpol graph` on the flows the agent reported (read back from the flow store): a valid PNG,
  *    and its SVG names the namespaces and workloads, allowed and blocked edges in their colours
- *    (NETPOL_LAB_KEEP_GRAPH=<file> keeps the PNG to look at). `/netpol graph` in the channel (the
- *    upload) is todo until the command and the stand-in's external upload are committed.
+ *    (NETPOL_LAB_KEEP_GRAPH=<path> keeps <path>-cli.png and <path>-slack.png to look at); then
+ *    `/netpol graph backend` shares a valid PNG in the channel (Slack's external upload, through
+ *    the stand-in), its comment counting the same workloads and flows as the CLI's graph.
  *
  * Synchronised only on observable conditions (curl's answer, the stand-in's messages and objects).
  * Needs root, bpffs and the built eBPF objects: like the other test/lab and test/dataplane files it
@@ -84,6 +85,26 @@ async function netpol(...argv: string[]): Promise<{ code: number; stdout: string
   return { code, stdout, stderr };
 }
 
+interface GraphCounts {
+  workloads: number;
+  addresses: number;
+  allowed: number;
+  blocked: number;
+}
+
+/** What a graph's summary line says it drew (the CLI's stderr, the channel's comment). */
+function countsOf(pattern: RegExp, text: string): GraphCounts {
+  const match = pattern.exec(text);
+  if (match === null) throw new Error(`no graph counts in "${text}"`);
+  const [workloads, addresses, allowed, blocked] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { workloads, addresses, allowed, blocked };
+}
+
 /** Polls `condition` until it holds; throws naming it after `timeoutMs`. */
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -118,6 +139,8 @@ function isAlive(pid: number): boolean {
 let plane: ControlPlane | undefined;
 let scenario: ScenarioLab | undefined;
 let inventory: LabInventory | undefined;
+/** What `netpol graph` drew from the lab's flows (the graph test), for `/netpol graph`'s. */
+let cliCounts: GraphCounts | undefined;
 
 beforeAll(async () => {
   ensureDataplanePrerequisites();
@@ -370,13 +393,18 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
       const png = join(dir, 'graph.png');
       const drawn = await netpol('graph', 'backend', '--flows', file, '-o', png);
       expect(drawn.code).toBe(0);
+      cliCounts = countsOf(
+        /(\d+) workloads?, (\d+) outside address(?:es)?, (\d+) allowed and (\d+) blocked edges/,
+        drawn.stderr,
+      );
+      expect(cliCounts.workloads).toBe(3);
       const bytes = readFileSync(png);
       expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
       expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
       expect(bytes.readUInt32BE(16)).toBeGreaterThan(100); // width
       expect(bytes.readUInt32BE(20)).toBeGreaterThan(100); // height
       if (process.env.NETPOL_LAB_KEEP_GRAPH !== undefined)
-        copyFileSync(png, process.env.NETPOL_LAB_KEEP_GRAPH);
+        copyFileSync(png, `${process.env.NETPOL_LAB_KEEP_GRAPH}-cli.png`);
 
       const svg = await netpol('graph', 'backend', '--flows', file, '--format', 'svg');
       expect(svg.code).toBe(0);
@@ -395,10 +423,30 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
     }
   }, 60_000);
 
-  test.todo(
-    '/netpol graph backend in the channel uploads that PNG ' +
-      '(waits for /netpol graph in the bot and files.getUploadURLExternal/completeUploadExternal in the Slack stand-in, both uncommitted)',
-  );
+  test('/netpol graph backend shares a valid PNG of the same graph in the channel', async () => {
+    const { reply } = await plane!.slash('graph backend');
+    expect(reply.text).toContain('The flow graph of backend is being posted in this channel');
+    const file = await plane!.slack.waitForFile(
+      (f) => f.shared?.channel === REQUEST_CHANNEL && f.bytes !== undefined,
+      20_000,
+    );
+    expect(file.filename).toBe('netpol-graph-prod-backend.png');
+    const bytes = file.bytes!;
+    expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
+    expect(bytes.readUInt32BE(16)).toBeGreaterThan(100);
+    expect(bytes.readUInt32BE(20)).toBeGreaterThan(100);
+    if (process.env.NETPOL_LAB_KEEP_GRAPH !== undefined)
+      writeFileSync(`${process.env.NETPOL_LAB_KEEP_GRAPH}-slack.png`, bytes);
+    // Shared with a comment counting what it drew: the graph the CLI drew (and named) above.
+    const shared = plane!.slack.messages(REQUEST_CHANNEL).find((m) => m.ts === file.shared!.ts)!;
+    expect(
+      countsOf(
+        /(\d+) workloads?, (\d+) outside address(?:es)?; (\d+) allowed flows? \(green\), (\d+) blocked flows? \(red\)/,
+        shared.text,
+      ),
+    ).toEqual(cliCounts);
+  }, 60_000);
 
   test('clean-up leaves no namespace, pinned map, process or file behind', async () => {
     const made = inventory!;
