@@ -11,6 +11,7 @@
 import type { DataplaneEvent } from '../adapters/bpf/abi';
 import type { FlowPeer, ObservedFlow } from '../contracts/observed-flows';
 import { workloadOf } from '../core/k8s/workload';
+import { peerKey } from '../adapters/redis/flow-store';
 
 /** What the aggregator asks about pods (the Enforcer answers). */
 export interface FlowPods {
@@ -50,7 +51,7 @@ export class FlowAggregator {
     const remote = peerOf(pods.podOf(remoteAddress), remoteAddress);
     const [source, destination] = event.direction === 'ingress' ? [remote, local] : [local, remote];
     const verdict = event.kind === 'drop' ? 'blocked' : 'allowed';
-    const key = [verdict, keyOf(source), keyOf(destination), protocol, event.destinationPort].join('|');
+    const key = [verdict, peerKey(source), peerKey(destination), protocol, event.destinationPort].join('|');
     const count = 1 + (Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0);
     const at = now.toISOString();
     const held = this.flows.get(key);
@@ -96,8 +97,4 @@ function peerOf(
   return pod === undefined
     ? { kind: 'address', address }
     : workloadOf({ namespace: pod.namespace, name: pod.name, labels: { ...pod.labels } });
-}
-
-function keyOf(peer: FlowPeer): string {
-  return peer.kind === 'workload' ? `w:${peer.namespace}/${peer.name}` : `a:${peer.address}`;
 }

@@ -52,7 +52,8 @@ return evicted
 
 type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict'>;
 
-function peerKey(peer: FlowPeer): string {
+/** What names one end of a flow in its identity (a workload by namespace/name, else the address). */
+export function peerKey(peer: FlowPeer): string {
   return peer.kind === 'workload' ? `w:${peer.namespace}/${peer.name}` : `a:${peer.address}`;
 }
 
