@@ -34,6 +34,7 @@ import { renderShowNamespace } from './show-namespace';
 import { renderStatus } from './status';
 import { agent, statusReport } from '../../../../test/support/status-fixtures';
 import { renderAlert, renderAlertDigest, renderMuteList, renderMuteReply, type AlertInput } from './alert';
+import { renderGraphReply } from './graph';
 import {
   allowPolicy,
   APPROVER,
@@ -408,6 +409,21 @@ const CASES: Record<string, () => SlackMessage | SlackMessage[]> = {
       user: REQUESTER,
       target: 'frontend/nginx -> backend',
       until: '2026-11-23T10:00:00.000Z',
+    }),
+  // /netpol graph (issue 10): the reply (the comment shared with the PNG: test/e2e/graph.test.ts).
+  'graph-reply': () =>
+    renderGraphReply({
+      cluster: 'prod-eu',
+      user: REQUESTER,
+      namespace: 'backend',
+      counts: { workloads: 3, addresses: 1, allowed: 4, blocked: 1 },
+    }),
+  'graph-nothing': () =>
+    renderGraphReply({
+      cluster: 'prod-eu',
+      user: REQUESTER,
+      namespace: 'quiet',
+      counts: { workloads: 0, addresses: 0, allowed: 0, blocked: 0 },
     }),
   status: () => renderStatus(statusReport(), { user: APPROVER }),
   'status-redis-down': () =>
