@@ -90,11 +90,12 @@ describe('suggestFor', () => {
     const suggestion = suggestFor('backend', FLOWS);
     const ticked = new Set(suggestion.items.filter((i) => i.ticked).map((i) => i.id));
     const requests = suggestionRequests(suggestion, ticked);
+    // The namespace is isolated last: the exceptions exist before it takes effect.
     expect(requests).toEqual([
-      'deny all in backend',
       'deny egress from backend/app=api except 203.0.113.0/28 on tcp/443 | backend/app=db on tcp/5432 | dns',
       'deny ingress to backend/app=api except frontend/app=nginx on tcp/8080',
       'deny ingress to backend/app=db except backend/app=api on tcp/5432',
+      'deny all in backend',
     ]);
     const index = applied(requests);
     // Seen and allowed: still allowed.

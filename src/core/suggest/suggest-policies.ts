@@ -3,9 +3,9 @@
  * allows exactly them out, written in the request language so the ordinary planner
  * (core/use-cases/plan-request.ts) builds the policies, their names and their warnings.
  *
- * The change is: `deny all in NS` (every pod of the namespace isolated both ways), then for each
- * workload of NS that was seen, `deny ingress to NS/<its selector> except <each source> on <ports>`
- * and `deny egress from NS/<its selector> except <each destination> on <ports>`. Exceptions are
+ * The change is: for each workload of NS that was seen, `deny ingress to NS/<its selector> except
+ * <each source> on <ports>` and `deny egress from NS/<its selector> except <each destination> on
+ * <ports>`, then `deny all in NS` (every pod of the namespace isolated both ways). Exceptions are
  * written on the namespace's own side only: an `allow` would also put an ingress policy on a
  * destination in another namespace, isolating it. DNS to the configured resolver is the `dns`
  * keyword; addresses outside the cluster are grouped into CIDRs (one /24 or /64 at most).
@@ -112,8 +112,8 @@ export function suggestFor<F extends SuggestFlow>(
 }
 
 /**
- * The change as requests of the language, for the ticked items: the namespace isolated both ways,
- * then one deny-with-exceptions per workload and direction that keeps something open.
+ * The change as requests of the language, for the ticked items: one deny-with-exceptions per
+ * workload and direction that keeps something open, then the namespace isolated both ways.
  */
 export function suggestionRequests(suggestion: Suggestion, ticked: ReadonlySet<string>): string[] {
   const bySubject = new Map<string, Map<string, Set<string>>>();
@@ -128,7 +128,7 @@ export function suggestionRequests(suggestion: Suggestion, ticked: ReadonlySet<s
       if (rule.port !== '') ports.add(rule.port);
     }
   }
-  const requests = [`deny all in ${suggestion.namespace}`];
+  const requests: string[] = [];
   for (const key of [...bySubject.keys()].sort()) {
     const [direction, subject] = key.split(' ') as ['ingress' | 'egress', string];
     const except = [...bySubject.get(key)!.entries()]
@@ -137,6 +137,9 @@ export function suggestionRequests(suggestion: Suggestion, ticked: ReadonlySet<s
     const verb = direction === 'ingress' ? `deny ingress to ${subject}` : `deny egress from ${subject}`;
     requests.push(`${verb} except ${except.join(' | ')}`);
   }
+  // Last: policies are applied in order, and isolating the namespace before the exceptions exist
+  // would cut the observed traffic for a moment.
+  requests.push(`deny all in ${suggestion.namespace}`);
   return requests;
 }
 

@@ -51,9 +51,9 @@ const BASE: SuggestionInput = {
     }),
   ],
   requests: [
-    'deny all in backend',
     'deny egress from backend/app=api except 203.0.113.0/28 on tcp/443',
     'deny ingress to backend/app=api except frontend/app=nginx on tcp/8001',
+    'deny all in backend',
   ],
   unattributed: [
     { flow: 'backend/job-x → backend/db tcp/5432', why: 'backend/job-x has no labels to select it by' },
