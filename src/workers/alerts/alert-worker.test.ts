@@ -17,6 +17,7 @@ import {
 } from '../../adapters/slack/outbound';
 import {
   DROP_EVENT_VERSION,
+  dropEventBatchFields,
   dropEventFields,
   dropStreamKey,
   type DropEvent,
@@ -312,4 +313,40 @@ it('a storm from three agents: every drop counted once across a kill and restart
       .map((c) => c.monotonicMs);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(1000);
   }
+});
+
+it('entries of a batching agent (many events each) and single-event entries add up in one message', async () => {
+  const prefix = `alerts-${randomBytes(4).toString('hex')}`;
+  startOutbound(prefix);
+  const at = new Date(windowOf(Date.now(), WINDOW_MS).start + 1000).toISOString();
+  const worker = await startAlertWorker(
+    {
+      cluster: 'prod',
+      redisUrl: redis.url,
+      prefix,
+      alerts: { defaultChannel: CHANNEL, channels: {}, windowMs: WINDOW_MS },
+    },
+    { log, consumer: 'batched', timing: FAST },
+  );
+  workers.push(worker);
+  const stream = dropStreamKey(prefix, 'prod');
+  // 3 entries of 100 events (one with 5 suppressed by the kernel), 7 single-event entries, and a
+  // batched entry that is not readable (acknowledged and dropped, not counted).
+  const events = drops(307, at);
+  events[10] = { ...events[10]!, suppressed: 5 };
+  for (let i = 0; i < 300; i += 100)
+    await client.xadd(stream, '*', ...dropEventBatchFields(events.slice(i, i + 100)));
+  await publish(prefix, events.slice(300));
+  await client.xadd(stream, '*', 'events', '[{"v":1}, 3]');
+  const final = await until(
+    async () => alertsIn(CHANNEL).find((m) => m.text.includes('312 drops')),
+    'the alert showing 312 drops',
+  );
+  expect(final.text).toContain('3 nodes');
+  expect(worker.stats()).toMatchObject({ counted: 10, drops: 312 });
+  await until(
+    async () =>
+      ((await client.xpending(stream, ALERT_CONSUMER_GROUP)) as [number])[0] === 0 ? true : undefined,
+    'nothing left pending',
+  );
 });

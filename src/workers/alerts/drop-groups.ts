@@ -122,16 +122,23 @@ export function aggregateBatch(
   const out: AlertBatchEntry[] = [];
   const unreadable: string[] = [];
   let badEvents = 0;
+  // Events of a storm share their instants (an agent stamps a burst with one clock reading).
+  let lastAtText = '';
+  let lastAt = NaN;
   for (const { entryId, events } of entries) {
     if (events === null) {
       unreadable.push(entryId);
       continue;
     }
     // Per group of this entry: index into parts (entries of a batching agent mix groups).
-    const partOf = new Map<string, AlertBatchEntry['parts'][number]>();
+    const partOf = new Map<number | string, AlertBatchEntry['parts'][number]>();
     const parts: AlertBatchEntry['parts'] = [];
     for (const event of events) {
-      const at = Date.parse(event.at);
+      if (event.at !== lastAtText) {
+        lastAtText = event.at;
+        lastAt = typeof event.at === 'string' ? Date.parse(event.at) : NaN;
+      }
+      const at = lastAt;
       if (Number.isNaN(at)) {
         badEvents++;
         continue;
@@ -157,23 +164,17 @@ export function aggregateBatch(
         byRawKey.set(rawKey, index);
       }
       const suppressed = Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0;
-      const partKey = `${index}|${event.node}`;
-      const part = partOf.get(partKey);
+      // An entry is one agent's: its parts are per group, with a string key only for a second node.
+      let part = partOf.get(index);
+      if (part !== undefined && part.node !== event.node) part = partOf.get(`${index}|${event.node}`);
       if (part === undefined) {
-        const created = {
-          group: index,
-          drops: 1 + suppressed,
-          node: event.node,
-          firstAt: event.at,
-          lastAt: event.at,
-        };
-        partOf.set(partKey, created);
-        parts.push(created);
-      } else {
-        part.drops += 1 + suppressed;
-        if (event.at < part.firstAt) part.firstAt = event.at;
-        if (event.at > part.lastAt) part.lastAt = event.at;
+        part = { group: index, drops: 0, node: event.node, firstAt: event.at, lastAt: event.at };
+        partOf.set(partOf.has(index) ? `${index}|${event.node}` : index, part);
+        parts.push(part);
       }
+      part.drops += 1 + suppressed;
+      if (event.at < part.firstAt) part.firstAt = event.at;
+      else if (event.at > part.lastAt) part.lastAt = event.at;
     }
     if (parts.length === 0) unreadable.push(entryId);
     else out.push({ entryId, parts });
