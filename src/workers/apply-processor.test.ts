@@ -203,6 +203,20 @@ describe('apply', () => {
     expect(messages[0]).not.toHaveProperty('threadTs');
   });
 
+  test('the policies that admit traffic are written before a deny-all of the same request', async () => {
+    const denyAll = managedPolicy('shop', 'deny-all', { podSelector: {}, policyTypes: ['Ingress'] });
+    const allow = managedPolicy('shop', NAME);
+    const policies = [denyAll, allow];
+    const record = await approvedRequest(
+      store,
+      requestRecord(CLUSTER, { policies, policyHash: policyHash(policies) }),
+    );
+    await startWorker();
+    await finished(await enqueue(record));
+    expect(patches().map((p) => p.name)).toEqual([NAME, 'deny-all']);
+    expect((await store.get(record.id))?.state).toBe('applied');
+  });
+
   test('running the same job again changes nothing', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
     await startWorker();

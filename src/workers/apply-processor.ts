@@ -148,7 +148,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
         );
       }
     }
-    for (const policy of record.policies) {
+    for (const policy of applyOrder(record.policies)) {
       const applied = await deps.policies.apply(desiredPolicy(record, policy), deps.fieldManager);
       log.info(
         {
@@ -281,4 +281,17 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     log.info({ action: current.action, policies: current.policies.length }, 'request applied');
     await tell(done.record, { kind: 'applied' }, log);
   };
+}
+
+/**
+ * The order a request's policies are written in: those that admit some traffic first, then those
+ * that only isolate (no rule in any of their directions, e.g. `deny all in backend`). Each write is
+ * enforced as it lands, so a deny-all written first would drop, until the allows follow, traffic
+ * the request as a whole allows (a suggestion is "deny all" plus an allow per observed flow).
+ * Stable within each group; the set written is the same.
+ */
+export function applyOrder(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
+  const admitsSomething = (policy: NetworkPolicy): boolean =>
+    (policy.spec.ingress?.length ?? 0) > 0 || (policy.spec.egress?.length ?? 0) > 0;
+  return [...policies.filter(admitsSomething), ...policies.filter((p) => !admitsSomething(p))];
 }
