@@ -64,20 +64,20 @@ export async function runStorm(out: (text: string) => void): Promise<void> {
     };
     const at = new Date(windowOf(Date.now(), WINDOW_MS).start + 1000);
     let held = 0;
-    let firstRef: AlertWorker | undefined;
+    const ref: { first?: AlertWorker } = {};
     const first = await startAlertWorker(settings, {
       log: pino({ level: 'silent' }),
       consumer: 'storm-worker',
       timing,
       // Killed a third of the way through the storm, holding the batch it just read.
       beforeCount: async (ids) => {
-        if (held === 0 && (firstRef?.stats().drops ?? 0) >= STORM_EVENTS / 3) {
+        if (held === 0 && (ref.first?.stats().drops ?? 0) >= STORM_EVENTS / 3) {
           held = ids.length;
           await new Promise<void>(() => undefined);
         }
       },
     });
-    firstRef = first;
+    ref.first = first;
     workers.push(first);
     const cpu = process.cpuUsage();
     const start = Date.now();
