@@ -9,12 +9,11 @@
  */
 import { NetpolError } from '../core/errors';
 import { buildFlowGraph, flowGraphDot } from '../core/graph/flow-graph';
+import { dns1123LabelProblem } from '../core/k8s/names';
 import { graphComment, renderGraphReply, type GraphCounts } from '../adapters/slack/render/graph';
 import type { SlackMessage } from '../adapters/slack/render';
 import { requireReader } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
-
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export async function graphCommand(
   input: CommandInput,
@@ -24,10 +23,11 @@ export async function graphCommand(
 ): Promise<SlackMessage[]> {
   await requireReader(ctx.deps.config, ctx.deps.groupMembers, input);
   const namespace = rest.trim();
-  if (!NAMESPACE.test(namespace) || namespace.length > 63) {
+  const problem = dns1123LabelProblem(namespace);
+  if (problem !== undefined) {
     throw new NetpolError(
       'E_USAGE',
-      namespace === '' ? 'graph needs a namespace' : `"${namespace}" is not a namespace name`,
+      namespace === '' ? 'graph needs a namespace' : `"${namespace}" is not a namespace name: it ${problem}`,
       { hint: 'e.g. /netpol graph backend' },
     );
   }

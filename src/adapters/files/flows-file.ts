@@ -5,7 +5,6 @@
  * so a person can find it in a file of thousands. The shape is checked with zod (a dependency
  * already), built on first use.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NetpolError } from '../../core/errors';
 import {
@@ -13,6 +12,7 @@ import {
   type ObservedFlow,
   type ObservedFlowsFile,
 } from '../../contracts/observed-flows';
+import { readInputFile } from './read-input-file';
 
 let schema: z.ZodType<ObservedFlowsFile> | undefined;
 
@@ -79,13 +79,5 @@ export function parseFlowsFile(text: string, path: string): ObservedFlowsFile {
 }
 
 export async function loadFlowsFile(path: string): Promise<ObservedFlowsFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new NetpolError('E_FLOWS', `cannot read flows file ${path}: ${reason}`, { cause: error });
-  }
-  return parseFlowsFile(text, path);
+  return parseFlowsFile(await readInputFile(path, 'E_FLOWS', 'flows file'), path);
 }
