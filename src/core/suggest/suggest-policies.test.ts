@@ -130,6 +130,16 @@ describe('suggestFor', () => {
     expect(allowed(index, pod('nginx-0'), pod('db-0'), 5432)).toBe(true);
   });
 
+  it('offers a flow seen blocked and later allowed once, ticked', () => {
+    const seenTwice = [
+      flow(w('frontend', 'nginx'), w('backend', 'api'), 8080, 'TCP', 'blocked'),
+      flow(w('frontend', 'nginx'), w('backend', 'api'), 8080, 'TCP', 'allowed'),
+    ];
+    const suggestion = suggestFor('backend', seenTwice);
+    expect(suggestion.items).toHaveLength(1);
+    expect(suggestion.items[0]).toMatchObject({ ticked: true, flow: { verdict: 'allowed' } });
+  });
+
   it('reports what it cannot attribute instead of widening it', () => {
     const bare: SuggestPeer = { kind: 'workload', namespace: 'backend', name: 'job', selector: {} };
     const suggestion = suggestFor('backend', [

@@ -75,7 +75,9 @@ export function suggestFor<F extends SuggestFlow>(
   options: SuggestOptions = {},
 ): Suggestion<F> {
   const keywords = options.keywords ?? DEFAULT_KEYWORD_OPTIONS;
-  const mine = flows.filter((f) => inNamespace(f.source, namespace) || inNamespace(f.destination, namespace));
+  const mine = oneFlowEach(
+    flows.filter((f) => inNamespace(f.source, namespace) || inNamespace(f.destination, namespace)),
+  );
   const cidrs = groupedAddresses(mine.flatMap((f) => [f.source, f.destination]));
   const sorted = [...mine].sort((a, b) => flowKey(a).localeCompare(flowKey(b)));
   const items: SuggestionItem<F>[] = [];
@@ -215,6 +217,23 @@ export function groupedAddresses(peers: readonly SuggestPeer[]): Map<string, str
     for (const m of members) out.set(m, cidr);
   }
   return out;
+}
+
+/**
+ * One flow per (source, destination, protocol, port): the store keeps a flow seen blocked and
+ * later allowed (a policy changed in between) as two; offering both would show two identical
+ * checkboxes and warn that the change keeps blocking a flow its ticked twin allows. The allowed
+ * sighting wins (the traffic is in use), counts are not added (sampled flows vs drops).
+ */
+function oneFlowEach<F extends SuggestFlow>(flows: readonly F[]): F[] {
+  const byPath = new Map<string, F>();
+  for (const flow of flows) {
+    const path = flowKey({ ...flow, verdict: 'allowed' });
+    const kept = byPath.get(path);
+    if (kept === undefined || (kept.verdict === 'blocked' && flow.verdict === 'allowed'))
+      byPath.set(path, flow);
+  }
+  return [...byPath.values()];
 }
 
 function flowKey(flow: SuggestFlow): string {

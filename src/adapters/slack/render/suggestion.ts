@@ -63,7 +63,7 @@ function option(flow: SuggestionFlowView): CheckboxOption {
   const seen =
     flow.verdict === 'allowed'
       ? `allowed when seen · ${flow.count.toLocaleString('en-US')} sampled`
-      : `BLOCKED when seen · ${flow.count.toLocaleString('en-US')} ${plural(flow.count, 'drop')}`;
+      : `BLOCKED when seen · ${flow.count.toLocaleString('en-US')} ${flow.count === 1 ? 'drop' : 'drops'}`;
   return {
     text: mrkdwn(
       clip(escapeMrkdwn(flowLine(flow)), SLACK_LIMITS.optionTextChars),
