@@ -10,7 +10,9 @@ import { renderPolicies } from '../core/policy/render-policies';
 import { helpText } from '../core/request/help';
 import { planRequest } from '../core/use-cases/plan-request';
 import type { RequestLanguageConfig } from '../platform/config/config';
-import { loadRequestLanguageConfig, type Env } from '../platform/config/load-config';
+import type { Env } from '../platform/config/problems';
+import { DEFAULT_KEYWORD_OPTIONS } from '../core/policy/keywords';
+import { DEFAULT_LABEL_KEYS } from '../core/request/resolve-request';
 import type { CliIo } from './cli-io';
 import { CLUSTER_OPTIONS, loadCommandState } from './live-state';
 import { outputOption, parseOptions } from './options';
@@ -33,7 +35,7 @@ export async function parseCommand(args: string[], io: CliIo): Promise<number> {
     });
   }
   const format = outputOption(values.output, ['yaml', 'json'] as const, 'yaml');
-  const language = requestLanguage(values.config, io.env ?? {});
+  const language = await requestLanguage(values.config, io.env ?? {});
   const readsCluster =
     values.state !== undefined ||
     values.live === true ||
@@ -63,11 +65,22 @@ export async function parseCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** Label keys and keywords as the bot reads them: --config FILE, else the bot's NETPOL_CONFIG, else defaults. */
-function requestLanguage(configFlag: string | undefined, env: Env): RequestLanguageConfig {
-  if (configFlag !== undefined) return loadRequestLanguageConfig({ path: configFlag, source: '--config' });
-  return loadRequestLanguageConfig({
-    ...(env.NETPOL_CONFIG === undefined ? {} : { path: env.NETPOL_CONFIG }),
-    source: 'NETPOL_CONFIG',
-  });
+/**
+ * Label keys and keywords as the bot reads them: --config FILE, else the bot's NETPOL_CONFIG, else
+ * defaults. The configuration schema (zod) is loaded only when there is a file to read: `netpol
+ * parse` without one must start nearly as fast as node itself.
+ */
+async function requestLanguage(configFlag: string | undefined, env: Env): Promise<RequestLanguageConfig> {
+  const path = configFlag ?? (env.NETPOL_CONFIG === '' ? undefined : env.NETPOL_CONFIG);
+  if (path === undefined) {
+    return {
+      labelKeys: [...DEFAULT_LABEL_KEYS],
+      keywords: {
+        clusterCidrs: [...DEFAULT_KEYWORD_OPTIONS.clusterCidrs],
+        dns: { ...DEFAULT_KEYWORD_OPTIONS.dns, podLabels: { ...DEFAULT_KEYWORD_OPTIONS.dns.podLabels } },
+      },
+    };
+  }
+  const { loadRequestLanguageConfig } = await import('../platform/config/load-config');
+  return loadRequestLanguageConfig({ path, source: configFlag !== undefined ? '--config' : 'NETPOL_CONFIG' });
 }

@@ -14,7 +14,7 @@
  * (about a second), so the test needs no earlier build and never races another run over dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -45,7 +45,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the bundle; returns its output and the yaml modules (or files) whose code ran. */
-function runBundle(...argv: string[]): { status: number | null; stdout: string; yamlModules: string[] } {
+function runBundle(...argv: string[]): {
+  status: number | null;
+  stdout: string;
+  yamlModules: string[];
+  zodModules: string[];
+} {
   const coverageDir = join(dir, `coverage-${++runs}`);
   const run = spawnSync(process.execPath, [bundle, ...argv], {
     cwd: dir,
@@ -55,17 +60,26 @@ function runBundle(...argv: string[]): { status: number | null; stdout: string; 
   });
   const yamlChunk = pathToFileURL(join(dir, 'yaml.js')).href;
   const yamlModules = new Set<string>();
+  const zodModules = new Set<string>();
   for (const file of readdirSync(coverageDir)) {
     const coverage = JSON.parse(readFileSync(join(coverageDir, file), 'utf8')) as V8Coverage;
     for (const script of coverage.result) {
       const ran = script.functions.filter((fn) => (fn.ranges[0]?.count ?? 0) > 0);
       if (ran.length === 0) continue;
       if (script.url.includes('/node_modules/yaml/') || script.url === yamlChunk) yamlModules.add(script.url);
-      for (const fn of ran)
+      if (script.url.includes('/node_modules/zod/')) zodModules.add(script.url);
+      for (const fn of ran) {
         if (fn.functionName.startsWith('node_modules/yaml/')) yamlModules.add(fn.functionName);
+        if (fn.functionName.startsWith('node_modules/zod/')) zodModules.add(fn.functionName);
+      }
     }
   }
-  return { status: run.status, stdout: run.stdout, yamlModules: [...yamlModules].sort() };
+  return {
+    status: run.status,
+    stdout: run.stdout,
+    yamlModules: [...yamlModules].sort(),
+    zodModules: [...zodModules].sort(),
+  };
 }
 
 describe('the bundled CLI loads yaml only when it writes YAML', () => {
@@ -82,6 +96,20 @@ describe('the bundled CLI loads yaml only when it writes YAML', () => {
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'NetworkPolicy' });
     expect(run.yamlModules).toEqual([]);
+  });
+
+  it('parse without a configuration file runs none of the configuration schema (zod)', () => {
+    const run = runBundle('parse', REQUEST, '--output', 'json');
+    expect(run.status).toBe(0);
+    expect(run.zodModules).toEqual([]);
+  });
+
+  it('parse --config FILE reads it through the schema (the probe sees zod)', () => {
+    const config = join(dir, 'netpol-config.json');
+    writeFileSync(config, JSON.stringify({ labelKeys: ['app'] }));
+    const run = runBundle('parse', REQUEST, '--output', 'json', '--config', config);
+    expect(run.status).toBe(0);
+    expect(run.zodModules).not.toEqual([]);
   });
 
   it('is what the package installs as netpol and what npm run build produces', () => {
