@@ -11,14 +11,19 @@
  * mix their readings. A read that fails is logged and its series left out of that scrape; the rest
  * is still served.
  *
+ * The agent's informers count their failed lists and watches in `netpol_kube_api_errors_total`
+ * (operation `list-watch`), the series the workers serve, so one dashboard panel shows both.
+ *
  * Counting the entries of a map lists its keys through the loader helper: the conntrack map can
  * hold many entries, so a scrape costs a walk of it (scrape every 15 s or slower).
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EndpointCounters } from '../adapters/bpf/abi';
+import type { KubeApiError } from '../adapters/kube/kube-api-error';
 import { createMetricsRegistry, readForScrape, type MetricsEndpoint } from '../platform/metrics';
 import type { DropEventPublisherStats } from './drop-event-publisher';
+import type { FlowReporterStats } from './flow-reporter';
 
 export type MapName = 'ipcache' | 'endpoints' | 'policy' | 'conntrack';
 export const MAP_NAMES: readonly MapName[] = ['ipcache', 'endpoints', 'policy', 'conntrack'];
@@ -42,6 +47,10 @@ export interface AgentMetricsOptions {
   readonly localEndpoints: () => readonly LocalEndpointView[];
   readonly ready: () => boolean;
   readonly dropEventStats: () => DropEventPublisherStats;
+  /** The observed-flow reporter's counts (flow-reporter.ts); its series are left out without it. */
+  readonly flowStats?: () => FlowReporterStats;
+  /** The `cluster` label of netpol_kube_api_errors_total, as the workers label theirs. */
+  readonly cluster?: string;
   readonly log: Logger;
   /**
    * Node.js process metrics (memory, CPU, event loop lag, GC) too. Default true. prom-client's GC
@@ -68,6 +77,9 @@ export class AgentMetrics implements MetricsEndpoint {
   private readonly ready: Gauge;
   private readonly dropEventsPublished: Counter;
   private readonly dropEventsDiscarded: Counter<'reason'>;
+  private readonly kubeErrors: Counter<'cluster' | 'operation' | 'code' | 'status'>;
+  private readonly flowsWritten: Counter;
+  private readonly flowsDiscarded: Counter<'reason'>;
 
   constructor(private readonly options: AgentMetricsOptions) {
     this.log = options.log.child({ component: 'metrics' });
@@ -134,7 +146,34 @@ export class AgentMetrics implements MetricsEndpoint {
       labelNames: ['reason'],
       registers,
     });
+    this.kubeErrors = new Counter({
+      name: 'netpol_kube_api_errors_total',
+      help: 'Failed Kubernetes API calls by operation, catalogue code and HTTP status (0: no response)',
+      labelNames: ['cluster', 'operation', 'code', 'status'],
+      registers,
+    });
+    this.flowsWritten = new Counter({
+      name: 'netpol_agent_flows_written_total',
+      help: 'Observed flows written to the flow store (one per distinct flow per interval)',
+      registers: options.flowStats ? registers : [],
+    });
+    this.flowsDiscarded = new Counter({
+      name: 'netpol_agent_flows_discarded_total',
+      help: 'Observed-flow events not kept (overflow: more distinct flows than NETPOL_FLOW_MAX_KEYS in an interval) and flows lost (redis_error: a write failed)',
+      labelNames: ['reason'],
+      registers: options.flowStats ? registers : [],
+    });
   }
+
+  /** An informer's failed list or watch of the cluster's objects (Informer's onApiError). */
+  readonly informerError = (failure: KubeApiError): void => {
+    this.kubeErrors.inc({
+      cluster: this.options.cluster ?? '',
+      operation: 'list-watch',
+      code: failure.code,
+      status: String(failure.status),
+    });
+  };
 
   /** A map pass finished `seconds` after the oldest event it covers. */
   observeSync(seconds: number): void {
@@ -193,6 +232,14 @@ export class AgentMetrics implements MetricsEndpoint {
     this.dropEventsDiscarded.reset();
     this.dropEventsDiscarded.inc({ reason: 'buffer_full' }, stats.discarded);
     this.dropEventsDiscarded.inc({ reason: 'redis_error' }, stats.failed);
+    const flows = this.options.flowStats?.();
+    if (flows !== undefined) {
+      this.flowsWritten.reset();
+      this.flowsWritten.inc(flows.written);
+      this.flowsDiscarded.reset();
+      this.flowsDiscarded.inc({ reason: 'overflow' }, flows.overflow);
+      this.flowsDiscarded.inc({ reason: 'redis_error' }, flows.failed);
+    }
   }
 
   private read<T>(what: string, run: () => Promise<T>): Promise<T | undefined> {

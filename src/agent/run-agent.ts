@@ -151,6 +151,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     localEndpoints: () => theEnforcer.localEndpoints(),
     ready: () => readiness().ready,
     dropEventStats: () => publisher.stats(),
+    flowStats: () => flows.stats(),
+    cluster: config.cluster,
     log,
     processMetrics: deps.processMetrics,
   });
@@ -252,7 +254,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     }
   };
   for (const kind of KINDS) {
-    const informer = new Informer({ source: sources[kind], kubeConfig, log, backoff });
+    const informer = new Informer({
+      source: sources[kind],
+      kubeConfig,
+      log,
+      backoff,
+      onApiError: metrics.informerError,
+    });
     informer.onChange((event) => {
       unflushedSince ??= performance.now();
       if (event.type === 'listed') relisted(kind, informer);
