@@ -3,10 +3,11 @@
  * with its own registry) over the Kubernetes API stand-in, a real redis-server and an in-memory
  * dataplane whose kernel counters the test sets. What a user reads: which pods are attached, their
  * packets allowed and dropped, map sizes, ring-buffer losses, readiness, sync latency, and a failed
- * map pass counted as a reconcile error (and /readyz following it).
+ * map pass counted as a reconcile error (and /readyz following it); a refused watch counted as a
+ * Kubernetes API error, observed flows written and over the bound.
  */
 import pino from 'pino';
-import type { EndpointCounters } from '../adapters/bpf/abi';
+import type { DataplaneEvent, EndpointCounters } from '../adapters/bpf/abi';
 import type { EndpointState, PolicyRule } from '../adapters/bpf/bpf-dataplane';
 import { startKubeApiStandIn, type KubeApiStandIn } from '../devtools/kube-api';
 import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
@@ -23,6 +24,8 @@ class MemoryDataplane implements DataplaneMaps, DataplaneReadings {
   readonly counters = new Map<number, EndpointCounters>();
   global = { eventsLost: 0n, eventsSuppressed: 0n };
   failNextSwap = false;
+  /** The agent's event callback (what the ring buffer would deliver). */
+  emit: (event: DataplaneEvent) => void = () => undefined;
   async attach(_netns: string, ifname: string) {
     return Number(ifname.slice(2));
   }
@@ -124,8 +127,13 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function start(nodeName: string, dataplane: MemoryDataplane): Promise<Agent> {
+async function start(
+  nodeName: string,
+  dataplane: MemoryDataplane,
+  env: Record<string, string> = {},
+): Promise<Agent> {
   const config = loadAgentConfig({
+    ...env,
     NODE_NAME: nodeName,
     NETPOL_CLUSTER: 'test',
     NETPOL_NODE_ADDRESSES: nodeName === 'node-1' ? '10.0.255.1' : '10.1.255.1',
@@ -136,7 +144,10 @@ async function start(nodeName: string, dataplane: MemoryDataplane): Promise<Agen
   const agent = await startAgent(config, {
     log: pino({ level: 'silent' }),
     kubeConfig: standIn.kubeConfig(),
-    openDataplane: async () => dataplane,
+    openDataplane: async (onEvent) => {
+      dataplane.emit = onEvent;
+      return dataplane;
+    },
     findHostVeth: async (ip) =>
       VETHS[ip] === undefined ? null : { ifname: `hv${VETHS[ip]}`, ifindex: VETHS[ip]! },
     backoff: { initialMs: 10, maxMs: 50 },
@@ -250,4 +261,62 @@ test('each agent serves its own node on /metrics: pods attached, their packets, 
   const after = samples((await get(agent1, '/metrics')).body);
   expect(after.get('netpol_agent_sync_latency_seconds_count')).toBe(syncsBefore + 1);
   expect((await get(agent1, '/readyz')).status).toBe(200);
+});
+
+/** A new flow allowed into the local pod `endpointId` from `source`, as the kernel reports it. */
+function allowed(endpointId: number, source: string, port: number): DataplaneEvent {
+  return {
+    timestampNs: 1n,
+    family: 4,
+    source,
+    destination: '10.0.0.2',
+    sourcePort: 40_000,
+    destinationPort: port,
+    protocol: 6,
+    endpointId,
+    peerIdentity: 0,
+    ruleId: 0,
+    suppressed: 0,
+    direction: 'ingress',
+    kind: 'allow-new-flow',
+    reason: 'UNKNOWN',
+  };
+}
+
+test("the agent counts its informers' refused lists and its observed flows written and over the bound", async () => {
+  // Only this agent lists pods from here on: the refused list below is its own.
+  for (const earlier of agents.splice(0)) await earlier.close();
+  const node = new MemoryDataplane();
+  // One distinct flow per interval is kept; a second is overflow.
+  const agent = await start('node-1', node, { NETPOL_FLOW_MAX_KEYS: '1', NETPOL_FLOW_INTERVAL: '50ms' });
+  await until('the agent ready', () => agent.readiness().ready);
+  const refused =
+    'netpol_kube_api_errors_total{cluster="test",operation="list-watch",code="E_KUBE_FORBIDDEN",status="403"}';
+  const before = samples((await get(agent, '/metrics')).body);
+  expect(before.get('netpol_agent_flows_written_total')).toBe(0);
+  expect(before.get('netpol_agent_flows_discarded_total{reason="overflow"}')).toBe(0);
+
+  node.emit(allowed(12, '10.1.0.7', 5432));
+  node.emit(allowed(12, '10.1.0.7', 6379));
+  await until('the flow written and the overflow counted', async () => {
+    const now = samples((await get(agent, '/metrics')).body);
+    return (
+      now.get('netpol_agent_flows_written_total') === 1 &&
+      now.get('netpol_agent_flows_discarded_total{reason="overflow"}') === 1
+    );
+  });
+  expect(
+    samples((await get(agent, '/metrics')).body).get(
+      'netpol_agent_flows_discarded_total{reason="redis_error"}',
+    ),
+  ).toBe(0);
+
+  // The watches end and the pods' watch is refused once when the informer resumes it.
+  const refusedBefore = before.get(refused) ?? 0;
+  standIn.failNext({ verb: 'watch', resource: 'pods', status: 403 });
+  standIn.dropWatches();
+  await until('the refused list counted', async () => {
+    const now = samples((await get(agent, '/metrics')).body);
+    return now.get(refused) === refusedBefore + 1;
+  });
 });
