@@ -16,6 +16,7 @@ import {
   loadWorkerConfig,
   type Env,
 } from '../../src/platform/config/load-config';
+import { loadAgentConfig } from '../../src/platform/config/agent-config';
 import { ENVIRONMENT } from '../../src/platform/config/schema';
 
 const ROOT = join(__dirname, '..', '..');
@@ -398,6 +399,65 @@ describe('helm/netpol', () => {
     );
     for (const name of [...workerEnv, ...envNames(bot)]) expect(KNOWN_ENV).toContain(name);
   });
+  /** `value:` of each `- name: VAR` in a template, as the chart renders it from `values`. */
+  function renderedEnv(template: string, names: readonly string[], values: Obj): Env {
+    const env: Env = {};
+    for (const name of names) {
+      const match = new RegExp(`- name: ${name}\\n\\s*value: \\{\\{ (.+?) \\}\\}`).exec(template);
+      if (match === null) throw new Error(`${name} is not set from a value`);
+      const [expression = ''] = match.slice(1);
+      const path = /\.Values\.([\w.]+)/.exec(expression)?.[1];
+      const value = path === undefined ? undefined : at(values, path);
+      env[name] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+    return env;
+  }
+
+  it('sets the drop alerts from worker.alerts, only when worker.alerts.channel is set', () => {
+    const worker = templates['worker-deployment.yaml'] as string;
+    const gated = worker.slice(worker.indexOf('{{- if .Values.worker.alerts.channel }}'));
+    expect(gated).not.toBe(worker);
+    const block = gated.slice(0, gated.search(/\{\{- end \}\}\n\s*\{\{- include/));
+    for (const name of ['NETPOL_ALERT_CHANNEL', 'NETPOL_ALERT_CHANNELS', 'NETPOL_ALERT_WINDOW'])
+      expect(block).toContain(`- name: ${name}\n`);
+    for (const value of ['channel', 'channels', 'window'])
+      expect(block).toContain(`.Values.worker.alerts.${value} `);
+    expect(at(values, 'worker.alerts.channel')).toBe(''); // off by default: no alert worker
+    // What a user fills in is what the worker loads (the list joined with commas, as the template does).
+    const config = loadWorkerConfig({
+      NETPOL_CLUSTER: 'prod',
+      NETPOL_ALERT_CHANNEL: 'C0ALERTS',
+      NETPOL_ALERT_CHANNELS: ['backend=C0BACKEND', 'web=C0WEB'].join(','),
+      NETPOL_ALERT_WINDOW: '90s',
+    });
+    expect(config.alerts).toEqual({
+      defaultChannel: 'C0ALERTS',
+      channels: expect.objectContaining({ backend: 'C0BACKEND', web: 'C0WEB' }),
+      windowMs: 90_000,
+    });
+  });
+
+  it("sets the agent's observed-flow settings from agent.flows, whose defaults are the agent's", () => {
+    const names = [
+      'NETPOL_FLOW_SAMPLE_ONE_IN',
+      'NETPOL_FLOW_INTERVAL',
+      'NETPOL_FLOW_MAX_KEYS',
+      'NETPOL_FLOW_RETENTION',
+    ];
+    const env = renderedEnv(templates['agent-daemonset.yaml'] as string, names, values);
+    expect(Object.keys(env)).toEqual(names);
+    const base = { NODE_NAME: 'node-1', NETPOL_CLUSTER: 'prod', NETPOL_NODE_ADDRESSES: '10.0.0.1' };
+    expect(loadAgentConfig({ ...base, ...env }).flows).toEqual(loadAgentConfig(base).flows);
+    expect(
+      loadAgentConfig({
+        ...base,
+        ...renderedEnv(templates['agent-daemonset.yaml'] as string, names, {
+          agent: { flows: { sampleOneIn: 0, interval: '500ms', maxKeys: 10, retention: '1h' } },
+        }),
+      }).flows,
+    ).toEqual({ sampleOneIn: 0, intervalMs: 500, maxKeys: 10, retentionMs: 3_600_000 });
+  });
+
   describe('metrics', () => {
     const deployments = {
       worker: templateYaml('worker-deployment.yaml'),

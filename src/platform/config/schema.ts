@@ -542,6 +542,7 @@ export const WORKER_ENV = {
     'NETPOL_ALERT_CHANNEL',
     channelId,
     'drop alerts on: the channel for namespaces without their own',
+    { helm: 'worker.alerts.channel' },
   ),
   NETPOL_ALERT_CHANNELS: envVar(
     'NETPOL_ALERT_CHANNELS',
@@ -557,7 +558,7 @@ export const WORKER_ENV = {
       ),
     ),
     'namespace=channel pairs, comma-separated: `backend=C0BACKEND,web=C0WEB`',
-    { form: 'list' },
+    { form: 'list', helm: 'worker.alerts.channels' },
   ),
   NETPOL_ALERT_WINDOW: envVar(
     'NETPOL_ALERT_WINDOW',
@@ -565,6 +566,7 @@ export const WORKER_ENV = {
     "drop alerts' aggregation window",
     {
       default: '5m',
+      helm: 'worker.alerts.window',
     },
   ),
 } as const satisfies Record<string, EnvVar>;
@@ -636,25 +638,25 @@ export const AGENT_ENV = {
     'NETPOL_FLOW_SAMPLE_ONE_IN',
     wholeNumber(0, 1_000_000),
     'report one new allowed flow in N to the flow store (`/netpol suggest`); 0: none',
-    { form: 'integer', default: '20' },
+    { form: 'integer', default: '20', helm: 'agent.flows.sampleOneIn' },
   ),
   NETPOL_FLOW_INTERVAL: envVar(
     'NETPOL_FLOW_INTERVAL',
     duration('10s, 1m or 500ms'),
     'how long the agent aggregates flows before writing them to Redis',
-    { default: '10s' },
+    { default: '10s', helm: 'agent.flows.interval' },
   ),
   NETPOL_FLOW_MAX_KEYS: envVar(
     'NETPOL_FLOW_MAX_KEYS',
     wholeNumber(1, 1_000_000),
     'distinct flows the agent holds per interval; more are counted as overflow, not kept',
-    { form: 'integer', default: '5000' },
+    { form: 'integer', default: '5000', helm: 'agent.flows.maxKeys' },
   ),
   NETPOL_FLOW_RETENTION: envVar(
     'NETPOL_FLOW_RETENTION',
     duration('7d, 24h or 30m'),
     'how long a flow is kept after it was last seen',
-    { default: '7d' },
+    { default: '7d', helm: 'agent.flows.retention' },
   ),
   NETPOL_AGENT_HEALTH_PORT: envVar(
     'NETPOL_AGENT_HEALTH_PORT',
