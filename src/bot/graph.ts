@@ -5,8 +5,10 @@
  * file: Slack's external upload, paced and 429-aware like every message). The graph and its DOT are
  * the core's (core/graph), the layout and the PNG the graph adapter's: Graphviz and resvg are loaded
  * on the first graph, never by a bot that draws none. Workloads of the namespace with no flows come
- * from the workers' snapshot when there is one.
+ * from the workers' snapshot when there is one. `/netpol suggest` shares the same picture
+ * (shareFlowGraph) beside its suggestion.
  */
+import type { ObservedFlow } from '../contracts/observed-flows';
 import { NetpolError } from '../core/errors';
 import { buildFlowGraph, flowGraphDot } from '../core/graph/flow-graph';
 import { dns1123LabelProblem } from '../core/k8s/names';
@@ -35,6 +37,38 @@ export async function graphCommand(
   if (flows === undefined)
     throw new NetpolError('E_UNSUPPORTED', 'observed flows are not set up for this bot');
   const seen = await flows.list(cluster, namespace, ctx.now());
+  const counts = await shareFlowGraph(
+    ctx,
+    { cluster, namespace, user: input.user, channel: input.channel },
+    seen,
+  );
+  const reply = { cluster, user: input.user, namespace, counts: counts ?? NOTHING };
+  return [renderGraphReply(reply)];
+}
+
+const NOTHING: GraphCounts = { workloads: 0, addresses: 0, allowed: 0, blocked: 0 };
+
+export interface GraphTarget {
+  readonly cluster: string;
+  readonly namespace: string;
+  /** Who asked (named in the comment). */
+  readonly user: string;
+  /** Where the picture is shared. */
+  readonly channel: string;
+}
+
+/**
+ * Draws `seen` (the namespace's observed flows, already read) and shares the PNG in the target's
+ * channel through the outbound queue. `/netpol graph` and `/netpol suggest` both show it this way.
+ * Returns what was drawn, or undefined when there was nothing to draw (no flows, no workloads):
+ * then nothing is posted.
+ */
+export async function shareFlowGraph(
+  ctx: BotContext,
+  target: GraphTarget,
+  seen: readonly ObservedFlow[],
+): Promise<GraphCounts | undefined> {
+  const { cluster, namespace } = target;
   const state = await ctx.state(cluster, false);
   const graph = buildFlowGraph(seen, {
     namespace,
@@ -50,20 +84,19 @@ export async function graphCommand(
     allowed: graph.edges.length - blocked,
     blocked,
   };
-  const reply = { cluster, user: input.user, namespace, counts };
-  if (seen.length === 0 && workloads === 0) return [renderGraphReply(reply)];
+  if (seen.length === 0 && workloads === 0) return undefined;
 
   const { renderGraph } = await import('../adapters/graph/render-png');
   const png = await renderGraph(flowGraphDot(graph), 'png');
   await ctx.deps.outbox.send({
     kind: 'post',
-    channel: input.channel,
-    text: graphComment(reply),
+    channel: target.channel,
+    text: graphComment({ cluster, user: target.user, namespace, counts }),
     file: {
       contentBase64: png.toString('base64'),
       filename: `netpol-graph-${cluster}-${namespace}.png`,
       title: `Observed flows in ${namespace} (${cluster})`,
     },
   });
-  return [renderGraphReply(reply)];
+  return counts;
 }

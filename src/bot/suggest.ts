@@ -3,7 +3,9 @@
  * turned by core/suggest into the least-privilege change, shown with a checkbox per flow. Request
  * approval builds the change for the ticked flows with the ordinary planner (plan-request.ts), keeps
  * it as a draft and submits it through Approvals, exactly as a typed request's Submit does: one
- * request, one approval card, the usual approvers.
+ * request, one approval card, the usual approvers. The picture of the same flows (graph.ts's
+ * shareFlowGraph, as `/netpol graph` shares it) is posted in the channel beside the suggestion; a
+ * picture that fails is logged and the suggestion still shown.
  */
 import type { ObservedFlow } from '../contracts/observed-flows';
 import { processRequestYaml } from '../contracts/request-yaml';
@@ -28,6 +30,7 @@ import type { Approvals } from './approvals';
 import { mayRequest } from './authorize';
 import type { BotContext, CommandInput } from './bot-context';
 import type { DraftPreviews } from './draft-previews';
+import { shareFlowGraph } from './graph';
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -109,6 +112,7 @@ export class Suggestions {
         createdAt: this.ctx.now().toISOString(),
       });
     }
+    if (flows.length > 0) await this.shareGraph(input, cluster, namespace, flows);
     const ticked = new Set(suggestion.items.filter((i) => i.ticked).map((i) => i.id));
     return renderSuggestion({
       cluster,
@@ -121,6 +125,19 @@ export class Suggestions {
       notShown: all.items.length - suggestion.items.length,
       retention: days(suggest.retentionMs),
     });
+  }
+
+  private async shareGraph(
+    input: CommandInput,
+    cluster: string,
+    namespace: string,
+    flows: readonly ObservedFlow[],
+  ): Promise<void> {
+    try {
+      await shareFlowGraph(this.ctx, { cluster, namespace, user: input.user, channel: input.channel }, flows);
+    } catch (err) {
+      this.ctx.deps.log.warn({ err, cluster, namespace }, 'suggestion graph not shared');
+    }
   }
 
   /** Request approval: the ticked flows' change, planned, kept as a draft and submitted. */

@@ -4,6 +4,7 @@
  * stand-ins. The suggestion offers a checkbox per flow; one allowed flow is unticked; Request
  * approval sends the ticked rest as one request; approved, the policies are applied, and under the
  * cluster's resulting state (the evaluator) the ticked flows pass and the unticked one does not.
+ * The picture of the flows (as `/netpol graph` draws it) is shared in the channel beside it.
  */
 import Redis from 'ioredis';
 import { ClusterCache } from '../../src/adapters/redis/cluster-cache';
@@ -166,6 +167,37 @@ describe('/netpol suggest', () => {
     expect(allowed(pod('frontend'), pod('backend'), 9090)).toBe(false); // blocked when seen
     expect(allowed(pod('backend'), { kind: 'ip', ip: '203.0.113.8' }, 443)).toBe(false);
     expect(allowed(pod('backend'), pod('frontend'), 80)).toBe(false);
+  });
+
+  it('shares the picture of the same flows in the channel beside the suggestion', async () => {
+    const earlier = new Set(plane.slack.files().map((f) => f.id));
+    const { reply } = await plane.slash('suggest backend');
+    expect(JSON.stringify(reply.blocks)).toContain('Suggested policies');
+    const file = await plane.slack.waitForFile(
+      (f) => f.shared?.channel === REQUEST_CHANNEL && !earlier.has(f.id),
+      20_000,
+    );
+    expect(file).toMatchObject({
+      filename: 'netpol-graph-prod-backend.png',
+      title: 'Observed flows in backend (prod)',
+    });
+    // A PNG (its signature), drawn from the five flows the suggestion offers.
+    expect(file.bytes!.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const message = plane.slack.message(REQUEST_CHANNEL, file.shared!.ts)!;
+    expect(message.text).toContain('Observed flows to and from *backend*');
+    expect(message.text).toContain('1 blocked flow (red)');
+    expect(message.text).toContain(`<@${ALICE}>`);
+  });
+
+  it('shares no picture when nothing was seen', async () => {
+    const earlier = new Set(plane.slack.files().map((f) => f.id));
+    const { reply } = await plane.slash('suggest quiet');
+    expect(JSON.stringify(reply.blocks)).toContain('quiet');
+    // The channel's outbound queue is in order: once backend's picture is in, quiet's would be too.
+    await plane.slash('suggest backend');
+    await plane.slack.waitForFile((f) => f.shared?.channel === REQUEST_CHANNEL && !earlier.has(f.id), 20_000);
+    const added = plane.slack.files().filter((f) => !earlier.has(f.id));
+    expect(added.map((f) => f.filename)).toEqual(['netpol-graph-prod-backend.png']);
   });
 
   it('a second Request approval of the same suggestion is refused', async () => {
