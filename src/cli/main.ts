@@ -48,6 +48,10 @@ usage:
       green and blocked ones in red. -n: only the flows to and from NAMESPACE; --state adds the
       workloads that had no flows. The format follows -o's extension (.png, .svg, .dot), else png;
       without -o, svg and dot go to stdout (png needs -o).
+  netpol suggest NAMESPACE --flows FILE [CLUSTER] [--config FILE] [--all] [--output yaml|json]
+      What /netpol suggest offers: the least-privilege policies that allow the flows seen to and
+      from NAMESPACE (--flows: an observed-flows JSON file), planned like typed requests. Flows seen
+      blocked are left out unless --all; the flows, the requests and warnings go to stderr.
   netpol help [topic]
       The request language (topics: allow, deny, query, selectors, ports, keywords).
 
@@ -78,6 +82,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./matrix-command')).matrixCommand(rest, io);
       case 'graph':
         return await (await import('./graph-command')).graphCommand(rest, io);
+      case 'suggest':
+        return await (await import('./suggest-command')).suggestCommand(rest, io);
       case 'help':
         io.stdout(`${(await import('../core/request/help')).helpText(rest[0])}\n`);
         return 0;
@@ -88,7 +94,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       default:
         throw new NetpolError('E_USAGE', `unknown command "${command}"`, {
-          hint: 'commands: parse, explain, show, matrix, graph, status, lab, help',
+          hint: 'commands: parse, explain, show, matrix, graph, suggest, status, lab, help',
         });
     }
   } catch (error) {

@@ -70,7 +70,10 @@ export async function parseCommand(args: string[], io: CliIo): Promise<number> {
  * defaults. The configuration schema (zod) is loaded only when there is a file to read: `netpol
  * parse` without one must start nearly as fast as node itself.
  */
-async function requestLanguage(configFlag: string | undefined, env: Env): Promise<RequestLanguageConfig> {
+export async function requestLanguage(
+  configFlag: string | undefined,
+  env: Env,
+): Promise<RequestLanguageConfig> {
   const path = configFlag ?? (env.NETPOL_CONFIG === '' ? undefined : env.NETPOL_CONFIG);
   if (path === undefined) {
     return {

@@ -1,7 +1,7 @@
 /**
  * Observed flows (issue 10): what node agents saw, aggregated per workload pair, port, protocol and
- * verdict, for `/netpol suggest` and `/netpol graph` (and `netpol graph --flows FILE`, whose file is
- * an ObservedFlowsFile as JSON). Agents sample accepted new flows and report every drop; the
+ * verdict, for `/netpol suggest` and `/netpol graph` (and `netpol graph --flows FILE` and `netpol
+ * suggest NAMESPACE --flows FILE`, whose file is an ObservedFlowsFile as JSON). Agents sample accepted new flows and report every drop; the
  * aggregate counts both. Changing this shape is changing a wire and file format: add optional
  * fields, bump `v` for anything else.
  */
