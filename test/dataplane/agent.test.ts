@@ -8,11 +8,12 @@
  * afterAll, also when a step fails.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startKubeApiStandIn, type KubeApiStandIn } from '../../src/devtools/kube-api';
-import { freePort, startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
+import { startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
 import { dropStreamKey, parseDropEventFields, type DropEvent } from '../../src/contracts/drop-events';
 import { AgentProcess } from './support/agent-process';
 import {
@@ -96,6 +97,8 @@ let client: Redis;
 let standIn: KubeApiStandIn;
 let agent: AgentProcess | undefined;
 let env: Record<string, string>;
+/** The running agent's health port (it picks a free one at each start). */
+let healthPort = 0;
 
 function podObject(name: LabName, labels: Record<string, string> = ALL[name].labels) {
   const pod = ALL[name];
@@ -165,21 +168,55 @@ async function readyz(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * The port the agent said it listens on (its "agent started" line), undefined before it says so.
+ * The agent listens on port 0 (any free port): a fixed port would be free between a kill and the
+ * restart, and another test's freePort() could hand it to its own server, whose /readyz would then
+ * answer for an agent that failed to start (EADDRINUSE) or has not synced yet.
+ */
+function announcedPort(child: AgentProcess): number | undefined {
+  for (const line of child.lines) {
+    if (!line.includes('"agent started"')) continue;
+    const port = (JSON.parse(line) as { healthPort?: unknown }).healthPort;
+    if (typeof port === 'number') return port;
+  }
+  return undefined;
+}
+
+/** Starts the agent and waits until it is ready: its own /readyz says so, and it logged its sync. */
 async function startAgent(): Promise<void> {
-  agent = AgentProcess.start(env);
-  const port = Number(env.NETPOL_AGENT_HEALTH_PORT);
+  const started = AgentProcess.start(env);
+  agent = started;
   const deadline = Date.now() + 30_000;
-  while (!(await readyz(port))) {
-    if (!agent.running || Date.now() > deadline) {
-      throw new Error(`the agent did not become ready:\n${agent.lines.slice(-40).join('\n')}`);
+  for (;;) {
+    const port = announcedPort(started);
+    if (port !== undefined) healthPort = port;
+    if (
+      port !== undefined &&
+      (await readyz(port)) &&
+      started.lines.some((line) => line.includes('"maps in sync"'))
+    )
+      return;
+    if (!started.running || Date.now() > deadline) {
+      throw new Error(`the agent did not become ready:\n${started.lines.slice(-40).join('\n')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
+/** A foreign server on `port` answering 200 to everything (as another test's server would). */
+async function squat(port: number): Promise<Server> {
+  const server = createServer((_request, response) => response.end('ok'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
 /** One series of the agent's /metrics (0 when absent). */
 async function metric(name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${env.NETPOL_AGENT_HEALTH_PORT}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`${name}${labels} `) || l.startsWith(`${name}${labels}{`));
@@ -250,7 +287,7 @@ beforeAll(async () => {
       NETPOL_BPF_LOADER: LOADER_PATH,
       REDIS_URL: redis.url,
       NETPOL_AGENT_HEALTH_HOST: '127.0.0.1',
-      NETPOL_AGENT_HEALTH_PORT: String(await freePort()),
+      NETPOL_AGENT_HEALTH_PORT: '0',
       LOG_LEVEL: 'info',
     };
     await startAgent();
@@ -433,17 +470,24 @@ describe('the node agent over real packets', () => {
     };
     await agent!.kill();
     expect(agent!.running).toBe(false);
-    for (let i = 0; i < 3; i++) await probeOnce();
-    const restarting = startAgent();
-    let done = false;
-    void restarting.finally(() => (done = true)).catch(() => undefined);
-    while (!done) await probeOnce();
-    await restarting;
-    for (let i = 0; i < 3; i++) await probeOnce();
-    expect(wrong).toEqual([]);
-    // The restarted agent still follows changes.
-    standIn.seed([podObject('fe')]);
-    await untilVerdict('fe', 'be', true);
+    // The machine is shared: while the agent is down, another process may take its old port and
+    // answer /readyz there. The restart must still wait for the new agent itself.
+    const squatter = await squat(healthPort);
+    try {
+      for (let i = 0; i < 3; i++) await probeOnce();
+      const restarting = startAgent();
+      let done = false;
+      void restarting.finally(() => (done = true)).catch(() => undefined);
+      while (!done) await probeOnce();
+      await restarting;
+      for (let i = 0; i < 3; i++) await probeOnce();
+      expect(wrong).toEqual([]);
+      // The restarted agent still follows changes.
+      standIn.seed([podObject('fe')]);
+      await untilVerdict('fe', 'be', true);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   test('a pod created while the agent is down is open until the restarted agent has attached the pods it knows, then closed until its own rules are in', async () => {
