@@ -15,8 +15,15 @@
  * - CPU under churn: pods of that cluster's deployments created and deleted on other nodes, 1,000
  *   events a second (creates written to the store, deletes through the HTTP API), for a while; the
  *   agent's CPU time (utime + stime) over the wall time, then how long it takes to go idle after.
+ * - `--agent-gc` (a measurement build of the agent, not how it runs): the agent gets --expose-gc and
+ *   a preloaded hook that, on SIGUSR2, runs a full GC and writes process.memoryUsage() to a file; the
+ *   bench then also reports RSS and V8 heap after a forced GC at each point, and runs the churn three
+ *   times, so growth that a GC gives back (heap not yet collected) is told from a leak (what stays).
+ * - `--agent-node-options=<flags>`: Node/V8 options for the agent process (NODE_OPTIONS), to compare.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NetworkingV1Api } from '@kubernetes/client-node';
 import { Lab } from '../src/devtools/lab/lab';
 import { planLab } from '../src/devtools/lab/lab-plan';
@@ -83,6 +90,62 @@ function remoteCluster(pods: number): Obj[] {
   }
   return items;
 }
+
+/** Preloaded into the agent with --agent-gc: SIGUSR2 -> full GC -> memoryUsage() as JSON to a file. */
+const GC_HOOK = `
+const { writeFileSync } = require('node:fs');
+process.on('SIGUSR2', () => {
+  global.gc();
+  global.gc();
+  writeFileSync(process.env.NETPOL_BENCH_MEM_FILE, JSON.stringify(process.memoryUsage()));
+});
+`;
+
+/**
+ * The agent's environment beyond the lab's: the --agent-gc hook, and Node options given with
+ * `--agent-node-options=<flags>` (to compare V8 settings, e.g. a smaller young generation).
+ */
+function agentEnv(gcDir: string | undefined, memFile: string): Record<string, string> {
+  const given = process.argv.find((arg) => arg.startsWith('--agent-node-options='));
+  const options = [
+    ...(given === undefined ? [] : [given.slice('--agent-node-options='.length)]),
+    ...(gcDir === undefined ? [] : [`--expose-gc --require ${join(gcDir, 'hook.js')}`]),
+  ];
+  return {
+    ...(options.length === 0 ? {} : { NODE_OPTIONS: options.join(' ') }),
+    ...(gcDir === undefined ? {} : { NETPOL_BENCH_MEM_FILE: memFile }),
+  };
+}
+
+interface AfterGc {
+  readonly rssKiB: number;
+  readonly heapUsedKiB: number;
+  readonly heapTotalKiB: number;
+  readonly externalKiB: number;
+}
+
+/** Forces a GC in the agent (the --agent-gc hook) and reads its memory after it. */
+async function afterGc(pid: number, file: string): Promise<AfterGc> {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error('the agent did not answer SIGUSR2 (the --agent-gc hook)');
+    await pause(20);
+  }
+  await pause(50); // the write is one syscall, but let it land
+  const usage = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+  const kib = (n: number | undefined) => Math.round((n ?? 0) / 1024);
+  return {
+    rssKiB: kib(usage.rss),
+    heapUsedKiB: kib(usage.heapUsed),
+    heapTotalKiB: kib(usage.heapTotal),
+    externalKiB: kib(usage.external),
+  };
+}
+
+const gcText = (m: AfterGc) =>
+  `RSS ${m.rssKiB} KiB, V8 heap used ${m.heapUsedKiB} KiB of ${m.heapTotalKiB} KiB, external ${m.externalKiB} KiB`;
 
 interface ProcSample {
   readonly rssKiB: number;
@@ -160,6 +223,8 @@ async function churn(
   templates: Obj[],
   perSecond: number,
   seconds: number,
+  /** The first churned pod's serial (its name and address); each churn of a run starts elsewhere. */
+  firstSerial = 0,
 ): Promise<{ events: number; failed: number }> {
   const standIn = lab.standIn!;
   const authorization = `Bearer ${standIn.kubeConfig().getCurrentUser()?.token ?? ''}`;
@@ -167,7 +232,7 @@ async function churn(
   const steady = perSecond / 2;
   const live: { namespace: string; name: string }[] = [];
   const inFlight = new Set<Promise<unknown>>();
-  let serial = 0;
+  let serial = firstSerial;
   let events = 0;
   let failed = 0;
   const start = Date.now();
@@ -218,7 +283,16 @@ export async function runAgentBench(options: {
   readonly objectPath: string;
   readonly loaderPath: string;
   readonly quick: boolean;
+  /** The measurement build: forced GCs and three churns (see the header). */
+  readonly gc?: boolean;
 }): Promise<TargetLine[]> {
+  const gcDir =
+    (options.gc ?? process.argv.includes('--agent-gc'))
+      ? mkdtempSync(join(tmpdir(), 'np-agent-gc-'))
+      : undefined;
+  const memFile = gcDir === undefined ? '' : join(gcDir, 'memory.json');
+  if (gcDir !== undefined) writeFileSync(join(gcDir, 'hook.js'), GC_HOOK);
+  const gcSamples: { label: string; memory: AfterGc }[] = [];
   const toggles = options.quick ? 10 : 40;
   const clusterPods = options.quick ? 2_000 : 10_000;
   const churnSeconds = options.quick ? 5 : 15;
@@ -230,7 +304,14 @@ export async function runAgentBench(options: {
     bpfObject: options.objectPath,
     bpfLoader: options.loaderPath,
     progress: (line) => process.stderr.write(`agent lab: ${line}\n`),
+    agentEnv: agentEnv(gcDir, memFile),
   });
+  const measureGc = async (pid: number, label: string) => {
+    if (gcDir === undefined) return;
+    const memory = await afterGc(pid, memFile);
+    gcSamples.push({ label, memory });
+    process.stderr.write(`agent lab: after a forced GC, ${label}: ${gcText(memory)}\n`);
+  };
   const stop = () => void lab.destroy().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -253,6 +334,7 @@ export async function runAgentBench(options: {
     const small = await policyToWire(lab, probe, toggles);
     await untilIdle(pid, 30_000);
     const bare = sampleProc(pid);
+    await measureGc(pid, `${plan.pods.length} pods`);
 
     // 2. A realistic cluster elsewhere: memory per pod.
     const cluster = remoteCluster(clusterPods);
@@ -267,6 +349,7 @@ export async function runAgentBench(options: {
     const watched = remotePods.length + plan.pods.length;
     const kibPerPod = loaded.rssKiB / watched;
     const kibPerExtraPod = (loaded.rssKiB - bare.rssKiB) / remotePods.length;
+    await measureGc(pid, `${remotePods.length} more pods`);
     const wireBig = await policyToWire(lab, probe, options.quick ? 6 : 20);
 
     // 3. CPU under churn elsewhere.
@@ -278,6 +361,13 @@ export async function runAgentBench(options: {
     const churnCpu = cpuPercent(before, after);
     const rate = events / (Number(after.atNs - before.atNs) / 1e9);
     const afterChurn = sampleProc(pid);
+    await measureGc(pid, `after churn 1 (RSS before the GC ${afterChurn.rssKiB} KiB)`);
+    // The measurement build churns twice more: a leak keeps growing, a heap high-water mark does not.
+    for (let round = 2; gcDir !== undefined && round <= 3; round++) {
+      await churn(lab, templates, CHURN_PER_SECOND, churnSeconds, round * 100_000);
+      await untilIdle(pid, 300_000);
+      await measureGc(pid, `after churn ${round} (RSS before the GC ${sampleProc(pid).rssKiB} KiB)`);
+    }
 
     const wireRows = [
       { label: `${plan.pods.length} pods`, ...small },
@@ -345,6 +435,7 @@ export async function runAgentBench(options: {
           drainMs,
         },
         takenInProbe: big.samples.length,
+        ...(gcDir === undefined ? {} : { afterGc: gcSamples }),
       }),
     );
     const allWire = [...small.samples, ...wireBig.samples].map((s) => s.fromCallMs);
@@ -374,6 +465,7 @@ export async function runAgentBench(options: {
   } finally {
     await probe?.stop();
     await lab.destroy();
+    if (gcDir !== undefined) rmSync(gcDir, { recursive: true, force: true });
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
   }
