@@ -189,9 +189,15 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
     await networking.createNamespacedNetworkPolicy({ namespace: 'backend', body: DEFAULT_DENY });
     await lab.curlUntil(FRONTEND, BACKEND, timedOut);
 
+    // The first drops can reach the alert worker before the workers' snapshot holds the new
+    // policy (the informer's event and the drop race): the alert then names no policy yet, and
+    // the next edit does. Wait until the snapshot has it, so every later edit names it.
     const first = await slack.waitForMessage(BACKEND_ALERT_CHANNEL, (m) => m.text.includes(HEADLINE), 20_000);
-    expect(first.text).toContain('blocked by default-deny-ingress');
-    expect(JSON.stringify(first.blocks)).toContain('backend/default-deny-ingress');
+    await plane!.waitForSnapshot((state) =>
+      state.policies.some(
+        (p) => p.metadata.namespace === 'backend' && p.metadata.name === 'default-deny-ingress',
+      ),
+    );
     const before = dropCount(first.text);
     expect(before).toBeGreaterThan(0);
 
@@ -200,9 +206,10 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
     expect(more.every(timedOut)).toBe(true);
     const grown = await slack.waitForMessage(
       BACKEND_ALERT_CHANNEL,
-      (m) => m.ts === first.ts && dropCount(m.text) > before,
+      (m) => m.ts === first.ts && dropCount(m.text) > before && m.text.includes('blocked by'),
       20_000,
     );
+    expect(JSON.stringify(grown.blocks)).toContain('backend/default-deny-ingress');
     expect(grown.text).toMatch(
       /^frontend\/nginx -&gt; backend\/nginx tcp\/80: [\d,]+ drops in the last .+, 1 node, blocked by default-deny-ingress$/,
     );
@@ -424,10 +431,12 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
   }, 60_000);
 
   test('/netpol graph backend shares a valid PNG of the same graph in the channel', async () => {
+    // /netpol suggest (above) shared a picture in this channel too: wait for a new one.
+    const earlier = new Set(plane!.slack.files().map((f) => f.id));
     const { reply } = await plane!.slash('graph backend');
     expect(reply.text).toContain('The flow graph of backend is being posted in this channel');
     const file = await plane!.slack.waitForFile(
-      (f) => f.shared?.channel === REQUEST_CHANNEL && f.bytes !== undefined,
+      (f) => !earlier.has(f.id) && f.shared?.channel === REQUEST_CHANNEL && f.bytes !== undefined,
       20_000,
     );
     expect(file.filename).toBe('netpol-graph-prod-backend.png');
