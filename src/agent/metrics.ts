@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EndpointCounters } from '../adapters/bpf/abi';
 import type { KubeApiError } from '../adapters/kube/kube-api-error';
+import { KubeApiErrorMetric } from '../adapters/kube/kube-api-error-metric';
 import { createMetricsRegistry, readForScrape, type MetricsEndpoint } from '../platform/metrics';
 import type { DropEventPublisherStats } from './drop-event-publisher';
 import type { FlowReporterStats } from './flow-reporter';
@@ -77,7 +78,7 @@ export class AgentMetrics implements MetricsEndpoint {
   private readonly ready: Gauge;
   private readonly dropEventsPublished: Counter;
   private readonly dropEventsDiscarded: Counter<'reason'>;
-  private readonly kubeErrors: Counter<'cluster' | 'operation' | 'code' | 'status'>;
+  private readonly kubeErrors: KubeApiErrorMetric;
   private readonly flowsWritten: Counter;
   private readonly flowsDiscarded: Counter<'reason'>;
 
@@ -146,12 +147,7 @@ export class AgentMetrics implements MetricsEndpoint {
       labelNames: ['reason'],
       registers,
     });
-    this.kubeErrors = new Counter({
-      name: 'netpol_kube_api_errors_total',
-      help: 'Failed Kubernetes API calls by operation, catalogue code and HTTP status (0: no response)',
-      labelNames: ['cluster', 'operation', 'code', 'status'],
-      registers,
-    });
+    this.kubeErrors = new KubeApiErrorMetric(registers, options.cluster ?? '');
     this.flowsWritten = new Counter({
       name: 'netpol_agent_flows_written_total',
       help: 'Observed flows written to the flow store (one per distinct flow per interval)',
@@ -166,14 +162,7 @@ export class AgentMetrics implements MetricsEndpoint {
   }
 
   /** An informer's failed list or watch of the cluster's objects (Informer's onApiError). */
-  readonly informerError = (failure: KubeApiError): void => {
-    this.kubeErrors.inc({
-      cluster: this.options.cluster ?? '',
-      operation: 'list-watch',
-      code: failure.code,
-      status: String(failure.status),
-    });
-  };
+  readonly informerError = (failure: KubeApiError): void => this.kubeErrors.informerError(failure);
 
   /** A map pass finished `seconds` after the oldest event it covers. */
   observeSync(seconds: number): void {

@@ -19,6 +19,7 @@
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { toKubeApiError, type KubeApiError } from '../adapters/kube/kube-api-error';
+import { KubeApiErrorMetric } from '../adapters/kube/kube-api-error-metric';
 import type { PolicyApi } from '../adapters/kube/kube-client';
 import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import type { RequestRecord } from '../contracts/request-record';
@@ -48,7 +49,7 @@ export class WorkerMetrics {
   private readonly cluster: string;
   private readonly approvalToApplied: Histogram<'cluster'>;
   private readonly transitions: Counter<'cluster' | 'to'>;
-  private readonly kubeErrors: Counter<'cluster' | 'operation' | 'code' | 'status'>;
+  private readonly kubeErrors: KubeApiErrorMetric;
 
   constructor(options: WorkerMetricsOptions) {
     this.cluster = options.cluster;
@@ -68,12 +69,7 @@ export class WorkerMetrics {
       labelNames: ['cluster', 'to'],
       registers,
     });
-    this.kubeErrors = new Counter({
-      name: 'netpol_kube_api_errors_total',
-      help: 'Failed Kubernetes API calls by operation, catalogue code and HTTP status (0: no response)',
-      labelNames: ['cluster', 'operation', 'code', 'status'],
-      registers,
-    });
+    this.kubeErrors = new KubeApiErrorMetric(registers, this.cluster);
     // Present from the start, at zero: rate() and the dashboard's cluster list need the series.
     this.approvalToApplied.zero({ cluster: this.cluster });
     for (const to of ['applying', 'applied', 'failed'])
@@ -109,13 +105,7 @@ export class WorkerMetrics {
       try {
         return await call();
       } catch (error) {
-        const failure = toKubeApiError(error);
-        this.kubeErrors.inc({
-          cluster: this.cluster,
-          operation,
-          code: failure.code,
-          status: String(failure.status),
-        });
+        this.kubeErrors.count(operation, toKubeApiError(error));
         throw error;
       }
     };
@@ -127,14 +117,7 @@ export class WorkerMetrics {
   }
 
   /** The cluster sync's informers: a failed list or watch of the cluster's objects. */
-  readonly informerError = (failure: KubeApiError): void => {
-    this.kubeErrors.inc({
-      cluster: this.cluster,
-      operation: 'list-watch',
-      code: failure.code,
-      status: String(failure.status),
-    });
-  };
+  readonly informerError = (failure: KubeApiError): void => this.kubeErrors.informerError(failure);
 
   private stored(record: RequestRecord): void {
     this.transitions.inc({ cluster: this.cluster, to: record.state });
