@@ -79,6 +79,9 @@ const LIBRARIES = [
   // which it only uses through the connection it is handed: duck-typed, so one copy is in play).
   { name: 'ioredis', file: 'redis.js', minify: true, used: new Set() },
   { name: 'bullmq', file: 'bullmq.js', minify: true, used: new Set() },
+  // The configuration schema (platform/config/schema.ts) is read only with a configuration file
+  // (`parse --config`, `status`): ~900 KB that every other command would read and compile.
+  { name: 'zod', file: 'zod.js', minify: true, used: new Set() },
 ];
 
 /**

@@ -59,6 +59,7 @@ function runBundle(...argv: string[]): {
     env: { ...process.env, NODE_V8_COVERAGE: coverageDir },
   });
   const yamlChunk = pathToFileURL(join(dir, 'yaml.js')).href;
+  const zodChunk = pathToFileURL(join(dir, 'zod.js')).href;
   const yamlModules = new Set<string>();
   const zodModules = new Set<string>();
   for (const file of readdirSync(coverageDir)) {
@@ -67,7 +68,7 @@ function runBundle(...argv: string[]): {
       const ran = script.functions.filter((fn) => (fn.ranges[0]?.count ?? 0) > 0);
       if (ran.length === 0) continue;
       if (script.url.includes('/node_modules/yaml/') || script.url === yamlChunk) yamlModules.add(script.url);
-      if (script.url.includes('/node_modules/zod/')) zodModules.add(script.url);
+      if (script.url.includes('/node_modules/zod/') || script.url === zodChunk) zodModules.add(script.url);
       for (const fn of ran) {
         if (fn.functionName.startsWith('node_modules/yaml/')) yamlModules.add(fn.functionName);
         if (fn.functionName.startsWith('node_modules/zod/')) zodModules.add(fn.functionName);
