@@ -8,6 +8,7 @@
  * bookkeeping ones. Pure.
  */
 import { emptyRecord } from '../own-keys';
+import { VOLATILE_POD_LABELS } from './controller-labels';
 
 /** What naming needs of a pod. */
 export interface PodLike {
@@ -26,14 +27,8 @@ export interface Workload {
 const NAME_LABELS = ['app.kubernetes.io/name', 'app'] as const;
 
 /** Labels controllers add to every pod they make: never part of a workload's selector. */
-const GENERATED_LABELS = new Set([
-  'pod-template-hash',
-  'controller-revision-hash',
-  'pod-template-generation',
-  'statefulset.kubernetes.io/pod-name',
-  'apps.kubernetes.io/pod-index',
-  'controller-uid',
-  'batch.kubernetes.io/controller-uid',
+const GENERATED_LABELS: ReadonlySet<string> = new Set([
+  ...VOLATILE_POD_LABELS,
   'job-name',
   'batch.kubernetes.io/job-name',
 ]);

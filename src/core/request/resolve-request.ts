@@ -14,19 +14,9 @@ import type { ClusterState, PodInfo } from '../state/cluster-state';
 import { namespaceRefMatches } from './namespace-ref';
 import type { EndpointRef, PeerRef, PodRef, QueryEndpoint, Request, Span } from './request';
 import { closest } from './suggest';
+import { VOLATILE_POD_LABELS } from '../k8s/controller-labels';
 
 export const DEFAULT_LABEL_KEYS: readonly string[] = ['app', 'app.kubernetes.io/name', 'k8s-app', 'name'];
-
-/** Labels controllers stamp on pods per revision or per replica: never part of a workload's identity. */
-const VOLATILE_LABELS = new Set([
-  'pod-template-hash',
-  'controller-revision-hash',
-  'pod-template-generation',
-  'statefulset.kubernetes.io/pod-name',
-  'apps.kubernetes.io/pod-index',
-  'controller-uid',
-  'batch.kubernetes.io/controller-uid',
-]);
 
 export interface ResolveOptions {
   state?: ClusterState;
@@ -280,10 +270,10 @@ function withNameLabel(endpoint: EndpointRef): EndpointRef {
 
 function identitySelector(selector: LabelSelector): LabelSelector {
   const matchLabels = recordOf(
-    Object.entries(selector.matchLabels ?? {}).filter(([k]) => !VOLATILE_LABELS.has(k)),
+    Object.entries(selector.matchLabels ?? {}).filter(([k]) => !VOLATILE_POD_LABELS.has(k)),
   );
   const out: LabelSelector = { matchLabels };
-  const expressions = (selector.matchExpressions ?? []).filter((e) => !VOLATILE_LABELS.has(e.key));
+  const expressions = (selector.matchExpressions ?? []).filter((e) => !VOLATILE_POD_LABELS.has(e.key));
   if (expressions.length > 0) out.matchExpressions = expressions;
   return out;
 }
