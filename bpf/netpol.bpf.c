@@ -19,7 +19,9 @@
  *   (at most NETPOL_MAX_EXT_HEADERS); more, or a truncated header, is UNPARSABLE: dropped when the
  *   direction is isolated, passed when it is not;
  * - a non-first fragment carries no ports: it is judged with port 0, so only rules that allow the
- *   peer on any port (or any protocol) let it through; otherwise dropped (FRAGMENT).
+ *   peer on any port (or any protocol) let it through; otherwise dropped (FRAGMENT);
+ * - a direction in audit mode (NETPOL_EP_*_AUDIT) never drops on its rules: what they would drop
+ *   (no rule, DENY, FRAGMENT, UNPARSABLE) passes and is reported as WOULD_DROP.
  *
  * Conntrack: an LRU hash per (endpoint, normalised 5-tuple). Entries are never deleted by user
  * space: a stale entry is ignored (judged anew), the LRU recycles it. No clean-up can race a live
@@ -473,6 +475,33 @@ static __always_inline int drop(const struct packet *pkt, const struct netpol_ct
 }
 
 /*
+ * A drop the direction's rules decided, in a direction isolated only by policies in audit mode:
+ * the packet passes and is reported as WOULD_DROP (rate-limited per flow like drops). A tracked
+ * flow is created (not for fragments), so the rest of the connection passes on conntrack, exactly
+ * as it would once those rules allowed it, and each flow is reported once, not per packet.
+ */
+static __always_inline int would_drop(const struct packet *pkt, const struct netpol_ct_key *flow,
+				      __u32 identity, __u32 dir, __u8 reason, __u32 bytes,
+				      int src_is_lo, __u64 now)
+{
+	count_endpoint(flow->endpoint_id, bytes, 1);
+	if (!pkt->fragment)
+		ct_create(flow, src_is_lo, dir, now);
+	report(pkt, flow, identity, dir, NETPOL_EVENT_WOULD_DROP, reason, 0);
+	return TC_ACT_OK;
+}
+
+/* drop(), or would_drop() when the direction is in audit mode. */
+static __always_inline int rule_drop(const struct packet *pkt, const struct netpol_ct_key *flow,
+				     __u32 identity, __u32 dir, __u8 reason, __u32 bytes, int audit,
+				     int src_is_lo, __u64 now)
+{
+	if (audit)
+		return would_drop(pkt, flow, identity, dir, reason, bytes, src_is_lo, now);
+	return drop(pkt, flow, identity, dir, reason, bytes);
+}
+
+/*
  * The one enforcement path; dir is the pod-side direction. Returns a TC_ACT_* verdict.
  *
  * Order, cheapest answer first: the endpoint (a hash lookup), then conntrack, and only for a packet
@@ -514,10 +543,13 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 	__u32 isolated_flag =
 		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_ISOLATED : NETPOL_EP_EGRESS_ISOLATED;
 	int isolated = !!(flags & isolated_flag);
+	__u32 audit_flag =
+		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_AUDIT : NETPOL_EP_EGRESS_AUDIT;
+	int audit = !!(flags & audit_flag);
 	if (parsed == PARSE_BAD) {
 		if (isolated)
-			return drop(&pkt, &flow, identity_of(peer), dir, NETPOL_REASON_UNPARSABLE,
-				    skb->len);
+			return rule_drop(&pkt, &flow, identity_of(peer), dir,
+					 NETPOL_REASON_UNPARSABLE, skb->len, audit, src_is_lo, now);
 		count_endpoint(endpoint_id, skb->len, 1);
 		return TC_ACT_OK;
 	}
@@ -546,10 +578,12 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 			__u8 why = pkt.fragment ? NETPOL_REASON_FRAGMENT
 				   : dir == NETPOL_DIR_INGRESS ? NETPOL_REASON_NO_RULE_INGRESS
 							      : NETPOL_REASON_NO_RULE_EGRESS;
-			return drop(&pkt, &flow, identity, dir, why, skb->len);
+			return rule_drop(&pkt, &flow, identity, dir, why, skb->len, audit, src_is_lo,
+					 now);
 		}
 		if (verdict->verdict != NETPOL_VERDICT_ALLOW)
-			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_POLICY_DENY, skb->len);
+			return rule_drop(&pkt, &flow, identity, dir, NETPOL_REASON_POLICY_DENY,
+					 skb->len, audit, src_is_lo, now);
 		reason = NETPOL_REASON_ALLOWED_BY_RULE;
 		rule_id = verdict->rule_id;
 	}

@@ -27,6 +27,11 @@
 #define NETPOL_EP_READY (1u << 0)
 #define NETPOL_EP_INGRESS_ISOLATED (1u << 1)
 #define NETPOL_EP_EGRESS_ISOLATED (1u << 2)
+/* Audit mode (a policy annotated netpol.io/audit): the direction is isolated only by policies in
+ * audit mode. A packet its rules would drop passes, and is reported as WOULD_DROP with the reason
+ * it would have been dropped for. NOT_READY and NO_ENDPOINT drops are never audited. */
+#define NETPOL_EP_INGRESS_AUDIT (1u << 3)
+#define NETPOL_EP_EGRESS_AUDIT (1u << 4)
 
 /* policy value verdicts */
 #define NETPOL_VERDICT_ALLOW 1
@@ -35,6 +40,7 @@
 /* event kinds */
 #define NETPOL_EVENT_DROP 1
 #define NETPOL_EVENT_ALLOW_NEW_FLOW 2
+#define NETPOL_EVENT_WOULD_DROP 3 /* audit mode: passed, but its rules would have dropped it */
 
 /* event reasons (drops) */
 #define NETPOL_REASON_NONE 0

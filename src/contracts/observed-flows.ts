@@ -33,8 +33,13 @@ export interface ObservedFlow {
   protocol: 'TCP' | 'UDP' | 'SCTP';
   /** The destination port. */
   port: number;
-  /** Whether the dataplane let it through when it was seen. */
-  verdict: 'allowed' | 'blocked';
+  /**
+   * Whether the dataplane let it through when it was seen: 'would-block' is audit mode (issue 10):
+   * it passed, but policies in audit mode (`auditPolicies`) would have dropped it.
+   */
+  verdict: 'allowed' | 'blocked' | 'would-block';
+  /** For 'would-block': the audit-mode policies ("namespace/name") isolating the pod that judged it. */
+  auditPolicies?: string[];
   /** How many flows (allowed: sampled new connections; blocked: drops) were counted. */
   count: number;
   /** ISO 8601. */

@@ -8,9 +8,15 @@
 export const IDENTITY = { ANY: 0, HOST: 1, WORLD: 2, FIRST_DYNAMIC: 256 } as const;
 export const DIRECTION = { INGRESS: 0, EGRESS: 1 } as const;
 export type Direction = (typeof DIRECTION)[keyof typeof DIRECTION];
-export const ENDPOINT_FLAG = { READY: 1, INGRESS_ISOLATED: 2, EGRESS_ISOLATED: 4 } as const;
+export const ENDPOINT_FLAG = {
+  READY: 1,
+  INGRESS_ISOLATED: 2,
+  EGRESS_ISOLATED: 4,
+  INGRESS_AUDIT: 8,
+  EGRESS_AUDIT: 16,
+} as const;
 export const VERDICT = { ALLOW: 1, DENY: 2 } as const;
-export const EVENT_KIND = { DROP: 1, ALLOW_NEW_FLOW: 2 } as const;
+export const EVENT_KIND = { DROP: 1, ALLOW_NEW_FLOW: 2, WOULD_DROP: 3 } as const;
 export const REASON = {
   NONE: 0,
   NO_RULE_INGRESS: 1,
@@ -317,13 +323,20 @@ export interface DataplaneEvent {
   readonly ruleId: number;
   readonly suppressed: number;
   readonly direction: 'ingress' | 'egress';
-  readonly kind: 'drop' | 'allow-new-flow';
+  /** would-drop: audit mode passed a packet its rules would have dropped. */
+  readonly kind: 'drop' | 'allow-new-flow' | 'would-drop';
   readonly reason: ReasonName | 'UNKNOWN';
 }
 
 const REASON_BY_CODE = new Map<number, ReasonName>(
   Object.entries(REASON).map(([name, code]) => [code, name as ReasonName]),
 );
+
+const KIND_BY_CODE = new Map<number, DataplaneEvent['kind']>([
+  [EVENT_KIND.DROP, 'drop'],
+  [EVENT_KIND.ALLOW_NEW_FLOW, 'allow-new-flow'],
+  [EVENT_KIND.WOULD_DROP, 'would-drop'],
+]);
 
 export function decodeEvent(bytes: Buffer): DataplaneEvent {
   const event = reader(LAYOUTS.event, bytes);
@@ -341,7 +354,7 @@ export function decodeEvent(bytes: Buffer): DataplaneEvent {
     ruleId: event.uint('rule_id'),
     suppressed: event.uint('suppressed'),
     direction: event.uint('direction') === DIRECTION.EGRESS ? 'egress' : 'ingress',
-    kind: event.uint('kind') === EVENT_KIND.ALLOW_NEW_FLOW ? 'allow-new-flow' : 'drop',
+    kind: KIND_BY_CODE.get(event.uint('kind')) ?? 'drop',
     reason: REASON_BY_CODE.get(event.uint('reason')) ?? 'UNKNOWN',
   };
 }

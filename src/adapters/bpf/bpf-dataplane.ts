@@ -52,6 +52,9 @@ export interface EndpointState {
   readonly ready: boolean;
   readonly ingressIsolated: boolean;
   readonly egressIsolated: boolean;
+  /** Isolated only by policies in audit mode: would-be drops pass and are reported. */
+  readonly ingressAudit?: boolean;
+  readonly egressAudit?: boolean;
 }
 
 export const PROTOCOL_NUMBER = { TCP: 6, UDP: 17, SCTP: 132 } as const;
@@ -142,7 +145,9 @@ export class BpfDataplane {
     const flags =
       (state.ready ? ENDPOINT_FLAG.READY : 0) |
       (state.ingressIsolated ? ENDPOINT_FLAG.INGRESS_ISOLATED : 0) |
-      (state.egressIsolated ? ENDPOINT_FLAG.EGRESS_ISOLATED : 0);
+      (state.egressIsolated ? ENDPOINT_FLAG.EGRESS_ISOLATED : 0) |
+      (state.ingressAudit ? ENDPOINT_FLAG.INGRESS_AUDIT : 0) |
+      (state.egressAudit ? ENDPOINT_FLAG.EGRESS_AUDIT : 0);
     await this.loader.request('update', [
       'endpoints',
       `${hex(encodeEndpointKey(ifindex))}:${hex(encodeEndpointValue(state.endpointId, flags))}`,

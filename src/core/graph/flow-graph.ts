@@ -17,12 +17,15 @@ export type GraphPeer =
   { kind: 'workload'; namespace: string; name: string } | { kind: 'address'; address: string; name?: string };
 
 /** An observed flow as the graph reads it (the contract's ObservedFlow fits). */
+/** 'would-block': passed, but policies in audit mode would have dropped it (issue 10). */
+export type FlowVerdict = 'allowed' | 'blocked' | 'would-block';
+
 export interface GraphFlow {
   source: GraphPeer;
   destination: GraphPeer;
   protocol: 'TCP' | 'UDP' | 'SCTP';
   port: number;
-  verdict: 'allowed' | 'blocked';
+  verdict: FlowVerdict;
   count: number;
 }
 
@@ -49,7 +52,7 @@ export interface GraphNode {
 export interface GraphEdge {
   from: string;
   to: string;
-  verdict: 'allowed' | 'blocked';
+  verdict: FlowVerdict;
   /** `tcp/8080 (1,204)`, one per protocol and port, sorted. */
   ports: string[];
   count: number;
@@ -65,7 +68,7 @@ export interface FlowGraph {
 }
 
 /** Allowed flows in green, blocked ones in red (the issue's words); the legend says so too. */
-export const VERDICT_COLOURS = { allowed: '#2e7d32', blocked: '#d32f2f' } as const;
+export const VERDICT_COLOURS = { allowed: '#2e7d32', blocked: '#d32f2f', 'would-block': '#ef6c00' } as const;
 
 function peerKey(peer: GraphPeer): string {
   return peer.kind === 'workload' ? `w\u0000${peer.namespace}\u0000${peer.name}` : `a\u0000${peer.address}`;
@@ -206,7 +209,8 @@ export function flowGraphDot(graph: FlowGraph): string {
   }
   for (const e of graph.edges) {
     const colour = VERDICT_COLOURS[e.verdict];
-    const style = e.verdict === 'blocked' ? ', style="dashed"' : '';
+    const style =
+      e.verdict === 'blocked' ? ', style="dashed"' : e.verdict === 'would-block' ? ', style="dotted"' : '';
     lines.push(
       `  ${e.from} -> ${e.to} [label=${dotString(e.ports.join('\n'))}, color="${colour}", fontcolor="${colour}"${style}];`,
     );

@@ -29,7 +29,8 @@ export interface SuggestFlow {
   destination: SuggestPeer;
   protocol: 'TCP' | 'UDP' | 'SCTP';
   port: number;
-  verdict: 'allowed' | 'blocked';
+  /** 'would-block' (audit mode) passed: it is traffic in use, like 'allowed'. */
+  verdict: 'allowed' | 'blocked' | 'would-block';
   count: number;
 }
 
@@ -108,7 +109,7 @@ export function suggestFor<F extends SuggestFlow>(
     }
     if (rules.length === 0)
       unattributed.push({ flow, why: why ?? 'neither end is a workload of the namespace' });
-    else items.push({ id: `f${items.length + 1}`, flow, ticked: flow.verdict === 'allowed', rules });
+    else items.push({ id: `f${items.length + 1}`, flow, ticked: flow.verdict !== 'blocked', rules });
   }
   return { namespace, items, unattributed };
 }
@@ -230,7 +231,7 @@ function oneFlowEach<F extends SuggestFlow>(flows: readonly F[]): F[] {
   for (const flow of flows) {
     const path = flowKey({ ...flow, verdict: 'allowed' });
     const kept = byPath.get(path);
-    if (kept === undefined || (kept.verdict === 'blocked' && flow.verdict === 'allowed'))
+    if (kept === undefined || (kept.verdict === 'blocked' && flow.verdict !== 'blocked'))
       byPath.set(path, flow);
   }
   return [...byPath.values()];
@@ -238,7 +239,7 @@ function oneFlowEach<F extends SuggestFlow>(flows: readonly F[]): F[] {
 
 function flowKey(flow: SuggestFlow): string {
   return [
-    flow.verdict === 'allowed' ? 0 : 1,
+    flow.verdict === 'blocked' ? 1 : 0,
     peerText(flow.source),
     peerText(flow.destination),
     flow.protocol,

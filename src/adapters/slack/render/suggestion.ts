@@ -30,7 +30,7 @@ export interface SuggestionFlowView {
   destination: string;
   /** `tcp/8080`. */
   port: string;
-  verdict: 'allowed' | 'blocked';
+  verdict: 'allowed' | 'blocked' | 'would-block';
   count: number;
   ticked: boolean;
 }
@@ -63,7 +63,9 @@ function option(flow: SuggestionFlowView): CheckboxOption {
   const seen =
     flow.verdict === 'allowed'
       ? `allowed when seen · ${flow.count.toLocaleString('en-US')} sampled`
-      : `BLOCKED when seen · ${flow.count.toLocaleString('en-US')} ${flow.count === 1 ? 'drop' : 'drops'}`;
+      : flow.verdict === 'would-block'
+        ? `passed in audit mode, would be blocked · ${flow.count.toLocaleString('en-US')} seen`
+        : `BLOCKED when seen · ${flow.count.toLocaleString('en-US')} ${flow.count === 1 ? 'drop' : 'drops'}`;
   return {
     text: mrkdwn(
       clip(escapeMrkdwn(flowLine(flow)), SLACK_LIMITS.optionTextChars),
