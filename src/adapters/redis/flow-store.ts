@@ -50,7 +50,8 @@ if evicted > 0 then redis.call('INCRBY', KEYS[2], evicted) end
 return evicted
 `;
 
-type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict'>;
+/** What a flow hash keeps besides its counts; auditPolicies (would-block only) is not part of its id. */
+type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict' | 'auditPolicies'>;
 
 /** What names one end of a flow in its identity (a workload by namespace/name, else the address). */
 export function peerKey(peer: FlowPeer): string {
@@ -58,7 +59,7 @@ export function peerKey(peer: FlowPeer): string {
 }
 
 /** A flow's id: the same ends, protocol, port and verdict are one flow whichever agent saw it. */
-export function flowId(flow: Meta): string {
+export function flowId(flow: Omit<Meta, 'auditPolicies'>): string {
   const identity = [
     flow.verdict,
     peerKey(flow.source),
@@ -106,6 +107,8 @@ export class FlowStore {
         protocol: flow.protocol,
         port: flow.port,
         verdict: flow.verdict,
+        // The audit report (issue 10) finds a request's would-be drops by these; the last write wins.
+        ...(flow.auditPolicies === undefined ? {} : { auditPolicies: flow.auditPolicies }),
       };
       const id = flowId(meta);
       pipeline.eval(
