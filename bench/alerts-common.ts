@@ -19,9 +19,11 @@ export interface PublisherMode {
   readonly batchSize: number;
   readonly eventsPerEntry: number;
   readonly coalesce: boolean;
+  /** The publisher's buffer; default 4 batches. */
+  readonly capacity?: number;
 }
 
-/** What run-agent uses today (the publisher's defaults). */
+/** What run-agent used before issue 10's leftovers (the publisher's own defaults). */
 export const LEGACY: PublisherMode = {
   name: 'one event per entry',
   batchSize: 100,
@@ -39,6 +41,17 @@ export const COALESCED: PublisherMode = {
   batchSize: 1000,
   eventsPerEntry: 100,
   coalesce: true,
+};
+/**
+ * What run-agent wires: 100 per entry + coalesce, with the publisher's default batch (100 events
+ * a pipeline) and buffer (1,000 events).
+ */
+export const AGENT_DEFAULTS: PublisherMode = {
+  name: 'agent defaults (100/entry + coalesce, batch 100)',
+  batchSize: 100,
+  eventsPerEntry: 100,
+  coalesce: true,
+  capacity: 1000,
 };
 
 function pod(namespace: string, name: string, app: string, ip: string): PodFacts {
@@ -114,7 +127,7 @@ export async function runAgent(options: {
   mode: PublisherMode;
 }): Promise<{ published: number; discarded: number; failed: number; entries: number }> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const capacity = options.mode.batchSize * 4;
+  const capacity = options.mode.capacity ?? options.mode.batchSize * 4;
   const publisher = new DropEventPublisher({
     redis,
     streamKey: options.streamKey,

@@ -5,8 +5,9 @@
  * never blocked. One batch in flight at a time (a pipeline); a failed batch is counted as lost
  * and logged once per failure streak, never retried into an ever-growing queue.
  *
- * Two levers for a storm, both off by default (a stream read by tools that know single-event
- * entries only stays as it was): `eventsPerEntry` > 1 writes up to that many events as one entry
+ * Two levers for a storm, off in this class's defaults and on in the agent's (run-agent.ts; readers
+ * must take both kinds of entry, `parseDropEventEntry`, so workers are upgraded before agents):
+ * `eventsPerEntry` > 1 writes up to that many events as one entry
  * (the contract's optional `events` field: one XADD, one entry of the MAXLEN cap and one XACK for
  * many drops), and `coalesce` folds the events of one batch that differ only in their source port
  * and instant within the same second into one event whose `suppressed` counts the others (as the

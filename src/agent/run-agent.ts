@@ -84,6 +84,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     streamKey: dropStreamKey(config.prefix, config.cluster),
     maxLen: config.dropStreamMaxLen,
     log,
+    // Batched, coalesced entries (issue 10): workers that read them must be upgraded first (README).
+    eventsPerEntry: 100,
+    coalesce: true,
   });
 
   // Observed flows for /netpol suggest (issue 10): sampled allowed flows and drops, aggregated.

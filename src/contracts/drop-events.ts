@@ -39,7 +39,10 @@ export interface DropEvent {
   peerAddress: string;
   /** The dataplane's reason: NO_RULE_INGRESS, NO_RULE_EGRESS, NOT_READY, ... */
   reason: string;
-  /** Events the kernel suppressed for this flow before this one (rate limit). */
+  /**
+   * Drops of this flow this event also stands for: those the kernel suppressed before it (rate
+   * limit), and those of the same second an agent coalesced into it. An event is 1 + suppressed drops.
+   */
   suppressed: number;
 }
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startKubeApiStandIn, type KubeApiStandIn } from '../../src/devtools/kube-api';
 import { startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
-import { dropStreamKey, parseDropEventFields, type DropEvent } from '../../src/contracts/drop-events';
+import { dropStreamKey, parseDropEventEntry, type DropEvent } from '../../src/contracts/drop-events';
 import { AgentProcess } from './support/agent-process';
 import {
   LOADER_PATH,
@@ -230,7 +230,8 @@ function rssBytes(pid: number): number {
 
 async function drops(): Promise<DropEvent[]> {
   const entries = await client.xrange(STREAM, '-', '+');
-  return entries.map(([, fields]) => parseDropEventFields(fields)).filter((e): e is DropEvent => e !== null);
+  // Single-event and batched entries alike (the agent batches and coalesces drops).
+  return entries.flatMap(([, fields]) => parseDropEventEntry(fields) ?? []);
 }
 
 let tornDown: Promise<void> | undefined;
@@ -415,9 +416,16 @@ describe('the node agent over real packets', () => {
       (await drops()).filter(
         (e) => e.pod?.name === PODS.be.name && e.protocol === 17 && e.destinationPort === 81,
       ).length;
+    // Entries ever added (XINFO's entries-added: trimming by MAXLEN does not lower it).
+    const entriesAdded = async () => {
+      const info = (await client.xinfo('STREAM', STREAM)) as unknown[];
+      return Number(info[info.indexOf('entries-added') + 1]);
+    };
     const before = {
       dropped: await metric('netpol_agent_packets_dropped_total', dropped),
       events: await streamed(),
+      published: await metric('netpol_agent_drop_events_published_total'),
+      entries: await entriesAdded(),
     };
     const rssBefore = rssBytes(agent!.pid);
 
@@ -448,12 +456,18 @@ describe('the node agent over real packets', () => {
       await sendFrom(pod('fe2').netns, 'udp', PODS.be.ipv4, 82, 1, 100, 'none');
     }
     const events = (await streamed()) - before.events;
+    const published = (await metric('netpol_agent_drop_events_published_total')) - before.published;
+    const entries = (await entriesAdded()) - before.entries;
     const discarded = await metric('netpol_agent_drop_events_discarded_total');
     const suppressed = await metric('netpol_agent_events_suppressed_total');
     const rssGrowth = rssBytes(agent!.pid) - rssBefore;
     process.stderr.write(
-      `drop storm: ${sent} packets sent, ${droppedNow} dropped, ${events} events streamed, ${discarded} discarded, ${suppressed} suppressed, agent RSS +${Math.round(rssGrowth / 1024 / 1024)} MiB\n`,
+      `drop storm: ${sent} packets sent, ${droppedNow} dropped, ${published} events published in ${entries} stream entries (${events} after coalescing), ${discarded} discarded, ${suppressed} suppressed, agent RSS +${Math.round(rssGrowth / 1024 / 1024)} MiB\n`,
     );
+    // The agent batches and coalesces by default: the 3,000 flows' events (one flow but for the
+    // source port) travel in a few entries, not one entry each.
+    expect(published).toBeGreaterThan(1_000);
+    expect(entries * 10).toBeLessThan(published);
     // At most one event per flow per second (1 + 3,000 flows), against 32,000 packets.
     expect(events + discarded).toBeLessThanOrEqual(3_001 * seconds);
     expect(events).toBeGreaterThan(0);

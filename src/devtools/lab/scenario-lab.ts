@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { dropStreamKey, parseDropEventFields, type DropEvent } from '../../contracts/drop-events';
+import { dropStreamKey, parseDropEventEntry, type DropEvent } from '../../contracts/drop-events';
 import { OWN_FORM } from '../../platform/entry-point';
 import type { KubeApiStandIn } from '../kube-api';
 import { parseStateText } from '../kube-stand-in';
@@ -120,9 +120,8 @@ export class ScenarioLab {
     try {
       for (;;) {
         const entries = await client.xrange(this.streamKey, '-', '+');
-        const events = entries
-          .map(([, fields]) => parseDropEventFields(fields))
-          .filter((e): e is DropEvent => e !== null);
+        // Single-event and batched entries alike (an agent batches and coalesces drops).
+        const events = entries.flatMap(([, fields]) => parseDropEventEntry(fields) ?? []);
         if (events.some(wanted)) return events;
         if (Date.now() > deadline) throw new Error(`no matching drop event in ${this.streamKey}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
