@@ -5,6 +5,10 @@
  * consumer holding the previous structures, selector members and pod facts, that recompiles the
  * reported sides and applies the deltas, resolves every side (with its peer pods' addresses,
  * which the node agent's maps hold) like a rebuild; and nothing reported is unchanged.
+ *
+ * Some policies are in audit mode (issue 10): sides are rebuilt from the enforced policies alone,
+ * and a side's audit structure from the audit policies alone (annotation removed), where no
+ * enforced policy isolates it.
  */
 import fc from 'fast-check';
 import type { ClusterState, NamespaceInfo, PodInfo } from '../state/cluster-state';
@@ -21,6 +25,8 @@ import {
   resolveSide,
   type SelectorSide,
 } from './index';
+import { AUDIT_ANNOTATION, isAuditPolicy } from '../k8s/audit-mode';
+import type { NetworkPolicy } from '../k8s/types';
 import { podNamedPorts } from './policy-index';
 import { clusterState, namespace, pod, policy } from '../../../test/support/cluster-builders';
 import { specArbitrary } from '../../../test/support/policy-arbitraries';
@@ -53,8 +59,12 @@ const podArb: fc.Arbitrary<PodInfo> = fc
     }),
   );
 const policyArb = fc
-  .tuple(fc.constantFrom(...NAMESPACES), fc.constantFrom('n0', 'n1', 'n2'), specArb)
-  .map(([ns, name, spec]) => policy(`${ns}/${name}`, spec));
+  .tuple(fc.constantFrom(...NAMESPACES), fc.constantFrom('n0', 'n1', 'n2'), specArb, fc.nat(3))
+  .map(([ns, name, spec, audit]) => {
+    const p = policy(`${ns}/${name}`, spec);
+    // One in four in audit mode: an upsert of the same name flips it either way.
+    return audit === 0 ? { ...p, metadata: { ...p.metadata, annotations: { [AUDIT_ANNOTATION]: '1h' } } } : p;
+  });
 const namespaceArb = fc
   .tuple(fc.constantFrom(...NAMESPACES), labelsArb)
   .map(([name, labels]) => namespace(name, labels));
@@ -124,15 +134,38 @@ function applyToState(state: ClusterState, event: IndexEvent): ClusterState {
   }
 }
 
-/** Every side of a fresh index, with each peer pod's address beside its key. */
+/** The state with only its enforced policies (`audit` false) or only its audit ones, enforced. */
+function policiesIn(state: ClusterState, audit: boolean): ClusterState {
+  const strip = (p: NetworkPolicy): NetworkPolicy => ({
+    ...p,
+    metadata: { namespace: p.metadata.namespace, name: p.metadata.name },
+  });
+  return { ...state, policies: state.policies.filter((p) => isAuditPolicy(p) === audit).map(strip) };
+}
+
+/**
+ * Every side of a fresh index of the enforced policies, with each peer pod's address beside its
+ * key; and, keyed `... audit`, the audit side: the side under the audit policies alone, where the
+ * enforced ones do not isolate it and the audit ones do.
+ */
 function sides(state: ClusterState): Map<string, string> {
-  const index = buildPolicyIndex(state);
+  const index = buildPolicyIndex(policiesIn(state, false));
+  const audit = buildPolicyIndex(policiesIn(state, true));
   const pods = new Map(state.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   const out = new Map<string, string>();
   for (const p of index.pods) {
-    for (const side of [compilePodIngress(index, p), compilePodEgress(index, p)]) {
+    const q = audit.pods[audit.podNumber.get(`${p.namespace}/${p.name}`)!]!;
+    const enforced = [compilePodIngress(index, p), compilePodEgress(index, p)];
+    const audited = [compilePodIngress(audit, q), compilePodEgress(audit, q)];
+    enforced.forEach((side, i) => {
       out.set(`${side.pod} ${side.direction}`, JSON.stringify(withAddresses(keyedSide(index, side), pods)));
-    }
+      const a = audited[i]!;
+      if (a.applies && !side.isolated && a.isolated)
+        out.set(
+          `${side.pod} ${side.direction} audit`,
+          JSON.stringify(withAddresses(keyedSide(audit, a), pods)),
+        );
+    });
   }
   return out;
 }
@@ -140,6 +173,7 @@ function sides(state: ClusterState): Map<string, string> {
 /** What a consumer of the reports holds: structures, selector members, pods' facts. */
 class Consumer {
   readonly structures = new Map<string, SelectorSide>();
+  readonly audits = new Map<string, SelectorSide>();
   readonly members = new Map<number, readonly string[]>();
   readonly pods = new Map<string, PodInfo>();
 
@@ -147,8 +181,11 @@ class Consumer {
     for (const p of live.state().pods) {
       const key = `${p.namespace}/${p.name}`;
       this.pods.set(key, p);
-      for (const d of ['Ingress', 'Egress'] as const)
+      for (const d of ['Ingress', 'Egress'] as const) {
         this.structures.set(`${key} ${d}`, live.structure(key, d));
+        const audit = live.auditStructure(key, d);
+        if (audit !== undefined) this.audits.set(`${key} ${d}`, audit);
+      }
     }
     for (const id of live.selectorIds()) this.members.set(id, live.members(id));
   }
@@ -158,12 +195,13 @@ class Consumer {
     for (const { pod, direction } of report.sides) {
       const key = `${pod} ${direction}`;
       const now = live.has(pod) ? live.structure(pod, direction) : undefined;
-      expect({ side: key, same: text(this.structures.get(key)) === text(now) }).toEqual({
-        side: key,
-        same: false,
-      });
+      const audit = live.has(pod) ? live.auditStructure(pod, direction) : undefined;
+      const before = text(this.structures.get(key)) + text(this.audits.get(key));
+      expect({ side: key, same: before === text(now) + text(audit) }).toEqual({ side: key, same: false });
       if (now === undefined) this.structures.delete(key);
       else this.structures.set(key, now);
+      if (audit === undefined) this.audits.delete(key);
+      else this.audits.set(key, audit);
     }
     for (const { selector, entered, left } of report.selectors) {
       const set = new Set(this.members.get(selector) ?? []);
@@ -196,6 +234,9 @@ class Consumer {
     const out = new Map<string, string>();
     for (const [key, structure] of this.structures) {
       out.set(key, JSON.stringify(withAddresses(resolveSide(structure, view), this.pods)));
+      const audit = this.audits.get(key);
+      if (audit !== undefined)
+        out.set(`${key} audit`, JSON.stringify(withAddresses(resolveSide(audit, view), this.pods)));
     }
     return out;
   }
@@ -228,7 +269,7 @@ function withAddresses(k: KeyedSide, pods: ReadonlyMap<string, PodInfo>): unknow
 }
 
 function expectSameAsRebuilt(live: LiveIndex, state: ClusterState): void {
-  const index = buildPolicyIndex(state);
+  const index = buildPolicyIndex(policiesIn(state, false));
   for (const p of index.pods) {
     const key = `${p.namespace}/${p.name}`;
     const fresh: KeyedSide[] = [
@@ -239,6 +280,7 @@ function expectSameAsRebuilt(live: LiveIndex, state: ClusterState): void {
   }
   expect(index.pods.map((p) => `${p.namespace}/${p.name}`).filter((k) => !live.has(k))).toEqual([]);
   const snapshot = live.snapshot();
+  const whole = buildPolicyIndex(state); // what a rebuild from the state answers
   for (const src of index.pods) {
     for (const dst of index.pods) {
       for (const [port, protocol] of [
@@ -249,7 +291,7 @@ function expectSameAsRebuilt(live: LiveIndex, state: ClusterState): void {
         const s = { kind: 'pod' as const, pod: src };
         const d = { kind: 'pod' as const, pod: dst };
         expect(evaluateConnection(snapshot, s, d, port, protocol)).toEqual(
-          evaluateConnection(index, s, d, port, protocol),
+          evaluateConnection(whole, s, d, port, protocol),
         );
       }
     }
@@ -273,11 +315,13 @@ describe('LiveIndex', () => {
           for (const p of state.pods) {
             const key = `${p.namespace}/${p.name}`;
             for (const d of ['Ingress', 'Egress'] as const)
-              structures.set(`${key} ${d}`, text(live.structure(key, d)));
+              structures.set(`${key} ${d}`, text(live.structure(key, d)) + text(live.auditStructure(key, d)));
           }
           expect({
             event,
-            structures: new Map([...consumer.structures].map(([k, v]) => [k, text(v)])),
+            structures: new Map(
+              [...consumer.structures].map(([k, v]) => [k, text(v) + text(consumer.audits.get(k))]),
+            ),
           }).toEqual({
             event,
             structures,
@@ -355,6 +399,72 @@ describe('LiveIndex', () => {
     const deleted = live.apply({ kind: 'policy-delete', namespace: 'a', name: 'web-in' });
     expect(deleted.sides).toEqual([{ pod: 'a/web', direction: 'Ingress' }]);
     expect(deleted.released).toContain(dbSelector);
+  });
+
+  describe('audit mode', () => {
+    const web = pod('a/web', { labels: { app: 'web' }, ip: '10.0.0.1' });
+    const db = pod('a/db', { labels: { app: 'db' }, ip: '10.0.0.2' });
+    const audited = (p: NetworkPolicy): NetworkPolicy => ({
+      ...p,
+      metadata: { ...p.metadata, annotations: { [AUDIT_ANNOTATION]: '1h' } },
+    });
+    const denyAll = policy('a/deny-all', { podSelector: {}, policyTypes: ['Ingress'] });
+    const fromDb = policy('a/web-from-db', {
+      podSelector: { matchLabels: { app: 'web' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'db' } } }] }],
+    });
+    const build = (policies: NetworkPolicy[]) =>
+      LiveIndex.build(clusterState({ namespaces: [namespace('a', {})], pods: [web, db], policies }));
+
+    it('leaves an audit-only side open and gives its audit structure: the audit policies, their rules', () => {
+      const live = build([audited(denyAll), audited(fromDb)]);
+      expect(live.structure('a/web', 'Ingress')).toMatchObject({ isolated: false, policies: [], rules: [] });
+      expect(live.compile('a/web', 'Ingress').isolated).toBe(false);
+      const audit = live.auditStructure('a/web', 'Ingress')!;
+      expect(audit).toMatchObject({ isolated: true, policies: ['a/deny-all', 'a/web-from-db'] });
+      expect(resolveSide(audit, live).rules.map((r) => r.peers)).toEqual([{ pods: ['a/db'], ipBlocks: [] }]);
+      expect(live.auditStructure('a/db', 'Ingress')).toMatchObject({ policies: ['a/deny-all'], rules: [] });
+      // Egress: no policy of either kind.
+      expect(live.auditStructure('a/web', 'Egress')).toBeUndefined();
+    });
+
+    it('lets an enforced policy win: its rules alone, no audit structure', () => {
+      const live = build([denyAll, audited(fromDb)]);
+      expect(live.structure('a/web', 'Ingress')).toMatchObject({
+        isolated: true,
+        policies: ['a/deny-all'],
+        rules: [],
+      });
+      expect(live.auditStructure('a/web', 'Ingress')).toBeUndefined();
+      // Its audit policy changing changes nothing there.
+      const report = live.apply({ kind: 'policy-delete', namespace: 'a', name: 'web-from-db' });
+      expect(report.sides).toEqual([]);
+    });
+
+    it('reports the sides an annotation added or removed switches, with nothing else changed', () => {
+      const live = build([audited(denyAll)]);
+      const enforce = live.apply({ kind: 'policy-upsert', policy: denyAll });
+      expect(enforce.sides).toEqual([
+        { pod: 'a/db', direction: 'Ingress' },
+        { pod: 'a/web', direction: 'Ingress' },
+      ]);
+      expect(enforce.selectors).toEqual([]);
+      expect(live.structure('a/web', 'Ingress')).toMatchObject({ isolated: true, policies: ['a/deny-all'] });
+      expect(live.auditStructure('a/web', 'Ingress')).toBeUndefined();
+      const back = live.apply({ kind: 'policy-upsert', policy: audited(denyAll) });
+      expect(back.sides).toEqual(enforce.sides);
+      expect(live.structure('a/web', 'Ingress').isolated).toBe(false);
+      expect(live.auditStructure('a/web', 'Ingress')).toMatchObject({ policies: ['a/deny-all'] });
+      // Another audit window (the value) is the same audit mode: nothing to rewrite.
+      const longer = {
+        ...denyAll,
+        metadata: { ...denyAll.metadata, annotations: { [AUDIT_ANNOTATION]: '2h' } },
+      };
+      expect(live.apply({ kind: 'policy-upsert', policy: longer }).sides).toEqual([]);
+      const removed = live.apply({ kind: 'policy-delete', namespace: 'a', name: 'deny-all' });
+      expect(removed.sides).toEqual(enforce.sides);
+      expect(live.auditStructure('a/web', 'Ingress')).toBeUndefined();
+    });
   });
 
   it('reports a pod added elsewhere as deltas of the selectors it matches, not as the sides admitting it', () => {

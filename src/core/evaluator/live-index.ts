@@ -28,10 +28,19 @@
  * shared: read them, never modify them. Whole-cluster questions (pairs, the matrix) go through
  * snapshot(), a PolicyIndex built from the current state (O(cluster), cached until the next event).
  *
+ * Audit mode (issue 10, core/k8s/audit-mode.ts): a policy annotated `netpol.io/audit` is kept and
+ * tracked like any other (its selectors, its selection) but takes no part in structure() or
+ * compile(), as buildPolicyIndex leaves it out of verdicts. auditStructure() gives the side a pod
+ * would have if its audit policies were enforced, when only they select it for that direction
+ * (an enforced policy wins: an audit policy can only add allows to a side it isolates). The
+ * report's `sides` covers both: a side is listed when its structure or its audit structure
+ * changed, including when an annotation alone is added or removed.
+ *
  * Mutable and single-threaded: apply() changes it in place; sides and snapshots handed out before
  * are not updated. An event that is not valid (a bad pod IP or CIDR) throws before changing
  * anything.
  */
+import { isAuditPolicy } from '../k8s/audit-mode';
 import { formatCidr, type IpAddress } from '../k8s/cidr';
 import { selectorMatches } from '../k8s/label-selector';
 import { type DirectedRule, effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
@@ -154,9 +163,17 @@ interface LiveRule {
 interface LivePolicy {
   key: string;
   source: NetworkPolicy;
+  /** In audit mode: left out of structure() and compile(), its rules are auditStructure()'s. */
+  audit: boolean;
   types: PolicyType[];
   selects: Term;
   rules: Record<Direction, LiveRule[]>;
+}
+
+/** A pod's policies for one direction, by key: the enforced ones and those in audit mode. */
+interface PolicyLists {
+  enforced: LivePolicy[];
+  audit: LivePolicy[];
 }
 
 interface LiveNamespace {
@@ -170,6 +187,8 @@ interface LiveNamespace {
 /** What one event changes, collected while it is applied. */
 class Report {
   private readonly marks: Record<Direction, Set<string>> = { Ingress: new Set(), Egress: new Set() };
+  /** Marked only because of an audit policy: listed unless an enforced policy isolates the side. */
+  private readonly auditMarks: Record<Direction, Set<string>> = { Ingress: new Set(), Egress: new Set() };
   private readonly policiesMarked = { Ingress: new Set<LivePolicy>(), Egress: new Set<LivePolicy>() };
   private readonly deltas = new Map<Selector, { entered: Set<string>; left: Set<string> }>();
   private readonly created = new Set<Selector>();
@@ -179,8 +198,9 @@ class Report {
   /** `recording` false: a build nobody reads the report of; everything is dropped. */
   constructor(private readonly recording = true) {}
 
-  mark(pod: string, direction: Direction): void {
-    if (this.recording) this.marks[direction].add(pod);
+  /** `audit`: the change is an audit policy's, which shows only on a side no enforced policy isolates. */
+  mark(pod: string, direction: Direction, audit = false): void {
+    if (this.recording) (audit ? this.auditMarks : this.marks)[direction].add(pod);
   }
 
   /** A pod whose facts (address, named ports, existence) changed. */
@@ -194,7 +214,7 @@ class Report {
     const done = this.policiesMarked[direction];
     if (done.has(policy)) return;
     done.add(policy);
-    for (const pod of policy.selects.members) this.mark(pod, direction);
+    for (const pod of policy.selects.members) this.mark(pod, direction, policy.audit);
   }
 
   /** `pod` entered (true) or left `selector`; the two cancel out within one event. */
@@ -216,7 +236,15 @@ class Report {
     if (this.recording && !this.created.delete(selector)) this.released.push(selector.id);
   }
 
-  build(): IndexReport {
+  /**
+   * `enforced`: whether enforced policies select the pod for the direction now. An audit-only mark
+   * on such a side changed nothing: its structure is theirs and it has no audit structure, before
+   * and after (had the enforced selection changed, the side would carry a plain mark too).
+   */
+  build(enforced: (pod: string, direction: Direction) => boolean): IndexReport {
+    for (const d of DIRECTIONS) {
+      for (const pod of this.auditMarks[d]) if (!enforced(pod, d)) this.marks[d].add(pod);
+    }
     const { Ingress: ingress, Egress: egress } = this.marks;
     const pods = new Set(ingress);
     for (const pod of egress) pods.add(pod);
@@ -268,7 +296,7 @@ export class LiveIndex implements SelectorView {
   private readonly selectorsById = new Map<number, Selector>();
   private nextSelectorId = 1;
   /** Per pod, its policies by key per direction (filled when compiled; dropped when they change). */
-  private readonly podPolicyLists = new Map<string, Record<Direction, LivePolicy[] | undefined>>();
+  private readonly podPolicyLists = new Map<string, Record<Direction, PolicyLists | undefined>>();
   private cached: PolicyIndex | undefined;
   /** The report of the event being applied. */
   private report = new Report();
@@ -300,7 +328,7 @@ export class LiveIndex implements SelectorView {
   apply(event: IndexEvent): IndexReport {
     this.report = new Report();
     this.change(event);
-    const report = this.report.build();
+    const report = this.report.build((pod, d) => this.enforcedSelects(pod, d));
     this.report = new Report();
     return report;
   }
@@ -406,7 +434,24 @@ export class LiveIndex implements SelectorView {
     const pod = this.podOrThrow(key);
     const base = { direction, pod: key };
     if (pod.hostNetwork) return { ...base, applies: false, isolated: false, policies: [], rules: [] };
-    const policies = this.policiesOf(key, direction);
+    return this.selectorSide(key, direction, this.policiesOf(key, direction).enforced);
+  }
+
+  /**
+   * The side `pod` would have for `direction` if its audit-mode policies were enforced, when they
+   * alone select it for that direction (isolated, their rules' union); undefined when an enforced
+   * policy selects it (its rules alone decide), when no audit policy does, or for a hostNetwork pod.
+   * The node agent writes it with the direction's AUDIT flag: what it would drop passes, reported.
+   */
+  auditStructure(key: string, direction: Direction): SelectorSide | undefined {
+    const pod = this.podOrThrow(key);
+    if (pod.hostNetwork) return undefined;
+    const { enforced, audit } = this.policiesOf(key, direction);
+    if (enforced.length > 0 || audit.length === 0) return undefined;
+    return this.selectorSide(key, direction, audit);
+  }
+
+  private selectorSide(key: string, direction: Direction, policies: readonly LivePolicy[]): SelectorSide {
     const rules: SelectorRule[] = [];
     for (const policy of policies) {
       for (const rule of policy.rules[direction]) {
@@ -418,7 +463,8 @@ export class LiveIndex implements SelectorView {
       }
     }
     return {
-      ...base,
+      direction,
+      pod: key,
       applies: true,
       isolated: policies.length > 0,
       policies: policies.map((p) => p.key),
@@ -442,7 +488,7 @@ export class LiveIndex implements SelectorView {
     const pod = this.podOrThrow(key);
     const base = { direction, pod: key };
     if (pod.hostNetwork) return { ...base, applies: false, isolated: false, policies: [], rules: [] };
-    const policies = this.policiesOf(key, direction);
+    const policies = this.policiesOf(key, direction).enforced;
     const rules: KeyedRule[] = [];
     for (const policy of policies) {
       for (const rule of policy.rules[direction]) {
@@ -471,13 +517,27 @@ export class LiveIndex implements SelectorView {
   }
 
   /** The policies selecting `pod` for `direction`, by key; cached until its selection changes. */
-  private policiesOf(pod: string, direction: Direction): LivePolicy[] {
+  private policiesOf(pod: string, direction: Direction): PolicyLists {
     let lists = this.podPolicyLists.get(pod);
     if (lists === undefined)
       this.podPolicyLists.set(pod, (lists = { Ingress: undefined, Egress: undefined }));
-    return (lists[direction] ??= [...(this.podPolicies.get(pod) ?? [])]
-      .filter((p) => p.types.includes(direction))
-      .sort((a, b) => (a.key < b.key ? -1 : 1)));
+    let cached = lists[direction];
+    if (cached === undefined) {
+      const all = [...(this.podPolicies.get(pod) ?? [])]
+        .filter((p) => p.types.includes(direction))
+        .sort((a, b) => (a.key < b.key ? -1 : 1));
+      cached = lists[direction] = {
+        enforced: all.filter((p) => !p.audit),
+        audit: all.filter((p) => p.audit),
+      };
+    }
+    return cached;
+  }
+
+  /** Whether an enforced (not audit-mode) policy selects `pod` for `direction`. */
+  private enforcedSelects(pod: string, direction: Direction): boolean {
+    for (const p of this.podPolicies.get(pod) ?? []) if (!p.audit && p.types.includes(direction)) return true;
+    return false;
   }
 
   /** A rule resolved over the current members, made once and shared until they change. */
@@ -562,7 +622,7 @@ export class LiveIndex implements SelectorView {
     for (const term of flipped) {
       for (const policy of term.selectsFor) {
         this.select(key, policy, after.has(term));
-        for (const d of policy.types) this.report.mark(key, d);
+        for (const d of policy.types) this.report.mark(key, d, policy.audit);
       }
     }
   }
@@ -750,14 +810,16 @@ export class LiveIndex implements SelectorView {
   private markPolicyChange(old: LivePolicy | undefined, policy: LivePolicy, d: Direction): void {
     const before = old !== undefined && old.types.includes(d) ? old.selects.members : new Set<string>();
     const after = policy.types.includes(d) ? policy.selects.members : new Set<string>();
-    for (const pod of before) if (!after.has(pod)) this.report.mark(pod, d);
-    for (const pod of after) if (!before.has(pod)) this.report.mark(pod, d);
+    for (const pod of before) if (!after.has(pod)) this.report.mark(pod, d, old!.audit);
+    for (const pod of after) if (!before.has(pod)) this.report.mark(pod, d, policy.audit);
     if (old === undefined) return;
-    const same = sameRules(old.rules[d], policy.rules[d]);
+    // Enforced <-> audit: the enforced side gains or loses the policy, whatever its rules.
+    const same = old.audit !== policy.audit ? false : sameRules(old.rules[d], policy.rules[d]);
+    const audit = old.audit && policy.audit;
     if (same === true) return;
     for (const pod of after) {
       if (!before.has(pod)) continue;
-      if (same === false) this.report.mark(pod, d);
+      if (same === false) this.report.mark(pod, d, audit);
       else {
         const own = this.namedPorts(pod);
         const differs = old.rules[d].some(
@@ -765,7 +827,7 @@ export class LiveIndex implements SelectorView {
             JSON.stringify(compileIngressPorts(r.ports, own)) !==
             JSON.stringify(compileIngressPorts(policy.rules[d][i]!.ports, own)),
         );
-        if (differs) this.report.mark(pod, d);
+        if (differs) this.report.mark(pod, d, audit);
       }
     }
   }
@@ -775,6 +837,7 @@ export class LiveIndex implements SelectorView {
     const policy: LivePolicy = {
       key,
       source,
+      audit: isAuditPolicy(source),
       types: parsed.types,
       selects: this.term(namespace, undefined, parsed.podSelector),
       rules: { Ingress: [], Egress: [] },
