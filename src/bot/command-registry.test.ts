@@ -12,7 +12,7 @@ import { botHelpText } from './commands-help';
 
 /** `/netpol help`'s command list as it was written by hand before the registry: it must not move. */
 const HAND_WRITTEN_HELP = `Commands:
-  /netpol allow|deny|isolate ...          preview a policy change, then Submit it for approval
+  /netpol allow|deny|isolate ...          preview a policy change, then Submit it for approval (--audit 1h: report, drop nothing)
   /netpol can A reach B on P              who-can / what-can questions too: answered from the cluster
   /netpol show <namespace>                every policy there, isolation, who requested and approved ours
   /netpol explain <from> to <to> on <p>   the verdict, with the deciding policy and rule on each side
@@ -26,7 +26,7 @@ const HAND_WRITTEN_HELP = `Commands:
   /netpol unmute <target>                 drop alerts for that target again
   /netpol status                          workers, node agents, queues and Redis of every cluster
   /netpol @<cluster> ...                  name the cluster when several are configured
-  /netpol help [topic]                    topics: commands, allow, deny, isolate, query, selectors, ports, keywords, recipes`;
+  /netpol help [topic]                    topics: commands, allow, deny, isolate, audit, query, selectors, ports, keywords, recipes`;
 
 describe('the command registry', () => {
   it('generates the help users have always seen, byte for byte', () => {

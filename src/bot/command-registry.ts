@@ -56,7 +56,10 @@ export interface BotCommand {
 /** Whatever no command claims: a change to preview, or a question to answer. Two lines of help. */
 export const REQUEST_LANGUAGE: { usage: readonly UsageLine[]; handler: CommandHandler } = {
   usage: [
-    { syntax: 'allow|deny|isolate ...', summary: 'preview a policy change, then Submit it for approval' },
+    {
+      syntax: 'allow|deny|isolate ...',
+      summary: 'preview a policy change, then Submit it for approval (--audit 1h: report, drop nothing)',
+    },
     {
       syntax: 'can A reach B on P',
       summary: 'who-can / what-can questions too: answered from the cluster',
@@ -73,7 +76,7 @@ export const CLUSTER_PREFIX: UsageLine = {
   summary: 'name the cluster when several are configured',
 };
 
-const HELP_TOPICS = 'commands, allow, deny, isolate, query, selectors, ports, keywords, recipes';
+const HELP_TOPICS = 'commands, allow, deny, isolate, audit, query, selectors, ports, keywords, recipes';
 
 /** In the order `/netpol help` lists them. */
 export const BOT_COMMANDS = [

@@ -120,7 +120,32 @@ function onPorts(ports: PortsRef): string {
   return ports === 'any' ? '' : ` on ${formatPorts(ports)}`;
 }
 
+/** ` --audit 1h`, last, on a policy request in audit mode; `` otherwise. */
+function auditTail(request: Request): string {
+  return 'audit' in request && request.audit !== undefined ? ` --audit ${request.audit.window}` : '';
+}
+
+/** The audit-mode request's enforced twin: the same request without `--audit`. */
+export function withoutAudit<R extends Request>(request: R): R {
+  if (!('audit' in request)) return request;
+  const copy = { ...request };
+  delete copy.audit;
+  return copy;
+}
+
+/**
+ * The canonical text of the enforced twin of a canonical audit-mode request (what the Enforce
+ * button asks to approve): the canonical form always ends with ` --audit WINDOW`.
+ */
+export function enforcedCommand(command: string): string {
+  return command.replace(/ --audit \S+$/, '');
+}
+
 export function formatRequest(request: Request): string {
+  return formatEnforced(request) + auditTail(request);
+}
+
+function formatEnforced(request: Request): string {
   switch (request.verb) {
     case 'allow': {
       const from = request.from.map(formatPeer).join(' | ');

@@ -7,6 +7,7 @@ export const HELP_TOPICS = [
   'allow',
   'deny',
   'isolate',
+  'audit',
   'query',
   'selectors',
   'ports',
@@ -27,6 +28,8 @@ const ALIASES = new Map<string, HelpTopic>([
   ['peers', 'selectors'],
   ['labels', 'selectors'],
   ['port', 'ports'],
+  ['--audit', 'audit'],
+  ['dry-run', 'audit'],
   ['keyword', 'keywords'],
   ['recipe', 'recipes'],
   ['examples', 'recipes'],
@@ -44,6 +47,7 @@ const OVERVIEW = `netpol turns requests into Kubernetes NetworkPolicies. Request
   deny ingress|egress|all in NAMESPACE [except ...]
   deny ingress to PODS [except ...]   /   deny egress from PODS [except ...]
   isolate NAMESPACE
+  ... --audit WINDOW                    (after allow, deny or isolate: report, drop nothing)
   can SOURCE reach DESTINATION [on PORTS]?
   who can reach PODS [on PORTS]   /   what can PODS reach [on PORTS]
   help [TOPIC]
@@ -90,6 +94,19 @@ Pods of the namespace accept traffic only from pods of the same namespace (recip
   isolate backend
 The same as: allow backend/* to backend/*
 To refuse everything instead: deny ingress in backend.`,
+
+  audit: `allow|deny|isolate ... --audit WINDOW
+Rolls the policies out in audit mode: nothing is dropped because of them. The node agents report the
+traffic they would block; after the window the request's thread gets that report and an Enforce button.
+  deny all in backend --audit 1h
+  deny egress from default/app=foo except dns --audit 30m
+  allow frontend/app=nginx to backend/app=api on tcp/8080 --audit 2d
+  isolate backend --audit 90s
+WINDOW: a whole number and a unit (s, m, h, d), from 10s to 30d. --audit comes last.
+The policies carry the annotation netpol.io/audit: "WINDOW"; having it is what makes them audit-only.
+When the window ends nothing starts dropping by itself: enforcing is a new request (the Enforce button,
+or the same request without --audit), approved like any other.
+Questions (can, who, what) and show leave audit policies out of their verdicts and list them apart.`,
 
   query: `Queries answer from the live cluster and change nothing.
   can SOURCE reach DESTINATION [on PORTS] [?]

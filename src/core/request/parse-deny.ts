@@ -2,7 +2,7 @@
  * The deny command of the request language, read through a Cursor:
  *
  *   deny = "deny" dir ( "in" nsname | ("to" | "from" | "for") ( endpoint | "ns" nsname ) )
- *          [ "except" peer [ports] { ("|" | "or") peer [ports] } ] ;
+ *          [ "except" peer [ports] { ("|" | "or") peer [ports] } ] [ "--audit" window ] ;
  *
  * A deny isolates pods (or a namespace) and lists what stays allowed. A deny aimed at one peer
  * (`deny ingress from X`) is what people often mean but NetworkPolicy cannot say; it is refused with
@@ -10,6 +10,7 @@
  */
 import { NetpolError } from '../errors';
 import { formatEndpoint } from './format-request';
+import { readAuditTail } from './parse-audit';
 import { spanOf, type Cursor } from './parse-cursor';
 import { readEndpoint, readPeer } from './parse-endpoints';
 import { namespaceAnnounced, readNamespaceWord } from './parse-namespaces';
@@ -50,8 +51,9 @@ export function readDeny(c: Cursor): DenyRequest {
     c.advance();
     except.push(...exceptItems(c));
   }
+  const audit = readAuditTail(c, 'e.g. deny all in backend except dns --audit 1h');
   c.end('after the pods to isolate', except.length === 0 ? ['except'] : [], DENY_EXAMPLE);
-  return { verb: 'deny', direction, subject, except };
+  return { verb: 'deny', direction, subject, except, ...(audit === undefined ? {} : { audit }) };
 }
 
 /** `deny ingress from X` / `deny egress to X`: a deny aimed at one peer, which NetworkPolicy cannot say. */

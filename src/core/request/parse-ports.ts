@@ -10,6 +10,7 @@
  */
 import { portNameProblem, portNumberProblem } from '../k8s/names';
 import type { Protocol } from '../k8s/types';
+import { atAudit } from './parse-audit';
 import { spanOf, type Cursor } from './parse-cursor';
 import type { PortRef, PortsRef } from './request';
 import { didYouMean, MAX_QUOTED, PROTOCOLS, quote, type Token } from './tokenizer';
@@ -92,7 +93,8 @@ function readPortValue(c: Cursor, protocol: Protocol, first: Token): PortRef {
   const port = portNumber(c, token, range?.[1] ?? token.text);
   let endToken = token;
   let endText = range?.[2];
-  if (range === null && c.peek().kind === '-') {
+  // `on 80 --audit 1h`: the dash starts the audit flag, not a range.
+  if (range === null && c.peek().kind === '-' && !atAudit(c)) {
     c.advance();
     endToken = c.peek();
     if (endToken.kind !== 'word' || !/^[0-9]+$/.test(endToken.text)) {

@@ -6,10 +6,11 @@
  * offending word and a hint. No cluster knowledge: bare words stay bare for the resolver.
  *
  *   request  = allow | deny | isolate | can | who | what | help ;
- *   allow    = "allow" peers ("to" | "from") peers { ports | "both-sides" } ;
+ *   allow    = "allow" peers ("to" | "from") peers { ports | "both-sides" } [audit] ;
  *   deny     = "deny" dir ( "in" nsname | ("to" | "from" | "for") ( endpoint | "ns" nsname ) )
- *              [ "except" peer [ports] { ("|" | "or") peer [ports] } ] ;
- *   isolate  = "isolate" nsname ;
+ *              [ "except" peer [ports] { ("|" | "or") peer [ports] } ] [audit] ;
+ *   isolate  = "isolate" nsname [audit] ;
+ *   audit    = "--audit" window ;   (parse-audit.ts: 10s to 30d, e.g. 1h)
  *   can      = "can" (endpoint | cidr) "reach" (endpoint | cidr) [ports] ["?"] ;
  *   who      = "who" "can" "reach" endpoint [ports] ["?"] ;
  *   what     = "what" "can" endpoint "reach" [ports] ["?"] ;
@@ -38,6 +39,7 @@
 import { NetpolError } from '../errors';
 import { HELP_TOPICS, helpTopic } from './help';
 import { normalizeInput } from './normalize-input';
+import { readAuditTail, refuseAudit } from './parse-audit';
 import { readCidr } from './parse-cidr';
 import { Cursor, spanOf } from './parse-cursor';
 import { DENY_EXAMPLE, readDeny } from './parse-deny';
@@ -121,6 +123,7 @@ function allow(c: Cursor): AllowRequest {
       break;
     }
   }
+  const audit = readAuditTail(c, `${ALLOW_EXAMPLE} --audit 1h`);
   const words = [...(ports === undefined ? ['on'] : []), ...(bothSides ? [] : ['both-sides'])];
   const more = ports === undefined ? ['port', 'ports'] : [];
   c.end(`after the ${reversed ? 'source' : 'destination'}`, words, ALLOW_EXAMPLE, more);
@@ -131,14 +134,21 @@ function allow(c: Cursor): AllowRequest {
     ports: ports ?? 'any',
     bothSides,
     andAsOr: first.andAsOr || second.andAsOr,
+    ...(audit === undefined ? {} : { audit }),
   };
 }
 
 function isolate(c: Cursor): Request {
   c.advance();
   const token = readNamespaceWord(c, 'a namespace after "isolate"');
+  const audit = readAuditTail(c, 'e.g. isolate backend --audit 1h');
   c.end('after the namespace', [], 'e.g. isolate backend');
-  return { verb: 'isolate', namespace: token.text, span: spanOf(token) };
+  return {
+    verb: 'isolate',
+    namespace: token.text,
+    span: spanOf(token),
+    ...(audit === undefined ? {} : { audit }),
+  };
 }
 
 function can(c: Cursor): Request {
@@ -192,6 +202,7 @@ function queryEndpoint(c: Cursor, what: string): QueryEndpoint {
 function queryTail(c: Cursor): PortsRef {
   const ports = atPorts(c) ? readPorts(c) : 'any';
   if (c.peek().kind === '?') c.advance();
+  refuseAudit(c, 'a question');
   const more = ports === 'any' ? ['port', 'ports'] : [];
   c.end('after the query', ports === 'any' ? ['on'] : [], QUERY_EXAMPLE, more);
   return ports;
@@ -199,6 +210,7 @@ function queryTail(c: Cursor): PortsRef {
 
 function help(c: Cursor): Request {
   c.advance();
+  refuseAudit(c, 'help');
   const token = c.peek();
   if (token.kind === 'eof') return { verb: 'help' };
   const topic = token.kind === 'word' ? helpTopic(token.text) : undefined;
@@ -212,6 +224,7 @@ function help(c: Cursor): Request {
     );
   }
   c.advance();
+  refuseAudit(c, 'help');
   c.end('after the help topic', [], topics);
   return { verb: 'help', topic };
 }

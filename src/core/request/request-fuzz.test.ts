@@ -12,8 +12,10 @@ import { formatIp } from '../k8s/cidr';
 import { formatRequest } from './format-request';
 import { HELP_TOPICS } from './help';
 import { normalizeInput } from './normalize-input';
+import { parseAuditWindow } from '../k8s/audit-mode';
 import { parseRequest } from './parser';
 import {
+  type AuditRef,
   WORKLOAD_KINDS,
   type Direction,
   type EndpointRef,
@@ -108,6 +110,9 @@ const CORPUS = [
   'deny egress from ns foo except dns',
   'deny ingress from backend/app=x',
   'isolate default',
+  'deny all in backend except dns --audit 1h',
+  'allow a/app=web to b/app=api on 8080 --audit 90s',
+  'isolate default --audit 2d',
   'can frontend/nginx reach backend/api on 8080?',
   'can 10.0.0.5 reach backend api',
   'who can reach backend/app=db on tcp/5432',
@@ -128,6 +133,12 @@ const TOKENS = [
   'from',
   'for',
   'in',
+  '--audit',
+  '-audit',
+  'audit',
+  '1h',
+  '0s',
+  '-',
   'on',
   'port',
   'ports',
@@ -422,28 +433,49 @@ const queryEndpoint: fc.Arbitrary<QueryEndpoint> = fc.oneof(
   { weight: 1, arbitrary: cidr },
 );
 
+/** Every window the grammar accepts: 10s to 30d. */
+const auditRef: fc.Arbitrary<AuditRef> = fc
+  .tuple(fc.integer({ min: 1, max: 2_592_000 }), fc.constantFrom('s', 'm', 'h', 'd'))
+  .map(([n, unit]) => `${n}${unit}`)
+  .filter((w) => {
+    const ms = parseAuditWindow(w);
+    return ms !== undefined && ms >= 10_000 && ms <= 2_592_000_000;
+  })
+  .map((window) => ({ window, windowMs: parseAuditWindow(window) as number, span }));
+
+/** A policy request, half of the time in audit mode. */
+function maybeAudit<R extends Request>(request: fc.Arbitrary<R>): fc.Arbitrary<R> {
+  return fc
+    .tuple(request, fc.option(auditRef, { nil: undefined }))
+    .map(([r, audit]) => (audit === undefined ? r : { ...r, audit }));
+}
+
 const generatedRequest: fc.Arbitrary<Request> = fc.oneof(
-  fc.record({
-    verb: fc.constant('allow' as const),
-    from: peers,
-    to: peers,
-    ports,
-    bothSides: fc.boolean(),
-    andAsOr: fc.boolean(),
-  }),
-  fc.record({
-    verb: fc.constant('deny' as const),
-    direction: fc.constantFrom<Direction>('ingress', 'egress', 'all'),
-    subject: fc.oneof(
-      nsName.map((namespace) => ({ kind: 'namespace' as const, namespace, span })),
-      endpoint.map((e) => ({ kind: 'endpoint' as const, endpoint: e })),
-    ),
-    except: fc.array(
-      fc.record({ peer: fc.oneof(peer, fc.constant<PeerRef>({ type: 'all', span })), ports }),
-      { maxLength: 3 },
-    ),
-  }),
-  nsName.map((namespace) => ({ verb: 'isolate' as const, namespace, span })),
+  maybeAudit(
+    fc.record({
+      verb: fc.constant('allow' as const),
+      from: peers,
+      to: peers,
+      ports,
+      bothSides: fc.boolean(),
+      andAsOr: fc.boolean(),
+    }),
+  ),
+  maybeAudit(
+    fc.record({
+      verb: fc.constant('deny' as const),
+      direction: fc.constantFrom<Direction>('ingress', 'egress', 'all'),
+      subject: fc.oneof(
+        nsName.map((namespace) => ({ kind: 'namespace' as const, namespace, span })),
+        endpoint.map((e) => ({ kind: 'endpoint' as const, endpoint: e })),
+      ),
+      except: fc.array(
+        fc.record({ peer: fc.oneof(peer, fc.constant<PeerRef>({ type: 'all', span })), ports }),
+        { maxLength: 3 },
+      ),
+    }),
+  ),
+  maybeAudit(nsName.map((namespace) => ({ verb: 'isolate' as const, namespace, span }))),
   fc.record({ verb: fc.constant('can' as const), from: queryEndpoint, to: queryEndpoint, ports }),
   fc.record({ verb: fc.constant('who-can-reach' as const), target: endpoint, ports }),
   fc.record({ verb: fc.constant('what-can-reach' as const), source: endpoint, ports }),

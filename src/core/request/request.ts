@@ -76,6 +76,17 @@ export interface PortRef {
 /** `'any'` when no `on` clause was given or `on any`. */
 export type PortsRef = 'any' | PortRef[];
 
+/**
+ * `--audit 1h`: roll the policies out in audit mode (issue 10, core/k8s/audit-mode.ts): nothing is
+ * dropped because of them; what they would drop is reported after the window.
+ */
+export interface AuditRef {
+  /** Canonical: a whole number without leading zeros and one lower-case unit (s, m, h, d). */
+  window: string;
+  windowMs: number;
+  span: Span;
+}
+
 export interface AllowRequest {
   verb: 'allow';
   /** Alternatives (OR). */
@@ -86,6 +97,7 @@ export interface AllowRequest {
   bothSides: boolean;
   /** The user wrote `and` between peers, which we read as OR (warning W007). */
   andAsOr: boolean;
+  audit?: AuditRef;
 }
 
 export type Direction = 'ingress' | 'egress' | 'all';
@@ -102,6 +114,7 @@ export interface DenyRequest {
   subject: { kind: 'namespace'; namespace: string; span: Span } | { kind: 'endpoint'; endpoint: EndpointRef };
   /** What stays allowed: peers the isolated pods may still talk to (egress) or hear from (ingress). */
   except: ExceptItem[];
+  audit?: AuditRef;
 }
 
 /** `isolate backend`: pods of the namespace accept traffic only from the same namespace (recipe 04). */
@@ -109,6 +122,7 @@ export interface IsolateRequest {
   verb: 'isolate';
   namespace: string;
   span: Span;
+  audit?: AuditRef;
 }
 
 /** The source or destination of a query: pods, or an address outside the cluster. */
