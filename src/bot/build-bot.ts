@@ -83,6 +83,7 @@ const BUTTON_LABELS: Record<ActionId, string> = {
   [ACTION_IDS.reject]: 'Reject',
   [ACTION_IDS.alertRequestAllow]: 'Request allow',
   [ACTION_IDS.suggestRequestApproval]: 'Request approval',
+  [ACTION_IDS.auditEnforce]: 'Enforce',
 };
 
 /** Where the failure reply goes: the response_url, else an ephemeral message in the channel. */

@@ -133,3 +133,41 @@ export const SLACK_OUTBOUND_JOB_OPTIONS = Object.freeze({
   removeOnComplete: Object.freeze({ age: HOUR_S, count: 1000 }),
   removeOnFail: Object.freeze({ age: 7 * DAY_S, count: 1000 }),
 });
+
+/**
+ * Audit mode (issue 10): when a request whose policies carry `netpol.io/audit` is applied, its
+ * cluster's worker schedules the report due when the audit window ends; per cluster, as the worker
+ * that reads the cluster's policies reports on them.
+ */
+export function auditReportQueueName(cluster: string): string {
+  return `audit-report-${cluster}`;
+}
+
+export interface AuditReportJob {
+  requestId: string;
+  cluster: string;
+}
+
+/** One report per request: a retried or re-run apply schedules the same job, which BullMQ ignores. */
+export function auditReportJobId(requestId: string): string {
+  return `audit-report-${requestId}`;
+}
+
+/**
+ * Completed report jobs are kept a month, longer than an apply job can be re-delivered, because the
+ * kept job is what makes a second scheduling a no-op; failed ones a month too, for the operator.
+ */
+export const AUDIT_REPORT_JOB_RETENTION = Object.freeze({
+  removeOnComplete: Object.freeze({ age: 30 * DAY_S, count: 5000 }),
+  removeOnFail: Object.freeze({ age: 30 * DAY_S, count: 5000 }),
+});
+
+/** The delayed job that posts a request's audit report when its window ends. */
+export function auditReportJobOptions(requestId: string, delayMs: number): JobsOptions {
+  return {
+    jobId: auditReportJobId(requestId),
+    delay: Math.max(0, delayMs),
+    ...RETRY_POLICY,
+    ...AUDIT_REPORT_JOB_RETENTION,
+  };
+}

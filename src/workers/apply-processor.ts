@@ -14,13 +14,18 @@
  *
  * Concurrency: jobs for different requests may run at once; one request has one job id, so BullMQ
  * runs at most one job for it at a time. Every state change is a guarded store transition.
+ *
+ * Audit mode (issue 10): once a request whose policies carry `netpol.io/audit` is applied, its report
+ * is scheduled, due when the audit window ends (audit/audit-window.ts). A job for a request already
+ * applied schedules it again (a worker may have died between the two steps): its job id, derived
+ * from the request, makes that a no-op when it is already there.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CodeOf } from '../core/error-catalogue';
 import type { NetworkPolicy } from '../core/k8s/types';
 import { isManagedByNetpol, provenanceMetadata } from '../core/policy/provenance';
-import type { ApplyJob, SlackOutboundJob } from '../contracts/queues';
+import type { ApplyJob, AuditReportJob, SlackOutboundJob } from '../contracts/queues';
 import { policyHash } from '../contracts/policy-hash';
 import type { RequestRecord, RequestState } from '../contracts/request-record';
 import type { RequestYaml } from '../contracts/request-yaml';
@@ -28,6 +33,7 @@ import type { RequestStoreApi } from '../adapters/redis/request-store-api';
 import { isKubeApiError, toKubeApiError } from '../adapters/kube/kube-api-error';
 import type { PolicyApi } from '../adapters/kube/kube-client';
 import { outcomeJobs, type Outcome } from './outcome-message';
+import { auditReportDue } from './audit/audit-window';
 
 export interface ApplyProcessorDeps {
   store: RequestStoreApi;
@@ -41,6 +47,11 @@ export interface ApplyProcessorDeps {
   log: Logger;
   /** Checks the stored YAML the outcome card shows (default: this process's, processRequestYaml). */
   requestYaml?: RequestYaml;
+  /**
+   * Schedules a request's audit report (issue 10), `delayMs` from now, idempotently (the job id is
+   * the request's). Without it, audit-mode requests are applied and no report is scheduled.
+   */
+  scheduleAuditReport?: (job: AuditReportJob, delayMs: number) => Promise<void>;
 }
 
 export type ApplyProcessor = (job: Job<ApplyJob>) => Promise<void>;
@@ -96,6 +107,28 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
       // The request's state is already recorded; a lost message must not undo or repeat the work.
       log.error({ err: error, outcome: outcome.kind }, 'outcome message not enqueued');
     }
+  }
+
+  /**
+   * An applied request in audit mode: its report, due when the window ends (counted from appliedAt,
+   * so a late re-run does not push it back). Throws when it cannot be scheduled: BullMQ retries the
+   * apply job, which finds the request applied and schedules again.
+   */
+  async function scheduleAuditReport(record: RequestRecord, log: Logger): Promise<void> {
+    const due = auditReportDue(record);
+    if (due.kind === 'none') return;
+    if (due.kind === 'not-a-duration') {
+      log.warn(
+        { windows: due.windows },
+        'audit window is not a duration (e.g. 90s, 30m, 1h, 2d): policies stay in audit mode, no report is scheduled',
+      );
+      return;
+    }
+    if (deps.scheduleAuditReport === undefined) return;
+    const appliedAt = Date.parse(record.appliedAt ?? now());
+    const delayMs = Math.max(0, appliedAt + due.windowMs - deps.clock().getTime());
+    await deps.scheduleAuditReport({ requestId: record.id, cluster: record.cluster }, delayMs);
+    log.info({ window: due.window, delayMs }, 'audit report scheduled');
   }
 
   /** Marks the request failed (if it still is in flight), audits, tells the thread. */
@@ -208,6 +241,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     }
     if (record.state === 'applied') {
       log.info('request already applied');
+      await scheduleAuditReport(record, log);
       return;
     }
     if (!WORKABLE.includes(record.state)) {
@@ -280,6 +314,7 @@ export function createApplyProcessor(deps: ApplyProcessorDeps): ApplyProcessor {
     }
     log.info({ action: current.action, policies: current.policies.length }, 'request applied');
     await tell(done.record, { kind: 'applied' }, log);
+    await scheduleAuditReport(done.record, log);
   };
 }
 

@@ -11,6 +11,10 @@
  * `applying` and server-side apply of the same objects changes nothing. After `maxStalledCount`
  * stalls BullMQ fails the job without running it; the reconciler puts it back.
  *
+ * Audit mode (issue 10): the apply processor schedules a request's audit report on
+ * auditReportQueueName(cluster), a delayed job kept in Redis, so a worker restarted between the
+ * apply and the due time (or another replica) still runs it, once; this worker runs those reports.
+ *
  * Several replicas per cluster may run: BullMQ gives each job to one of them, and every request state
  * change is a guarded transition. Each replica runs its own cluster sync; they write the same snapshot.
  */
@@ -21,7 +25,16 @@ import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { ClusterCache } from '../adapters/redis/cluster-cache';
 import type { WorkerConfig } from '../platform/config/config';
-import { applyQueueName, type ApplyJob, type SlackOutboundJob } from '../contracts/queues';
+import {
+  applyQueueName,
+  auditReportJobOptions,
+  auditReportQueueName,
+  type ApplyJob,
+  type AuditReportJob,
+  type SlackOutboundJob,
+} from '../contracts/queues';
+import { FlowStore } from '../adapters/redis/flow-store';
+import { createAuditReportProcessor } from './audit/audit-report';
 import { RequestStore } from '../adapters/redis/request-store';
 // The module itself, not the outbound index: a worker only enqueues, so it loads no Slack SDK.
 import { SlackOutbox } from '../adapters/slack/outbound/slack-outbox';
@@ -79,6 +92,8 @@ export interface PolicyWorker {
   readonly worker: Worker<ApplyJob>;
   readonly sync: ClusterSync | undefined;
   readonly reconciler: Reconciler;
+  /** Runs audit reports when they are due (issue 10). */
+  readonly auditReports: Worker<AuditReportJob>;
   /** The drop alert worker (issue 10), when NETPOL_ALERT_CHANNEL is set. */
   readonly alerts: AlertWorker | undefined;
   /** Where /metrics listens (when config.metrics is set). */
@@ -125,6 +140,12 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
   });
   const policies = metrics.observePolicies(deps.policies ?? new ClientNodePolicyApi(kubeConfig));
 
+  const auditQueue = new Queue<AuditReportJob>(auditReportQueueName(config.cluster), {
+    connection,
+    prefix: config.prefix,
+  });
+  auditQueue.on('error', (error: Error) => log.warn({ err: error }, 'audit report queue error'));
+
   const processor = createApplyProcessor({
     store: metrics.observeStore(store),
     policies,
@@ -133,6 +154,9 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     fieldManager: config.fieldManager,
     clock,
     log: log.child({ component: 'apply' }),
+    scheduleAuditReport: async (job, delayMs) => {
+      await auditQueue.add('audit-report', job, auditReportJobOptions(job.requestId, delayMs));
+    },
   });
   const worker = new Worker<ApplyJob>(applyQueueName(config.cluster), processor, {
     connection,
@@ -145,6 +169,32 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
   worker.on('error', (error: Error) => log.error({ err: error }, 'apply worker error'));
   worker.on('failed', (job, error) =>
     log.warn({ jobId: job?.id, err: error, attemptsMade: job?.attemptsMade }, 'apply job failed'),
+  );
+
+  const auditReports = new Worker<AuditReportJob>(
+    auditReportQueueName(config.cluster),
+    createAuditReportProcessor({
+      store,
+      // Read only: the agents write flows with their own retention; expired flows are gone anyway.
+      flows: new FlowStore(redis, config.prefix),
+      policies,
+      send: (job, options) => outbox.send(job, options),
+      cluster: config.cluster,
+      clock,
+      log: log.child({ component: 'audit-report' }),
+    }),
+    {
+      connection,
+      prefix: config.prefix,
+      concurrency: 1,
+      lockDuration: timing.lockDurationMs,
+      stalledInterval: timing.stalledIntervalMs,
+      maxStalledCount: timing.maxStalledCount,
+    },
+  );
+  auditReports.on('error', (error: Error) => log.error({ err: error }, 'audit report worker error'));
+  auditReports.on('failed', (job, error) =>
+    log.warn({ jobId: job?.id, err: error, attemptsMade: job?.attemptsMade }, 'audit report job failed'),
   );
 
   const sync =
@@ -196,6 +246,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
         );
 
   await worker.waitUntilReady();
+  await auditReports.waitUntilReady();
   const metricsServer =
     config.metrics === undefined
       ? undefined
@@ -215,6 +266,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     worker,
     sync,
     reconciler,
+    auditReports,
     alerts,
     ...(metricsServer === undefined ? {} : { metricsPort: metricsServer.port }),
     close(options = {}) {
@@ -226,8 +278,8 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
         // Killed: the alert batch in hand stays pending for another worker to claim.
         if (options.force === true) alerts?.kill();
         await Promise.all([reconciler.stop(), sync?.stop(), alerts?.close()]);
-        await worker.close(options.force === true);
-        await Promise.all([applyQueue.close(), outbox.close()]);
+        await Promise.all([worker.close(options.force === true), auditReports.close(options.force === true)]);
+        await Promise.all([applyQueue.close(), auditQueue.close(), outbox.close()]);
         await redis.quit().catch(() => redis.disconnect());
         log.info('policy worker stopped');
       })();

@@ -21,6 +21,12 @@ export const ALERT_REQUEST_ALLOW_ACTION_ID = 'netpol_alert_request_allow';
 export const SUGGEST_REQUEST_APPROVAL_ACTION_ID = 'netpol_suggest_request_approval';
 export const SUGGEST_FLOWS_ACTION_PREFIX = 'netpol_suggest_flows_';
 
+/**
+ * On an audit report (issue 10): Enforce carries the audited request's id; opens the preview of a new
+ * request for the same policies without the audit annotation.
+ */
+export const AUDIT_ENFORCE_ACTION_ID = 'netpol_audit_enforce';
+
 export const ACTION_IDS = Object.freeze({
   submit: SUBMIT_ACTION_ID,
   cancel: CANCEL_ACTION_ID,
@@ -28,6 +34,7 @@ export const ACTION_IDS = Object.freeze({
   reject: REJECT_ACTION_ID,
   alertRequestAllow: ALERT_REQUEST_ALLOW_ACTION_ID,
   suggestRequestApproval: SUGGEST_REQUEST_APPROVAL_ACTION_ID,
+  auditEnforce: AUDIT_ENFORCE_ACTION_ID,
 } as const);
 
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

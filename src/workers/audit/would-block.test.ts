@@ -1,0 +1,73 @@
+import type { FlowPeer, ObservedFlow } from '../../contracts/observed-flows';
+import { wouldBlock } from './would-block';
+
+const workload = (namespace: string, name: string): FlowPeer => ({
+  kind: 'workload',
+  namespace,
+  name,
+  selector: { app: name },
+});
+const DENY = 'backend/netpol-deny-all-backend-1a2b3c4d';
+const APPLIED = '2030-01-01T00:00:00.000Z';
+
+function flow(overrides: Partial<ObservedFlow> = {}): ObservedFlow {
+  return {
+    source: workload('frontend', 'nginx'),
+    destination: workload('backend', 'api'),
+    protocol: 'TCP',
+    port: 8080,
+    verdict: 'would-block',
+    auditPolicies: [DENY],
+    count: 5,
+    firstSeen: '2030-01-01T00:00:10.000Z',
+    lastSeen: '2030-01-01T00:00:20.000Z',
+    ...overrides,
+  };
+}
+
+const options = { policies: new Set([DENY]), since: APPLIED };
+
+describe('wouldBlock', () => {
+  it("keeps the request's would-block flows seen since the apply, most first", () => {
+    const flows = wouldBlock(
+      [
+        flow(),
+        flow({ port: 9090, count: 40 }),
+        flow({ source: { kind: 'address', address: '198.51.100.7' }, port: 443, count: 2 }),
+      ],
+      options,
+    );
+    expect(flows).toEqual([
+      {
+        source: 'frontend/nginx',
+        destination: 'backend/api',
+        port: 'tcp/9090',
+        count: 40,
+        blockedBy: [DENY],
+      },
+      { source: 'frontend/nginx', destination: 'backend/api', port: 'tcp/8080', count: 5, blockedBy: [DENY] },
+      { source: '198.51.100.7', destination: 'backend/api', port: 'tcp/443', count: 2, blockedBy: [DENY] },
+    ]);
+  });
+
+  it("leaves out allowed and blocked flows, other policies' would-blocks and flows last seen before the apply", () => {
+    const flows = wouldBlock(
+      [
+        flow({ verdict: 'allowed', auditPolicies: undefined }),
+        flow({ verdict: 'blocked', auditPolicies: undefined }),
+        flow({ auditPolicies: ['backend/someone-elses-audit'] }),
+        flow({ auditPolicies: undefined }),
+        flow({ lastSeen: '2029-12-31T23:59:59.000Z' }),
+      ],
+      options,
+    );
+    expect(flows).toEqual([]);
+  });
+
+  it('counts a flow listed under both of its namespaces once, naming only the request policies', () => {
+    const both = flow({ auditPolicies: [DENY, 'frontend/other-audit'] });
+    expect(wouldBlock([both, both], options)).toEqual([
+      { source: 'frontend/nginx', destination: 'backend/api', port: 'tcp/8080', count: 5, blockedBy: [DENY] },
+    ]);
+  });
+});
