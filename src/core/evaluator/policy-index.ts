@@ -2,7 +2,8 @@
  * The PolicyIndex: a ClusterState precomputed once for every question the evaluator answers.
  * Pods are numbered in "ns/name" order; each policy's podSelector and each rule's peers become
  * PodSets; each pod knows the policies isolating it per direction; named container ports are
- * indexed both per pod and per (protocol, name, number). Built by one pure function, immutable
+ * indexed both per pod and per (protocol, name, number). Policies in audit mode are not indexed
+ * (they are not enforced). Built by one pure function, immutable
  * afterwards and safe to share; nothing in it depends on the order of the state's lists.
  *
  * Invalid input the API server would refuse (a bad CIDR or pod IP, two objects with one name)
@@ -19,6 +20,7 @@ import {
 import { NetpolError } from '../errors';
 import { copyRecord } from '../own-keys';
 import { type ClusterState, type PodInfo, podKey, policyKey } from '../state/cluster-state';
+import { enforcedState } from '../state/enforced-state';
 import { keyed, type ParsedIpBlock, PeerResolver } from './peer-resolver';
 import { PodSet, PodSetBuilder } from './pod-set';
 import { type DirectedRule, effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
@@ -89,7 +91,12 @@ function sortedByKey<T>(list: readonly T[], key: (t: T) => string): T[] {
   return keyed.map((k) => k.item);
 }
 
-export function buildPolicyIndex(state: ClusterState): PolicyIndex {
+/**
+ * Policies in audit mode (netpol.io/audit) are left out: they are not enforced, so they decide no
+ * verdict (state/enforced-state.ts).
+ */
+export function buildPolicyIndex(cluster: ClusterState): PolicyIndex {
+  const state = enforcedState(cluster);
   const pods = sortedByKey(state.pods, podKey);
   const podKeys = pods.map(podKey);
   const podNumber = new Map<string, number>();
