@@ -7,6 +7,7 @@ import pino from 'pino';
 import { IDENTITY } from '../adapters/bpf/abi';
 import type { EndpointState, PolicyRule } from '../adapters/bpf/bpf-dataplane';
 import { buildPolicyIndex, compiledSideAllows, compilePodEgress, compilePodIngress } from '../core/evaluator';
+import { AUDIT_ANNOTATION, isAuditPolicy } from '../core/k8s/audit-mode';
 import type { NetworkPolicy, Protocol } from '../core/k8s/types';
 import type { ClusterState, PodInfo } from '../core/state/cluster-state';
 import { namespace, pod as podOf, policy as policyOf } from '../../test/support/cluster-builders';
@@ -23,7 +24,10 @@ class MemoryDataplane implements DataplaneMaps {
     return Number(ifname.slice(2));
   }
   async setEndpoint(ifindex: number, state: EndpointState) {
-    this.log.push(`endpoint ${ifindex} ready=${state.ready} in=${state.ingressIsolated}`);
+    const audit = [state.ingressAudit ? 'in' : '', state.egressAudit ? 'out' : ''].filter(Boolean).join(',');
+    this.log.push(
+      `endpoint ${ifindex} ready=${state.ready} in=${state.ingressIsolated}${audit === '' ? '' : ` audit=${audit}`}`,
+    );
     this.endpoints.set(ifindex, state);
   }
   async removeEndpoint(ifindex: number) {
@@ -335,7 +339,7 @@ type AgentEvent =
   | { kind: 'pod'; pod: PodChoice }
   | { kind: 'pod-delete'; key: string }
   | { kind: 'namespace'; name: string; labels: Record<string, string> }
-  | { kind: 'policy'; key: string; spec: NetworkPolicy['spec'] }
+  | { kind: 'policy'; key: string; spec: NetworkPolicy['spec']; audit: boolean }
   | { kind: 'policy-delete'; key: string };
 
 const agentEvent: fc.Arbitrary<AgentEvent> = fc.oneof(
@@ -350,8 +354,8 @@ const agentEvent: fc.Arbitrary<AgentEvent> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .tuple(fc.constantFrom('a/n0', 'a/n1', 'b/n0'), specArbitrary(LABELS))
-      .map(([key, spec]): AgentEvent => ({ kind: 'policy', key, spec })),
+      .tuple(fc.constantFrom('a/n0', 'a/n1', 'b/n0'), specArbitrary(LABELS), fc.nat(2))
+      .map(([key, spec, audit]): AgentEvent => ({ kind: 'policy', key, spec, audit: audit === 0 })),
   },
   {
     weight: 1,
@@ -383,6 +387,7 @@ function lookup(ipcache: ReadonlyMap<string, number>, ip: string): number {
   return best?.[1] ?? IDENTITY.WORLD;
 }
 
+/** Whether the kernel passes a new flow: open, audited (its rules never drop), or a rule admits it. */
 function mapsAllow(
   dataplane: MemoryDataplane,
   ifindex: number,
@@ -394,6 +399,34 @@ function mapsAllow(
   const endpoint = dataplane.endpoints.get(ifindex);
   if (endpoint === undefined || !endpoint.ready) return false;
   if (!(direction === 0 ? endpoint.ingressIsolated : endpoint.egressIsolated)) return true;
+  if (direction === 0 ? endpoint.ingressAudit : endpoint.egressAudit) return true;
+  return rulesAdmit(dataplane, ifindex, direction, peerIp, port, protocol);
+}
+
+/** Whether the audited side's rules admit a new flow (false: a WOULD_DROP); null when not audited. */
+function auditAdmits(
+  dataplane: MemoryDataplane,
+  ifindex: number,
+  direction: 0 | 1,
+  peerIp: string,
+  port: number,
+  protocol: Protocol,
+): boolean | null {
+  const endpoint = dataplane.endpoints.get(ifindex);
+  const audited = direction === 0 ? endpoint?.ingressAudit : endpoint?.egressAudit;
+  if (endpoint === undefined || audited !== true) return null;
+  expect(direction === 0 ? endpoint.ingressIsolated : endpoint.egressIsolated).toBe(true);
+  return rulesAdmit(dataplane, ifindex, direction, peerIp, port, protocol);
+}
+
+function rulesAdmit(
+  dataplane: MemoryDataplane,
+  ifindex: number,
+  direction: 0 | 1,
+  peerIp: string,
+  port: number,
+  protocol: Protocol,
+): boolean {
   const identity = lookup(dataplane.ipcache, peerIp);
   return (dataplane.rules.get(`${ifindex}/${direction}`) ?? []).some(
     (r) =>
@@ -403,7 +436,12 @@ function mapsAllow(
   );
 }
 
-test("after any events, every local pod's maps admit exactly what the evaluator allows (class identities)", async () => {
+/** The policy with its audit-mode annotation removed (so the evaluator enforces it). */
+function enforced(p: NetworkPolicy): NetworkPolicy {
+  return { ...p, metadata: { namespace: p.metadata.namespace, name: p.metadata.name } };
+}
+
+test("after any events, every local pod's maps admit exactly what the evaluator allows (class identities), and an audited side's rules what its audit policies would", async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(agentEvent, { minLength: 1, maxLength: 14 }), async (events) => {
       const dataplane = new MemoryDataplane();
@@ -455,7 +493,10 @@ test("after any events, every local pod's maps admit exactly what the evaluator 
           namespaces.set(event.name, ns);
           e.apply({ kind: 'namespace-upsert', namespace: ns });
         } else if (event.kind === 'policy') {
-          const p = policyOf(event.key, event.spec);
+          const plain = policyOf(event.key, event.spec);
+          const p = event.audit
+            ? { ...plain, metadata: { ...plain.metadata, annotations: { [AUDIT_ANNOTATION]: '' } } }
+            : plain;
           policies.set(event.key, p);
           e.apply({ kind: 'policy-upsert', policy: p });
         } else {
@@ -466,19 +507,26 @@ test("after any events, every local pod's maps admit exactly what the evaluator 
         // Flush after some events only: a pass must also be right for a burst.
         if (i % 3 !== 1 && i !== events.length - 1) continue;
         await e.flush();
-        const state: ClusterState = {
+        const base = {
           namespaces: [...namespaces.values()],
           pods: [...pods.values()].map((p) => p.info),
-          policies: [...policies.values()],
           workloads: [],
           services: [],
         };
+        const all = [...policies.values()];
+        // What is enforced: the policies not in audit mode; what audited sides would enforce: the others.
+        const state: ClusterState = { ...base, policies: all.filter((p) => !isAuditPolicy(p)) };
         const index = buildPolicyIndex(state);
+        const auditIndex = buildPolicyIndex({ ...base, policies: all.filter(isAuditPolicy).map(enforced) });
         const peers = [...pods.values()].filter((p) => p.info.ip !== undefined);
         for (const { info: self, local } of pods.values()) {
           if (!local || self.hostNetwork) continue;
           const ifindex = Number(self.ip!.split('.')[3]) + 100 * Number(self.ip!.split('.')[2]);
           const sides = [compilePodIngress(index, self), compilePodEgress(index, self)] as const;
+          const auditSides = [
+            compilePodIngress(auditIndex, self),
+            compilePodEgress(auditIndex, self),
+          ] as const;
           for (const { info: peer } of peers) {
             if (peer === self) continue;
             for (const [port, protocol] of [
@@ -490,14 +538,26 @@ test("after any events, every local pod's maps admit exactly what the evaluator 
                 [0, sides[0]],
                 [1, sides[1]],
               ] as const) {
-                const expected = compiledSideAllows(
+                const allowed = compiledSideAllows(
                   index,
                   side,
                   { kind: 'pod', pod: peer },
                   port,
                   protocol,
                 ).allowed;
-                const actual = mapsAllow(dataplane, ifindex, direction, peer.ip!, port, protocol);
+                const auditSide = auditSides[direction];
+                const expected = {
+                  allowed,
+                  audit:
+                    side.isolated || !auditSide.isolated
+                      ? null
+                      : compiledSideAllows(auditIndex, auditSide, { kind: 'pod', pod: peer }, port, protocol)
+                          .allowed,
+                };
+                const actual = {
+                  allowed: mapsAllow(dataplane, ifindex, direction, peer.ip!, port, protocol),
+                  audit: auditAdmits(dataplane, ifindex, direction, peer.ip!, port, protocol),
+                };
                 expect({
                   after: i,
                   self: self.name,
@@ -560,4 +620,90 @@ test('a namespace relabelled elsewhere moves its pods into the class a namespace
   e.apply({ kind: 'namespace-upsert', namespace: namespace('other', { team: 'blue' }) });
   await e.flush();
   expect(mapsAllow(dataplane, 12, 0, '10.1.0.5', 80, 'TCP')).toBe(false);
+});
+
+// ---- audit mode (issue 10) ----
+
+function audited(p: NetworkPolicy, window = '1h'): NetworkPolicy {
+  return { ...p, metadata: { ...p.metadata, annotations: { [AUDIT_ANNOTATION]: window } } };
+}
+
+const DENY_INGRESS: NetworkPolicy = policyOf('shop/deny-in', { podSelector: {}, policyTypes: ['Ingress'] });
+
+test('a side only audit-mode policies select is written with their rules and the AUDIT flag, an enforced policy winning', async () => {
+  const dataplane = new MemoryDataplane();
+  const e = enforcer(dataplane);
+  await e.adopt();
+  e.apply({ kind: 'policy-upsert', policy: audited(DENY_INGRESS) });
+  e.apply({ kind: 'policy-upsert', policy: audited(ALLOW_WEB_TO_DB) });
+  addPod(e, 'db', '10.0.0.2', { app: 'db' });
+  addPod(e, 'web', '10.1.0.7', { app: 'web' }, 'node-2');
+  addPod(e, 'stray', '10.1.0.8', { app: 'stray' }, 'node-2');
+  await e.flush();
+  expect(dataplane.endpoints.get(12)).toMatchObject({
+    ready: true,
+    ingressIsolated: true,
+    ingressAudit: true,
+    egressIsolated: false,
+    egressAudit: false,
+  });
+  expect(e.auditPoliciesOf(12, 'ingress')).toEqual(['shop/db', 'shop/deny-in']);
+  expect(e.auditPoliciesOf(12, 'egress')).toEqual([]);
+  // Nothing is dropped; the rules say what would be: web is admitted, stray would be dropped.
+  expect(mapsAllow(dataplane, 12, 0, '10.1.0.8', 80, 'TCP')).toBe(true);
+  expect(auditAdmits(dataplane, 12, 0, '10.1.0.7', 80, 'TCP')).toBe(true);
+  expect(auditAdmits(dataplane, 12, 0, '10.1.0.8', 80, 'TCP')).toBe(false);
+
+  // The deny-all enforced: its rules alone (the audit allow takes no part), no AUDIT flag.
+  e.apply({ kind: 'policy-upsert', policy: DENY_INGRESS });
+  await e.flush();
+  expect(dataplane.endpoints.get(12)).toMatchObject({ ingressIsolated: true, ingressAudit: false });
+  expect(dataplane.rules.get('12/0')).toEqual([]);
+  expect(e.auditPoliciesOf(12, 'ingress')).toEqual([]);
+  expect(mapsAllow(dataplane, 12, 0, '10.1.0.7', 80, 'TCP')).toBe(false);
+
+  // Both gone: open, rules cleared.
+  e.apply({ kind: 'policy-delete', namespace: 'shop', name: 'deny-in' });
+  e.apply({ kind: 'policy-delete', namespace: 'shop', name: 'db' });
+  await e.flush();
+  expect(dataplane.endpoints.get(12)).toMatchObject({ ingressIsolated: false, ingressAudit: false });
+  expect(dataplane.rules.has('12/0')).toBe(false);
+});
+
+test('switching a side between audit and enforced: rules swapped while audited, never enforced with the wrong rules', async () => {
+  const dataplane = new MemoryDataplane();
+  const e = enforcer(dataplane);
+  await e.adopt();
+  addPod(e, 'db', '10.0.0.2', { app: 'db' });
+  addPod(e, 'web', '10.1.0.7', { app: 'web' }, 'node-2');
+  e.apply({ kind: 'policy-upsert', policy: audited(ALLOW_WEB_TO_DB) });
+  await e.flush();
+  const web = dataplane.ipcache.get('10.1.0.7/32')!;
+  expect(dataplane.log.filter((l) => l.startsWith('endpoint 12')).at(-1)).toBe(
+    'endpoint 12 ready=true in=true audit=in',
+  );
+
+  // "Enforce": the annotation removed. The rules are swapped while the side is still audited,
+  // then the flag goes: web is admitted at every step.
+  dataplane.log.length = 0;
+  e.apply({ kind: 'policy-upsert', policy: ALLOW_WEB_TO_DB });
+  await e.flush();
+  expect(dataplane.log.filter((l) => !l.startsWith('ipcache'))).toEqual([
+    expect.stringMatching(/^swap 12\/0 /),
+    'endpoint 12 ready=true in=true',
+  ]);
+  expect(dataplane.rules.get('12/0')!.map((r) => r.identity)).toContain(web);
+
+  // Back to audit with other rules (a deny-all): the flag first, then the rules that would drop web.
+  dataplane.log.length = 0;
+  e.apply({ kind: 'policy-delete', namespace: 'shop', name: 'db' });
+  e.apply({ kind: 'policy-upsert', policy: audited(DENY_INGRESS) });
+  await e.flush();
+  expect(dataplane.log.filter((l) => !l.startsWith('ipcache'))).toEqual([
+    'endpoint 12 ready=true in=true audit=in',
+    'swap 12/0 ',
+    'endpoint 12 ready=true in=true audit=in',
+  ]);
+  expect(mapsAllow(dataplane, 12, 0, '10.1.0.7', 80, 'TCP')).toBe(true);
+  expect(e.auditPoliciesOf(12, 'ingress')).toEqual(['shop/deny-in']);
 });

@@ -38,6 +38,14 @@
  * rewritten every local rule set), adopted endpoints are not closed again, and the first pass writes
  * only differences and removes what no longer exists.
  *
+ * Audit mode (issue 10): a local side no enforced policy isolates but audit-mode policies select
+ * (LiveIndex.auditStructure) is written as their rules with the direction's ISOLATED and AUDIT
+ * flags: the kernel passes what those rules would drop and reports it as WOULD_DROP, which the flow
+ * reporter names with the side's audit policies (auditPoliciesOf). Switching a side between audit
+ * and enforced never drops an allowed flow nor opens the side: enforced -> audit sets the AUDIT flag
+ * before the rules are swapped, audit -> enforced swaps the rules (still audited) before the flag
+ * goes.
+ *
  * ipBlocks match pod IPs (the evaluator's semantics) through the pod's primary IP (status.podIP),
  * as the evaluator does; a dual-stack pod's other address carries the same identity.
  */
@@ -96,16 +104,42 @@ interface LocalEndpoint {
   readonly ifname: string;
   readonly ifindex: number;
   readonly ip: string;
-  ingressIsolated: boolean;
-  egressIsolated: boolean;
+  /** Per direction, what its flags say now (audit implies isolated). */
+  flags: Record<Direction, SideFlags>;
+  /** Per direction, the audit policies ("namespace/name") of an audited side (none otherwise). */
+  auditPolicies: Record<Direction, readonly string[]>;
   ready: boolean;
 }
+
+interface SideFlags {
+  readonly isolated: boolean;
+  readonly audit: boolean;
+}
+
+/** A local side as written: the enforced structure, or the audit one (`audit`). */
+interface LocalSide extends SelectorSide {
+  readonly audit: boolean;
+}
+
+const OPEN: SideFlags = { isolated: false, audit: false };
+const NO_POLICIES: readonly string[] = [];
 
 const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
 const DIRECTION_CODE = { Ingress: DIRECTION.INGRESS, Egress: DIRECTION.EGRESS } as const;
 
 const hostPrefix = (ip: string): string => formatPrefix(parseCidr(ip));
 const sideKey = (pod: string, direction: Direction): string => `${direction}\u0000${pod}`;
+
+function endpointState(endpointId: number, flags: Record<Direction, SideFlags>): EndpointState {
+  return {
+    endpointId,
+    ready: true,
+    ingressIsolated: flags.Ingress.isolated,
+    egressIsolated: flags.Egress.isolated,
+    ingressAudit: flags.Ingress.audit,
+    egressAudit: flags.Egress.audit,
+  };
+}
 
 function blockText(block: IpBlockRef): string {
   return `${block.cidr}\u0000${[...block.except].sort().join(',')}`;
@@ -220,6 +254,17 @@ export class Enforcer {
   podOfEndpoint(endpointId: number): PodFacts | undefined {
     const key = this.podByEndpoint.get(endpointId);
     return key === undefined ? undefined : this.facts.get(key);
+  }
+
+  /**
+   * The audit-mode policies ("namespace/name") whose rules the endpoint's side for `direction` is
+   * written with: what a WOULD_DROP event of that side would have been dropped by. Empty when the
+   * side is not audited (an event can trail a switch to enforcement).
+   */
+  auditPoliciesOf(endpointId: number, direction: 'ingress' | 'egress'): readonly string[] {
+    const key = this.podByEndpoint.get(endpointId);
+    const endpoint = key === undefined ? undefined : this.endpoints.get(key);
+    return endpoint?.auditPolicies[direction === 'ingress' ? 'Ingress' : 'Egress'] ?? NO_POLICIES;
   }
 
   /** Something left to write (or a local pod whose host veth is not there yet). */
@@ -357,7 +402,7 @@ export class Enforcer {
 
     // Structures of the changed sides (which may make selectors relevant), then classes (which may
     // add sides to rewrite), until both settle.
-    const structures = new Map<string, SelectorSide>();
+    const structures = new Map<string, LocalSide>();
     const structure = (key: string): void => {
       if (structures.has(key)) return;
       const [direction, pod] = key.split('\u0000') as [Direction, string];
@@ -366,7 +411,7 @@ export class Enforcer {
         this.trackSelectors(key, undefined);
         return;
       }
-      const side = this.index.structure(pod, direction);
+      const side = this.sideOf(pod, direction);
       structures.set(key, side);
       this.trackSelectors(key, side);
       const blocks = side.rules.flatMap((rule) =>
@@ -464,12 +509,11 @@ export class Enforcer {
     }
     this.releasing.push(...emptied);
     if (later.size > 0) {
-      const again = new Map<string, SelectorSide>();
+      const again = new Map<string, LocalSide>();
       for (const key of later) {
         sides.add(key); // retried with the pass if a write fails
         const [direction, pod] = key.split('\u0000') as [Direction, string];
-        if (this.endpoints.has(pod) && this.index.has(pod))
-          again.set(key, this.index.structure(pod, direction));
+        if (this.endpoints.has(pod) && this.index.has(pod)) again.set(key, this.sideOf(pod, direction));
       }
       await this.rewrite(again);
     }
@@ -479,9 +523,20 @@ export class Enforcer {
     if (this.needsSweep) await this.sweep();
   }
 
+  /**
+   * What a local side is written as: its enforced structure, or, when only audit-mode policies
+   * select it, theirs (audited).
+   */
+  private sideOf(pod: string, direction: Direction): LocalSide {
+    const enforced = this.index.structure(pod, direction);
+    if (enforced.isolated) return { ...enforced, audit: false };
+    const audit = this.index.auditStructure(pod, direction);
+    return audit === undefined ? { ...enforced, audit: false } : { ...audit, audit: true };
+  }
+
   /** Swaps the rules (and flags) of the given sides, endpoint by endpoint. */
-  private async rewrite(structures: ReadonlyMap<string, SelectorSide>): Promise<void> {
-    const byPod = new Map<string, Map<Direction, SelectorSide>>();
+  private async rewrite(structures: ReadonlyMap<string, LocalSide>): Promise<void> {
+    const byPod = new Map<string, Map<Direction, LocalSide>>();
     for (const [key, side] of structures) {
       const [direction, pod] = key.split('\u0000') as [Direction, string];
       if (!byPod.has(pod)) byPod.set(pod, new Map());
@@ -598,31 +653,35 @@ export class Enforcer {
     blockIdentities: (block: IpBlockRef) => this.blockIds.get(blockText(block)) ?? [],
   };
 
-  private async enforce(pod: string, changed: Map<Direction, SelectorSide>): Promise<void> {
+  private async enforce(pod: string, changed: Map<Direction, LocalSide>): Promise<void> {
     const endpoint = this.endpoints.get(pod)!;
     const dataplane = this.options.dataplane;
-    const isolated = {
-      Ingress: changed.get('Ingress')?.isolated ?? endpoint.ingressIsolated,
-      Egress: changed.get('Egress')?.isolated ?? endpoint.egressIsolated,
-    };
-    // Rules in place before a direction is (or stays) isolated...
+    const flags = { ...endpoint.flags };
+    for (const [direction, side] of changed)
+      flags[direction] = { isolated: side.isolated, audit: side.isolated && side.audit };
+    // An enforcing side about to take audit rules is audited first: they never drop anything.
+    const early = { ...endpoint.flags };
+    for (const d of DIRECTIONS)
+      if (flags[d].audit && early[d].isolated) early[d] = { isolated: true, audit: true };
+    if (endpoint.ready && DIRECTIONS.some((d) => early[d].audit !== endpoint.flags[d].audit))
+      await dataplane.setEndpoint(endpoint.ifindex, endpointState(endpoint.ifindex, early));
+    // Rules in place before a direction is (or stays) isolated, or stops being audited...
     for (const [direction, side] of changed) {
       if (side.isolated)
         await dataplane.swapRules(endpoint.ifindex, DIRECTION_CODE[direction], sideRules(side, this.lookups));
     }
-    await dataplane.setEndpoint(endpoint.ifindex, {
-      endpointId: endpoint.ifindex,
-      ready: true,
-      ingressIsolated: isolated.Ingress,
-      egressIsolated: isolated.Egress,
-    });
+    await dataplane.setEndpoint(endpoint.ifindex, endpointState(endpoint.ifindex, flags));
     // ...and removed only once it is open.
     for (const [direction, side] of changed) {
       if (!side.isolated) await dataplane.clearRules(endpoint.ifindex, DIRECTION_CODE[direction]);
     }
     if (!endpoint.ready) this.log.info({ pod, ifname: endpoint.ifname }, 'endpoint ready');
-    endpoint.ingressIsolated = isolated.Ingress;
-    endpoint.egressIsolated = isolated.Egress;
+    for (const [direction, side] of changed) {
+      if (side.audit !== endpoint.flags[direction].audit)
+        this.log.info({ pod, direction, audit: side.audit, policies: side.policies }, 'side audit mode');
+      endpoint.auditPolicies[direction] = side.isolated && side.audit ? side.policies : NO_POLICIES;
+    }
+    endpoint.flags = flags;
     endpoint.ready = true;
   }
 
@@ -651,8 +710,8 @@ export class Enforcer {
       ifname: veth.ifname,
       ifindex: veth.ifindex,
       ip,
-      ingressIsolated: false,
-      egressIsolated: false,
+      flags: { Ingress: OPEN, Egress: OPEN },
+      auditPolicies: { Ingress: NO_POLICIES, Egress: NO_POLICIES },
       ready: false,
     });
     this.podByEndpoint.set(veth.ifindex, pod);
