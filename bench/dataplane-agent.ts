@@ -21,13 +21,21 @@
  *   times, so growth that a GC gives back (heap not yet collected) is told from a leak (what stays).
  * - `--agent-node-options=<flags>`: Node/V8 options for the agent process (NODE_OPTIONS), to compare.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkingV1Api } from '@kubernetes/client-node';
 import { Lab } from '../src/devtools/lab/lab';
 import { planLab } from '../src/devtools/lab/lab-plan';
-import { type ToggleSample, WireProbe, judgeToggle } from './dataplane-clients';
+import {
+  type Stall,
+  TRACE_HOOK,
+  type ToggleTimes,
+  breakdown,
+  readAgentTrace,
+  watchOwnStalls,
+} from './agent-trace';
+import { type ProbeAttempt, type ToggleSample, WireProbe, judgeToggle } from './dataplane-clients';
 import { generateRealistic } from './generate-realistic';
 import { summariseMs } from './latency';
 import { textTable } from './stats';
@@ -105,15 +113,21 @@ process.on('SIGUSR2', () => {
  * The agent's environment beyond the lab's: the --agent-gc hook, and Node options given with
  * `--agent-node-options=<flags>` (to compare V8 settings, e.g. a smaller young generation).
  */
-function agentEnv(gcDir: string | undefined, memFile: string): Record<string, string> {
+function agentEnv(
+  gcDir: string | undefined,
+  memFile: string,
+  traceDir: string | undefined,
+): Record<string, string> {
   const given = process.argv.find((arg) => arg.startsWith('--agent-node-options='));
   const options = [
     ...(given === undefined ? [] : [given.slice('--agent-node-options='.length)]),
     ...(gcDir === undefined ? [] : [`--expose-gc --require ${join(gcDir, 'hook.js')}`]),
+    ...(traceDir === undefined ? [] : [`--require ${join(traceDir, 'trace.js')}`]),
   ];
   return {
     ...(options.length === 0 ? {} : { NODE_OPTIONS: options.join(' ') }),
     ...(gcDir === undefined ? {} : { NETPOL_BENCH_MEM_FILE: memFile }),
+    ...(traceDir === undefined ? {} : { NETPOL_BENCH_TRACE_FILE: join(traceDir, 'trace.txt') }),
   };
 }
 
@@ -193,24 +207,51 @@ class PolicySwitch {
   }
 }
 
+/** The first probe with the new verdict (as judgeToggle finds it) and the probe sent before it. */
+function wireProbes(attempts: readonly ProbeAttempt[], expectOk: boolean, windowEndNs: bigint) {
+  let lastOld = -1;
+  attempts.forEach((attempt, index) => {
+    if (attempt.ok !== expectOk && attempt.sentNs <= windowEndNs) lastOld = index;
+  });
+  const at = attempts.findIndex((attempt, index) => index > lastOld && attempt.ok === expectOk);
+  return {
+    wireNs: at < 0 ? undefined : attempts[at]!.sentNs,
+    probeBeforeNs: at <= 0 ? undefined : attempts[at - 1]!.sentNs,
+  };
+}
+
 /** Toggles the deny policy under the probe loop; one sample per toggle (misses counted). */
 async function policyToWire(lab: Lab, probe: WireProbe, toggles: number) {
   const policy = new PolicySwitch(lab);
   const samples: ToggleSample[] = [];
+  const times: ToggleTimes[] = [];
   let misses = 0;
   let strays = 0;
   for (let toggle = 0; toggle < toggles; toggle++) {
     const denied = toggle % 2 === 0;
+    // Checked synchronously after every store write: the first true is the write's time.
+    const stored = lab
+      .standIn!.waitFor(
+        (store) =>
+          (store.get('networkpolicies', NS, 'bench-deny') !== undefined) === denied &&
+          process.hrtime.bigint(),
+        15_000,
+      )
+      .catch(() => undefined);
     const callNs = process.hrtime.bigint();
     await policy.set(denied);
     const returnNs = process.hrtime.bigint();
+    const storeNs = await stored;
     await probe.settled(returnNs + BigInt(WINDOW_MS) * 1_000_000n, 15_000);
-    const judged = judgeToggle(probe.take(), !denied, callNs, returnNs, WINDOW_MS);
+    const attempts = probe.take();
+    const judged = judgeToggle(attempts, !denied, callNs, returnNs, WINDOW_MS);
     strays += judged.strays;
     if (judged.sample) samples.push(judged.sample);
     else misses++;
+    const windowEnd = returnNs + BigInt(WINDOW_MS) * 1_000_000n;
+    times.push({ callNs, storeNs, returnNs, ...wireProbes(attempts, !denied, windowEnd) });
   }
-  return { samples, misses, strays };
+  return { samples, misses, strays, times };
 }
 
 /**
@@ -278,6 +319,91 @@ async function churn(
   return { events, failed };
 }
 
+const fixed = (n: number | undefined, digits = 1) => (n === undefined ? '-' : n.toFixed(digits));
+
+/** `--agent-trace`: each change split into stages (agent-trace.ts), the slowest first. */
+function printBreakdown(
+  rows: readonly { label: string; times: readonly ToggleTimes[] }[],
+  traceFile: string,
+  benchStalls: readonly Stall[],
+): void {
+  const trace = readAgentTrace(traceFile);
+  console.log(
+    `\nWhere the time of each change went (--agent-trace; ms, slowest 12 first): call->store: the stand-in's ` +
+      `handling (bench process); store->agent: the watch line reaching the agent's readline; compute: that ` +
+      `line to the first loader request; loader: to the reply of the endpoint write that flips the verdict; ` +
+      `->wire: that reply to the first probe with the new verdict; probe gap: the probe loop's own gap ` +
+      `before that probe. GC, stalls (event loop 10 ms+ late) and ring-buffer events read overlapping the change.`,
+  );
+  const all = rows.flatMap(({ label, times }) =>
+    breakdown(times, trace, benchStalls).map((b, i) => ({ label, toggle: i, ...b })),
+  );
+  const slowest = [...all].sort((a, b) => (b.totalMs ?? Infinity) - (a.totalMs ?? Infinity)).slice(0, 12);
+  console.log(
+    textTable(
+      [
+        'cluster',
+        '#',
+        'total',
+        'call->store',
+        'store->agent',
+        'compute',
+        'loader',
+        '->wire',
+        'probe gap',
+        'agent GC',
+        'agent stall',
+        'bench stall',
+        'events read',
+        'requests (ms each)',
+      ],
+      slowest.map((b) => [
+        b.label,
+        `${b.toggle}${b.toggle % 2 === 0 ? ' deny' : ' open'}`,
+        fixed(b.totalMs),
+        fixed(b.callToStoreMs),
+        fixed(b.storeToAgentMs),
+        fixed(b.agentComputeMs),
+        fixed(b.loaderMs),
+        fixed(b.toWireMs),
+        fixed(b.probeGapMs),
+        fixed(b.agentGcMs),
+        fixed(b.agentStallMs),
+        fixed(b.benchStallMs),
+        String(b.eventsReadMeanwhile),
+        b.requests,
+      ]),
+    ),
+  );
+  const stage = (pick: (b: (typeof all)[number]) => number | undefined) => {
+    const values = all.map(pick).filter((v): v is number => v !== undefined);
+    if (values.length === 0) return '-';
+    const summary = summariseMs(values);
+    return `${summary.medianMs.toFixed(1)} / ${summary.p99Ms.toFixed(1)}`;
+  };
+  console.log(
+    `  median / p99 per stage over ${all.length} changes: call->store ${stage((b) => b.callToStoreMs)}; ` +
+      `store->agent ${stage((b) => b.storeToAgentMs)}; compute ${stage((b) => b.agentComputeMs)}; ` +
+      `loader ${stage((b) => b.loaderMs)}; ->wire ${stage((b) => b.toWireMs)}; probe gap ${stage((b) => b.probeGapMs)}`,
+  );
+  const kinds = new Map<string, number[]>();
+  for (const gc of trace.gcs) kinds.set(gc.kind, [...(kinds.get(gc.kind) ?? []), gc.ms]);
+  console.log(
+    `  agent GCs of 2 ms+ by V8 kind (1 scavenge, 2 mark-compact, 4 incremental marking, 8 weak callbacks): ` +
+      [...kinds]
+        .map(([kind, list]) => {
+          const summary = summariseMs(list);
+          return `kind ${kind}: ${list.length}, median ${fixed(summary.medianMs)}, max ${fixed(summary.maxMs)} ms`;
+        })
+        .join('; '),
+  );
+  console.log(
+    `  agent: ${trace.gcs.length} GCs of 2 ms+ (longest ${fixed(Math.max(0, ...trace.gcs.map((g) => g.ms)))} ms), ` +
+      `${trace.stalls.length} stalls (longest ${fixed(Math.max(0, ...trace.stalls.map((g) => g.ms)))} ms); ` +
+      `bench process: ${benchStalls.length} stalls (longest ${fixed(Math.max(0, ...benchStalls.map((g) => g.ms)))} ms)`,
+  );
+}
+
 export async function runAgentBench(options: {
   readonly repoRoot: string;
   readonly objectPath: string;
@@ -292,6 +418,11 @@ export async function runAgentBench(options: {
       : undefined;
   const memFile = gcDir === undefined ? '' : join(gcDir, 'memory.json');
   if (gcDir !== undefined) writeFileSync(join(gcDir, 'hook.js'), GC_HOOK);
+  const traceDir = process.argv.includes('--agent-trace')
+    ? mkdtempSync(join(tmpdir(), 'np-agent-trace-'))
+    : undefined;
+  if (traceDir !== undefined) writeFileSync(join(traceDir, 'trace.js'), TRACE_HOOK);
+  const benchStalls = traceDir === undefined ? undefined : watchOwnStalls();
   const gcSamples: { label: string; memory: AfterGc }[] = [];
   const toggles = options.quick ? 10 : 40;
   const clusterPods = options.quick ? 2_000 : 10_000;
@@ -304,7 +435,7 @@ export async function runAgentBench(options: {
     bpfObject: options.objectPath,
     bpfLoader: options.loaderPath,
     progress: (line) => process.stderr.write(`agent lab: ${line}\n`),
-    agentEnv: agentEnv(gcDir, memFile),
+    agentEnv: agentEnv(gcDir, memFile, traceDir),
   });
   const measureGc = async (pid: number, label: string) => {
     if (gcDir === undefined) return;
@@ -408,6 +539,7 @@ export async function runAgentBench(options: {
         }),
       ),
     );
+    if (traceDir !== undefined) printBreakdown(wireRows, join(traceDir, 'trace.txt'), benchStalls!.stalls);
     console.log(
       `\nAgent memory (VmRSS of the agent process): ${bare.rssKiB} KiB with the lab's ${plan.pods.length} pods; ` +
         `${loaded.rssKiB} KiB with ${remotePods.length} more pods of a realistic cluster on ${REMOTE_NODES} other nodes ` +
@@ -466,6 +598,11 @@ export async function runAgentBench(options: {
     await probe?.stop();
     await lab.destroy();
     if (gcDir !== undefined) rmSync(gcDir, { recursive: true, force: true });
+    benchStalls?.stop();
+    const keep = process.argv.find((arg) => arg.startsWith('--agent-trace-keep='));
+    if (traceDir !== undefined && keep !== undefined)
+      copyFileSync(join(traceDir, 'trace.txt'), keep.slice('--agent-trace-keep='.length));
+    if (traceDir !== undefined) rmSync(traceDir, { recursive: true, force: true });
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
   }
