@@ -12,7 +12,10 @@
  *
  * Keys (`<prefix>:alerts:<cluster>:`): `g:<id>` (hash), `g:<id>:nodes` (set), `dirty` (zset: groups whose
  * message is behind their count), `window:<start>` (the groups of a window, for its digest),
- * `windows` (zset of window starts by end time), `digest:<start>` (the claim on a window's digest).
+ * `windows` (zset of window starts by end time), `digest:<start>` (the claim on a window's digest),
+ * `held` (set: groups a mute kept from being sent, brought up to date once unmuted), `recheck`
+ * (zset: groups whose message could not name the blocking policy because the cluster snapshot was
+ * older than their last drop, scored by that drop's time: due again once a snapshot is that new).
  */
 import type Redis from 'ioredis';
 
@@ -212,6 +215,17 @@ redis.call('HDEL', key, 'pendingAt', 'queuedAt')
 return 1
 `;
 
+/** Rechecks due by a snapshot written at ARGV[1] become dirty; those older than ARGV[2] are let go. */
+const DUE_RECHECKS = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZADD', KEYS[2], 0, id)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+return ids
+`;
+
 export interface AlertStoreOptions {
   prefix: string;
   /** How long a group is kept after its last drop (its button still works meanwhile). Default 1 day. */
@@ -375,6 +389,50 @@ export class AlertStore {
       where?.channel ?? '',
       where?.ts ?? '',
     );
+  }
+
+  /** A mute kept these groups' messages behind their counts (see heldGroups). */
+  async hold(cluster: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const key = `${this.base(cluster)}held`;
+    await this.redis
+      .multi()
+      .sadd(key, ...ids)
+      .expire(key, this.ttlSeconds)
+      .exec();
+  }
+
+  /** The groups a mute kept back, to be sent again once no mute covers them. */
+  async heldGroups(cluster: string): Promise<string[]> {
+    return this.redis.smembers(`${this.base(cluster)}held`);
+  }
+
+  async unhold(cluster: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.srem(`${this.base(cluster)}held`, ...ids);
+  }
+
+  /**
+   * The group's message could not blame a policy: the snapshot predates its last drop (`dropMs`,
+   * epoch ms). It is due again once a snapshot written at or after that time is read (dueRechecks).
+   */
+  async recheckLater(cluster: string, id: string, dropMs: number): Promise<void> {
+    await this.redis.zadd(`${this.base(cluster)}recheck`, String(dropMs), id);
+  }
+
+  /**
+   * Marks dirty, and returns, the groups waiting for a snapshot written by `snapshotMs`; forgets
+   * those waiting longer than a group is kept (the snapshot never caught up: nothing changed).
+   */
+  async dueRechecks(cluster: string, snapshotMs: number, nowMs: number): Promise<string[]> {
+    const base = this.base(cluster);
+    return (await this.redis.eval(
+      DUE_RECHECKS,
+      2,
+      `${base}recheck`,
+      `${base}dirty`,
+      String(snapshotMs),
+      String(nowMs - this.ttlSeconds * 1000),
+    )) as string[];
   }
 
   /** Window starts whose window ended at or before `endedBy` (epoch ms) and has no digest yet. */

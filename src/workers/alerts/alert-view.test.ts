@@ -1,7 +1,7 @@
 import type { AlertRecord } from '../../adapters/redis/alert-store';
 import { buildPolicyIndex } from '../../core/evaluator';
 import { clusterState, pod, policy } from '../../../test/support/cluster-builders';
-import { alertInput, channelFor, explainDrop, nearestName } from './alert-view';
+import { alertInput, alertView, channelFor, explainDrop, nearestName } from './alert-view';
 
 const state = clusterState({
   pods: [
@@ -73,6 +73,61 @@ describe('the words of an alert', () => {
     const open = clusterState({ pods: state.pods });
     expect(explainDrop(record, open, buildPolicyIndex(open)).reason).toMatch(/^the policies allow it now/);
     expect(explainDrop(record, undefined, undefined).reason).toMatch(/no cluster snapshot yet/);
+  });
+
+  it('offers Request allow while the flow is blocked, not once the policies allow it, and again when blocked again', () => {
+    const open = clusterState({ pods: state.pods });
+    const blocked = alertInput({ record, state, index, windowMs: 300_000, requestAllow: 'prod/w-1' });
+    expect(blocked.requestAllow).toBe('prod/w-1');
+    const allowed = alertInput({
+      record,
+      state: open,
+      index: buildPolicyIndex(open),
+      windowMs: 300_000,
+      requestAllow: 'prod/w-1',
+    });
+    expect(allowed.reason).toMatch(/^the policies allow it now/);
+    expect(allowed.requestAllow).toBeUndefined();
+    // Each message is rendered whole: blocked again, the button is back.
+    expect(
+      alertInput({ record, state, index, windowMs: 300_000, requestAllow: 'prod/w-1' }).requestAllow,
+    ).toBe('prod/w-1');
+    // ICMP: nothing to allow, whatever the policies say.
+    const icmp = { ...record, group: { ...record.group, protocol: 1, port: 0 } };
+    expect(
+      alertInput({ record: icmp, state, index, windowMs: 300_000, requestAllow: 'x' }).requestAllow,
+    ).toBe(undefined);
+  });
+
+  it('a snapshot older than the drop that allows the flow does not clear it: the blame is unknown, to be re-checked', () => {
+    const open = clusterState({ pods: state.pods });
+    const input = {
+      record,
+      state: open,
+      index: buildPolicyIndex(open),
+      windowMs: 300_000,
+      requestAllow: 'prod/w-1',
+    };
+    // Written a second before the group's last drop: the policy that dropped it may be missing.
+    const stale = alertView({ ...input, snapshotAt: '2026-12-02T10:04:58Z' });
+    expect(stale).toMatchObject({ blame: 'unknown', stale: true });
+    expect(stale.alert.reason).toMatch(
+      /^the workers' view of the cluster \(from 2026-12-02 10:04 UTC\) is older than the drop/,
+    );
+    expect(stale.alert.requestAllow).toBe('prod/w-1');
+    // Written after it: the policies do allow it now.
+    const current = alertView({ ...input, snapshotAt: '2026-12-02T10:05:00Z' });
+    expect(current).toMatchObject({ blame: 'allowed', stale: false });
+    expect(current.alert.requestAllow).toBeUndefined();
+    // A blocking snapshot names the policy, however old.
+    expect(alertView({ ...input, state, index, snapshotAt: '2026-12-02T09:00:00Z' })).toMatchObject({
+      blame: 'blocked',
+      alert: { blockedBy: ['default-deny-ingress'] },
+    });
+    expect(alertView({ ...input, state: undefined, index: undefined })).toMatchObject({
+      blame: 'unknown',
+      stale: true,
+    });
   });
 
   it('shows an outside address with the nearest name the cluster knows', () => {

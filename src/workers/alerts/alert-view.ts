@@ -7,6 +7,7 @@
 import type { AlertGroup, AlertPeer, AlertRecord } from '../../adapters/redis/alert-store';
 import { renderAlert, type AlertInput } from '../../adapters/slack/render/alert';
 import type { SlackMessage } from '../../adapters/slack/render';
+import { formatUtc } from '../../adapters/slack/render/mrkdwn';
 import {
   buildPolicyIndex,
   evaluateConnection,
@@ -70,18 +71,43 @@ function endText(peer: AlertPeer, state: ClusterState | undefined): string {
 
 const PROTOCOLS: Record<number, Protocol> = { 6: 'TCP', 17: 'UDP', 132: 'SCTP' };
 
-/** Which policies isolate the side that dropped it (named as in its namespace), and why nothing allowed it. */
+/**
+ * Why a group's drops happened, as far as the snapshot says: `blocked` names the isolating
+ * policies; `allowed` means the snapshot's policies let the flow through; `unknown` means there
+ * is no snapshot or the evaluator could not place the flow; `portless` is a protocol no policy
+ * can admit.
+ */
+export type DropBlame = 'blocked' | 'allowed' | 'unknown' | 'portless';
+
+export interface DropExplanation {
+  blame: DropBlame;
+  blockedBy: string[];
+  reason: string;
+}
+
+/**
+ * Which policies isolate the side that dropped it (named as in its namespace), and why nothing
+ * allowed it. `staleSince` (ISO) is set when the snapshot was written before the group's last
+ * drop: a snapshot that allows the flow then has most likely not seen the change that dropped it
+ * yet (the agents' informers can be ahead of the workers'), and is not taken as the truth.
+ */
 export function explainDrop(
   record: AlertRecord,
   state: ClusterState | undefined,
   index: PolicyIndex | undefined,
-): { blockedBy: string[]; reason: string } {
+  staleSince?: string,
+): DropExplanation {
   const { group, sample } = record;
   if (state === undefined || index === undefined)
-    return { blockedBy: [], reason: 'no cluster snapshot yet: the policies could not be read' };
+    return {
+      blame: 'unknown',
+      blockedBy: [],
+      reason: 'no cluster snapshot yet: the policies could not be read',
+    };
   const protocol = PROTOCOLS[group.protocol];
   if (protocol === undefined) {
     return {
+      blame: 'portless',
       blockedBy: [],
       reason: `${portText(group)} traffic: NetworkPolicy admits only TCP, UDP and SCTP, so an isolated pod drops it`,
     };
@@ -106,15 +132,47 @@ export function explainDrop(
     const blockedBy = side.isolatingPolicies.map((p) =>
       namespace !== undefined && p.startsWith(`${namespace}/`) ? p.slice(namespace.length + 1) : p,
     );
+    if (side.allowed && staleSince !== undefined)
+      return {
+        blame: 'unknown',
+        blockedBy: [],
+        reason: `the workers' view of the cluster (from ${staleSince}) is older than the drop and allows it (${side.reason}): the policy that dropped it is named once they have read it`,
+      };
     if (side.allowed)
       return {
+        blame: 'allowed',
         blockedBy: [],
         reason: `the policies allow it now (${side.reason}): they changed since, or the pods did`,
       };
-    return { blockedBy, reason: side.reason };
+    return { blame: 'blocked', blockedBy, reason: side.reason };
   } catch (error) {
-    return { blockedBy: [], reason: `the evaluator could not place this flow: ${(error as Error).message}` };
+    return {
+      blame: 'unknown',
+      blockedBy: [],
+      reason: `the evaluator could not place this flow: ${(error as Error).message}`,
+    };
   }
+}
+
+/** Whether a snapshot written at `updatedAt` (ISO) predates the group's last drop. */
+export function snapshotOlderThanDrop(updatedAt: string, record: Pick<AlertRecord, 'lastAt'>): boolean {
+  const written = Date.parse(updatedAt);
+  const dropped = Date.parse(record.lastAt);
+  return Number.isNaN(written) || (!Number.isNaN(dropped) && written < dropped);
+}
+
+/**
+ * Request allow needs a pod of ours to allow the flow for and a protocol NetworkPolicy admits, and
+ * is offered only while the flow is not allowed already (the button comes back if it is blocked
+ * again: each message is rendered whole).
+ */
+export function offersRequestAllow(record: Pick<AlertRecord, 'group'>, blame: DropBlame): boolean {
+  const { group } = record;
+  return (
+    blame !== 'allowed' &&
+    (group.source.kind === 'workload' || group.destination.kind === 'workload') &&
+    PROTOCOLS[group.protocol] !== undefined
+  );
 }
 
 /** One PolicyIndex per snapshot object (the cluster cache hands back the same object until it changes). */
@@ -135,13 +193,26 @@ export interface AlertViewInput {
   state: ClusterState | undefined;
   index: PolicyIndex | undefined;
   windowMs: number;
-  /** The Request allow button's value; none when the flow has no pod of ours to allow it for. */
+  /** When the snapshot was written (ISO): one older than the drop does not clear the flow. */
+  snapshotAt?: string;
+  /** The Request allow button's value; shown only when offersRequestAllow says so. */
   requestAllow?: string;
 }
 
-export function alertInput({ record, state, index, windowMs, requestAllow }: AlertViewInput): AlertInput {
-  const { blockedBy, reason } = explainDrop(record, state, index);
-  return {
+/** The alert's words and, apart, what the snapshot could say of its blame (the worker re-checks an unknown one). */
+export function alertView(input: AlertViewInput): { alert: AlertInput; blame: DropBlame; stale: boolean } {
+  const { record, state, index, windowMs, snapshotAt, requestAllow } = input;
+  // Without snapshotAt the caller vouches for the snapshot (a pure rendering, a test).
+  const stale =
+    state === undefined || (snapshotAt !== undefined && snapshotOlderThanDrop(snapshotAt, record));
+  const { blame, blockedBy, reason } = explainDrop(
+    record,
+    state,
+    index,
+    stale && snapshotAt !== undefined ? formatUtc(snapshotAt) : undefined,
+  );
+  const button = requestAllow !== undefined && offersRequestAllow(record, blame);
+  const alert: AlertInput = {
     cluster: record.group.cluster,
     source: endText(record.group.source, state),
     destination: endText(record.group.destination, state),
@@ -155,8 +226,13 @@ export function alertInput({ record, state, index, windowMs, requestAllow }: Ale
     blockedBy,
     reason,
     dataplaneReason: record.sample.reason,
-    ...(requestAllow === undefined ? {} : { requestAllow }),
+    ...(button ? { requestAllow } : {}),
   };
+  return { alert, blame, stale };
+}
+
+export function alertInput(input: AlertViewInput): AlertInput {
+  return alertView(input).alert;
 }
 
 export function alertMessage(input: AlertViewInput): SlackMessage {

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { AlertStore } from '../../adapters/redis/alert-store';
+import { ClusterCache } from '../../adapters/redis/cluster-cache';
+import { clusterState, pod, policy } from '../../../test/support/cluster-builders';
 import { MuteStore, parseMuteTarget } from '../../adapters/redis/mute-store';
 import {
   createSlackWebClient,
@@ -209,6 +211,72 @@ it('two workers share the group; one killed mid-batch loses nothing and nothing 
   // Taken off the dirty set by a flush that saw the mute (and sent nothing).
   await until(async () => ((await store.isDirty('prod', id!)) ? undefined : true), 'the muted group flushed');
   expect(alertsIn(BACKEND_CHANNEL)[0]!.text).toContain('200 drops');
+
+  // Unmuted: the message catches up with the drops counted while muted, without another drop.
+  await new MuteStore(client, prefix).unmute(
+    'prod',
+    parseMuteTarget('frontend/nginx -> backend'),
+    Date.now(),
+  );
+  await until(
+    async () => alertsIn(BACKEND_CHANNEL).find((m) => m.text.includes('205 drops')),
+    'the alert showing 205 drops after the unmute',
+  );
+  expect(alertsIn(BACKEND_CHANNEL)).toHaveLength(1);
+});
+
+it("an alert whose drop raced the workers' snapshot names the blocking policy once the snapshot catches up, without another drop", async () => {
+  const prefix = `alerts-${randomBytes(4).toString('hex')}`;
+  startOutbound(prefix);
+  const pods = [
+    pod('frontend/nginx-frontend', { labels: { app: 'nginx' }, ip: '10.244.1.10' }),
+    pod('backend/nginx-backend', { labels: { app: 'nginx' }, ip: '10.244.2.20' }),
+  ];
+  const snapshots = new ClusterCache(client, prefix);
+  // The workers' snapshot from before the default-deny the agents already enforce.
+  await snapshots.write({
+    cluster: 'prod',
+    state: clusterState({ pods }),
+    updatedAt: new Date(Date.now() - 60_000).toISOString(),
+  });
+  const worker = await startAlertWorker(
+    {
+      cluster: 'prod',
+      redisUrl: redis.url,
+      prefix,
+      alerts: { defaultChannel: CHANNEL, channels: {}, windowMs: WINDOW_MS },
+    },
+    { log, consumer: 'raced', timing: FAST },
+  );
+  workers.push(worker);
+  await publish(prefix, drops(10, new Date().toISOString()));
+  const first = await until(
+    async () => alertsIn(CHANNEL).find((m) => m.text.includes(': 10 drops')),
+    'the first alert',
+  );
+  expect(first.text).not.toContain('blocked by');
+  expect(JSON.stringify(first.blocks)).toContain('is older than the drop');
+  // Not known to be allowed: Request allow stays.
+  expect(JSON.stringify(first.blocks)).toContain('Request allow');
+
+  // The workers' informer catches up: the snapshot now holds the policy.
+  await snapshots.write({
+    cluster: 'prod',
+    state: clusterState({
+      pods,
+      policies: [policy('backend/default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] })],
+    }),
+    updatedAt: new Date().toISOString(),
+  });
+  const named = await until(
+    async () => alertsIn(CHANNEL).find((m) => m.text.includes('blocked by default-deny-ingress')),
+    'the alert naming the policy',
+  );
+  expect(named.text).toBe(
+    'frontend/nginx -&gt; backend/nginx tcp/80: 10 drops in the last 5 min, 3 nodes, blocked by default-deny-ingress',
+  );
+  expect(alertsIn(CHANNEL)).toHaveLength(1);
+  expect(worker.stats().drops).toBe(10);
 });
 
 it('a closed window gets one digest per channel; a 429 delays an edit but loses nothing', async () => {

@@ -15,8 +15,14 @@
  * bot's outbound hook. While a group's message is in flight the group stays dirty, so however many
  * drops arrive it costs at most one Slack call in flight per group, and the outbound queue paces
  * each channel to about one call a second. A worker that dies holding a lease or a claimed send
- * holds the group only until the lease ends. Muted groups are counted but not sent. Everything
- * goes through the SlackOutbox.
+ * holds the group only until the lease ends. Everything goes through the SlackOutbox.
+ *
+ * Muted groups are counted but not sent: they are held (AlertStore.hold), and whenever the mutes
+ * in force change (an unmute, a mute running out) the held groups no mute covers any more are
+ * sent again, so their message shows the count without waiting for another drop. An alert that
+ * could not name the blocking policy because the cluster snapshot was older than its last drop
+ * (the agents' informers saw the new policy first) is rendered again once a snapshot that new is
+ * read, once.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -24,14 +30,14 @@ import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { AlertStore, alertButtonValue, type AlertRecord } from '../../adapters/redis/alert-store';
 import { ClusterCache } from '../../adapters/redis/cluster-cache';
-import { MuteStore, muteMatches, type Mute } from '../../adapters/redis/mute-store';
+import { MuteStore, muteMatches, muteTargetText, type Mute } from '../../adapters/redis/mute-store';
 import { renderAlertDigest } from '../../adapters/slack/render/alert';
 import { SlackOutbox } from '../../adapters/slack/outbound/slack-outbox';
 import { dropStreamKey, parseDropEventEntry } from '../../contracts/drop-events';
 import type { SlackOutboundJob } from '../../contracts/queues';
 import type { AlertsConfig } from '../../platform/config/config';
 import { aggregateBatch } from './drop-groups';
-import { alertInput, channelFor, indexCache } from './alert-view';
+import { alertInput, alertView, channelFor, indexCache } from './alert-view';
 import { alertHeadline, renderAlert } from '../../adapters/slack/render/alert';
 
 export const ALERT_CONSUMER_GROUP = 'netpol-alerts';
@@ -224,6 +230,38 @@ export async function startAlertWorker(
   const mutedBy = (mutesNow: readonly Mute[], record: AlertRecord): boolean =>
     mutesNow.some((m) => muteMatches(m.target, record.group));
 
+  // The mutes in force when the held groups were last looked at (undefined: not yet, at start).
+  let heldUnder: string | undefined;
+  /** Sends again the held groups no mute covers any more, once per change of the mutes. */
+  const releaseHeld = async (mutesNow: readonly Mute[]): Promise<void> => {
+    const signature = mutesNow
+      .map((m) => muteTargetText(m.target))
+      .sort()
+      .join('\n');
+    if (signature === heldUnder) return;
+    const due: string[] = [];
+    const released: string[] = [];
+    for (const id of await store.heldGroups(cluster)) {
+      const record = await store.get(cluster, id);
+      if (record !== undefined && mutedBy(mutesNow, record)) continue;
+      released.push(id);
+      // A message to bring up to date, or an open window's first post; a closed window's group
+      // never posted stays in its digest (an unmute does not post a day of old alerts).
+      if (record !== undefined && (record.ts !== undefined || record.windowEnd > clock().getTime()))
+        due.push(id);
+    }
+    await store.markDirty(cluster, due);
+    await store.unhold(cluster, released);
+    heldUnder = signature;
+  };
+
+  /** Groups whose blame waited for a snapshot as new as their last drop are due once it is read. */
+  const dueRechecks = async (): Promise<void> => {
+    const snapshot = await clusters.read(cluster);
+    const written = snapshot === undefined ? NaN : Date.parse(snapshot.updatedAt);
+    if (!Number.isNaN(written)) await store.dueRechecks(cluster, written, clock().getTime());
+  };
+
   const flushGroups = async (mutesNow: readonly Mute[]): Promise<void> => {
     const leaseUntil = Date.now() + timing.claimLeaseMs;
     const ids = await store.takeDirty(cluster, 100, Date.now(), leaseUntil);
@@ -237,9 +275,15 @@ export async function startAlertWorker(
     const done: string[] = [];
     const index = state === undefined ? undefined : indexOf(state);
     const later: string[] = [];
+    const held: string[] = [];
     for (const id of ids) {
       const record = await store.get(cluster, id);
-      if (record === undefined || mutedBy(mutesNow, record)) {
+      if (record === undefined) {
+        done.push(id);
+        continue;
+      }
+      if (mutedBy(mutesNow, record)) {
+        held.push(id);
         done.push(id);
         continue;
       }
@@ -252,19 +296,16 @@ export async function startAlertWorker(
         done.push(id);
         continue;
       }
-      // Request allow needs a pod of ours to allow it for, and a protocol NetworkPolicy admits.
-      const allowable =
-        (record.group.source.kind === 'workload' || record.group.destination.kind === 'workload') &&
-        [6, 17, 132].includes(record.group.protocol);
-      const message = renderAlert(
-        alertInput({
-          record,
-          state,
-          index,
-          windowMs: alerts.windowMs,
-          ...(allowable ? { requestAllow: alertButtonValue({ cluster, id }) } : {}),
-        }),
-      );
+      // The button is offered only where Request allow can help (alert-view: offersRequestAllow).
+      const view = alertView({
+        record,
+        state,
+        index,
+        windowMs: alerts.windowMs,
+        ...(snapshot === undefined ? {} : { snapshotAt: snapshot.updatedAt }),
+        requestAllow: alertButtonValue({ cluster, id }),
+      });
+      const message = renderAlert(view.alert);
       const alert = { cluster, id };
       try {
         if (claim.action === 'post') {
@@ -278,6 +319,9 @@ export async function startAlertWorker(
           );
         }
         await store.queued(cluster, id, clock().getTime());
+        const dropMs = Date.parse(record.lastAt);
+        if (view.blame === 'unknown' && view.stale && !Number.isNaN(dropMs))
+          await store.recheckLater(cluster, id, dropMs);
         done.push(id);
       } catch (err) {
         log.warn({ err, id }, 'alert message not queued: will retry');
@@ -285,6 +329,7 @@ export async function startAlertWorker(
         later.push(id);
       }
     }
+    await store.hold(cluster, held);
     await store.doneDirty(cluster, done, leaseUntil);
     await store.markDirty(cluster, later);
   };
@@ -305,7 +350,15 @@ export async function startAlertWorker(
         if (mutedBy(mutesNow, record)) entry.muted++;
         else
           entry.flows.push({
-            headline: alertHeadline(alertInput({ record, state, index, windowMs: alerts.windowMs })),
+            headline: alertHeadline(
+              alertInput({
+                record,
+                state,
+                index,
+                windowMs: alerts.windowMs,
+                ...(snapshot === undefined ? {} : { snapshotAt: snapshot.updatedAt }),
+              }),
+            ),
             count: record.count,
           });
       }
@@ -329,6 +382,8 @@ export async function startAlertWorker(
   const flush = async (): Promise<void> => {
     try {
       const mutesNow = await mutes.active(cluster, clock().getTime());
+      await releaseHeld(mutesNow);
+      await dueRechecks();
       await flushGroups(mutesNow);
       await digests(mutesNow);
     } catch (err) {
