@@ -1,12 +1,13 @@
 /**
  * Request -> finished NetworkPolicy objects (networking.k8s.io/v1): planned, named, stamped with
- * provenance and validated as the API server would. Refuses to produce an object whose name is taken
+ * provenance (and, for `--audit`, the audit annotation) and validated as the API server would. Refuses to produce an object whose name is taken
  * by a policy netpol does not own.
  */
 import { NetpolError } from '../errors';
 import type { NetworkPolicy } from '../k8s/types';
 import type { PolicyRequest } from '../request/request';
 import type { ClusterState } from '../state/cluster-state';
+import { auditAnnotations } from './audit-policies';
 import { DEFAULT_KEYWORD_OPTIONS, type KeywordOptions } from './keywords';
 import { planPolicies } from './plan-policies';
 import { policyName } from './policy-name';
@@ -26,7 +27,9 @@ export function buildPolicies(request: PolicyRequest, options: BuildOptions): Ne
     keywords: options.keywords ?? DEFAULT_KEYWORD_OPTIONS,
     ...(options.state === undefined ? {} : { state: options.state }),
   });
-  const { labels, annotations } = provenanceMetadata(options.command, options.provenance ?? {});
+  const provenance = provenanceMetadata(options.command, options.provenance ?? {});
+  const labels = provenance.labels;
+  const annotations = { ...provenance.annotations, ...auditAnnotations(request) };
   const policies = planned.map((plan): NetworkPolicy => {
     const policy: NetworkPolicy = {
       apiVersion: 'networking.k8s.io/v1',

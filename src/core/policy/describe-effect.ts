@@ -4,6 +4,9 @@
  * selected pods were isolated before, and which connections that work today would stop. Computed by
  * the evaluator on two indexes, the state before and after the change; pods are probed on their
  * declared container ports (80/TCP when they declare none), as warning W001 does.
+ * Policies in audit mode (issue 10) are described as such, and their effect is computed as if they
+ * were enforced: what they would block is what the agents will report. Audit policies already in the
+ * cluster count as not there (the evaluator leaves them out).
  * Pure: the state is read, never changed; no clock.
  */
 import { buildPolicyIndex, connectionsCut, type IndexedPolicy, type PolicyIndex } from '../evaluator';
@@ -11,6 +14,8 @@ import type { PodSet } from '../evaluator';
 import { effectivePolicyTypes, effectiveRules } from '../k8s/policy-types';
 import type { NetworkPolicy, NetworkPolicyPeer, PolicyType } from '../k8s/types';
 import { type ClusterState, type PodInfo, policyKey } from '../state/cluster-state';
+import { isAuditPolicy } from '../k8s/audit-mode';
+import { asEnforced, auditWindowOf } from './audit-policies';
 import { describePorts, describeTargetPods } from './describe-policy';
 
 export interface DescribeEffectOptions {
@@ -31,6 +36,27 @@ export function describeEffect(
 ): string {
   const action = options.action ?? 'apply';
   if (policies.length === 0) return 'no policy changes';
+  const window = action === 'apply' ? auditWindowOf(policies) : undefined;
+  if (window === undefined) return describeEnforced(policies, state, action, options, 'will');
+  return `${auditModeText(window, policies.length)}. If enforced: ${describeEnforced(asEnforced(policies), state, action, options, 'would')}`;
+}
+
+/** The sentence that leads the effect of a `--audit` request: nothing drops; a report comes; enforcing is approved anew. */
+export function auditModeText(window: string, policyCount: number): string {
+  const these = policyCount === 1 ? 'this policy' : 'these policies';
+  return (
+    `Audit mode for ${window}: nothing will be dropped; what ${these} would block is reported in the ` +
+    `thread after ${window}; enforcing it is a new approval`
+  );
+}
+
+function describeEnforced(
+  policies: readonly NetworkPolicy[],
+  state: ClusterState | undefined,
+  action: 'apply' | 'revoke',
+  options: DescribeEffectOptions,
+  will: 'will' | 'would',
+): string {
   if (state === undefined) return withoutState(policies, action);
 
   const keys = new Set(policies.map(policyKey));
@@ -46,16 +72,21 @@ export function describeEffect(
   } else {
     for (const policy of policies) {
       const p = before.policies.find((x) => x.key === policyKey(policy));
+      const auditing = state.policies.some((x) => policyKey(x) === policyKey(policy) && isAuditPolicy(x));
       clauses.push(
-        p === undefined
-          ? `removes ${policyKey(policy)}, which is not in the cluster today (nothing changes)`
-          : `removes ${p.key} (selects ${podsText(before, p.selects, p.namespace)})`,
+        auditing
+          ? `removes ${policyKey(policy)}, which is in audit mode and enforces nothing (no connection changes)`
+          : p === undefined
+            ? `removes ${policyKey(policy)}, which is not in the cluster today (nothing changes)`
+            : `removes ${p.key} (selects ${podsText(before, p.selects, p.namespace)})`,
       );
     }
     const released = releasedPods(before, next);
     if (released !== undefined) clauses.push(released);
   }
-  clauses.push(stoppedConnections(before, next, policies, action, options.maxProbes ?? DEFAULT_MAX_PROBES));
+  clauses.push(
+    stoppedConnections(before, next, policies, action, options.maxProbes ?? DEFAULT_MAX_PROBES, will),
+  );
   return clauses.filter((c) => c !== '').join('; ');
 }
 
@@ -209,6 +240,7 @@ function stoppedConnections(
   policies: readonly NetworkPolicy[],
   action: 'apply' | 'revoke',
   maxProbes: number,
+  will: 'will' | 'would',
 ): string {
   const checks: { pod: PodInfo; direction: PolicyType }[] = [];
   for (const direction of ['Ingress', 'Egress'] as const) {
@@ -226,9 +258,12 @@ function stoppedConnections(
   if (probes > maxProbes)
     return `connections that stop were not counted (${pods.length} pods: too many to probe)`;
   const unique = connectionsCut(before, next, pods, checks);
-  if (unique.length === 0) return 'no connection between known pods that works today stops';
+  if (unique.length === 0)
+    return `no connection between known pods that works today ${will === 'will' ? 'stops' : 'would stop'}`;
   const them =
-    unique.length === 1 ? 'connection that works today will stop' : 'connections that work today will stop';
+    unique.length === 1
+      ? `connection that works today ${will} stop`
+      : `connections that work today ${will} stop`;
   return `${unique.length} ${them} (${examples(unique)})`;
 }
 

@@ -30,6 +30,7 @@ import type {
 } from '../request/request';
 import { namespaceRefMatches } from '../request/namespace-ref';
 import type { ClusterState } from '../state/cluster-state';
+import { enforcedState } from '../state/enforced-state';
 import {
   clusterPeer,
   dnsPeer,
@@ -272,6 +273,8 @@ function egressNamespaces(source: EndpointRef, always: boolean, state: ClusterSt
     return [ns.name];
   }
   if (state === undefined) return [];
+  // Audit-mode policies isolate nothing yet (core/state/enforced-state.ts).
+  const enforced = enforcedState(state).policies;
   const podSelector = podSelectorOf(source.pods);
   const namespaces = state.namespaces.filter((n) => namespaceRefMatches(ns, n));
   return namespaces
@@ -280,7 +283,7 @@ function egressNamespaces(source: EndpointRef, always: boolean, state: ClusterSt
         (pod) =>
           pod.namespace === n.name &&
           selectorMatches(podSelector, pod.labels) &&
-          policiesIsolating(state.policies, pod, 'Egress').length > 0,
+          policiesIsolating(enforced, pod, 'Egress').length > 0,
       ),
     )
     .map((n) => n.name);

@@ -2,6 +2,7 @@
  * The labels and annotations netpol writes on every policy it owns, and the test of ownership: netpol
  * never overwrites or widens a policy that does not carry its managed-by label.
  */
+import { AUDIT_ANNOTATION } from '../k8s/audit-mode';
 import type { NetworkPolicy } from '../k8s/types';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -15,6 +16,8 @@ export const ANNOTATIONS = Object.freeze({
   approver: 'netpol.io/approver',
   createdAt: 'netpol.io/created-at',
   cluster: 'netpol.io/cluster',
+  /** Audit mode (issue 10): present on the policies of a `--audit WINDOW` request; see audit-policies.ts. */
+  audit: AUDIT_ANNOTATION,
 });
 
 export interface Provenance {

@@ -12,6 +12,8 @@ import { podsOfEndpoint } from '../request/resolve-request';
 import { ownValue } from '../own-keys';
 import { closest } from '../request/suggest';
 import { podKey, policyKey, type ClusterState } from '../state/cluster-state';
+import { enforcedState } from '../state/enforced-state';
+import { asEnforced } from './audit-policies';
 
 export type WarningCode =
   | 'W001_NEW_ISOLATION'
@@ -35,15 +37,23 @@ export function formatWarning(warning: Warning): string {
 
 const EXAMPLES = 5;
 
+/**
+ * Audit mode (issue 10): the cluster is read as enforced (audit policies left out), and the policies
+ * of an `--audit` request are judged as if enforced, their effect warnings starting "once enforced".
+ */
 export function computeWarnings(
   request: PolicyRequest,
-  added: readonly NetworkPolicy[],
-  state: ClusterState,
+  planned: readonly NetworkPolicy[],
+  cluster: ClusterState,
 ): Warning[] {
+  const state = enforcedState(cluster);
+  const added = request.audit === undefined ? planned : asEnforced(planned);
   const after: ClusterState = { ...state, policies: mergePolicies(state.policies, added) };
+  const effect: Warning[] = [...newIsolation(state, after), ...dnsBlocked(state, after)];
   const warnings: Warning[] = [
-    ...newIsolation(state, after),
-    ...dnsBlocked(state, after),
+    ...(request.audit === undefined
+      ? effect
+      : effect.map((w) => ({ ...w, message: `once enforced, ${w.message}` }))),
     ...selectorsMatchingNothing(request, state),
     ...spoofableNamespaceLabels(request),
     ...ipBlocksCoveringPods(request, state),
