@@ -33,6 +33,7 @@ import type { BotDeps } from './bot-deps';
 import { BotContext } from './bot-context';
 import { BotService } from './bot-service';
 import { AlertRequestAllow } from './drop-alerts';
+import { AuditEnforce } from './audit-enforce';
 import { Approvals } from './approvals';
 import { DraftPreviews } from './draft-previews';
 import { Suggestions, tickedFlows } from './suggest';
@@ -276,6 +277,13 @@ export function buildBot(deps: BotDeps): BuiltBot {
   onButton(ACTION_IDS.suggestRequestApproval, async ({ user, value, body }, respond) => {
     const input = { user, channel: body.channel?.id ?? '', text: '' };
     await reply(respond, [await suggestions.requestApproval(input, value, tickedFlows(body.state))], false);
+  });
+
+  // An audit report's Enforce (issue 10): the preview of the same policies without audit mode.
+  const auditCtx = new BotContext(deps);
+  const auditEnforce = new AuditEnforce(auditCtx, new DraftPreviews(auditCtx));
+  onButton(ACTION_IDS.auditEnforce, async ({ user, value }, respond) => {
+    await reply(respond, [await auditEnforce.click(user, value)], false);
   });
 
   app.error(async (error) => {

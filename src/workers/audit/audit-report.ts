@@ -3,7 +3,7 @@
  * scheduled by the apply processor runs when a request's audit window ends. It reads where each of
  * the request's audit policies stands now (still in audit mode, enforced, deleted), the agents'
  * 'would-block' flows naming them (the flow store, per namespace of the policies) seen since the
- * apply, and posts ONE message in the request's thread (its approval message's) through the
+ * approval, and posts ONE message in the request's thread (its approval message's) through the
  * outbound queue, with the Enforce button.
  *
  * Once: the job id is derived from the request, and the message's outbound job id too, so a report
@@ -83,10 +83,10 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
     const now = deps.clock();
     const policies = await standing(record);
     const keys = new Set(policies.filter((p) => p.state === 'audit').map((p) => p.key));
-    const flows =
-      keys.size === 0
-        ? []
-        : wouldBlock(await observed(record, now), { policies: keys, since: record.appliedAt });
+    // From the approval: agents may see traffic as soon as the first policy is written, before the
+    // request is marked applied; nothing names these policies before they were approved.
+    const since = record.decidedAt ?? record.appliedAt;
+    const flows = keys.size === 0 ? [] : wouldBlock(await observed(record, now), { policies: keys, since });
     const report = renderAuditReport({
       cluster: record.cluster,
       requestId: record.id,

@@ -1,7 +1,7 @@
 /**
  * What a request's audit-mode policies would have blocked (issue 10), from the agents' observed
  * flows: the 'would-block' flows whose auditPolicies name one of the request's policies, seen since
- * it was applied, one line per source workload -> destination workload, protocol and port (as drop
+ * it was approved, one line per source workload -> destination workload, protocol and port (as drop
  * alerts group drops), most first. Pure.
  *
  * The flow store indexes a flow under the namespace of each of its ends, so the same flow can come
@@ -27,7 +27,7 @@ export interface WouldBlockFlow {
 export interface WouldBlockOptions {
   /** The request's audit policies, `namespace/name`. */
   policies: ReadonlySet<string>;
-  /** ISO time of the apply: flows last seen before it are not this audit's. */
+  /** ISO time the request was approved: flows last seen before it are not this audit's. */
   since: string;
 }
 
