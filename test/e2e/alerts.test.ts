@@ -192,5 +192,19 @@ describe('drop alerts', () => {
         },
       ],
     });
+
+    // A drop still in flight once the policy is in: the alert says the policies allow the flow
+    // now, and offers no Request allow any more.
+    await plane.waitForSnapshot((state) =>
+      state.policies.some((p) => p.metadata.annotations?.['netpol.io/request-id'] === draftId),
+    );
+    await plane.publishDrops(frontendToBackend(1, at));
+    const allowed = await plane.slack.waitForMessage(
+      BACKEND_ALERT_CHANNEL,
+      (m) => m.ts === alert.ts && JSON.stringify(m.blocks).includes('the policies allow it now'),
+      15_000,
+    );
+    expect(allowed.text).toBe(`${HEADLINE}: 1,205 drops in the last 5 min, 3 nodes`);
+    expect(JSON.stringify(allowed.blocks)).not.toContain('netpol_alert_request_allow');
   });
 });
