@@ -14,17 +14,32 @@ const PODS_NAMED = 20;
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 export function renderShowText(summary: NamespaceSummary): string {
-  const { namespace, pods, policies } = summary;
+  const { namespace, pods, policies, auditPolicies } = summary;
+  const auditCount = auditPolicies.length === 0 ? '' : ` and ${auditPolicies.length} in audit mode`;
   const lines = [
-    `Namespace ${namespace}: ${plural(pods.length, 'pod')}, ${plural(policies.length, 'NetworkPolicy', 'NetworkPolicies')}`,
+    `Namespace ${namespace}: ${plural(pods.length, 'pod')}, ${plural(policies.length, 'NetworkPolicy', 'NetworkPolicies')}${auditCount}`,
   ];
   if (!summary.known) return `${lines[0]}\nNo namespace ${namespace} is known in this cluster.\n`;
   lines.push(isolationLine(summary.ingress), isolationLine(summary.egress), '');
   if (policies.length === 0) {
-    lines.push('No NetworkPolicy: nothing is isolated, every pod sends and receives everything.');
+    const enforced = auditPolicies.length === 0 ? '' : 'enforced ';
+    lines.push(`No ${enforced}NetworkPolicy: nothing is isolated, every pod sends and receives everything.`);
   } else {
     lines.push('Policies');
     for (const policy of policies) lines.push(...policyLines(policy));
+  }
+  // Audit mode (issue 10): rolled out, not enforced, so apart from the policies above.
+  if (auditPolicies.length > 0) lines.push('', 'In audit mode (not enforced)');
+  for (const audit of auditPolicies) {
+    const window =
+      audit.audit.windowMs === undefined
+        ? `window ${JSON.stringify(audit.audit.window)}: not a duration, no report due`
+        : `window ${audit.audit.window}`;
+    const name = `${namespace}/${audit.policy.metadata.name}`;
+    lines.push(
+      `- in audit mode (not enforced): ${name} (${window}), ${plural(audit.selectedPods, 'pod')}: ${audit.description}`,
+      provenanceLine(audit.provenance),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -50,14 +65,20 @@ function isolationLine({ direction, isolated, open, hostNetwork }: DirectionIsol
 }
 
 function policyLines({ policy, selectedPods, description, provenance }: PolicySummary): string[] {
-  const head = `- ${policy.metadata.name} (${plural(selectedPods, 'pod')}): ${description}`;
-  if (provenance === undefined) return [head, '    not managed by netpol'];
+  return [
+    `- ${policy.metadata.name} (${plural(selectedPods, 'pod')}): ${description}`,
+    provenanceLine(provenance),
+  ];
+}
+
+function provenanceLine(provenance: PolicySummary['provenance']): string {
+  if (provenance === undefined) return '    not managed by netpol';
   const parts = ['managed by netpol'];
   if (provenance.requester !== undefined) parts.push(`requested by ${provenance.requester}`);
   if (provenance.approver !== undefined) parts.push(`approved by ${provenance.approver}`);
   if (provenance.requestId !== undefined) parts.push(provenance.requestId);
   if (provenance.createdAt !== undefined) parts.push(utc(provenance.createdAt));
-  return [head, `    ${parts.join(' · ')}`];
+  return `    ${parts.join(' · ')}`;
 }
 
 /** `2026-11-22 10:01 UTC`, as Slack shows it; an unreadable time as it is. */

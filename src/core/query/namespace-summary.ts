@@ -3,14 +3,17 @@
  * (and which are not), and each of its policies with the pods it selects, what it does in words
  * (describeSpec) and, for the policies netpol manages, who requested and approved them. The bot's
  * Slack message (adapters/slack/render/show-namespace.ts) and the CLI's `netpol show` render this
- * one summary, so the two answers cannot drift. Pure.
+ * one summary, so the two answers cannot drift. Policies in audit mode (issue 10) are listed apart
+ * and isolate nothing here, as the node agents do not enforce them. Pure.
  */
+import { auditModeOf, type AuditMode } from '../k8s/audit-mode';
 import { selectorMatches } from '../k8s/label-selector';
 import { policiesIsolating } from '../k8s/policy-types';
 import type { NetworkPolicy, PolicyType } from '../k8s/types';
 import { describeSpec } from '../policy/describe-policy';
 import { ANNOTATIONS, isManagedByNetpol, type Provenance } from '../policy/provenance';
 import type { ClusterState, PodInfo } from '../state/cluster-state';
+import { enforcedState } from '../state/enforced-state';
 
 export interface DirectionIsolation {
   direction: PolicyType;
@@ -32,6 +35,11 @@ export interface PolicySummary {
   provenance?: Pick<Provenance, 'requester' | 'approver' | 'requestId' | 'createdAt'>;
 }
 
+/** A policy in audit mode: rolled out, not enforced (its window as the annotation says). */
+export interface AuditPolicySummary extends PolicySummary {
+  audit: AuditMode;
+}
+
 export interface NamespaceSummary {
   namespace: string;
   /** The cluster lists the namespace, or holds pods or policies in it. */
@@ -40,8 +48,10 @@ export interface NamespaceSummary {
   pods: PodInfo[];
   ingress: DirectionIsolation;
   egress: DirectionIsolation;
-  /** By name. */
+  /** The enforced policies, by name. */
   policies: PolicySummary[];
+  /** The policies in audit mode (netpol.io/audit), by name: they isolate nothing yet. */
+  auditPolicies: AuditPolicySummary[];
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -52,13 +62,23 @@ export function summariseNamespace(state: ClusterState, namespace: string): Name
     .filter((p) => p.metadata.namespace === namespace)
     .sort((a, b) => byName(a.metadata.name, b.metadata.name));
   const known = state.namespaces.some((n) => n.name === namespace) || pods.length > 0 || policies.length > 0;
+  const enforced = enforcedState(state).policies;
+  const auditPolicies: AuditPolicySummary[] = [];
+  const enforcedHere: PolicySummary[] = [];
+  for (const policy of policies) {
+    const audit = auditModeOf(policy.metadata.annotations);
+    const summary = summarisePolicy(policy, pods);
+    if (audit === undefined) enforcedHere.push(summary);
+    else auditPolicies.push({ ...summary, audit });
+  }
   return {
     namespace,
     known,
     pods,
-    ingress: isolation(state.policies, pods, 'Ingress'),
-    egress: isolation(state.policies, pods, 'Egress'),
-    policies: policies.map((policy) => summarisePolicy(policy, pods)),
+    ingress: isolation(enforced, pods, 'Ingress'),
+    egress: isolation(enforced, pods, 'Egress'),
+    policies: enforcedHere,
+    auditPolicies,
   };
 }
 

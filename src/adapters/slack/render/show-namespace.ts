@@ -1,12 +1,14 @@
 /**
  * `/netpol show <namespace>`: whether the namespace's pods are isolated for ingress and egress, then
  * every policy of the namespace in one line (describePolicy), with who requested and approved the
- * ones netpol manages: core/query/namespace-summary.ts's summary (the CLI's `netpol show` renders the
+ * ones netpol manages, and apart, the policies in audit mode (rolled out, not enforced: issue 10):
+ * core/query/namespace-summary.ts's summary (the CLI's `netpol show` renders the
  * same one as text). Long namespaces are split into several messages (at most MAX_PAGES; beyond,
  * a note says how many lines were left out).
  */
 import {
   summariseNamespace,
+  type AuditPolicySummary,
   type DirectionIsolation,
   type PolicySummary,
 } from '../../../core/query/namespace-summary';
@@ -33,11 +35,12 @@ const LINE_BUDGET = 1500;
 export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
   const ns = input.namespace;
   const summary = summariseNamespace(input.state, ns);
-  const { pods, policies, known } = summary;
+  const { pods, policies, auditPolicies, known } = summary;
 
+  const auditCount = auditPolicies.length === 0 ? '' : ` and ${auditPolicies.length} in audit mode`;
   const title =
     `:mag: Namespace ${code(ns)} on cluster ${clusterName(input.cluster)}: ` +
-    `${plural(pods.length, 'pod')}, ${plural(policies.length, 'NetworkPolicy', 'NetworkPolicies')} ` +
+    `${plural(pods.length, 'pod')}, ${plural(policies.length, 'NetworkPolicy', 'NetworkPolicies')}${auditCount} ` +
     `(as of ${formatUtc(input.now)})`;
   const head: Block[] = [section(title)];
   if (!known) {
@@ -49,9 +52,18 @@ export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
 
   const lines = policies.map(policyLine);
   if (known && lines.length === 0)
-    lines.push('_No NetworkPolicy: nothing is isolated, every pod sends and receives everything._');
+    lines.push(
+      `_No ${auditPolicies.length === 0 ? '' : 'enforced '}NetworkPolicy: nothing is isolated, every pod sends and receives everything._`,
+    );
   const bodyHeader = lines.length > 0 && policies.length > 0 ? ['*Policies*'] : [];
-  const sections = packSections([...bodyHeader, ...lines]);
+  const auditLines =
+    auditPolicies.length === 0
+      ? []
+      : [
+          '*In audit mode (not enforced)*: nothing is dropped because of these; what they would block is reported in the thread of their request when the window ends',
+          ...auditPolicies.map(auditLine),
+        ];
+  const sections = packSections([...bodyHeader, ...lines, ...auditLines]);
   const pages = paginateSections(sections, {
     // the first page also holds the title, the isolation summary and the context line
     reserveBlocks: head.length + 2,
@@ -62,7 +74,7 @@ export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
   });
   if (pages.length === 0) pages.push([]);
 
-  const fallback = `Namespace ${escapeMrkdwn(ns)} on cluster ${escapeMrkdwn(input.cluster)}: ${plural(policies.length, 'NetworkPolicy', 'NetworkPolicies')}`;
+  const fallback = `Namespace ${escapeMrkdwn(ns)} on cluster ${escapeMrkdwn(input.cluster)}: ${plural(policies.length, 'NetworkPolicy', 'NetworkPolicies')}${auditCount}`;
   return pages.map((body, i) => {
     const first = i === 0;
     const part = pages.length > 1 ? ` (${i + 1}/${pages.length})` : '';
@@ -99,6 +111,18 @@ function isolationLine({ direction, isolated, open, hostNetwork }: DirectionIsol
 
 function policyLine({ policy, selectedPods, description, provenance }: PolicySummary): string {
   const line = `• ${code(policy.metadata.name)} (${plural(selectedPods, 'pod')}): ${fitText(description, LINE_BUDGET)}`;
+  return `${line}\n      ${provenanceText(provenance)}`;
+}
+
+/** `• in audit mode (not enforced): backend/deny-all (window 1h), 3 pods: what it does`. */
+function auditLine(summary: AuditPolicySummary): string {
+  const { policy, selectedPods, description, provenance, audit } = summary;
+  const name = `${policy.metadata.namespace}/${policy.metadata.name}`;
+  const window =
+    audit.windowMs === undefined
+      ? `window ${code(audit.window)}: not a duration, no report due`
+      : `window ${escapeMrkdwn(audit.window)}`;
+  const line = `• in audit mode (not enforced): ${code(name)} (${window}), ${plural(selectedPods, 'pod')}: ${fitText(description, LINE_BUDGET)}`;
   return `${line}\n      ${provenanceText(provenance)}`;
 }
 

@@ -1,0 +1,87 @@
+/**
+ * `/netpol show` with policies in audit mode (issue 10): listed apart, "in audit mode (not enforced)",
+ * with their window, and left out of the isolation lines. Pinned by test/golden/slack/show-audit.json
+ * (`UPDATE_GOLDEN=1 npx jest src/adapters/slack/render/show-namespace-audit` rewrites it).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AUDIT_ANNOTATION } from '../../../core/k8s/audit-mode';
+import type { NetworkPolicy } from '../../../core/k8s/types';
+import { summariseNamespace } from '../../../core/query/namespace-summary';
+import { policy } from '../../../../test/support/cluster-builders';
+import {
+  allowPolicy,
+  APPROVER,
+  cluster,
+  NOW,
+  REQUESTER,
+} from '../../../../test/support/slack-render-fixtures';
+import { messageProblems } from './check-message';
+import { renderShowNamespace } from './show-namespace';
+
+const GOLDEN = path.resolve(__dirname, '../../../../test/golden/slack/show-audit.json');
+
+function inAudit(p: NetworkPolicy, window: string): NetworkPolicy {
+  return {
+    ...p,
+    metadata: { ...p.metadata, annotations: { ...p.metadata.annotations, [AUDIT_ANNOTATION]: window } },
+  };
+}
+
+const AUDIT_DENY = inAudit(
+  {
+    ...policy('backend/netpol-deny-all-in-backend-0f1e2d3c', {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+    }),
+    metadata: {
+      namespace: 'backend',
+      name: 'netpol-deny-all-in-backend-0f1e2d3c',
+      labels: { 'app.kubernetes.io/managed-by': 'netpol' },
+      annotations: {
+        'netpol.io/command': 'deny all in backend --audit 1h',
+        'netpol.io/requester': REQUESTER,
+        'netpol.io/approver': APPROVER,
+      },
+    },
+  },
+  '1h',
+);
+const HAND_WRITTEN = inAudit(policy('backend/hand-written', { podSelector: {} }), 'until friday');
+
+describe('show with policies in audit mode', () => {
+  const state = cluster([allowPolicy({ approver: APPROVER }), AUDIT_DENY, HAND_WRITTEN]);
+
+  it('lists them apart, and they isolate nothing', () => {
+    const summary = summariseNamespace(state, 'backend');
+    expect(summary.policies.map((p) => p.policy.metadata.name)).toEqual([
+      'netpol-allow-frontend-nginx-to-all-1a2b3c4d',
+    ]);
+    expect(summary.auditPolicies.map((p) => [p.policy.metadata.name, p.audit.window])).toEqual([
+      ['hand-written', 'until friday'],
+      ['netpol-deny-all-in-backend-0f1e2d3c', '1h'],
+    ]);
+    // Only the enforced allow isolates (ingress); the audit deny-all would isolate egress too.
+    expect(summary.egress.isolated).toEqual([]);
+    expect(summary.ingress.open).toEqual([]);
+  });
+
+  it('renders "in audit mode (not enforced)" with the window (golden file)', () => {
+    const messages = renderShowNamespace({
+      cluster: 'prod-eu',
+      namespace: 'backend',
+      state,
+      now: NOW,
+      user: REQUESTER,
+    });
+    for (const m of messages) expect(messageProblems(m)).toEqual([]);
+    const text = JSON.stringify(messages);
+    expect(text).toContain(
+      'in audit mode (not enforced): `backend/netpol-deny-all-in-backend-0f1e2d3c` (window 1h)',
+    );
+    expect(text).toContain('4 pods, 1 NetworkPolicy and 2 in audit mode');
+    const actual = `${JSON.stringify(messages, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(GOLDEN, actual);
+    expect(actual).toBe(fs.readFileSync(GOLDEN, 'utf8'));
+  });
+});
