@@ -78,6 +78,27 @@ describe('FlowAggregator', () => {
     expect(agg.drain().flows).toEqual([]);
   });
 
+  it("counts would-drop events (audit mode) as 'would-block' flows naming the side's audit policies", () => {
+    const agg = new FlowAggregator(100);
+    const audited: FlowPods = {
+      ...pods,
+      auditPoliciesOf: (id, direction) =>
+        id === 6 && direction === 'ingress' ? ['backend/default-deny', 'backend/audit-b'] : [],
+    };
+    agg.add(event({ kind: 'would-drop', reason: 'NO_RULE_INGRESS', suppressed: 2 }), audited, T(1));
+    agg.add(event({ kind: 'would-drop', reason: 'NO_RULE_INGRESS', sourcePort: 2 }), audited, T(2));
+    agg.add(event({ kind: 'drop', reason: 'NO_RULE_INGRESS' }), audited, T(3));
+    // An event trailing the side's switch to enforcement: no policy named, still would-block.
+    agg.add(event({ kind: 'would-drop', reason: 'NO_RULE_INGRESS', destinationPort: 81 }), pods, T(4));
+    const { flows } = agg.drain();
+    expect(flows.map((f) => [`${f.protocol}/${f.port}`, f.verdict, f.count, f.auditPolicies])).toEqual([
+      ['TCP/8080', 'would-block', 4, ['backend/audit-b', 'backend/default-deny']],
+      ['TCP/8080', 'blocked', 1, undefined],
+      ['TCP/81', 'would-block', 1, undefined],
+    ]);
+    expect(flows[0]).toMatchObject({ firstSeen: T(1).toISOString(), lastSeen: T(2).toISOString() });
+  });
+
   it('holds at most maxKeys flows and counts the events of the others as overflow', () => {
     const agg = new FlowAggregator(2);
     for (let port = 1; port <= 5; port++) agg.add(event({ destinationPort: port }), pods, T(1));

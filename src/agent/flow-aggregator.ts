@@ -7,6 +7,11 @@
  * Drops feed the same aggregate as 'blocked' here rather than in the alert worker: the agent sees
  * both verdicts with the same pod facts at the same moment, the store gets one writer per node with
  * one naming (core/k8s/workload.ts), and suggestions work whether or not alerts are configured.
+ *
+ * Audit mode (issue 10): a WOULD_DROP event (passed, but the rules of the audit-mode policies
+ * isolating the pod would have dropped it) is a 'would-block' flow naming those policies
+ * (`auditPolicies`, the union of what its events named): the audit report and /netpol suggest read
+ * it; it is never a drop.
  */
 import type { DataplaneEvent } from '../adapters/bpf/abi';
 import type { FlowPeer, ObservedFlow } from '../contracts/observed-flows';
@@ -21,7 +26,15 @@ export interface FlowPods {
   podOf(
     address: string,
   ): { namespace: string; name: string; labels: Readonly<Record<string, string>> } | undefined;
+  /** The audit-mode policies ("namespace/name") the endpoint's side is audited with (none: []). */
+  auditPoliciesOf?(endpointId: number, direction: 'ingress' | 'egress'): readonly string[];
 }
+
+const VERDICTS: Record<DataplaneEvent['kind'], ObservedFlow['verdict']> = {
+  drop: 'blocked',
+  'would-drop': 'would-block',
+  'allow-new-flow': 'allowed',
+};
 
 const PROTOCOLS = new Map<number, ObservedFlow['protocol']>([
   [6, 'TCP'],
@@ -50,14 +63,17 @@ export class FlowAggregator {
     const local = peerOf(pods.podOfEndpoint(event.endpointId), localAddress);
     const remote = peerOf(pods.podOf(remoteAddress), remoteAddress);
     const [source, destination] = event.direction === 'ingress' ? [remote, local] : [local, remote];
-    const verdict = event.kind === 'drop' ? 'blocked' : 'allowed';
+    const verdict = VERDICTS[event.kind];
     const key = [verdict, peerKey(source), peerKey(destination), protocol, event.destinationPort].join('|');
     const count = 1 + (Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0);
     const at = now.toISOString();
+    const audit =
+      verdict === 'would-block' ? (pods.auditPoliciesOf?.(event.endpointId, event.direction) ?? []) : [];
     const held = this.flows.get(key);
     if (held !== undefined) {
       held.count += count;
       held.lastSeen = at;
+      if (audit.length > 0) held.auditPolicies = union(held.auditPolicies, audit);
       return true;
     }
     if (this.flows.size >= this.maxKeys) {
@@ -70,6 +86,7 @@ export class FlowAggregator {
       protocol,
       port: event.destinationPort,
       verdict,
+      ...(audit.length > 0 ? { auditPolicies: [...audit].sort() } : {}),
       count,
       firstSeen: at,
       lastSeen: at,
@@ -88,6 +105,10 @@ export class FlowAggregator {
     this.overflow = 0;
     return out;
   }
+}
+
+function union(held: readonly string[] | undefined, more: readonly string[]): string[] {
+  return [...new Set([...(held ?? []), ...more])].sort();
 }
 
 function peerOf(

@@ -59,5 +59,31 @@ test('an interval of events becomes one flow per verdict in the store, adding up
     ]),
   );
   expect(flows).toHaveLength(2);
-  expect(reporter.stats()).toEqual({ written: 3, overflow: 0, failed: 0 });
+  expect(reporter.stats()).toEqual({ written: 3, overflow: 0, failed: 0, wouldDrops: 0 });
+});
+
+test("a would-drop (audit mode) is a 'would-block' flow in the store naming the audit policies, and counted", async () => {
+  const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
+  const now = new Date('2026-12-02T10:00:00.000Z');
+  const reporter = new FlowReporter({
+    cluster: 'prod',
+    store,
+    intervalMs: 60_000,
+    maxKeys: 10,
+    clock: () => now,
+    log: pino({ level: 'silent' }),
+  });
+  const audited = { ...pods, auditPoliciesOf: () => ['backend/default-deny-ingress'] };
+  reporter.add({ ...event('would-drop'), suppressed: 2 }, audited);
+  reporter.add(event('allow-new-flow'), audited);
+  await reporter.close();
+  const flows = await store.list('prod', 'backend', now);
+  expect(flows.map((f) => [f.verdict, f.count, f.auditPolicies])).toEqual(
+    expect.arrayContaining([
+      ['would-block', 3, ['backend/default-deny-ingress']],
+      ['allowed', 1, undefined],
+    ]),
+  );
+  expect(flows).toHaveLength(2);
+  expect(reporter.stats()).toMatchObject({ written: 2, wouldDrops: 3 });
 });

@@ -2,6 +2,10 @@
  * Writes the agent's aggregated flows (flow-aggregator.ts) to the flow store every interval. A
  * failed write is counted and logged once per failure streak, never retried into a growing queue:
  * the next interval's counts start afresh. close() writes what is held, once.
+ *
+ * Would-drop events (audit mode, issue 10) come only here, never to the drop stream (no drop alert
+ * fires for what was not dropped): each is logged at debug and counted (`wouldDrops`,
+ * netpol_agent_would_drops_total), and aggregated as a 'would-block' flow.
  */
 import type { Logger } from 'pino';
 import type { DataplaneEvent } from '../adapters/bpf/abi';
@@ -24,6 +28,8 @@ export interface FlowReporterStats {
   overflow: number;
   /** Flows lost because Redis failed a write. */
   failed: number;
+  /** Would-drop events (audit mode), the kernel's rate-limited repeats included. */
+  wouldDrops: number;
 }
 
 export class FlowReporter {
@@ -31,14 +37,37 @@ export class FlowReporter {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private failing = false;
-  private readonly counts: FlowReporterStats = { written: 0, overflow: 0, failed: 0 };
+  private readonly counts: FlowReporterStats = { written: 0, overflow: 0, failed: 0, wouldDrops: 0 };
 
   constructor(private readonly options: FlowReporterOptions) {
     this.aggregator = new FlowAggregator(options.maxKeys);
   }
 
   add(event: DataplaneEvent, pods: FlowPods): void {
+    if (event.kind === 'would-drop') this.wouldDrop(event, pods);
     this.aggregator.add(event, pods, this.options.clock());
+  }
+
+  private wouldDrop(event: DataplaneEvent, pods: FlowPods): void {
+    this.counts.wouldDrops +=
+      1 + (Number.isInteger(event.suppressed) && event.suppressed > 0 ? event.suppressed : 0);
+    const log = this.options.log;
+    if (!log.isLevelEnabled('debug')) return;
+    const pod = pods.podOfEndpoint(event.endpointId);
+    const peerAddress = event.direction === 'ingress' ? event.source : event.destination;
+    const peer = pods.podOf(peerAddress);
+    log.debug(
+      {
+        pod: pod && `${pod.namespace}/${pod.name}`,
+        peer: peer ? `${peer.namespace}/${peer.name}` : peerAddress,
+        direction: event.direction,
+        protocol: event.protocol,
+        port: event.destinationPort,
+        reason: event.reason,
+        auditPolicies: pods.auditPoliciesOf?.(event.endpointId, event.direction),
+      },
+      'packet would be dropped (audit mode)',
+    );
   }
 
   start(): void {

@@ -4,11 +4,15 @@
  * dataplane whose kernel counters the test sets. What a user reads: which pods are attached, their
  * packets allowed and dropped, map sizes, ring-buffer losses, readiness, sync latency, and a failed
  * map pass counted as a reconcile error (and /readyz following it); a refused watch counted as a
- * Kubernetes API error, observed flows written and over the bound.
+ * Kubernetes API error, observed flows written and over the bound; a would-drop (audit mode)
+ * counted and kept as a 'would-block' flow, never a drop event.
  */
+import Redis from 'ioredis';
 import pino from 'pino';
 import type { DataplaneEvent, EndpointCounters } from '../adapters/bpf/abi';
 import type { EndpointState, PolicyRule } from '../adapters/bpf/bpf-dataplane';
+import { FlowStore } from '../adapters/redis/flow-store';
+import { AUDIT_ANNOTATION } from '../core/k8s/audit-mode';
 import { startKubeApiStandIn, type KubeApiStandIn } from '../devtools/kube-api';
 import { startRedis, type TestRedis } from '../devtools/redis/redis-server';
 import { loadAgentConfig } from '../platform/config/agent-config';
@@ -77,7 +81,7 @@ class MemoryDataplane implements DataplaneMaps, DataplaneReadings {
 }
 
 /** Host veths by pod IP, on whichever node asks. */
-const VETHS: Record<string, number> = { '10.0.0.2': 12, '10.0.0.3': 13, '10.1.0.7': 21 };
+const VETHS: Record<string, number> = { '10.0.0.2': 12, '10.0.0.3': 13, '10.1.0.7': 21, '10.0.0.4': 14 };
 
 function pod(name: string, ip: string, nodeName: string, labels: Record<string, string>) {
   return {
@@ -319,4 +323,57 @@ test("the agent counts its informers' refused lists and its observed flows writt
     const now = samples((await get(agent, '/metrics')).body);
     return now.get(refused) === refusedBefore + 1;
   });
+});
+
+test("a would-drop (audit mode) is counted in netpol_agent_would_drops_total and kept as a 'would-block' flow naming the audit policy, never published as a drop", async () => {
+  for (const earlier of agents.splice(0)) await earlier.close();
+  standIn.seed([
+    pod('queue', '10.0.0.4', 'node-1', { app: 'queue' }),
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'queue-audit', namespace: 'shop', annotations: { [AUDIT_ANNOTATION]: '1h' } },
+      spec: { podSelector: { matchLabels: { app: 'queue' } }, policyTypes: ['Ingress'] },
+    },
+  ]);
+  const node = new MemoryDataplane();
+  const agent = await start('node-1', node, { NETPOL_FLOW_INTERVAL: '50ms' });
+  await until('the agent ready', () => agent.readiness().ready);
+  expect(node.endpoints.get(14)).toMatchObject({
+    ingressIsolated: true,
+    ingressAudit: true,
+    egressAudit: false,
+  });
+
+  node.emit({
+    ...allowed(14, '10.1.0.7', 5672),
+    kind: 'would-drop',
+    reason: 'NO_RULE_INGRESS',
+    suppressed: 1,
+  });
+  await until('the would-drops counted', async () => {
+    const now = samples((await get(agent, '/metrics')).body);
+    return now.get('netpol_agent_would_drops_total') === 2;
+  });
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  try {
+    const store = new FlowStore(client, 'netpol');
+    let flows: Awaited<ReturnType<FlowStore['list']>> = [];
+    await until('the would-block flow stored', async () => {
+      flows = (await store.list('test', 'shop', new Date())).filter((f) => f.verdict === 'would-block');
+      return flows.length > 0;
+    });
+    expect(flows).toEqual([
+      expect.objectContaining({
+        destination: expect.objectContaining({ namespace: 'shop', name: 'queue' }),
+        port: 5672,
+        count: 2,
+        auditPolicies: ['shop/queue-audit'],
+      }),
+    ]);
+  } finally {
+    client.disconnect();
+  }
+  // Not a drop: nothing went to the drop stream.
+  expect(agent.dropEventStats().published).toBe(0);
 });

@@ -81,6 +81,7 @@ export class AgentMetrics implements MetricsEndpoint {
   private readonly kubeErrors: KubeApiErrorMetric;
   private readonly flowsWritten: Counter;
   private readonly flowsDiscarded: Counter<'reason'>;
+  private readonly wouldDrops: Counter;
 
   constructor(private readonly options: AgentMetricsOptions) {
     this.log = options.log.child({ component: 'metrics' });
@@ -159,6 +160,11 @@ export class AgentMetrics implements MetricsEndpoint {
       labelNames: ['reason'],
       registers: options.flowStats ? registers : [],
     });
+    this.wouldDrops = new Counter({
+      name: 'netpol_agent_would_drops_total',
+      help: 'Audit mode (netpol.io/audit): new flows passed that the rules of the audit-mode policies isolating the pod would have dropped (never dropped, never drop alerts)',
+      registers: options.flowStats ? registers : [],
+    });
   }
 
   /** An informer's failed list or watch of the cluster's objects (Informer's onApiError). */
@@ -228,6 +234,8 @@ export class AgentMetrics implements MetricsEndpoint {
       this.flowsDiscarded.reset();
       this.flowsDiscarded.inc({ reason: 'overflow' }, flows.overflow);
       this.flowsDiscarded.inc({ reason: 'redis_error' }, flows.failed);
+      this.wouldDrops.reset();
+      this.wouldDrops.inc(flows.wouldDrops);
     }
   }
 
