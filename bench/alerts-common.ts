@@ -36,18 +36,17 @@ export const BATCHED: PublisherMode = {
   eventsPerEntry: 100,
   coalesce: false,
 };
+/** What run-agent wires (its publisher options): batches of 1,000, 100 per entry, coalesced. */
 export const COALESCED: PublisherMode = {
-  name: '100 per entry + coalesce',
+  name: '100 per entry + coalesce (agent default)',
   batchSize: 1000,
   eventsPerEntry: 100,
   coalesce: true,
+  capacity: 4000,
 };
-/**
- * What run-agent wires: 100 per entry + coalesce, with the publisher's default batch (100 events
- * a pipeline) and buffer (1,000 events).
- */
-export const AGENT_DEFAULTS: PublisherMode = {
-  name: 'agent defaults (100/entry + coalesce, batch 100)',
+/** The same in the publisher's default batches of 100 (a buffer of 1,000): what coalescing gains from batches. */
+export const COALESCED_SMALL_BATCHES: PublisherMode = {
+  name: '100 per entry + coalesce, batches of 100',
   batchSize: 100,
   eventsPerEntry: 100,
   coalesce: true,
