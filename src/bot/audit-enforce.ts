@@ -10,8 +10,9 @@
  * not recreated, one already enforced is left out; none left is said, and nothing is kept.
  */
 import { isNetpolError, NetpolError } from '../core/errors';
-import { AUDIT_ANNOTATION, auditModeOf } from '../core/k8s/audit-mode';
+import { auditModeOf } from '../core/k8s/audit-mode';
 import type { NetworkPolicy } from '../core/k8s/types';
+import { asEnforced } from '../core/policy/audit-policies';
 import { describeEffect } from '../core/policy/describe-effect';
 import { provenanceMetadata } from '../core/policy/provenance';
 import { enforcedCommand } from '../core/request/format-request';
@@ -24,24 +25,18 @@ import type { DraftPreviews } from './draft-previews';
 
 const key = (policy: NetworkPolicy): string => `${policy.metadata.namespace}/${policy.metadata.name}`;
 
-/**
- * The enforced twin of an audit policy: the same object without the audit annotation, stamped as the
- * new request's (its id, its requester, the command without `--audit`, which replaces the old one).
- */
-function enforcedFor(
+/** An enforced twin (core/policy/audit-policies.ts) stamped as the new request's: its id, its requester. */
+function stamped(
   policy: NetworkPolicy,
   stamp: { command: string; requestId: string; requester: string; cluster: string },
 ): NetworkPolicy {
   const provenance = provenanceMetadata(stamp.command, stamp);
-  const annotations: Record<string, string> = {};
-  for (const [name, value] of Object.entries(policy.metadata.annotations ?? {}))
-    if (name !== AUDIT_ANNOTATION) annotations[name] = value;
   return {
     ...policy,
     metadata: {
       ...policy.metadata,
       labels: { ...policy.metadata.labels, ...provenance.labels },
-      annotations: { ...annotations, ...provenance.annotations },
+      annotations: { ...policy.metadata.annotations, ...provenance.annotations },
     },
   };
 }
@@ -93,7 +88,7 @@ export class AuditEnforce {
     const id = this.ctx.deps.newRequestId();
     const command = enforcedCommand(record.command);
     const stamp = { command, requestId: id, requester: user, cluster: record.cluster };
-    const policies = still.map((p) => enforcedFor(p, stamp));
+    const policies = asEnforced(still).map((p) => stamped(p, stamp));
     const yaml = (this.ctx.deps.requestYaml ?? processRequestYaml).render(policies);
     const effect = describeEffect(policies, state);
     const notes = [
