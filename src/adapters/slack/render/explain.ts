@@ -14,7 +14,8 @@ export interface ExplainInput {
   cluster: string;
   /** Who asked (Slack user ID). */
   user?: string;
-  verdicts: readonly { verdict: ConnectionVerdict; port: number; protocol: Protocol }[];
+  /** `auditNote`: what policies in audit mode would change once enforced (issue 10). */
+  verdicts: readonly { verdict: ConnectionVerdict; port: number; protocol: Protocol; auditNote?: string }[];
 }
 
 const REASON_BUDGET = 900;
@@ -32,7 +33,8 @@ function verdictLines(v: ExplainInput['verdicts'][number]): string {
   const answer = verdict.allowed ? ':white_check_mark: *allowed*' : ':no_entry: *denied*';
   const head = `*${from} → ${to}* on ${v.protocol}/${v.port}: ${answer}`;
   if (verdict.self) return `${head}\n     a pod's traffic to itself never leaves it: always allowed`;
-  return [head, sideLine(verdict.egress), sideLine(verdict.ingress)].join('\n');
+  const audit = v.auditNote === undefined ? [] : [`     :mag_right: ${escapeMrkdwn(v.auditNote)}`];
+  return [head, sideLine(verdict.egress), sideLine(verdict.ingress), ...audit].join('\n');
 }
 
 export function renderExplain(input: ExplainInput): SlackMessage {
