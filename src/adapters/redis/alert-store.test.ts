@@ -146,3 +146,28 @@ it('leases dirty groups: a taker that dies leaves them to the next once the leas
   await store.doneDirty('prod', [id], 2_000);
   expect(await store.isDirty('prod', id)).toBe(false);
 });
+
+it('a group waiting for a newer snapshot is due once one as new as its drop is read, and let go after a day', async () => {
+  const store = new AlertStore(client, { prefix: `store-${randomBytes(4).toString('hex')}` });
+  await store.recheckLater('prod', 'early', 1_000);
+  await store.recheckLater('prod', 'late', 5_000);
+  // A snapshot written before either drop: nothing due.
+  expect(await store.dueRechecks('prod', 500, 10_000)).toEqual([]);
+  expect(await store.dueRechecks('prod', 1_000, 10_000)).toEqual(['early']);
+  expect(await store.isDirty('prod', 'early')).toBe(true);
+  // Due once: taken off the waiting list.
+  expect(await store.dueRechecks('prod', 2_000, 10_000)).toEqual([]);
+  // The snapshot never caught up with the late one within a day: forgotten, not sent.
+  expect(await store.dueRechecks('prod', 2_000, 5_000 + 86_400_001)).toEqual([]);
+  expect(await store.dueRechecks('prod', 9_000, 5_000 + 86_400_001)).toEqual([]);
+  expect(await store.isDirty('prod', 'late')).toBe(false);
+});
+
+it('holds muted groups until they are let go', async () => {
+  const store = new AlertStore(client, { prefix: `store-${randomBytes(4).toString('hex')}` });
+  await store.hold('prod', ['a', 'b']);
+  await store.hold('prod', ['a']);
+  expect((await store.heldGroups('prod')).sort()).toEqual(['a', 'b']);
+  await store.unhold('prod', ['a']);
+  expect(await store.heldGroups('prod')).toEqual(['b']);
+});

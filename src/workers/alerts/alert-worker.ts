@@ -259,7 +259,8 @@ export async function startAlertWorker(
   const dueRechecks = async (): Promise<void> => {
     const snapshot = await clusters.read(cluster);
     const written = snapshot === undefined ? NaN : Date.parse(snapshot.updatedAt);
-    if (!Number.isNaN(written)) await store.dueRechecks(cluster, written, clock().getTime());
+    // Without a snapshot nothing is due, but the long-waiting are still let go.
+    await store.dueRechecks(cluster, Number.isNaN(written) ? 0 : written, clock().getTime());
   };
 
   const flushGroups = async (mutesNow: readonly Mute[]): Promise<void> => {
