@@ -21,6 +21,7 @@ import {
   type SlackMessage,
 } from './blocks';
 import { channelMention, escapeMrkdwn, formatUtc, joinAnd, mention, plural } from './mrkdwn';
+import { auditWindowOf } from '../../../core/policy/audit-policies';
 import { approvalYaml } from './approval-yaml';
 import { renderFullYaml } from './full-yaml';
 import { clusterName, commandSection, effectSection, warningsSection } from './parts';
@@ -52,6 +53,14 @@ function yamlTitle(record: RequestRecord): string {
   return `*${record.action === 'revoke' ? 'Policies to delete' : 'Policies'} (YAML)*`;
 }
 
+/** ` in audit mode for 1h (nothing dropped)`: the policies carry netpol.io/audit (issue 10). */
+function auditText(record: RequestRecord): string {
+  const window = record.action === 'revoke' ? undefined : auditWindowOf(record.policies);
+  return window === undefined
+    ? ''
+    : ` *in audit mode for ${escapeMrkdwn(window)}* (nothing dropped until enforced)`;
+}
+
 export function renderApprovalMessage(record: RequestRecord, options: ApprovalMessageOptions): SlackMessage {
   const open = isDecidable(record, options.now);
   const revoke = record.action === 'revoke';
@@ -68,7 +77,7 @@ export function renderApprovalMessage(record: RequestRecord, options: ApprovalMe
   const blocks: Block[] = [
     header(`${revoke ? 'Revoke' : 'Policy'} request ${record.id} on ${record.cluster}`),
     section(
-      `${mention(record.requester)} asks to ${revoke ? 'delete' : 'apply'} ${count} on cluster ${clusterName(record.cluster)}`,
+      `${mention(record.requester)} asks to ${revoke ? 'delete' : 'apply'} ${count}${auditText(record)} on cluster ${clusterName(record.cluster)}`,
     ),
     fieldsSection([
       `*Requested by*\n${mention(record.requester)}`,
