@@ -81,6 +81,15 @@ describe('renderAuditReport', () => {
     expect(JSON.stringify(rendered.blocks)).not.toContain(`tcp/${8000 + AUDIT_REPORT_FLOWS_SHOWN}:`);
   });
 
+  it('keeps every flow line of a long list within the section, the count of the rest included', () => {
+    const long = 'x'.repeat(240);
+    const flows = Array.from({ length: AUDIT_REPORT_FLOWS_SHOWN + 3 }, (_, i) =>
+      flow({ source: `frontend/${long}${i}`, destination: `backend/${long}`, count: 100 - i }),
+    );
+    const rendered = checked({ ...BASE, flows });
+    expect(JSON.stringify(rendered.blocks)).toContain('…and 3 more flows');
+  });
+
   it('says so, without a button, when the policies were deleted or already enforced', () => {
     const rendered = checked({
       ...BASE,

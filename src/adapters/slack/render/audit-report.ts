@@ -44,6 +44,8 @@ export interface AuditReportInput {
 export const AUDIT_REPORT_FLOWS_SHOWN = 15;
 
 const POLICIES_SHOWN = 10;
+/** A flow's line at most: 15 of them and the "and K more" stay within a section's 3,000 characters. */
+const FLOW_LINE_CHARS = 180;
 
 function policyList(keys: readonly string[]): string {
   const shown = keys.slice(0, POLICIES_SHOWN).map(code);
@@ -54,7 +56,7 @@ function policyList(keys: readonly string[]): string {
 function flowLine(flow: AuditReportFlow): string {
   return fitText(
     `${flow.source} → ${flow.destination} ${flow.port}: ${countOf(flow.count, 'connection')} (by ${flow.blockedBy.join(', ')})`,
-    250,
+    FLOW_LINE_CHARS,
   );
 }
 
