@@ -41,6 +41,24 @@ function flow(
 }
 
 describe('FlowStore', () => {
+  it("keeps a would-block flow's auditPolicies as the union of what its reports named, outside its id", async () => {
+    const store = new FlowStore(client, prefix());
+    const audited = (policies: string[] | undefined, count: number): ObservedFlow => ({
+      ...flow('nginx', 80, 1_000, count, 'would-block'),
+      ...(policies === undefined ? {} : { auditPolicies: policies }),
+    });
+    await store.record('prod', [audited(['backend/deny-all'], 2)], new Date(T0 + 1_000));
+    // Another agent (another pod of the workload) names another set; a third names none.
+    await store.record('prod', [audited(['backend/audit-b', 'backend/deny-all'], 1)], new Date(T0 + 2_000));
+    await store.record('prod', [audited(undefined, 4)], new Date(T0 + 3_000));
+    await store.record('prod', [flow('nginx', 80, 500, 1, 'blocked')], new Date(T0 + 3_000));
+    const flows = await store.list('prod', 'backend', new Date(T0 + 4_000));
+    expect(flows.map((f) => [f.verdict, f.count, f.auditPolicies])).toEqual([
+      ['would-block', 7, ['backend/audit-b', 'backend/deny-all']],
+      ['blocked', 1, undefined],
+    ]);
+  });
+
   it('adds counts of the same flow from several reports, keeping first and last seen, under both namespaces', async () => {
     const store = new FlowStore(client, prefix());
     await store.record('prod', [flow('nginx', 8080, 5_000, 2)], new Date(T0 + 5_000));

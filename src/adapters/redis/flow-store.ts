@@ -9,6 +9,11 @@
  * keeps its `maxPerNamespace` most recently seen flows; the rest are evicted and counted
  * (`<prefix>:flows:<cluster>:evicted`). One Lua script per flow makes a write atomic: two agents
  * reporting the same flow add up, first seen only goes down and last seen only up.
+ *
+ * A would-block flow's auditPolicies (issue 10: the audit-mode policies that would have dropped
+ * it, which the audit report finds a request's would-be drops by) are not part of its id: they are
+ * kept in the flow's hash as the union of what every report named (two agents, or two pods of one
+ * workload, may name different sets), in the same script.
  */
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
@@ -47,11 +52,25 @@ for i = 3, #KEYS do
   redis.call('PEXPIRE', KEYS[i], retention)
 end
 if evicted > 0 then redis.call('INCRBY', KEYS[2], evicted) end
+if ARGV[9] ~= '' then
+  local union, seen = {}, {}
+  local had = redis.call('HGET', KEYS[1], 'audit')
+  for _, list in ipairs({ had and cjson.decode(had) or {}, cjson.decode(ARGV[9]) }) do
+    for _, key in ipairs(list) do
+      if not seen[key] then
+        seen[key] = true
+        table.insert(union, key)
+      end
+    end
+  end
+  table.sort(union)
+  redis.call('HSET', KEYS[1], 'audit', cjson.encode(union))
+end
 return evicted
 `;
 
-/** What a flow hash keeps besides its counts; auditPolicies (would-block only) is not part of its id. */
-type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict' | 'auditPolicies'>;
+/** What names a flow (its hash's `meta`); auditPolicies are kept beside it (`audit`), merged. */
+type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict'>;
 
 /** What names one end of a flow in its identity (a workload by namespace/name, else the address). */
 export function peerKey(peer: FlowPeer): string {
@@ -59,7 +78,7 @@ export function peerKey(peer: FlowPeer): string {
 }
 
 /** A flow's id: the same ends, protocol, port and verdict are one flow whichever agent saw it. */
-export function flowId(flow: Omit<Meta, 'auditPolicies'>): string {
+export function flowId(flow: Meta): string {
   const identity = [
     flow.verdict,
     peerKey(flow.source),
@@ -107,8 +126,6 @@ export class FlowStore {
         protocol: flow.protocol,
         port: flow.port,
         verdict: flow.verdict,
-        // The audit report (issue 10) finds a request's would-be drops by these; the last write wins.
-        ...(flow.auditPolicies === undefined ? {} : { auditPolicies: flow.auditPolicies }),
       };
       const id = flowId(meta);
       pipeline.eval(
@@ -125,6 +142,9 @@ export class FlowStore {
         String(now.getTime()),
         String(this.maxPerNamespace),
         id,
+        flow.auditPolicies === undefined || flow.auditPolicies.length === 0
+          ? ''
+          : JSON.stringify(flow.auditPolicies),
       );
       writes++;
     }
@@ -156,6 +176,7 @@ export class FlowStore {
       const meta = JSON.parse(fields.meta) as Meta;
       flows.push({
         ...meta,
+        ...(fields.audit === undefined ? {} : { auditPolicies: JSON.parse(fields.audit) as string[] }),
         count: Number(fields.count),
         firstSeen: new Date(Number(fields.first)).toISOString(),
         lastSeen: new Date(Number(fields.last)).toISOString(),
