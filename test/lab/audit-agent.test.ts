@@ -15,6 +15,9 @@
  *    would-drop creates its conntrack entry), and established flows survive policy changes, in
  *    audit mode as in any other.
  * 3. The policy deleted: new connections succeed again.
+ * 4. An audit-mode policy admitting the client on tcp/80 only, enforced while the client connects
+ *    on tcp/80 without a pause: not one of those connections fails across the switch (the rules
+ *    are in place before the AUDIT flag goes), and udp/80 is dropped once it is enforced.
  *
  * Synchronised only on observable conditions (the agent's own log lines, real connections, the
  * flow store). Needs root, bpffs and the built eBPF objects: FAILS with the reason when one is
@@ -63,6 +66,27 @@ const DENY_INGRESS = {
   kind: 'NetworkPolicy',
   metadata: { name: 'default-deny-ingress', namespace: 'backend' },
   spec: { podSelector: {}, policyTypes: ['Ingress'] },
+};
+/** Ingress to the server from frontend's web on tcp/80 only. */
+const ALLOW_WEB = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'allow-web', namespace: 'backend' },
+  spec: {
+    podSelector: { matchLabels: { app: 'api' } },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'frontend' } },
+            podSelector: { matchLabels: { app: 'web' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: PORT }],
+      },
+    ],
+  },
 };
 const AUDITED_DENY_INGRESS = {
   ...DENY_INGRESS,
@@ -291,6 +315,39 @@ describe('audit mode over real packets', () => {
       .deleteNamespacedNetworkPolicy({ name: DENY_INGRESS.metadata.name, namespace: 'backend' });
     await untilVerdict('TCP', true);
     await expect(probe('UDP', 1_000)).resolves.toEqual({ ok: true });
+  });
+
+  test('an audited allow enforced while the client connects without a pause: no allowed connection fails across the switch', async () => {
+    standIn.seed([
+      { ...ALLOW_WEB, metadata: { ...ALLOW_WEB.metadata, annotations: { [AUDIT_ANNOTATION]: '' } } },
+    ]);
+    await until(
+      'the server side audited again',
+      () => logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: true }).length > 1,
+    );
+    await expect(probe('UDP', 1_000)).resolves.toEqual({ ok: true }); // would be dropped: passes
+    const failures: string[] = [];
+    let connections = 0;
+    let hammering = true;
+    const hammer = (async () => {
+      while (hammering) {
+        const result = await probe('TCP', 2_000);
+        connections++;
+        if (!result.ok) failures.push(result.error ?? 'failed');
+      }
+    })();
+    try {
+      const before = connections;
+      while (connections < before + 5) await new Promise((resolve) => setTimeout(resolve, 10));
+      standIn.seed([ALLOW_WEB]);
+      await untilVerdict('UDP', false);
+      const after = connections;
+      while (connections < after + 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      hammering = false;
+      await hammer;
+    }
+    expect({ connections: connections > 10, failures }).toEqual({ connections: true, failures: [] });
   });
 
   test('the lab is removed: no namespace, pinned map, process or kubeconfig left', async () => {
