@@ -5,8 +5,9 @@
  * write them; when the window ends, ONE report in the request's thread (the approval message's)
  * naming what would have been blocked and offering Enforce; Enforce -> a new request by the clicker
  * whose approval card shows no audit annotation -> approved by another -> the policy in the API has
- * none. Also: the report when nothing would have been blocked, and a worker restarted between the
- * apply and the due time reporting once.
+ * none. Also: the report when nothing would have been blocked (Enforce clicked by an approver, who may
+ * not approve it: another does), and a worker restarted between the apply and the due time
+ * reporting once.
  */
 import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
@@ -18,6 +19,7 @@ import {
   APPROVAL_CHANNEL,
   BOB,
   buttonValue,
+  CAROL,
   REQUEST_CHANNEL,
   startControlPlane,
   type ControlPlane,
@@ -195,7 +197,7 @@ describe('audit mode: the report and Enforce', () => {
     expect(enforced.policy.metadata.labels?.['netpol.io/request-id']).toBe(enforced.requestId);
   });
 
-  it('reports that nothing would have been blocked', async () => {
+  it('reports that nothing would have been blocked; Enforce by an approver needs another approver', async () => {
     const audited = await approveRequest(`deny all in frontend --audit ${WINDOW}`);
     const report = await plane.slack.waitForMessage(
       APPROVAL_CHANNEL,
@@ -203,7 +205,46 @@ describe('audit mode: the report and Enforce', () => {
       REPORT_WAIT_MS,
     );
     expect(report.text).toBe(`Audit of request ${audited.requestId} ended: nothing would have been blocked`);
-    expect(JSON.stringify(report.blocks)).toContain('netpol_audit_enforce');
+
+    // An approver who clicks Enforce is the new request's requester: another approver must approve it.
+    const click = await plane.click({
+      actionId: 'netpol_audit_enforce',
+      value: buttonValue(report.blocks, 'netpol_audit_enforce'),
+      user: BOB,
+      channel: APPROVAL_CHANNEL,
+      messageTs: report.ts,
+    });
+    const draftId = buttonValue((await plane.replyOn(click.responseUrlId)).blocks, 'netpol_submit');
+    await plane.click({
+      actionId: 'netpol_submit',
+      value: draftId,
+      user: BOB,
+      channel: REQUEST_CHANNEL,
+      ephemeral: true,
+    });
+    const card = await plane.slack.waitForMessage(
+      APPROVAL_CHANNEL,
+      (m) =>
+        JSON.stringify(m.blocks ?? []).includes('netpol_approve') &&
+        JSON.stringify(m.blocks).includes(draftId),
+      10_000,
+    );
+    const decide = (user: string) =>
+      plane.click({
+        actionId: 'netpol_approve',
+        value: buttonValue(card.blocks, 'netpol_approve'),
+        user,
+        channel: APPROVAL_CHANNEL,
+        messageTs: card.ts,
+      });
+    expect((await plane.replyOn((await decide(BOB)).responseUrlId)).text).toMatch(/own request/);
+    await decide(CAROL);
+    const enforced = await plane.kube.waitFor(
+      () => policiesIn('frontend').find((p) => p.metadata.annotations?.['netpol.io/request-id'] === draftId),
+      10_000,
+    );
+    expect(enforced.metadata.annotations?.[AUDIT]).toBeUndefined();
+    expect(enforced.metadata.annotations?.['netpol.io/approver']).toBe(CAROL);
   });
 
   it('reports once when the worker restarts between the apply and the due time, and an apply re-run schedules nothing more', async () => {
