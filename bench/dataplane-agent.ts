@@ -461,7 +461,10 @@ export async function runAgentBench(options: {
     await probe.settled(process.hrtime.bigint(), 10_000);
     probe.take();
 
-    // 1. Policy-to-wire on the lab's own small cluster.
+    // 1. Policy-to-wire on the lab's own small cluster, after one change and back not counted: the
+    // first policy the agent and the stand-in (in this process) handle runs cold code (under load,
+    // --agent-trace saw 155 ms of it in the stand-in alone). An agent meets that once in its life.
+    const warmup = await policyToWire(lab, probe, 2);
     const small = await policyToWire(lab, probe, toggles);
     await untilIdle(pid, 30_000);
     const bare = sampleProc(pid);
@@ -495,9 +498,12 @@ export async function runAgentBench(options: {
     await measureGc(pid, `after churn 1 (RSS before the GC ${afterChurn.rssKiB} KiB)`);
     // The measurement build churns twice more: a leak keeps growing, a heap high-water mark does not.
     for (let round = 2; gcDir !== undefined && round <= 3; round++) {
-      await churn(lab, templates, CHURN_PER_SECOND, churnSeconds, round * 100_000);
+      const from = sampleProc(pid);
+      const more = await churn(lab, templates, CHURN_PER_SECOND, churnSeconds, round * 100_000);
+      const to = sampleProc(pid);
       await untilIdle(pid, 300_000);
-      await measureGc(pid, `after churn ${round} (RSS before the GC ${sampleProc(pid).rssKiB} KiB)`);
+      const cpu = `${cpuPercent(from, to).toFixed(0)}% of one CPU at ${(more.events / (Number(to.atNs - from.atNs) / 1e9)).toFixed(0)} events/s`;
+      await measureGc(pid, `after churn ${round} (${cpu}; RSS before the GC ${sampleProc(pid).rssKiB} KiB)`);
     }
 
     const wireRows = [
@@ -511,6 +517,11 @@ export async function runAgentBench(options: {
         `send time of the first probe with the new verdict.`,
     );
     console.log(
+      `The first change and back after the agent started (warm-up, not counted): ` +
+        warmup.samples.map((sample) => `${sample.fromCallMs.toFixed(1)} ms`).join(', ') +
+        (warmup.misses ? ` (${warmup.misses} missed)` : ''),
+    );
+    console.log(
       textTable(
         [
           'cluster in the informers',
@@ -519,11 +530,12 @@ export async function runAgentBench(options: {
           'p99 ms',
           'max ms',
           'API call p50 ms',
+          `over ${WIRE_TARGET_P99_MS} ms`,
           'missed',
           '',
         ],
         wireRows.map(({ label, samples, misses, strays }) => {
-          if (samples.length === 0) return [label, '0', '-', '-', '-', '-', String(misses), ''];
+          if (samples.length === 0) return [label, '0', '-', '-', '-', '-', '-', String(misses), ''];
           const wire = summariseMs(samples.map((s) => s.fromCallMs));
           const call = summariseMs(samples.map((s) => s.callMs));
           return [
@@ -533,6 +545,7 @@ export async function runAgentBench(options: {
             wire.p99Ms.toFixed(1),
             wire.maxMs.toFixed(1),
             call.medianMs.toFixed(1),
+            String(samples.filter((s) => s.fromCallMs > WIRE_TARGET_P99_MS).length),
             `${misses}${strays ? ` (${strays} stray probes)` : ''}`,
             '',
           ];
@@ -567,6 +580,7 @@ export async function runAgentBench(options: {
           drainMs,
         },
         takenInProbe: big.samples.length,
+        warmup: warmup.samples,
         ...(gcDir === undefined ? {} : { afterGc: gcSamples }),
       }),
     );
