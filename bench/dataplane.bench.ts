@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dataplane [-- --quick] [-- --pin-cpus] [-- --no-agent | --agent-only]` (issue 9),
+ * `npm run bench:dataplane [-- --quick] [-- --pin-cpus] [-- --no-agent | --agent-only | --cost-only]` (issue 9),
  * as root: the cost of enforcement on the wire, all in one run, between two pods of a lab node
  * (test/dataplane/support/netns-lab.ts: network namespaces behind routed host veths). Our programs
  * are driven directly through BpfDataplane (no agent); the rules sit on the server pod's ingress,
@@ -76,6 +76,8 @@ const QUICK = process.argv.includes('--quick');
 const PIN_CPUS = process.argv.includes('--pin-cpus');
 const AGENT = !process.argv.includes('--no-agent');
 const PACKETS = !process.argv.includes('--agent-only');
+/** Only the ns per program run (quick before/after comparisons of a change to the programs). */
+const COST_ONLY = process.argv.includes('--cost-only');
 const CLIENT_CPU = PIN_CPUS ? 0 : undefined;
 const SERVER_CPU = PIN_CPUS ? 1 : undefined;
 const ROUNDS = QUICK ? 3 : 7;
@@ -550,6 +552,10 @@ async function measureCosts(bench: BenchLab): Promise<CostRow[]> {
 
 async function packetBench(paths: ReturnType<typeof ensureBenchPrerequisites>, cleanup: Cleanup) {
   const bench = await buildLab(cleanup, paths);
+  if (COST_ONLY) {
+    costTable(await measureCosts(bench));
+    return [];
+  }
   const results = new Map<Setup, RoundResult[]>(SETUPS.map((setup) => [setup, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = SETUPS.map((_, index) => SETUPS[(index + round) % SETUPS.length]!);
@@ -598,11 +604,11 @@ async function main(): Promise<void> {
         .join(' ')}, ` +
         `${ROUNDS} rounds${QUICK ? ' (--quick)' : ''}${PIN_CPUS ? ', clients on CPU 0 and servers on CPU 1' : ''}; lab ${PREFIX}*`,
     );
-    if (PACKETS) targets.push(...(await packetBench(paths, cleanup)));
+    if (PACKETS || COST_ONLY) targets.push(...(await packetBench(paths, cleanup)));
   } finally {
     await cleanup.finish();
   }
-  if (AGENT) {
+  if (AGENT && !COST_ONLY) {
     targets.push(
       ...(await runAgentBench({
         repoRoot,

@@ -6,10 +6,19 @@
  * receives (its ingress hook) is the pod's EGRESS. Both programs run enforce() with the pod-side
  * direction; IPv4 and IPv6 share every helper (addresses are 16 bytes, IPv4 mapped).
  *
- * Per packet: endpoints[ifindex] -> ipcache LPM (peer address -> identity) -> conntrack (one
- * lookup, normalised key) -> at most two LPM lookups in the endpoint's policy for the direction:
- * (peer identity, protocol, port) then (ANY, protocol, port). The cost does not depend on the
- * number of rules. All policy logic lives in user space (src/adapters/bpf/ and the agent).
+ * Per packet: endpoints[ifindex] -> conntrack (one lookup, normalised key) -> for a packet conntrack
+ * does not pass, ipcache LPM (peer address -> identity) and at most two LPM lookups in the
+ * endpoint's policy for the direction: (peer identity, protocol, port) then (ANY, protocol, port).
+ * The cost does not depend on the number of rules. All policy logic lives in user space
+ * (src/adapters/bpf/ and the agent).
+ *
+ * Same-node single pass (what Cilium does for local delivery): when a pod's new flow leaves its veth
+ * towards a ready local endpoint (the FIB says which veth), the destination's ingress is judged
+ * there too, one conntrack entry admits both, and the packet is marked for the destination's veth
+ * (skb->mark, NETPOL_MARK_* below), whose program passes it after checking the mark names its own
+ * ifindex. Later packets of the flow are marked by whichever end sends them. Drops, events and
+ * counters are the destination's own, as its veth would have written them. Not local: a FIB lookup
+ * per new flow and nothing else.
  *
  * Defined verdicts (README, "The dataplane"):
  * - non-IP frames (ARP), IPv6 neighbour discovery and multicast listener discovery pass;
@@ -23,9 +32,11 @@
  * - a direction in audit mode (NETPOL_EP_*_AUDIT) never drops on its rules: what they would drop
  *   (no rule, DENY, FRAGMENT, UNPARSABLE) passes and is reported as WOULD_DROP.
  *
- * Conntrack: an LRU hash per (endpoint, normalised 5-tuple). Entries are never deleted by user
- * space: a stale entry is ignored (judged anew), the LRU recycles it. No clean-up can race a live
- * flow. FIN/RST moves an entry to CLOSING (short lifetime); a SYN on a CLOSING entry is a new flow.
+ * Conntrack: an LRU hash per normalised 5-tuple, shared by the flow's local endpoints (at most two):
+ * a packet passes on it only at an endpoint the entry lists. Entries are never deleted by user
+ * space: a stale entry is ignored (judged anew) and rewritten in place by the next new flow of the
+ * same tuple, the LRU recycles the rest. No clean-up can race a live flow. FIN/RST moves an entry to
+ * CLOSING (short lifetime); a SYN on a CLOSING entry is a new flow.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -169,27 +180,52 @@ struct packet {
 #define PARSE_EXEMPT 2   /* IPv6 neighbour / multicast listener discovery: pass */
 #define PARSE_BAD 3      /* unparsable */
 
+/* The packet's linear part, read once from the context by parse() and handed down. */
+struct linear {
+	void *data;
+	void *data_end;
+};
+
+/*
+ * Copies len bytes at off: straight from the packet when they are in its linear part (the usual
+ * case: no helper call), else through bpf_skb_load_bytes. Returns 0, or < 0 past the packet's end.
+ * off is bounded for the verifier; headers never start further in than that.
+ */
+static __always_inline int load(struct __sk_buff *skb, const struct linear *lin, __u32 off,
+				void *to, __u32 len)
+{
+	if (off <= 1024) {
+		__u8 *from = lin->data + off;
+		if ((void *)(from + len) <= lin->data_end) {
+			__builtin_memcpy(to, from, len);
+			return 0;
+		}
+	}
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
 /* Reads ports (and TCP flags) at l4_off; returns PARSE_OK or PARSE_BAD. */
-static __always_inline int parse_l4(struct __sk_buff *skb, __u32 l4_off, struct packet *pkt)
+static __always_inline int parse_l4(struct __sk_buff *skb, const struct linear *lin, __u32 l4_off,
+				    struct packet *pkt)
 {
 	if (pkt->fragment)
 		return PARSE_OK;
 	if (pkt->protocol == IPPROTO_TCP) {
 		__u8 hdr[14];
-		if (bpf_skb_load_bytes(skb, l4_off, hdr, sizeof(hdr)) < 0)
+		if (load(skb, lin, l4_off, hdr, sizeof(hdr)) < 0)
 			return PARSE_BAD;
 		pkt->sport = ((__u16)hdr[0] << 8) | hdr[1];
 		pkt->dport = ((__u16)hdr[2] << 8) | hdr[3];
 		pkt->tcp_flags = hdr[13];
 	} else if (pkt->protocol == IPPROTO_UDP || pkt->protocol == IPPROTO_SCTP) {
 		__u8 hdr[4];
-		if (bpf_skb_load_bytes(skb, l4_off, hdr, sizeof(hdr)) < 0)
+		if (load(skb, lin, l4_off, hdr, sizeof(hdr)) < 0)
 			return PARSE_BAD;
 		pkt->sport = ((__u16)hdr[0] << 8) | hdr[1];
 		pkt->dport = ((__u16)hdr[2] << 8) | hdr[3];
 	} else if (pkt->protocol == IPPROTO_ICMPV6) {
 		__u8 type;
-		if (bpf_skb_load_bytes(skb, l4_off, &type, 1) < 0)
+		if (load(skb, lin, l4_off, &type, 1) < 0)
 			return PARSE_BAD;
 		/* Link control the kernel sends on every IPv6 link, never a pod's traffic: MLD (query,
 		 * report, done; 143 = MLDv2 report) and ND (RS, RA, NS, NA, redirect). Judging them would
@@ -200,13 +236,12 @@ static __always_inline int parse_l4(struct __sk_buff *skb, __u32 l4_off, struct 
 	return PARSE_OK;
 }
 
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct packet *pkt)
+static __always_inline int parse_ipv4(struct __sk_buff *skb, const struct linear *lin,
+				      struct packet *pkt)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct iphdr *ip = data + sizeof(struct ethhdr);
+	struct iphdr *ip = lin->data + sizeof(struct ethhdr);
 
-	if ((void *)(ip + 1) > data_end)
+	if ((void *)(ip + 1) > lin->data_end)
 		return PARSE_BAD;
 	if (ip->ihl < 5)
 		return PARSE_BAD;
@@ -220,16 +255,15 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct packet *pkt)
 	__builtin_memcpy(&pkt->daddr[12], &ip->daddr, 4);
 	if (bpf_ntohs(ip->frag_off) & 0x1fff)
 		pkt->fragment = 1;
-	return parse_l4(skb, sizeof(struct ethhdr) + ip->ihl * 4, pkt);
+	return parse_l4(skb, lin, sizeof(struct ethhdr) + ip->ihl * 4, pkt);
 }
 
-static __always_inline int parse_ipv6(struct __sk_buff *skb, struct packet *pkt)
+static __always_inline int parse_ipv6(struct __sk_buff *skb, const struct linear *lin,
+				      struct packet *pkt)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+	struct ipv6hdr *ip6 = lin->data + sizeof(struct ethhdr);
 
-	if ((void *)(ip6 + 1) > data_end)
+	if ((void *)(ip6 + 1) > lin->data_end)
 		return PARSE_BAD;
 	pkt->family = 6;
 	__builtin_memcpy(pkt->saddr, &ip6->saddr, 16);
@@ -245,19 +279,19 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct packet *pkt)
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
-			if (bpf_skb_load_bytes(skb, off, ext, 2) < 0)
+			if (load(skb, lin, off, ext, 2) < 0)
 				return PARSE_BAD;
 			next = ext[0];
 			off += ((__u32)ext[1] + 1) * 8;
 			continue;
 		case IPPROTO_AH:
-			if (bpf_skb_load_bytes(skb, off, ext, 2) < 0)
+			if (load(skb, lin, off, ext, 2) < 0)
 				return PARSE_BAD;
 			next = ext[0];
 			off += ((__u32)ext[1] + 2) * 4;
 			continue;
 		case IPPROTO_FRAGMENT:
-			if (bpf_skb_load_bytes(skb, off, ext, 4) < 0)
+			if (load(skb, lin, off, ext, 4) < 0)
 				return PARSE_BAD;
 			next = ext[0];
 			if ((((__u16)ext[2] << 8) | ext[3]) & 0xfff8)
@@ -266,7 +300,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct packet *pkt)
 			continue;
 		default:
 			pkt->protocol = next;
-			return parse_l4(skb, off, pkt);
+			return parse_l4(skb, lin, off, pkt);
 		}
 	}
 	return PARSE_BAD;
@@ -275,16 +309,18 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct packet *pkt)
 /* Returns PARSE_*; fills pkt when PARSE_OK (or PARSE_BAD after the addresses were read). */
 static __always_inline int parse(struct __sk_buff *skb, struct packet *pkt)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
+	struct linear lin = {
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+	};
+	struct ethhdr *eth = lin.data;
 
-	if ((void *)(eth + 1) > data_end)
+	if ((void *)(eth + 1) > lin.data_end)
 		return PARSE_NOT_IP;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(skb, pkt);
+		return parse_ipv4(skb, &lin, pkt);
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(skb, pkt);
+		return parse_ipv6(skb, &lin, pkt);
 	return PARSE_NOT_IP;
 }
 
@@ -297,12 +333,11 @@ static __always_inline __u32 identity_of(const __u8 *addr)
 }
 
 /*
- * Builds the normalised conntrack key; returns 1 when the packet's source is the lo side. The
- * addresses compare as four big-endian words: the same order as memcmp, in four steps instead of
- * sixteen.
+ * Builds the normalised conntrack key (endpoint_id 0: an entry is the flow's, shared by its local
+ * endpoints); returns 1 when the packet's source is the lo side. The addresses compare as four
+ * big-endian words: the same order as memcmp, in four steps instead of sixteen.
  */
-static __always_inline int ct_key_of(const struct packet *pkt, __u32 endpoint_id,
-				     struct netpol_ct_key *key)
+static __always_inline int ct_key_of(const struct packet *pkt, struct netpol_ct_key *key)
 {
 	const __u32 *s = (const __u32 *)pkt->saddr;
 	const __u32 *d = (const __u32 *)pkt->daddr;
@@ -325,7 +360,6 @@ static __always_inline int ct_key_of(const struct packet *pkt, __u32 endpoint_id
 		key->lo_port = pkt->dport;
 		key->hi_port = pkt->sport;
 	}
-	key->endpoint_id = endpoint_id;
 	key->protocol = pkt->protocol;
 	return src_is_lo;
 }
@@ -339,21 +373,34 @@ static __always_inline __u64 ct_lifetime_ns(const struct netpol_ct_value *ct, __
 	return (__u64)netpol_config.ct_other_lifetime_s * NSEC_PER_SEC;
 }
 
-/* Returns 1 when the packet belongs to a live tracked connection (and refreshes it), else 0. */
-static __always_inline int ct_track(const struct packet *pkt, const struct netpol_ct_key *key,
-				    int src_is_lo, __u64 now)
+/* Whether the flow's entry still holds (not aged out, not a new SYN on a closing connection). */
+static __always_inline int ct_is_live(const struct netpol_ct_value *ct, const struct packet *pkt,
+				      __u64 now)
 {
-	struct netpol_ct_value *ct = bpf_map_lookup_elem(&conntrack, key);
-	if (!ct)
-		return 0;
 	/* Signed: an entry stamped a moment ahead of this clock (the precise clock of an older
 	 * object, a jiffy apart) is fresh, not 584 years old. */
 	__s64 age = (__s64)(now - ct->last_seen_ns);
 	if (age > (__s64)ct_lifetime_ns(ct, pkt->protocol))
 		return 0;
 	int is_syn = (pkt->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
-	if (pkt->protocol == IPPROTO_TCP && is_syn && ct->state == NETPOL_CT_CLOSING)
+	return !(pkt->protocol == IPPROTO_TCP && is_syn && ct->state == NETPOL_CT_CLOSING);
+}
+
+/* Which of the entry's endpoints endpoint_id is (0 or 1), or -1 when it has not admitted the flow. */
+static __always_inline int ct_slot(const struct netpol_ct_value *ct, __u32 endpoint_id)
+{
+	if (ct->endpoint_ids[0] == endpoint_id)
 		return 0;
+	if (ct->endpoint_ids[1] == endpoint_id)
+		return 1;
+	return -1;
+}
+
+/* A packet of a live flow at one of its endpoints: moves the state machine, refreshes the entry. */
+static __always_inline void ct_refresh(struct netpol_ct_value *ct, const struct packet *pkt,
+				       int src_is_lo, __u64 now)
+{
+	__s64 age = (__s64)(now - ct->last_seen_ns);
 	int origin_lo = !!(ct->flags & NETPOL_CT_F_ORIGIN_LO);
 	if (src_is_lo != origin_lo && ct->state == NETPOL_CT_NEW)
 		ct->state = NETPOL_CT_ESTABLISHED;
@@ -366,20 +413,45 @@ static __always_inline int ct_track(const struct packet *pkt, const struct netpo
 	} else if (age > (__s64)NSEC_PER_SEC) {
 		ct->last_seen_ns = now;
 	}
-	return 1;
 }
 
-static __always_inline void ct_create(const struct netpol_ct_key *key, int src_is_lo, __u32 dir,
-				      __u64 now)
+/* A new entry admitted by endpoint_id; the caller may add the second endpoint before ct_create(). */
+static __always_inline void ct_init(struct netpol_ct_value *ct, __u32 endpoint_id, int src_is_lo,
+				    __u32 dir, __u64 now)
 {
-	struct netpol_ct_value ct = {
-		.created_ns = now,
-		.last_seen_ns = now,
-		.state = NETPOL_CT_NEW,
-		.flags = (src_is_lo ? NETPOL_CT_F_ORIGIN_LO : 0) |
-			 (dir == NETPOL_DIR_EGRESS ? NETPOL_CT_F_ORIGIN_EGRESS : 0),
-	};
-	bpf_map_update_elem(&conntrack, key, &ct, BPF_ANY);
+	ct->created_ns = now;
+	ct->last_seen_ns = now;
+	ct->endpoint_ids[0] = endpoint_id;
+	ct->state = NETPOL_CT_NEW;
+	ct->flags = (src_is_lo ? NETPOL_CT_F_ORIGIN_LO : 0) |
+		    (dir == NETPOL_DIR_EGRESS ? NETPOL_CT_F_ORIGIN_EGRESS : 0);
+}
+
+/*
+ * Stores a new entry. Over a stale entry of the same flow (aged out, or a closed connection whose
+ * ports a new SYN reuses: a busy client cycles through its ports in seconds) it is rewritten in
+ * place: an LRU update allocates an element, which on a full map means evicting others, the
+ * largest part of a new connection's cost.
+ */
+static __always_inline void ct_create(const struct netpol_ct_key *key, struct netpol_ct_value *stale,
+				      const struct netpol_ct_value *ct)
+{
+	if (stale)
+		__builtin_memcpy(stale, ct, sizeof(*ct));
+	else
+		bpf_map_update_elem(&conntrack, key, ct, BPF_ANY);
+}
+
+/*
+ * Adds an endpoint to a live entry another local endpoint created (a same-node flow both sides
+ * judged at their own veth). Slot 1 is taken over when it names another endpoint: one that left
+ * (a pod replaced under the same address) never admits the new one.
+ */
+static __always_inline void ct_join(struct netpol_ct_value *ct, __u32 endpoint_id)
+{
+	ct->endpoint_ids[1] = endpoint_id;
+	ct->ifindexes[0] = 0;
+	ct->ifindexes[1] = 0;
 }
 
 /* Looks up the endpoint's rules for (identity, protocol, port); returns the value or NULL. */
@@ -424,11 +496,12 @@ static __always_inline void count_endpoint(__u32 endpoint_id, __u32 bytes, int a
 
 /* Writes an event unless this flow reported one less than event_interval_ns ago. */
 static __always_inline void report(const struct packet *pkt, const struct netpol_ct_key *flow,
-				   __u32 identity, __u32 dir, __u8 kind, __u8 reason,
-				   __u32 rule_id)
+				   __u32 endpoint_id, __u32 identity, __u32 dir, __u8 kind,
+				   __u8 reason, __u32 rule_id)
 {
 	__u64 now = bpf_ktime_get_coarse_ns();
 	struct netpol_ct_key rl_key = *flow;
+	rl_key.endpoint_id = endpoint_id;
 	rl_key.pad[0] = reason;
 	rl_key.pad[1] = dir;
 	__u32 suppressed = 0;
@@ -450,7 +523,7 @@ static __always_inline void report(const struct packet *pkt, const struct netpol
 	event->timestamp_ns = bpf_ktime_get_ns();
 	__builtin_memcpy(event->saddr, pkt->saddr, 16);
 	__builtin_memcpy(event->daddr, pkt->daddr, 16);
-	event->endpoint_id = flow->endpoint_id;
+	event->endpoint_id = endpoint_id;
 	event->peer_identity = identity;
 	event->rule_id = rule_id;
 	event->suppressed = suppressed;
@@ -462,50 +535,170 @@ static __always_inline void report(const struct packet *pkt, const struct netpol
 	event->reason = reason;
 	event->family = pkt->family;
 	bpf_ringbuf_submit(event, 0);
+	if (rl) {
+		/* In place: an LRU update allocates an element and frees the old one. The count
+		 * races a concurrent suppression at worst by one, which only the metric sees. */
+		rl->last_report_ns = now;
+		rl->suppressed = 0;
+		return;
+	}
 	struct netpol_ratelimit_value fresh = { .last_report_ns = now };
 	bpf_map_update_elem(&event_ratelimit, &rl_key, &fresh, BPF_ANY);
 }
 
 static __always_inline int drop(const struct packet *pkt, const struct netpol_ct_key *flow,
-				__u32 identity, __u32 dir, __u8 reason, __u32 bytes)
+				__u32 endpoint_id, __u32 identity, __u32 dir, __u8 reason,
+				__u32 bytes)
 {
-	count_endpoint(flow->endpoint_id, bytes, 0);
-	report(pkt, flow, identity, dir, NETPOL_EVENT_DROP, reason, 0);
+	count_endpoint(endpoint_id, bytes, 0);
+	report(pkt, flow, endpoint_id, identity, dir, NETPOL_EVENT_DROP, reason, 0);
 	return TC_ACT_SHOT;
 }
 
 /*
- * A drop the direction's rules decided, in a direction isolated only by policies in audit mode:
- * the packet passes and is reported as WOULD_DROP (rate-limited per flow like drops). A tracked
- * flow is created (not for fragments), so the rest of the connection passes on conntrack, exactly
- * as it would once those rules allowed it, and each flow is reported once, not per packet.
+ * One endpoint's rules for one direction, for a packet conntrack did not pass. The verdict of the
+ * rules alone (no conntrack write, no count, no event): the caller acts on it.
  */
-static __always_inline int would_drop(const struct packet *pkt, const struct netpol_ct_key *flow,
-				      __u32 identity, __u32 dir, __u8 reason, __u32 bytes,
-				      int src_is_lo, __u64 now)
+struct judgement {
+	__u8 allowed;  /* the rules (or no isolation) let it through */
+	__u8 audit;    /* not allowed, but the direction is in audit mode: pass and report */
+	__u8 reason;   /* NETPOL_REASON_*: why it is allowed or dropped */
+	__u32 rule_id; /* the allowing rule, when allowed by one */
+};
+
+static __always_inline struct judgement judge(__u32 endpoint_id, __u32 flags, __u32 dir,
+					      __u32 identity, const struct packet *pkt)
 {
-	count_endpoint(flow->endpoint_id, bytes, 1);
-	if (!pkt->fragment)
-		ct_create(flow, src_is_lo, dir, now);
-	report(pkt, flow, identity, dir, NETPOL_EVENT_WOULD_DROP, reason, 0);
-	return TC_ACT_OK;
+	struct judgement j = { .allowed = 1, .reason = NETPOL_REASON_ALLOWED_NOT_ISOLATED };
+	__u32 isolated_flag =
+		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_ISOLATED : NETPOL_EP_EGRESS_ISOLATED;
+	if (!(flags & isolated_flag))
+		return j;
+	__u32 audit_flag =
+		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_AUDIT : NETPOL_EP_EGRESS_AUDIT;
+	struct netpol_policy_outer_key outer = { .endpoint_id = endpoint_id, .direction = dir };
+	void *rules = bpf_map_lookup_elem(&policy, &outer);
+	struct netpol_policy_value *verdict = NULL;
+	if (rules) {
+		verdict = policy_lookup(rules, identity, pkt);
+		if (!verdict)
+			verdict = policy_lookup(rules, NETPOL_IDENTITY_ANY, pkt);
+	}
+	if (verdict && verdict->verdict == NETPOL_VERDICT_ALLOW) {
+		j.reason = NETPOL_REASON_ALLOWED_BY_RULE;
+		j.rule_id = verdict->rule_id;
+		return j;
+	}
+	j.allowed = 0;
+	j.audit = !!(flags & audit_flag);
+	j.reason = verdict ? NETPOL_REASON_POLICY_DENY
+		   : pkt->fragment ? NETPOL_REASON_FRAGMENT
+		   : dir == NETPOL_DIR_INGRESS ? NETPOL_REASON_NO_RULE_INGRESS
+					      : NETPOL_REASON_NO_RULE_EGRESS;
+	return j;
 }
 
-/* drop(), or would_drop() when the direction is in audit mode. */
-static __always_inline int rule_drop(const struct packet *pkt, const struct netpol_ct_key *flow,
-				     __u32 identity, __u32 dir, __u8 reason, __u32 bytes, int audit,
-				     int src_is_lo, __u64 now)
+/*
+ * Same-node single pass. skb->mark bits (NETPOL_MARK_MASK) of a packet the initiator's veth
+ * judged for the destination's ingress too: NETPOL_MARK_MAGIC in bits 8-11 and the low 16 bits of
+ * the destination veth's ifindex in bits 16-31. The mark survives from the source veth's tc
+ * ingress to the destination veth's tc egress inside the node namespace; a pod cannot set it (a
+ * packet crossing the veth from the pod's namespace has its mark scrubbed). The destination's
+ * program passes a packet whose mark names its own veth (a packet DNAT'd to another local pod on
+ * the way is judged there as usual) and clears the bits. Chosen clear of kube-proxy's 0x4000 and
+ * 0x8000, the AWS VPC CNI's 0x80 and the low byte other tools use; it collides with CNIs that own
+ * the upper bits (Calico, Cilium), which enforce policies themselves and are not a fit anyway
+ * (README, "Which clusters the agent fits"). The 16-bit tag is a residual: a packet DNAT'd from
+ * one local pod's address to another's whose ifindex equals modulo 65536 passes unjudged.
+ */
+#define NETPOL_MARK_MASK 0xffff0f00u
+#define NETPOL_MARK_MAGIC 0x00000d00u
+
+static __always_inline __u32 pass_mark_of(__u32 ifindex)
 {
-	if (audit)
-		return would_drop(pkt, flow, identity, dir, reason, bytes, src_is_lo, now);
-	return drop(pkt, flow, identity, dir, reason, bytes);
+	return ((ifindex & 0xffff) << 16) | NETPOL_MARK_MAGIC;
+}
+
+/* Sets the single-pass mark for the veth ifindex, keeping every bit that is not ours. */
+static __always_inline void mark_for(struct __sk_buff *skb, __u32 ifindex)
+{
+	if (ifindex & 0xffff)
+		skb->mark = (skb->mark & ~NETPOL_MARK_MASK) | pass_mark_of(ifindex);
+}
+
+/*
+ * The local endpoint a packet leaving a pod is routed to (its host veth and endpoint entry), or
+ * NULL when the destination is not a ready local endpoint: the FIB's main table (pods are /32 and
+ * /128 routes to their host veth), no neighbour needed.
+ */
+static __always_inline struct netpol_endpoint_value *
+local_destination(struct __sk_buff *skb, const struct packet *pkt, __u32 *ifindex)
+{
+	struct bpf_fib_lookup fib = { .ifindex = skb->ifindex };
+	if (pkt->family == 4) {
+		fib.family = 2; /* AF_INET */
+		__builtin_memcpy(&fib.ipv4_src, &pkt->saddr[12], 4);
+		__builtin_memcpy(&fib.ipv4_dst, &pkt->daddr[12], 4);
+	} else {
+		fib.family = 10; /* AF_INET6 */
+		__builtin_memcpy(fib.ipv6_src, pkt->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, pkt->daddr, 16);
+	}
+	long ret = bpf_fib_lookup(skb, &fib, sizeof(fib),
+				  BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_SKIP_NEIGH);
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex == skb->ifindex)
+		return NULL;
+	struct netpol_endpoint_key key = { .ifindex = fib.ifindex };
+	struct netpol_endpoint_value *ep = bpf_map_lookup_elem(&endpoints, &key);
+	if (!ep || !(ep->flags & NETPOL_EP_READY))
+		return NULL;
+	*ifindex = fib.ifindex;
+	return ep;
+}
+
+/*
+ * At the initiator's veth (its egress, allowed): when the destination is a ready local endpoint,
+ * judges its ingress here as its own program would (same identity, rules, audit, counters and
+ * events under its endpoint id). Returns TC_ACT_SHOT when its rules drop the packet; otherwise
+ * TC_ACT_OK, with the destination added to the new entry `ct` and the packet marked when it
+ * admitted the flow (not for a would-drop: an audited flow is judged again at its veth, as today).
+ */
+static __always_inline int single_pass(struct __sk_buff *skb, const struct packet *pkt,
+				       const struct netpol_ct_key *flow,
+				       struct netpol_ct_value *ct)
+{
+	__u32 dest_ifindex = 0;
+	struct netpol_endpoint_value *dest = local_destination(skb, pkt, &dest_ifindex);
+	if (!dest)
+		return TC_ACT_OK;
+	__u32 dest_id = dest->endpoint_id;
+	__u32 identity = identity_of(pkt->saddr);
+	if (identity == NETPOL_IDENTITY_HOST)
+		return TC_ACT_OK;
+	struct judgement j = judge(dest_id, dest->flags, NETPOL_DIR_INGRESS, identity, pkt);
+	if (!j.allowed) {
+		if (j.audit)
+			return TC_ACT_OK;
+		return drop(pkt, flow, dest_id, identity, NETPOL_DIR_INGRESS, j.reason, skb->len);
+	}
+	count_endpoint(dest_id, skb->len, 1);
+	ct->endpoint_ids[1] = dest_id;
+	ct->ifindexes[0] = skb->ifindex;
+	ct->ifindexes[1] = dest_ifindex;
+	mark_for(skb, dest_ifindex);
+	__u32 one_in = netpol_config.allow_sample_one_in;
+	if (one_in && bpf_get_prandom_u32() % one_in == 0)
+		report(pkt, flow, dest_id, identity, NETPOL_DIR_INGRESS, NETPOL_EVENT_ALLOW_NEW_FLOW,
+		       j.reason, j.rule_id);
+	return TC_ACT_OK;
 }
 
 /*
  * The one enforcement path; dir is the pod-side direction. Returns a TC_ACT_* verdict.
  *
- * Order, cheapest answer first: the endpoint (a hash lookup), then conntrack, and only for a packet
- * that conntrack does not pass the peer's identity (an LPM walk) and the rules. A packet of a live
+ * Order, cheapest answer first: a packet the initiator's veth already judged for this endpoint
+ * (single-pass mark), the endpoint (a hash lookup), then conntrack, and only for a packet that
+ * conntrack does not pass the peer's identity (an LPM walk) and the rules. A packet of a live
  * tracked flow passes whatever its peer's identity is now (established flows survive policy and
  * identity changes), so it never needs the identity. Traffic of the HOST identity never creates a
  * conntrack entry, so looking it up after conntrack changes no verdict.
@@ -515,6 +708,22 @@ static __always_inline int rule_drop(const struct packet *pkt, const struct netp
  */
 static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 {
+	struct netpol_endpoint_key ep_key = { .ifindex = skb->ifindex };
+	struct netpol_endpoint_value *ep;
+	if (dir == NETPOL_DIR_INGRESS && (skb->mark & NETPOL_MARK_MAGIC) == NETPOL_MARK_MAGIC) {
+		__u32 mark = skb->mark;
+		skb->mark = mark & ~NETPOL_MARK_MASK;
+		if ((mark & NETPOL_MARK_MASK) == pass_mark_of(skb->ifindex)) {
+			ep = bpf_map_lookup_elem(&endpoints, &ep_key);
+			/* Judged for this endpoint at the initiator's veth (conntrack or rules). A
+			 * pod made not ready since is judged here again, and drops. */
+			if (ep && (ep->flags & NETPOL_EP_READY)) {
+				count_endpoint(ep->endpoint_id, skb->len, 1);
+				return TC_ACT_OK;
+			}
+		}
+	}
+
 	struct packet pkt = {};
 	int parsed = parse(skb, &pkt);
 	if (parsed == PARSE_NOT_IP || parsed == PARSE_EXEMPT)
@@ -522,12 +731,11 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 
 	__u64 now = bpf_ktime_get_coarse_ns();
 	const __u8 *peer = dir == NETPOL_DIR_INGRESS ? pkt.saddr : pkt.daddr;
-	struct netpol_endpoint_key ep_key = { .ifindex = skb->ifindex };
-	struct netpol_endpoint_value *ep = bpf_map_lookup_elem(&endpoints, &ep_key);
+	ep = bpf_map_lookup_elem(&endpoints, &ep_key);
 	__u32 endpoint_id = ep ? ep->endpoint_id : 0;
 	__u32 flags = ep ? ep->flags : 0;
 	struct netpol_ct_key flow = {};
-	int src_is_lo = ct_key_of(&pkt, endpoint_id, &flow);
+	int src_is_lo = ct_key_of(&pkt, &flow);
 
 	if (!(flags & NETPOL_EP_READY) || parsed == PARSE_BAD) {
 		/* Rare paths: decided before conntrack, as the verdicts documented above say. */
@@ -535,67 +743,89 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 		if (identity == NETPOL_IDENTITY_HOST)
 			return TC_ACT_OK; /* the node's own traffic (kubelet probes) is always allowed */
 		if (!ep)
-			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_NO_ENDPOINT, skb->len);
+			return drop(&pkt, &flow, endpoint_id, identity, dir,
+				    NETPOL_REASON_NO_ENDPOINT, skb->len);
 		if (!(flags & NETPOL_EP_READY))
-			return drop(&pkt, &flow, identity, dir, NETPOL_REASON_NOT_READY, skb->len);
+			return drop(&pkt, &flow, endpoint_id, identity, dir, NETPOL_REASON_NOT_READY,
+				    skb->len);
 	}
 
-	__u32 isolated_flag =
-		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_ISOLATED : NETPOL_EP_EGRESS_ISOLATED;
-	int isolated = !!(flags & isolated_flag);
-	__u32 audit_flag =
-		dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_AUDIT : NETPOL_EP_EGRESS_AUDIT;
-	int audit = !!(flags & audit_flag);
 	if (parsed == PARSE_BAD) {
-		if (isolated)
-			return rule_drop(&pkt, &flow, identity_of(peer), dir,
-					 NETPOL_REASON_UNPARSABLE, skb->len, audit, src_is_lo, now);
-		count_endpoint(endpoint_id, skb->len, 1);
-		return TC_ACT_OK;
+		__u32 isolated_flag = dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_ISOLATED
+								 : NETPOL_EP_EGRESS_ISOLATED;
+		if (!(flags & isolated_flag)) {
+			count_endpoint(endpoint_id, skb->len, 1);
+			return TC_ACT_OK;
+		}
+		__u32 audit_flag = dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_AUDIT
+							      : NETPOL_EP_EGRESS_AUDIT;
+		__u32 identity = identity_of(peer);
+		count_endpoint(endpoint_id, skb->len, !!(flags & audit_flag));
+		report(&pkt, &flow, endpoint_id, identity, dir,
+		       flags & audit_flag ? NETPOL_EVENT_WOULD_DROP : NETPOL_EVENT_DROP,
+		       NETPOL_REASON_UNPARSABLE, 0);
+		return flags & audit_flag ? TC_ACT_OK : TC_ACT_SHOT;
 	}
 
-	if (!pkt.fragment && ct_track(&pkt, &flow, src_is_lo, now)) {
-		count_endpoint(endpoint_id, skb->len, 1);
-		return TC_ACT_OK;
+	struct netpol_ct_value *ct = NULL, *stale = NULL;
+	if (!pkt.fragment) {
+		ct = bpf_map_lookup_elem(&conntrack, &flow);
+		if (ct && !ct_is_live(ct, &pkt, now)) {
+			stale = ct;
+			ct = NULL;
+		}
+		int slot = ct ? ct_slot(ct, endpoint_id) : -1;
+		if (ct && slot >= 0) {
+			ct_refresh(ct, &pkt, src_is_lo, now);
+			count_endpoint(endpoint_id, skb->len, 1);
+			/* A same-node flow judged in one pass: the other endpoint's veth passes it. */
+			if (dir == NETPOL_DIR_EGRESS && ct->ifindexes[slot] == skb->ifindex)
+				mark_for(skb, ct->ifindexes[slot ^ 1]);
+			return TC_ACT_OK;
+		}
 	}
 
 	__u32 identity = identity_of(peer);
 	if (identity == NETPOL_IDENTITY_HOST)
 		return TC_ACT_OK; /* the node's own traffic (kubelet probes) is always allowed */
 
-	__u8 reason = NETPOL_REASON_ALLOWED_NOT_ISOLATED;
-	__u32 rule_id = 0;
-	if (isolated) {
-		struct netpol_policy_outer_key outer = { .endpoint_id = endpoint_id, .direction = dir };
-		void *rules = bpf_map_lookup_elem(&policy, &outer);
-		struct netpol_policy_value *verdict = NULL;
-		if (rules) {
-			verdict = policy_lookup(rules, identity, &pkt);
-			if (!verdict)
-				verdict = policy_lookup(rules, NETPOL_IDENTITY_ANY, &pkt);
-		}
-		if (!verdict) {
-			__u8 why = pkt.fragment ? NETPOL_REASON_FRAGMENT
-				   : dir == NETPOL_DIR_INGRESS ? NETPOL_REASON_NO_RULE_INGRESS
-							      : NETPOL_REASON_NO_RULE_EGRESS;
-			return rule_drop(&pkt, &flow, identity, dir, why, skb->len, audit, src_is_lo,
-					 now);
-		}
-		if (verdict->verdict != NETPOL_VERDICT_ALLOW)
-			return rule_drop(&pkt, &flow, identity, dir, NETPOL_REASON_POLICY_DENY,
-					 skb->len, audit, src_is_lo, now);
-		reason = NETPOL_REASON_ALLOWED_BY_RULE;
-		rule_id = verdict->rule_id;
-	}
-
+	struct judgement j = judge(endpoint_id, flags, dir, identity, &pkt);
+	if (!j.allowed && !j.audit)
+		return drop(&pkt, &flow, endpoint_id, identity, dir, j.reason, skb->len);
 	count_endpoint(endpoint_id, skb->len, 1);
-	if (!pkt.fragment) {
-		ct_create(&flow, src_is_lo, dir, now);
-		__u32 one_in = netpol_config.allow_sample_one_in;
-		if (one_in && bpf_get_prandom_u32() % one_in == 0)
-			report(&pkt, &flow, identity, dir, NETPOL_EVENT_ALLOW_NEW_FLOW, reason,
-			       rule_id);
+	if (!j.allowed) {
+		/* Audit mode: the packet passes and is reported as WOULD_DROP (rate-limited per flow
+		 * like drops). A tracked flow is created as for an allowed one (not for fragments),
+		 * so the rest of the connection passes on conntrack, exactly as it would once those
+		 * rules allowed it, and each flow is reported once, not per packet. */
+		if (!pkt.fragment) {
+			if (ct) {
+				ct_join(ct, endpoint_id);
+			} else {
+				struct netpol_ct_value fresh = {};
+				ct_init(&fresh, endpoint_id, src_is_lo, dir, now);
+				ct_create(&flow, stale, &fresh);
+			}
+		}
+		report(&pkt, &flow, endpoint_id, identity, dir, NETPOL_EVENT_WOULD_DROP, j.reason, 0);
+		return TC_ACT_OK;
 	}
+	if (pkt.fragment)
+		return TC_ACT_OK;
+	if (ct) {
+		/* Another local endpoint of this flow admitted it at its own veth. */
+		ct_join(ct, endpoint_id);
+	} else {
+		struct netpol_ct_value fresh = {};
+		ct_init(&fresh, endpoint_id, src_is_lo, dir, now);
+		if (dir == NETPOL_DIR_EGRESS && single_pass(skb, &pkt, &flow, &fresh) == TC_ACT_SHOT)
+			return TC_ACT_SHOT;
+		ct_create(&flow, stale, &fresh);
+	}
+	__u32 one_in = netpol_config.allow_sample_one_in;
+	if (one_in && bpf_get_prandom_u32() % one_in == 0)
+		report(&pkt, &flow, endpoint_id, identity, dir, NETPOL_EVENT_ALLOW_NEW_FLOW, j.reason,
+		       j.rule_id);
 	return TC_ACT_OK;
 }
 

@@ -114,7 +114,12 @@ struct netpol_policy_value {
 	__u32 rule_id; /* opaque to the kernel: reported in allow events */
 };
 
-/* conntrack: LRU hash, per endpoint, addresses ordered (lo < hi by memcmp, ports follow). */
+/*
+ * conntrack: LRU hash, one entry per flow (addresses ordered lo < hi by memcmp, ports follow),
+ * shared by the flow's local endpoints: endpoint_id is always 0 in the map (the event rate limit
+ * reuses the struct with the endpoint filled in). The value lists the endpoints that admitted the
+ * flow; a packet passes on the entry only at a listed endpoint.
+ */
 struct netpol_ct_key {
 	__u8 lo_addr[16];
 	__u8 hi_addr[16];
@@ -128,8 +133,14 @@ struct netpol_ct_key {
 struct netpol_ct_value {
 	__u64 created_ns;
 	__u64 last_seen_ns;
+	/* The local endpoints that admitted the flow ([0] judged it first; 0 = none). */
+	__u32 endpoint_ids[2];
+	/* Their host veths' ifindexes when both were judged in one pass at the initiator's veth
+	 * (same-node flows, netpol.bpf.c "Same-node single pass"), else 0: a packet one of them
+	 * sends is marked for the other's veth, whose program passes it without judging again. */
+	__u32 ifindexes[2];
 	__u8 state; /* NETPOL_CT_* */
-	__u8 flags; /* NETPOL_CT_F_* */
+	__u8 flags; /* NETPOL_CT_F_* (ORIGIN_EGRESS: from endpoint_ids[0]'s point of view) */
 	__u16 pad;
 	__u32 pad2;
 };

@@ -108,13 +108,15 @@ export const LAYOUTS = {
     ['protocol', 40, 1],
     ['pad', 41, 3],
   ]),
-  ctValue: layout('netpol_ct_value', 24, [
+  ctValue: layout('netpol_ct_value', 40, [
     ['created_ns', 0, 8],
     ['last_seen_ns', 8, 8],
-    ['state', 16, 1],
-    ['flags', 17, 1],
-    ['pad', 18, 2],
-    ['pad2', 20, 4],
+    ['endpoint_ids', 16, 8],
+    ['ifindexes', 24, 8],
+    ['state', 32, 1],
+    ['flags', 33, 1],
+    ['pad', 34, 2],
+    ['pad2', 36, 4],
   ]),
   ratelimitValue: layout('netpol_ratelimit_value', 16, [
     ['last_report_ns', 0, 8],
