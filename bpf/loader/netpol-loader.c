@@ -31,7 +31,12 @@
  * After `watch-links`, each such attach is reported unsolicited as `link <ifindex> <ifname> ok`,
  * or `link <ifindex> <ifname> err <errno-name>`; `link <ifindex> <ifname> released` when such a
  * veth is then put under a bridge (not a routed pod veth: its programs are removed again); `link - - overrun` when the kernel dropped
- * notifications (a burst larger than the socket buffer).
+ * notifications (a burst larger than the socket buffer): the helper then lists the namespace's
+ * links and closes every watched, unbridged veth it missed that no endpoint entry claims (each
+ * reported as `link <ifindex> <ifname> ok`), and releases a closed one put under a bridge meanwhile.
+ *
+ * NETPOL_LOADER_LINK_RCVBUF (bytes; tests only) shrinks the watch socket's receive buffer, so a
+ * test can force an overrun with a burst of veths.
  *
  * <netns> is a name under /var/run/netns, an absolute path, or "-" for the helper's own namespace.
  */
@@ -367,6 +372,11 @@ static void cmd_watch_links(const char *id, char **argv, int argc)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	err = fd < 0 ? -errno : 0;
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	const char *rcvbuf = getenv("NETPOL_LOADER_LINK_RCVBUF");
+	int rcvbuf_bytes = rcvbuf ? atoi(rcvbuf) : 0;
+	if (!err && rcvbuf_bytes > 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_bytes, sizeof(rcvbuf_bytes)))
+		err = -errno;
 	if (!err && bind(fd, (struct sockaddr *)&addr, sizeof(addr)))
 		err = -errno;
 	leave_netns();
@@ -418,71 +428,181 @@ static void release_link(int ifindex, const char *name)
 	       err ? (strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN") : "");
 }
 
-/* One RTM_NEWLINK: a link registered in (or moved into) the namespace carries ifi_change ~0U and
- * is closed; a later change that puts a closed veth under a master (a bridge) releases it; other
- * changes (up, down, address) are ignored. RTM_DELLINK forgets the link. */
-static void on_link(struct nlmsghdr *nh)
+/* What the link watch reads from an RTM_NEWLINK: name, kind (IFLA_INFO_KIND) and master. */
+struct link_facts {
+	int ifindex;
+	const char *name;
+	const char *kind;
+	int master;
+	unsigned change; /* ifi_change: ~0U for a link registered in (or moved into) the namespace */
+};
+
+/* Reads an RTM_NEWLINK or RTM_DELLINK; 0, or -1 when it is too short. */
+static int link_facts_of(struct nlmsghdr *nh, struct link_facts *link)
 {
 	struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return;
-	if (nh->nlmsg_type == RTM_DELLINK) {
-		int *slot = closed_slot(ifi->ifi_index);
-		if (slot)
-			*slot = 0;
-		return;
-	}
-	const char *name = NULL, *kind = NULL;
-	int master = 0;
+		return -1;
+	*link = (struct link_facts){ .ifindex = ifi->ifi_index, .change = ifi->ifi_change };
 	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
 	for (struct rtattr *rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_IFNAME)
-			name = RTA_DATA(rta);
+			link->name = RTA_DATA(rta);
 		else if (rta->rta_type == IFLA_MASTER && RTA_PAYLOAD(rta) >= sizeof(int))
-			master = *(int *)RTA_DATA(rta);
+			link->master = *(int *)RTA_DATA(rta);
 		else if (rta->rta_type == IFLA_LINKINFO) {
 			int inner = RTA_PAYLOAD(rta);
 			for (struct rtattr *info = RTA_DATA(rta); RTA_OK(info, inner);
 			     info = RTA_NEXT(info, inner))
 				if (info->rta_type == IFLA_INFO_KIND)
-					kind = RTA_DATA(info);
+					link->kind = RTA_DATA(info);
 		}
 	}
-	if (!name || !kind || strcmp(kind, "veth") || !has_prefix(name))
-		return;
-	if (master) {
-		release_link(ifi->ifi_index, name);
-		return;
-	}
-	if (ifi->ifi_change != ~0U)
-		return;
-	/* A brand-new link has no endpoint: an entry a removed pod left under a reused ifindex must
-	 * not hand the new pod the old one's verdicts (the key is the ifindex, netpol_abi.h). */
-	__u32 key = (__u32)ifi->ifi_index;
-	bpf_map_delete_elem(map_fd("endpoints", NULL), &key);
+	return 0;
+}
+
+static int is_watched_veth(const struct link_facts *link)
+{
+	return link->name && link->kind && !strcmp(link->kind, "veth") && has_prefix(link->name);
+}
+
+/* Closes a watched veth (both programs, no endpoint entry: it drops until its pod is ready) and
+ * reports it. */
+static void close_link(int ifindex, const char *name)
+{
 	int err = enter_netns(link_netns);
 	if (!err) {
-		err = attach_programs(ifi->ifi_index);
+		err = attach_programs(ifindex);
 		leave_netns();
 	}
 	if (err < 0)
 		err = -err;
 	if (!err) {
-		closed_links[closed_next] = ifi->ifi_index;
+		closed_links[closed_next] = ifindex;
 		closed_next = (closed_next + 1) % (sizeof(closed_links) / sizeof(closed_links[0]));
 	}
-	printf("link %d %s %s%s\n", ifi->ifi_index, name, err ? "err " : "ok",
+	printf("link %d %s %s%s\n", ifindex, name, err ? "err " : "ok",
 	       err ? (strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN") : "");
+}
+
+/* One RTM_NEWLINK: a link registered in (or moved into) the namespace carries ifi_change ~0U and
+ * is closed; a later change that puts a closed veth under a master (a bridge) releases it; other
+ * changes (up, down, address) are ignored. RTM_DELLINK forgets the link. */
+static void on_link(struct nlmsghdr *nh)
+{
+	struct link_facts link;
+	if (link_facts_of(nh, &link))
+		return;
+	if (nh->nlmsg_type == RTM_DELLINK) {
+		int *slot = closed_slot(link.ifindex);
+		if (slot)
+			*slot = 0;
+		return;
+	}
+	if (!is_watched_veth(&link))
+		return;
+	if (link.master) {
+		release_link(link.ifindex, link.name);
+		return;
+	}
+	if (link.change != ~0U)
+		return;
+	/* A brand-new link has no endpoint: an entry a removed pod left under a reused ifindex must
+	 * not hand the new pod the old one's verdicts (the key is the ifindex, netpol_abi.h). */
+	__u32 key = (__u32)link.ifindex;
+	bpf_map_delete_elem(map_fd("endpoints", NULL), &key);
+	close_link(link.ifindex, link.name);
+}
+
+/* A watched veth the re-listing found; names are copied out of the dump's buffer. */
+struct listed_link {
+	int ifindex;
+	int master;
+	char name[IF_NAMESIZE];
+};
+
+/*
+ * After an overrun: the notifications lost may have announced new veths (or a closed one put
+ * under a bridge). Lists the watched namespace's links (an RTM_GETLINK dump on a socket of its
+ * own) and closes every watched, unbridged veth that is neither closed by the watch already nor
+ * claimed by an endpoint entry (a pod the agent has made, or is making, ready: never touched);
+ * releases a closed one that now has a master. Endpoint entries are not deleted here: unlike a
+ * notification, a listed link may be a live pod's.
+ */
+static void relist_links(void)
+{
+	static struct listed_link listed[4096];
+	int count = 0, err = enter_netns(link_netns);
+	int fd = err ? -1 : socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (!err && fd < 0)
+		err = -errno;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	if (!err && send(fd, &req, sizeof(req), 0) < 0)
+		err = -errno;
+	char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
+	for (int done = 0; !err && !done;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				done = 1;
+				break;
+			}
+			struct link_facts link;
+			if (nh->nlmsg_type != RTM_NEWLINK || link_facts_of(nh, &link) ||
+			    !is_watched_veth(&link) ||
+			    count == (int)(sizeof(listed) / sizeof(listed[0])))
+				continue;
+			listed[count].ifindex = link.ifindex;
+			listed[count].master = link.master;
+			snprintf(listed[count].name, sizeof(listed[count].name), "%s", link.name);
+			count++;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	leave_netns();
+	if (err) {
+		fprintf(stderr, "netpol-loader: cannot list links after an overrun: %s\n",
+			strerror(-err));
+		return;
+	}
+	int endpoints = map_fd("endpoints", NULL);
+	for (int i = 0; i < count; i++) {
+		if (listed[i].master) {
+			release_link(listed[i].ifindex, listed[i].name);
+			continue;
+		}
+		__u32 key = (__u32)listed[i].ifindex;
+		unsigned char value[64];
+		if (closed_slot(listed[i].ifindex) || !bpf_map_lookup_elem(endpoints, &key, value))
+			continue;
+		close_link(listed[i].ifindex, listed[i].name);
+	}
 }
 
 static void drain_links(void)
 {
 	char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int overrun = 0;
 	for (;;) {
 		ssize_t n = recv(link_sock, buf, sizeof(buf), 0);
 		if (n < 0) {
 			if (errno == ENOBUFS)
-				printf("link - - overrun\n");
+				overrun = 1;
 			if (errno == ENOBUFS || errno == EINTR)
 				continue;
 			break; /* EAGAIN: drained */
@@ -491,6 +611,11 @@ static void drain_links(void)
 		     nh = NLMSG_NEXT(nh, n))
 			if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK)
 				on_link(nh);
+	}
+	/* Once drained, so a burst is listed once, not once per lost batch. */
+	if (overrun) {
+		printf("link - - overrun\n");
+		relist_links();
 	}
 	fflush(stdout);
 }
@@ -703,7 +828,8 @@ int main(void)
 			return 2;
 		}
 		/* Links first: a new veth's attach is the one thing here that races the wire. */
-		if (fds[2].revents & POLLIN)
+		/* POLLERR alone is an overrun (ENOBUFS): recv() reports and clears it. */
+		if (fds[2].revents & (POLLIN | POLLERR))
 			drain_links();
 		if (fds[1].revents & POLLIN) {
 			ring_buffer__consume(ringbuf);
