@@ -4,7 +4,7 @@
 #   docker run --env-file .env -p 3000:3000 netpol                                   # the bot (default)
 #   docker run -e REDIS_URL=... -v ~/.kube/config:/kube/config:ro -e KUBECONFIG=/kube/config \
 #     netpol node dist/src/workers/main.js --cluster prod                           # a cluster's worker
-#   the node agent runs from helm/netpol (agent.enabled): root with BPF, NET_ADMIN, SYS_ADMIN
+#   the node agent runs from helm/netpol (agent.enabled): root with BPF and NET_ADMIN only
 #
 # Keep the base on Node 20's bundled npm (10.x): it accepts package-lock.json as committed.
 

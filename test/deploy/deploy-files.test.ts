@@ -7,6 +7,7 @@
  * Dockerfile runs the entry points that exist and ships the dataplane. No Docker engine, cluster or helm binary is needed: the files are parsed
  * (Helm templates as text, with the template actions stripped).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -560,12 +561,19 @@ describe('helm/netpol', () => {
       );
       expect(daemonSet.kind).toBe('DaemonSet');
       expect(containers).toHaveLength(1);
-      expect(agent.command).toEqual(['node', 'dist/src/agent/main.js']);
+      expect(agent.command).toEqual(['node', '--max-semi-space-size=4', 'dist/src/agent/main.js']);
       expect(pod.hostNetwork).toBe(true);
       expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
       expect(pod.hostPID).toBeUndefined();
       expect(pod.hostIPC).toBeUndefined();
       expect(at(agent, 'resources')).toBeDefined();
+    });
+
+    it("starts node with options this node accepts (a typo would crash-loop every node's agent)", () => {
+      const options = (agent.command as string[]).slice(1, -1);
+      const run = spawnSync(process.execPath, [...options, '-e', '0'], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
     });
 
     it('adds BPF and NET_ADMIN to an otherwise empty set (no SYS_ADMIN: no setns in the node namespace), unprivileged, read-only', () => {
