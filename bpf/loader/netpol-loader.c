@@ -43,6 +43,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <net/if.h>
 #include <poll.h>
@@ -250,6 +251,39 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * An upgrade whose object changed the layout of a pinned cache (conntrack, event_ratelimit) would
+ * not load: libbpf refuses to adopt a pinned map that differs from the object's. Those two are
+ * caches, so the old pin is removed and a new map made: the flows they tracked are judged anew by
+ * the rules of the moment (logged). Every other map is state the agent owns and must match.
+ */
+static void drop_incompatible_caches(const char *pin_dir)
+{
+	const char *caches[] = { "conntrack", "event_ratelimit" };
+	for (unsigned i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, caches[i]);
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, caches[i]);
+		int fd = map ? bpf_obj_get(path) : -1;
+		if (fd < 0)
+			continue;
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		     info.value_size != bpf_map__value_size(map) ||
+		     info.max_entries != bpf_map__max_entries(map) ||
+		     info.map_flags != bpf_map__map_flags(map))) {
+			fprintf(stderr,
+				"netpol-loader: pinned %s has another layout (an upgrade): replaced, its "
+				"flows are judged anew\n",
+				caches[i]);
+			unlink(path);
+		}
+		close(fd);
+	}
+}
+
 static void cmd_open(const char *id, char **argv, int argc)
 {
 	if (obj)
@@ -278,6 +312,7 @@ static void cmd_open(const char *id, char **argv, int argc)
 		obj = NULL;
 		return reply_err(id, err, "cannot set netpol_config");
 	}
+	drop_incompatible_caches(argv[1]);
 	if ((err = bpf_object__load(obj))) {
 		bpf_object__close(obj);
 		obj = NULL;
