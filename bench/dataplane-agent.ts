@@ -19,7 +19,9 @@
  *   a preloaded hook that, on SIGUSR2, runs a full GC and writes process.memoryUsage() to a file; the
  *   bench then also reports RSS and V8 heap after a forced GC at each point, and runs the churn three
  *   times, so growth that a GC gives back (heap not yet collected) is told from a leak (what stays).
- * - `--agent-node-options=<flags>`: Node/V8 options for the agent process (NODE_OPTIONS), to compare.
+ * - The agent runs with the Node options of the DaemonSet's command (helm/netpol); `--agent-node-options=<flags>`
+ *   replaces them (NODE_OPTIONS; empty for none), to compare V8 settings.
+ * - `--agent-trace`: where the time of each policy change goes (agent-trace.ts).
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,14 +115,29 @@ process.on('SIGUSR2', () => {
  * The agent's environment beyond the lab's: the --agent-gc hook, and Node options given with
  * `--agent-node-options=<flags>` (to compare V8 settings, e.g. a smaller young generation).
  */
+/**
+ * The Node options the DaemonSet starts the agent with (its `command`, between `node` and the
+ * script), so the bench measures the agent as it runs.
+ */
+function daemonSetNodeOptions(repoRoot: string): string {
+  const template = readFileSync(join(repoRoot, 'helm/netpol/templates/agent-daemonset.yaml'), 'utf8');
+  const command = /^\s*command: \[(.*)\]\s*$/m.exec(template)?.[1];
+  if (command === undefined) throw new Error('no command: line in the agent DaemonSet template');
+  const words = command.split(',').map((word) => word.trim().replace(/^'|'$/g, ''));
+  return words.slice(1, -1).join(' ');
+}
+
 function agentEnv(
+  repoRoot: string,
   gcDir: string | undefined,
   memFile: string,
   traceDir: string | undefined,
 ): Record<string, string> {
   const given = process.argv.find((arg) => arg.startsWith('--agent-node-options='));
+  const nodeOptions =
+    given === undefined ? daemonSetNodeOptions(repoRoot) : given.slice('--agent-node-options='.length);
   const options = [
-    ...(given === undefined ? [] : [given.slice('--agent-node-options='.length)]),
+    ...(nodeOptions === '' ? [] : [nodeOptions]),
     ...(gcDir === undefined ? [] : [`--expose-gc --require ${join(gcDir, 'hook.js')}`]),
     ...(traceDir === undefined ? [] : [`--require ${join(traceDir, 'trace.js')}`]),
   ];
@@ -427,6 +444,7 @@ export async function runAgentBench(options: {
   const toggles = options.quick ? 10 : 40;
   const clusterPods = options.quick ? 2_000 : 10_000;
   const churnSeconds = options.quick ? 5 : 15;
+  const agentOptions = agentEnv(options.repoRoot, gcDir, memFile, traceDir);
   const plan = planLab(labState(), { prefix: `np-ag-${process.pid}-` });
   const lab = Lab.prepare({
     plan,
@@ -435,7 +453,7 @@ export async function runAgentBench(options: {
     bpfObject: options.objectPath,
     bpfLoader: options.loaderPath,
     progress: (line) => process.stderr.write(`agent lab: ${line}\n`),
-    agentEnv: agentEnv(gcDir, memFile, traceDir),
+    agentEnv: agentOptions,
   });
   const measureGc = async (pid: number, label: string) => {
     if (gcDir === undefined) return;
@@ -553,8 +571,9 @@ export async function runAgentBench(options: {
       ),
     );
     if (traceDir !== undefined) printBreakdown(wireRows, join(traceDir, 'trace.txt'), benchStalls!.stalls);
+    console.log(`\nThe agent's NODE_OPTIONS: ${agentOptions.NODE_OPTIONS ?? '(none)'}`);
     console.log(
-      `\nAgent memory (VmRSS of the agent process): ${bare.rssKiB} KiB with the lab's ${plan.pods.length} pods; ` +
+      `Agent memory (VmRSS of the agent process): ${bare.rssKiB} KiB with the lab's ${plan.pods.length} pods; ` +
         `${loaded.rssKiB} KiB with ${remotePods.length} more pods of a realistic cluster on ${REMOTE_NODES} other nodes ` +
         `(${cluster.filter((o) => o.kind === 'Namespace').length} namespaces, ${cluster.filter((o) => o.kind === 'NetworkPolicy').length} policies; ` +
         `taken in ${(settleMs / 1000).toFixed(1)} s after the writes, ${((loaded.cpuTicks - seedStart.cpuTicks) / CLK_TCK).toFixed(1)} CPU s)`,
