@@ -146,6 +146,20 @@ export function auditReportQueueName(cluster: string): string {
 export interface AuditReportJob {
   requestId: string;
   cluster: string;
+  /**
+   * The flow store's counts, when the report was scheduled, of the request's would-block flows
+   * already seen before its approval (an earlier audit of the same policy names): the report
+   * subtracts them, as the store keeps running totals. Absent in jobs scheduled before it existed.
+   */
+  baseline?: AuditBaselineEntry[];
+}
+
+/** One would-block flow's count in the flow store (its flowId), and its first seen, at scheduling. */
+export interface AuditBaselineEntry {
+  flow: string;
+  count: number;
+  /** ISO 8601: a flow first seen later is a new one (the old expired), with nothing to subtract. */
+  firstSeen: string;
 }
 
 /** One report per request: a retried or re-run apply schedules the same job, which BullMQ ignores. */

@@ -27,7 +27,6 @@ import { ClusterCache } from '../adapters/redis/cluster-cache';
 import type { WorkerConfig } from '../platform/config/config';
 import {
   applyQueueName,
-  auditReportJobOptions,
   auditReportQueueName,
   type ApplyJob,
   type AuditReportJob,
@@ -35,6 +34,7 @@ import {
 } from '../contracts/queues';
 import { FlowStore } from '../adapters/redis/flow-store';
 import { createAuditReportProcessor } from './audit/audit-report';
+import { createAuditReportScheduler } from './audit/schedule-audit-report';
 import { RequestStore } from '../adapters/redis/request-store';
 // The module itself, not the outbound index: a worker only enqueues, so it loads no Slack SDK.
 import { SlackOutbox } from '../adapters/slack/outbound/slack-outbox';
@@ -146,6 +146,8 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
   });
   auditQueue.on('error', (error: Error) => log.warn({ err: error }, 'audit report queue error'));
 
+  // Read only: the agents write flows with their own retention; expired flows are gone anyway.
+  const flows = new FlowStore(redis, config.prefix);
   const processor = createApplyProcessor({
     store: metrics.observeStore(store),
     policies,
@@ -154,9 +156,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     fieldManager: config.fieldManager,
     clock,
     log: log.child({ component: 'apply' }),
-    scheduleAuditReport: async (job, delayMs) => {
-      await auditQueue.add('audit-report', job, auditReportJobOptions(job.requestId, delayMs));
-    },
+    scheduleAuditReport: createAuditReportScheduler({ store, flows, queue: auditQueue, clock }),
   });
   const worker = new Worker<ApplyJob>(applyQueueName(config.cluster), processor, {
     connection,
@@ -175,8 +175,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     auditReportQueueName(config.cluster),
     createAuditReportProcessor({
       store,
-      // Read only: the agents write flows with their own retention; expired flows are gone anyway.
-      flows: new FlowStore(redis, config.prefix),
+      flows,
       policies,
       send: (job, options) => outbox.send(job, options),
       cluster: config.cluster,

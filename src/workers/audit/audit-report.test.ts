@@ -8,7 +8,9 @@ import pino from 'pino';
 import { startKubeApiStandIn, type KubeApiStandIn } from '../../devtools/kube-api';
 import { startRedis, type TestRedis } from '../../devtools/redis/redis-server';
 import { ClientNodePolicyApi } from '../../adapters/kube/kube-client';
+import { FlowStore } from '../../adapters/redis/flow-store';
 import { RequestStore } from '../../adapters/redis/request-store';
+import type { ObservedFlow } from '../../contracts/observed-flows';
 import { policyHash } from '../../contracts/policy-hash';
 import {
   applyJobId,
@@ -29,6 +31,7 @@ import {
   fixedClock,
   managedPolicy,
   requestRecord,
+  T0,
 } from '../../../test/support/worker-fixtures';
 import { auditReportMessageId } from './audit-report';
 
@@ -110,7 +113,7 @@ describe('audit report', () => {
     const report = await auditQueue.getJob(auditReportJobId(record.id));
     // appliedAt is the worker's clock (fixed here): due exactly one window later.
     expect(report?.opts.delay).toBe(2000);
-    expect(report?.data).toEqual({ requestId: record.id, cluster: CLUSTER });
+    expect(report?.data).toEqual({ requestId: record.id, cluster: CLUSTER, baseline: [] });
 
     await new ClientNodePolicyApi(standIn.kubeConfig()).delete('shop', 'deny-all-shop');
     await report!.waitUntilFinished(auditEvents, 15_000);
@@ -135,5 +138,37 @@ describe('audit report', () => {
     await applied(record);
     const counts = await auditQueue.getJobCounts('delayed', 'waiting', 'completed');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  test("counts only this audit's would-block flows: an earlier audit of the same policy's counts are left out", async () => {
+    const flows = new FlowStore(client, prefix);
+    const at = (ms: number) => new Date(T0 + ms).toISOString();
+    const seen = (port: number, count: number, from: number, to: number): ObservedFlow => ({
+      source: { kind: 'workload', namespace: 'shop', name: 'web', selector: { app: 'web' } },
+      destination: { kind: 'workload', namespace: 'shop', name: 'db', selector: { app: 'db' } },
+      protocol: 'TCP',
+      port,
+      verdict: 'would-block',
+      auditPolicies: ['shop/deny-all-shop'],
+      count,
+      firstSeen: at(from),
+      lastSeen: at(to),
+    });
+    // An earlier audit of the same policy (same name), before this request's approval (T0 + 60s).
+    await flows.record(CLUSTER, [seen(5432, 40, 0, 10_000)], fixedClock());
+
+    const record = await approvedRequest(store, auditRecord('1h'));
+    await applied(record);
+    const report = await auditQueue.getJob(auditReportJobId(record.id));
+    expect(report?.data.baseline).toEqual([expect.objectContaining({ count: 40, firstSeen: at(0) })]);
+
+    // During this audit: the same flow 3 more times, and a new one.
+    await flows.record(CLUSTER, [seen(5432, 3, 61_000, 62_000), seen(6379, 2, 61_000, 62_000)], fixedClock());
+    await report!.promote();
+    await report!.waitUntilFinished(auditEvents, 15_000);
+    const posted = JSON.stringify((await outbound.getJob(auditReportMessageId(record.id)))?.data);
+    expect(posted).toContain('would have blocked 5 connections in 2 flows');
+    expect(posted).toContain('shop/web → shop/db tcp/5432: 3 connections');
+    expect(posted).toContain('shop/web → shop/db tcp/6379: 2 connections');
   });
 });

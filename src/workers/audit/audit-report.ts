@@ -3,7 +3,7 @@
  * scheduled by the apply processor runs when a request's audit window ends. It reads where each of
  * the request's audit policies stands now (still in audit mode, enforced, deleted), the agents'
  * 'would-block' flows naming them (the flow store, per namespace of the policies) seen since the
- * approval, and posts ONE message in the request's thread (its approval message's) through the
+ * approval, less what the store had counted for them before it (the job's baseline), and posts ONE message in the request's thread (its approval message's) through the
  * outbound queue, with the Enforce button.
  *
  * Once: the job id is derived from the request, and the message's outbound job id too, so a report
@@ -13,14 +13,14 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { auditModeOf } from '../../core/k8s/audit-mode';
-import type { ObservedFlow } from '../../contracts/observed-flows';
 import type { AuditReportJob, SlackOutboundJob } from '../../contracts/queues';
 import type { RequestRecord } from '../../contracts/request-record';
 import type { FlowStore } from '../../adapters/redis/flow-store';
 import type { RequestStoreApi } from '../../adapters/redis/request-store-api';
 import type { PolicyApi } from '../../adapters/kube/kube-client';
 import { renderAuditReport, type AuditReportInput } from '../../adapters/slack/render/audit-report';
-import { auditPoliciesOf, auditReportDue, policyKey } from './audit-window';
+import { auditFlowsOf } from './audit-flows';
+import { auditPoliciesOf, auditReportDue, auditStart, policyKey } from './audit-window';
 import { wouldBlock } from './would-block';
 
 export interface AuditReportDeps {
@@ -57,12 +57,6 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
     return out;
   }
 
-  async function observed(record: RequestRecord, now: Date): Promise<ObservedFlow[]> {
-    const namespaces = [...new Set(auditPoliciesOf(record).map((p) => p.metadata.namespace))];
-    const lists = await Promise.all(namespaces.map((ns) => deps.flows.list(record.cluster, ns, now)));
-    return lists.flat();
-  }
-
   return async function processAuditReport(job: Job<AuditReportJob>): Promise<void> {
     const { requestId } = job.data;
     const log = deps.log.child({ jobId: job.id, requestId });
@@ -83,10 +77,15 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
     const now = deps.clock();
     const policies = await standing(record);
     const keys = new Set(policies.filter((p) => p.state === 'audit').map((p) => p.key));
-    // From the approval: agents may see traffic as soon as the first policy is written, before the
-    // request is marked applied; nothing names these policies before they were approved.
-    const since = record.decidedAt ?? record.appliedAt;
-    const flows = keys.size === 0 ? [] : wouldBlock(await observed(record, now), { policies: keys, since });
+    const since = auditStart(record) ?? record.appliedAt;
+    const flows =
+      keys.size === 0
+        ? []
+        : wouldBlock(await auditFlowsOf(deps.flows, record, now), {
+            policies: keys,
+            since,
+            ...(job.data.baseline === undefined ? {} : { baseline: job.data.baseline }),
+          });
     const report = renderAuditReport({
       cluster: record.cluster,
       requestId: record.id,

@@ -38,3 +38,12 @@ export function auditReportDue(record: Pick<RequestRecord, 'action' | 'policies'
   const longest = modes.reduce((a, b) => ((b.windowMs as number) > (a.windowMs as number) ? b : a));
   return { kind: 'due', window: longest.window, windowMs: longest.windowMs as number };
 }
+
+/**
+ * When the request's audit began, as its report counts it: the approval, since agents may see
+ * traffic as soon as the first policy is written, before the request is marked applied; nothing
+ * names these policies before they were approved.
+ */
+export function auditStart(record: Pick<RequestRecord, 'decidedAt' | 'appliedAt'>): string | undefined {
+  return record.decidedAt ?? record.appliedAt;
+}

@@ -1,5 +1,6 @@
 import type { FlowPeer, ObservedFlow } from '../../contracts/observed-flows';
-import { wouldBlock } from './would-block';
+import { auditBaseline, wouldBlock } from './would-block';
+import { flowId } from '../../adapters/redis/flow-store';
 
 const workload = (namespace: string, name: string): FlowPeer => ({
   kind: 'workload',
@@ -69,5 +70,54 @@ describe('wouldBlock', () => {
     expect(wouldBlock([both, both], options)).toEqual([
       { source: 'frontend/nginx', destination: 'backend/api', port: 'tcp/8080', count: 5, blockedBy: [DENY] },
     ]);
+  });
+
+  describe('an earlier audit of the same policy names', () => {
+    // Seen in an earlier audit (first seen before this approval) and again in this one.
+    const earlier = flow({
+      firstSeen: '2029-12-31T23:00:00.000Z',
+      lastSeen: '2029-12-31T23:10:00.000Z',
+      count: 40,
+    });
+    const again = { ...earlier, count: 43, lastSeen: '2030-01-01T00:00:30.000Z' };
+
+    it('is recorded in the baseline; flows first seen since the approval are not', () => {
+      expect(auditBaseline([earlier, earlier, flow({ port: 9090 })], options)).toEqual([
+        { flow: flowId(earlier), count: 40, firstSeen: earlier.firstSeen },
+      ]);
+      expect(
+        auditBaseline([flow({ auditPolicies: ['backend/other'], firstSeen: earlier.firstSeen })], options),
+      ).toEqual([]);
+    });
+
+    it('does not inflate this report: only what was counted since the baseline, the rest as it is', () => {
+      const baseline = auditBaseline([earlier], options);
+      expect(wouldBlock([again, flow({ port: 9090, count: 2 })], { ...options, baseline })).toEqual([
+        {
+          source: 'frontend/nginx',
+          destination: 'backend/api',
+          port: 'tcp/8080',
+          count: 3,
+          blockedBy: [DENY],
+        },
+        {
+          source: 'frontend/nginx',
+          destination: 'backend/api',
+          port: 'tcp/9090',
+          count: 2,
+          blockedBy: [DENY],
+        },
+      ]);
+      // Not seen again since: nothing to report for it.
+      expect(
+        wouldBlock([{ ...earlier, lastSeen: '2030-01-01T00:00:30.000Z' }], { ...options, baseline }),
+      ).toEqual([]);
+    });
+
+    it('a flow that expired and was written anew (first seen after the baseline) is counted whole', () => {
+      const baseline = auditBaseline([earlier], options);
+      const anew = flow({ count: 4 });
+      expect(wouldBlock([anew], { ...options, baseline }).map((f) => f.count)).toEqual([4]);
+    });
   });
 });

@@ -5,13 +5,15 @@
  * alerts group drops), most first. Pure.
  *
  * The flow store indexes a flow under the namespace of each of its ends, so the same flow can come
- * back from two namespaces' lists: it is counted once. Counts are the store's: what agents counted
- * for that flow within their retention, so a flow also seen before this apply (an earlier audit of
- * the same policies) carries those counts too.
+ * back from two namespaces' lists: it is counted once. The store's counts are running totals over
+ * its retention, and the policy names of an audit do not change from one audit of the same request
+ * to the next, so a flow also seen in an earlier audit carries that audit's counts too: the counts
+ * the store held when the report was scheduled (auditBaseline) are subtracted from it.
  */
 import type { ObservedFlow } from '../../contracts/observed-flows';
+import type { AuditBaselineEntry } from '../../contracts/queues';
 import { peerText } from '../../core/suggest/suggest-policies';
-import { peerKey } from '../../adapters/redis/flow-store';
+import { flowId } from '../../adapters/redis/flow-store';
 
 export interface WouldBlockFlow {
   /** `frontend/nginx`, or an address (with its nearest known name). */
@@ -29,27 +31,64 @@ export interface WouldBlockOptions {
   policies: ReadonlySet<string>;
   /** ISO time the request was approved: flows last seen before it are not this audit's. */
   since: string;
+  /** What the store already counted for these flows when the report was scheduled (auditBaseline). */
+  baseline?: readonly AuditBaselineEntry[];
+}
+
+/** The flows naming the request's policies, once each, keyed by the store's flow id. */
+function requestFlows(
+  flows: Iterable<ObservedFlow>,
+  options: Pick<WouldBlockOptions, 'policies'>,
+): Map<string, { flow: ObservedFlow; blockedBy: string[] }> {
+  const byId = new Map<string, { flow: ObservedFlow; blockedBy: string[] }>();
+  for (const flow of flows) {
+    if (flow.verdict !== 'would-block') continue;
+    const blockedBy = (flow.auditPolicies ?? []).filter((key) => options.policies.has(key));
+    if (blockedBy.length === 0) continue;
+    const id = flowId(flow);
+    if (!byId.has(id)) byId.set(id, { flow, blockedBy: [...new Set(blockedBy)].sort() });
+  }
+  return byId;
+}
+
+/**
+ * The counts a new audit must not report: the request's would-block flows first seen before it was
+ * approved (an earlier audit of the same policy names) with what the store counted for them so far.
+ * A flow first seen since the approval is this audit's alone and needs no entry.
+ */
+export function auditBaseline(
+  flows: Iterable<ObservedFlow>,
+  options: Pick<WouldBlockOptions, 'policies' | 'since'>,
+): AuditBaselineEntry[] {
+  const since = Date.parse(options.since);
+  return [...requestFlows(flows, options)]
+    .filter(([, { flow }]) => Date.parse(flow.firstSeen) < since)
+    .map(([id, { flow }]) => ({ flow: id, count: flow.count, firstSeen: flow.firstSeen }));
 }
 
 export function wouldBlock(flows: Iterable<ObservedFlow>, options: WouldBlockOptions): WouldBlockFlow[] {
   const since = Date.parse(options.since);
-  const byFlow = new Map<string, WouldBlockFlow>();
-  for (const flow of flows) {
-    if (flow.verdict !== 'would-block') continue;
+  const before = new Map((options.baseline ?? []).map((entry) => [entry.flow, entry]));
+  const out: WouldBlockFlow[] = [];
+  for (const [id, { flow, blockedBy }] of requestFlows(flows, options)) {
     if (Date.parse(flow.lastSeen) < since) continue;
-    const blockedBy = (flow.auditPolicies ?? []).filter((key) => options.policies.has(key));
-    if (blockedBy.length === 0) continue;
-    const id = [peerKey(flow.source), peerKey(flow.destination), flow.protocol, flow.port].join('|');
-    if (byFlow.has(id)) continue;
-    byFlow.set(id, {
+    // A flow first seen after the baseline's is another one: the old hash expired and was written anew.
+    const baseline = before.get(id);
+    const counted =
+      baseline !== undefined && Date.parse(flow.firstSeen) <= Date.parse(baseline.firstSeen)
+        ? baseline.count
+        : 0;
+    const count = flow.count - counted;
+    if (count <= 0) continue;
+    out.push({
       source: peerText(flow.source),
       destination: peerText(flow.destination),
       port: `${flow.protocol.toLowerCase()}/${flow.port}`,
-      count: flow.count,
-      blockedBy: [...new Set(blockedBy)].sort(),
+      count,
+      blockedBy,
     });
   }
-  return [...byFlow.values()].sort(
+  return out.sort(
     (a, b) =>
       b.count - a.count ||
       a.source.localeCompare(b.source) ||
