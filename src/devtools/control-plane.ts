@@ -279,7 +279,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         channel_id: channel,
         response_url: slack.responseUrl(id, { channel, user }),
       });
-      return { ack, http: ack, reply: await plane.replyOn(id, 5000) };
+      return { ack, http: ack, reply: await plane.replyOn(id) };
     },
     async click({ actionId, value, user, channel, messageTs, ephemeral, state }) {
       const id = `click-${++responseUrlSeq}`;
@@ -305,7 +305,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       if (port === undefined) throw new Error(`the ${process} is not running or serves no /metrics`);
       return `http://127.0.0.1:${port}/metrics`;
     },
-    replyOn(id, timeoutMs = 5000) {
+    // A deadline, not a pause: a reply comes as soon as it is ready. 15 s because a loaded CI
+    // machine running the real-packet lab beside the bot once took over 5 s to answer a
+    // /netpol suggest (graph rendering included); Slack honours a response_url for 30 minutes.
+    replyOn(id, timeoutMs = 15_000) {
       return slack.waitForResponseUrlPost((post) => post.id === id, timeoutMs);
     },
     async publishDrops(events) {
