@@ -6,8 +6,8 @@
  * naming what would have been blocked and offering Enforce; Enforce -> a new request by the clicker
  * whose approval card shows no audit annotation -> approved by another -> the policy in the API has
  * none. Also: the report when nothing would have been blocked (Enforce clicked by an approver, who may
- * not approve it: another does), and a worker restarted between the apply and the due time
- * reporting once.
+ * not approve it: another does), a worker restarted between the apply and the due time
+ * reporting once, and a second audit of the same policy not counting the first one's flows.
  */
 import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
@@ -287,4 +287,58 @@ describe('audit mode: the report and Enforce', () => {
       await auditQueue.close();
     }
   });
+
+  it("a second audit of the same policy reports only its own would-be drops, not the earlier audit's", async () => {
+    const text = `deny ingress in backend --audit ${WINDOW}`;
+    const first = await approveRequest(text);
+    const key = `${first.policy.metadata.namespace}/${first.policy.metadata.name}`;
+    const flows = new FlowStore(client, plane.config.prefix);
+    await flows.record('prod', [wouldBlock(workload('frontend', 'nginx'), 8080, 7, [key])], new Date());
+    const firstReport = await plane.slack.waitForMessage(
+      APPROVAL_CHANNEL,
+      reportIn(first.cardTs),
+      REPORT_WAIT_MS,
+    );
+    expect(firstReport.text).toBe(
+      `Audit of request ${first.requestId} ended: it would have blocked 7 connections in 1 flow`,
+    );
+
+    // The same request again: the same policy name, so the same flow in the store, still counting 7.
+    const second = await approveRequest(text);
+    expect(second.policy.metadata.name).toBe(first.policy.metadata.name);
+    // Once its report is scheduled (what it already counted is set aside then), two more would-be drops.
+    const auditQueue = new Queue(auditReportQueueName('prod'), {
+      connection: client,
+      prefix: plane.config.prefix,
+    });
+    try {
+      await until(
+        async () => (await auditQueue.getJob(auditReportJobId(second.requestId))) !== undefined,
+        10_000,
+      );
+    } finally {
+      await auditQueue.close();
+    }
+    await flows.record('prod', [wouldBlock(workload('frontend', 'nginx'), 8080, 2, [key])], new Date());
+    const report = await plane.slack.waitForMessage(
+      APPROVAL_CHANNEL,
+      reportIn(second.cardTs),
+      REPORT_WAIT_MS,
+    );
+    expect(report.text).toBe(
+      `Audit of request ${second.requestId} ended: it would have blocked 2 connections in 1 flow`,
+    );
+    expect(JSON.stringify(report.blocks)).toContain(
+      `frontend/nginx → backend/nginx tcp/8080: 2 connections (by ${key})`,
+    );
+  });
 });
+
+/** Resolves once `check` holds; rejects after `deadlineMs`. */
+async function until(check: () => Promise<boolean>, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
