@@ -96,6 +96,38 @@ describe('FlowStore', () => {
     );
   });
 
+  it("saves the agents' retention per cluster, and a reader cuts its list where they do, beyond 7 days", async () => {
+    const p = prefix();
+    const DAY = 86_400_000;
+    const now = Date.now();
+    const seen = (port: number, agoMs: number): ObservedFlow => {
+      const when = new Date(now - agoMs).toISOString();
+      return { ...flow('nginx', port, 0), firstSeen: when, lastSeen: when };
+    };
+    // The bot's store: no retention of its own (the 7-day default), as run-bot makes it.
+    const reader = new FlowStore(client, p);
+    expect(await reader.retention('prod')).toBeUndefined();
+    await new FlowStore(client, p, { retentionMs: 14 * DAY }).record(
+      'prod',
+      [seen(80, 10 * DAY), seen(443, 0)],
+      new Date(now),
+    );
+    expect(await reader.retention('prod')).toBe(14 * DAY);
+    expect(await reader.retention('staging')).toBeUndefined();
+    // Refreshed by each write, it expires with the flows it governs.
+    const ttl = await client.pttl(`${p}:flows:prod:retention`);
+    expect(ttl).toBeGreaterThan(14 * DAY - 60_000);
+    expect(ttl).toBeLessThanOrEqual(14 * DAY);
+    expect((await reader.list('prod', 'backend', new Date(now))).map((f) => f.port)).toEqual([443, 80]);
+    // Without the agents' word, the reader's own 7 days would have hidden the older flow.
+    await client.del(`${p}:flows:prod:retention`);
+    expect((await reader.list('prod', 'backend', new Date(now))).map((f) => f.port)).toEqual([443]);
+    // A shorter retention is honoured too: the next write (1 hour) replaces the saved value.
+    await new FlowStore(client, p, { retentionMs: 3_600_000 }).record('prod', [seen(8080, 0)], new Date(now));
+    expect(await reader.retention('prod')).toBe(3_600_000);
+    expect(await reader.list('prod', 'backend', new Date(now + 2 * 3_600_000))).toEqual([]);
+  });
+
   it('keeps a namespace to its most recently seen flows and counts what it evicted', async () => {
     const store = new FlowStore(client, prefix(), { maxPerNamespace: 3 });
     const flows = [0, 1, 2, 3, 4].map((i) => flow(`w${i}`, 80, i * 1000));

@@ -5,10 +5,14 @@
  * suggest` and `/netpol graph` read a namespace's flows from it.
  *
  * Kept for a retention period: each flow hash expires `retentionMs` after it was last seen, and
- * every write trims its indexes of what is older (reads skip it too). Bounded: a namespace's index
- * keeps its `maxPerNamespace` most recently seen flows; the rest are evicted and counted
- * (`<prefix>:flows:<cluster>:evicted`). One Lua script per flow makes a write atomic: two agents
- * reporting the same flow add up, first seen only goes down and last seen only up.
+ * every write trims its indexes of what is older (reads skip it too). The retention is the agents'
+ * setting (NETPOL_FLOW_RETENTION), not the readers': every write also saves it per cluster
+ * (`<prefix>:flows:<cluster>:retention`, expiring with the flows it governs), so the bot cuts its
+ * reads where the agents do and can say how long flows are kept. Agents of one cluster are expected
+ * to share the setting (one DaemonSet); if they differ, the last write's value wins. Bounded: a
+ * namespace's index keeps its `maxPerNamespace` most recently seen flows; the rest are evicted and
+ * counted (`<prefix>:flows:<cluster>:evicted`). One Lua script per flow makes a write atomic: two
+ * agents reporting the same flow add up, first seen only goes down and last seen only up.
  *
  * A would-block flow's auditPolicies (issue 10: the audit-mode policies that would have dropped
  * it, which the audit report finds a request's would-be drops by) are not part of its id: they are
@@ -149,21 +153,38 @@ export class FlowStore {
       writes++;
     }
     if (writes === 0) return { evicted: 0 };
+    // Refreshed with every write; once no agent has written for a retention period, every flow it
+    // governs has expired too.
+    pipeline.set(`${base}:retention`, String(this.retentionMs), 'PX', this.retentionMs);
     let evicted = 0;
-    for (const [err, result] of (await pipeline.exec()) ?? []) {
+    for (const [i, [err, result]] of ((await pipeline.exec()) ?? []).entries()) {
       if (err !== null) throw err;
-      evicted += Number(result);
+      if (i < writes) evicted += Number(result); // the scripts' results; the last is the SET's
     }
     return { evicted };
   }
 
-  /** The flows seen to or from a namespace within the retention period, most recently seen first. */
+  /**
+   * How long the cluster's agents keep flows (ms), as their last write saved it; undefined when no
+   * agent has written within its retention (or only agents older than this key did).
+   */
+  async retention(cluster: string): Promise<number | undefined> {
+    const text = await this.redis.get(`${this.base(cluster)}:retention`);
+    const ms = text === null ? NaN : Number(text);
+    return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
+  }
+
+  /**
+   * The flows seen to or from a namespace within the retention period (the agents' saved one, else
+   * this store's), most recently seen first.
+   */
   async list(cluster: string, namespace: string, now: Date): Promise<ObservedFlow[]> {
     const base = this.base(cluster);
+    const retentionMs = (await this.retention(cluster)) ?? this.retentionMs;
     const ids = await this.redis.zrevrangebyscore(
       `${base}:ns:${namespace}`,
       '+inf',
-      now.getTime() - this.retentionMs,
+      now.getTime() - retentionMs,
     );
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
