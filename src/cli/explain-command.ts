@@ -1,10 +1,11 @@
 /**
  * `netpol explain`: whether one connection is allowed, and which policy and rule decide each side, in
  * a state file or the live cluster (live-state.ts). With -n (or a live context's namespace), a bare
- * pod name means a pod of that namespace, as kubectl reads it.
+ * pod name means a pod of that namespace, as kubectl reads it. Policies in audit mode decide
+ * nothing; a verdict they would turn once enforced says so, as `/netpol explain` does (probe-verdict.ts).
  */
-import { buildPolicyIndex, evaluateConnection } from '../core/evaluator';
-import { renderVerdict } from '../core/query/render-verdict';
+import { buildPolicyIndex } from '../core/evaluator';
+import { auditedIndex, probeVerdict, renderProbedVerdict } from '../core/query/probe-verdict';
 import { ipProblem } from '../core/k8s/cidr';
 import type { CliIo } from './cli-io';
 import { parseEndpointArg, parseProtocolArg, resolvePortArg } from './endpoints';
@@ -36,7 +37,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     dst,
     parseProtocolArg(values.protocol),
   );
-  io.stdout(renderVerdict(evaluateConnection(index, src, dst, port, protocol), port, protocol));
+  io.stdout(renderProbedVerdict(probeVerdict(index, auditedIndex(state), { src, dst, port, protocol })));
   return 0;
 }
 

@@ -4,23 +4,15 @@
  * can reach X" and "what can X reach" list the pods on the other side, per port.
  * A port not given means each port the destination pod declares (else TCP/80).
  * Policies in audit mode decide nothing (the index leaves them out); a `can` verdict they would turn
- * once enforced says so ("backend/deny-all is in audit mode and would block it").
+ * once enforced says so ("backend/deny-all is in audit mode and would block it"; probe-verdict.ts).
  */
 import { NetpolError } from '../errors';
-import {
-  buildPolicyIndex,
-  evaluateConnection,
-  type ConnectionVerdict,
-  type PolicyIndex,
-  type TrafficEndpoint,
-} from '../evaluator';
+import { evaluateConnection, type PolicyIndex, type TrafficEndpoint } from '../evaluator';
 import type { Protocol } from '../k8s/types';
-import { renderVerdict } from './render-verdict';
 import type { CanReachQuery, PortsRef, QueryEndpoint, QueryRequest } from '../request/request';
 import { podsOfEndpoint } from '../request/resolve-request';
-import { asEnforced } from '../policy/audit-policies';
 import { podKey, type ClusterState, type PodInfo } from '../state/cluster-state';
-import { auditPolicies } from '../state/enforced-state';
+import { auditedIndex, probeVerdict, renderProbedVerdict, type ProbedVerdict } from './probe-verdict';
 
 const MAX_PAIRS = 50;
 
@@ -97,13 +89,7 @@ function name(endpoint: TrafficEndpoint): string {
   return endpoint.kind === 'pod' ? podKey(endpoint.pod) : endpoint.ip;
 }
 
-export interface ProbedVerdict {
-  verdict: ConnectionVerdict;
-  port: number;
-  protocol: Protocol;
-  /** Policies in audit mode would turn this verdict once enforced: "backend/x is in audit mode and would block it". */
-  auditNote?: string;
-}
+export type { ProbedVerdict } from './probe-verdict';
 
 /** Every (source, destination, port) verdict a `can A reach B` question asks for. */
 export function canReachVerdicts(
@@ -113,62 +99,17 @@ export function canReachVerdicts(
 ): ProbedVerdict[] {
   const verdicts: ProbedVerdict[] = [];
   const audit = auditedIndex(state);
-  for (const src of podsOrFail(state, request.from)) {
-    for (const dst of podsOrFail(state, request.to)) {
-      for (const probe of probesFor(request.ports, dst)) {
-        const verdict = evaluateConnection(index, src, dst, probe.port, probe.protocol);
-        const note =
-          audit === undefined
-            ? undefined
-            : auditNote(
-                verdict,
-                evaluateConnection(audit.index, src, dst, probe.port, probe.protocol),
-                audit.keys,
-              );
-        verdicts.push({ verdict, ...probe, ...(note === undefined ? {} : { auditNote: note }) });
-      }
-    }
-  }
+  for (const src of podsOrFail(state, request.from))
+    for (const dst of podsOrFail(state, request.to))
+      for (const probe of probesFor(request.ports, dst))
+        verdicts.push(probeVerdict(index, audit, { src, dst, ...probe }));
   return verdicts;
-}
-
-/** The index as it would be with the audit policies enforced; undefined when there are none. */
-function auditedIndex(state: ClusterState): { index: PolicyIndex; keys: Set<string> } | undefined {
-  const audit = auditPolicies(state);
-  if (audit.length === 0) return undefined;
-  const keys = new Set(audit.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
-  return { index: buildPolicyIndex({ ...state, policies: asEnforced(state.policies) }), keys };
-}
-
-/** What the audit policies would change: `backend/deny-all is in audit mode and would block it`. */
-function auditNote(
-  now: ConnectionVerdict,
-  enforced: ConnectionVerdict,
-  audit: Set<string>,
-): string | undefined {
-  if (now.allowed === enforced.allowed) return undefined;
-  const sides = [enforced.egress, enforced.ingress];
-  const names = now.allowed
-    ? sides.filter((s) => !s.allowed).flatMap((s) => s.isolatingPolicies.filter((p) => audit.has(p)))
-    : sides.flatMap((s) => s.allowedBy.map((r) => r.policy).filter((p) => audit.has(p)));
-  const unique = [...new Set(names)].sort();
-  const who =
-    unique.length === 0
-      ? 'policies in audit mode'
-      : `${unique.join(', ')} ${unique.length === 1 ? 'is' : 'are'} in audit mode and`;
-  return `${who} would ${now.allowed ? 'block' : 'allow'} it once enforced`;
 }
 
 function answerCan(request: CanReachQuery, state: ClusterState, index: PolicyIndex): string {
   const verdicts = canReachVerdicts(request, state, index);
   if (verdicts.length === 0) return 'the destination has no port of that name\n';
-  const shown = verdicts
-    .slice(0, MAX_PAIRS)
-    .map(
-      (v) =>
-        renderVerdict(v.verdict, v.port, v.protocol) +
-        (v.auditNote === undefined ? '' : `  audit   ${v.auditNote}\n`),
-    );
+  const shown = verdicts.slice(0, MAX_PAIRS).map(renderProbedVerdict);
   const allowed = verdicts.filter((v) => v.verdict.allowed).length;
   const summary =
     verdicts.length === 1
