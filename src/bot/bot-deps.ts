@@ -41,12 +41,18 @@ export interface BotDeps {
   redisDeadlineMs?: number;
   /** Drop alerts (issue 10): Request allow reads them, mute/unmute write the mutes. */
   alerts?: { records: Pick<AlertStore, 'get'>; mutes: Pick<MuteStore, 'mute' | 'unmute' | 'active'> };
-  /** Observed flows (issue 10): `/netpol suggest` reads them and keeps what it showed. */
+  /**
+   * Observed flows (issue 10): `/netpol suggest` and `/netpol graph` read them (cut off at the
+   * retention the agents saved with them), suggest keeps what it showed.
+   */
   suggest?: {
-    flows: Pick<FlowStore, 'list'>;
+    flows: Pick<FlowStore, 'list' | 'retention'>;
     suggestions: Pick<SuggestionStore, 'put' | 'get' | 'use'>;
-    /** How long agents keep flows (their NETPOL_FLOW_RETENTION), for the message. */
-    retentionMs: number;
+    /**
+     * The agents' default NETPOL_FLOW_RETENTION: named (as a default) when no agent of the cluster
+     * has saved its retention with the flows.
+     */
+    defaultRetentionMs: number;
   };
   /** The workers' and agents' heartbeats (issue 11); without them no liveness is shown. */
   heartbeats?: { list(cluster?: string): Promise<Heartbeat[]> };

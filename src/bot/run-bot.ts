@@ -105,11 +105,12 @@ export async function startBotProcess(config: BotConfig, options: BotProcessOpti
     newRequestId,
     log: log.child({ component: 'bot' }),
     alerts: { records: alertStore, mutes: new MuteStore(redis, config.prefix) },
-    // Observed flows (issue 10): what the agents keep (their default retention) for /netpol suggest.
+    // Observed flows (issue 10) for /netpol suggest and graph: the agents save their retention with
+    // the flows; their default is what the bot can say when none has.
     suggest: {
       flows: new FlowStore(redis, config.prefix),
       suggestions: new SuggestionStore(redis, config.prefix),
-      retentionMs: DEFAULT_FLOW_RETENTION_MS,
+      defaultRetentionMs: DEFAULT_FLOW_RETENTION_MS,
     },
     heartbeats,
     status: { read: () => readStatus({ redis, prefix: config.prefix, clusters: config.clusters, clock }) },

@@ -58,11 +58,6 @@ function view(item: SuggestionItem<ObservedFlow>): SuggestionFlowView {
   };
 }
 
-function days(ms: number): string {
-  const d = ms / 86_400_000;
-  return Number.isInteger(d) ? `${d} ${d === 1 ? 'day' : 'days'}` : `${Math.round(ms / 3_600_000)} hours`;
-}
-
 /** The flows ticked in a click's `state.values`: every checkbox of the suggestion message. */
 export function tickedFlows(state: unknown): string[] {
   const values = (state as { values?: Record<string, Record<string, unknown>> } | undefined)?.values ?? {};
@@ -98,7 +93,10 @@ export class Suggestions {
         hint: 'ask in a channel netpol accepts requests from, or ask an admin',
       });
     const suggest = suggestOf(this.ctx);
-    const flows = await suggest.flows.list(cluster, namespace, this.ctx.now());
+    const [flows, reportedMs] = await Promise.all([
+      suggest.flows.list(cluster, namespace, this.ctx.now()),
+      suggest.flows.retention(cluster),
+    ]);
     const all = suggestFor(namespace, flows, { keywords: config.keywords });
     const suggestion = { ...all, items: all.items.slice(0, SUGGESTION_MAX_FLOWS) };
     const id = this.ctx.deps.newRequestId();
@@ -123,7 +121,7 @@ export class Suggestions {
       requests: suggestionRequests(suggestion, ticked),
       unattributed: all.unattributed.map((u) => ({ flow: flowText(u.flow), why: u.why })),
       notShown: all.items.length - suggestion.items.length,
-      retention: days(suggest.retentionMs),
+      retention: { ms: reportedMs ?? suggest.defaultRetentionMs, reported: reportedMs !== undefined },
     });
   }
 

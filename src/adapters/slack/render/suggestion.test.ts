@@ -59,8 +59,11 @@ const BASE: SuggestionInput = {
     { flow: 'backend/job-x → backend/db tcp/5432', why: 'backend/job-x has no labels to select it by' },
   ],
   notShown: 0,
-  retention: '7 days',
+  // The agents saved their retention with the flows (their NETPOL_FLOW_RETENTION, here 14d).
+  retention: { ms: 14 * 86_400_000, reported: true },
 };
+/** No agent saved its retention: only the default is known. */
+const UNREPORTED: SuggestionInput['retention'] = { ms: 7 * 86_400_000, reported: false };
 
 const CASES: Record<string, SuggestionInput> = {
   suggestion: BASE,
@@ -75,7 +78,8 @@ const CASES: Record<string, SuggestionInput> = {
     unattributed: [],
     notShown: 5,
   },
-  'suggestion-empty': { ...BASE, flows: [], requests: [], unattributed: [] },
+  'suggestion-empty': { ...BASE, flows: [], requests: [], unattributed: [], retention: UNREPORTED },
+  'suggestion-unreported': { ...BASE, retention: UNREPORTED },
 };
 
 describe('renderSuggestion', () => {
@@ -97,6 +101,22 @@ describe('renderSuggestion', () => {
     const [only] = base.blocks.flatMap((b) => (b.type === 'section' && b.accessory ? [b.accessory] : []));
     expect(only!.initial_options!.map((o) => o.value)).toEqual(['f1', 'f2']);
     expect(JSON.stringify(base.blocks)).toContain('keeps blocking it unless ticked');
+  });
+
+  it("names the agents' retention when they reported it, and otherwise claims only their default", () => {
+    const first = (input: SuggestionInput) => JSON.stringify(renderSuggestion(input).blocks[0]);
+    expect(first(BASE)).toContain('allow exactly the 3 flows seen in the last 14 days, deny the rest');
+    expect(first(CASES['suggestion-unreported']!)).toContain(
+      'allow exactly the 3 flows the agents keep (for their `NETPOL_FLOW_RETENTION`, 7 days by default)',
+    );
+    expect(first({ ...BASE, flows: [] })).toContain('and keep them 14 days.');
+    const kept = (ms: number) => first({ ...BASE, retention: { ms, reported: true } });
+    expect(kept(86_400_000)).toContain('seen in the last 1 day,');
+    expect(kept(36 * 3_600_000)).toContain('seen in the last 36 hours,');
+    expect(kept(90 * 60_000)).toContain('seen in the last 90 minutes,');
+    expect(first(CASES['suggestion-empty']!)).toContain(
+      'and keep them for their `NETPOL_FLOW_RETENTION`, 7 days by default.',
+    );
   });
 
   it("is what the Slack stand-in refuses when a checkbox element breaks Slack's limits", () => {

@@ -46,8 +46,11 @@ export interface SuggestionInput {
   unattributed: readonly { flow: string; why: string }[];
   /** Flows seen but not offered (beyond what one message holds). */
   notShown: number;
-  /** How long flows are kept (`7 days`). */
-  retention: string;
+  /**
+   * How long flows are kept: `reported` when the agents saved their retention with the flows;
+   * otherwise `ms` is only their default, and the message says no more than that.
+   */
+  retention: { ms: number; reported: boolean };
 }
 
 /** Sections of ten checkboxes: at most this many flows are offered in one message. */
@@ -76,20 +79,36 @@ function option(flow: SuggestionFlowView): CheckboxOption {
   };
 }
 
+/** `14 days`, `12 hours`, `90 minutes`: a retention as NETPOL_FLOW_RETENTION is usually written. */
+function period(ms: number): string {
+  if (ms % 86_400_000 === 0) return plural(ms / 86_400_000, 'day');
+  if (ms % 3_600_000 === 0) return plural(ms / 3_600_000, 'hour');
+  return plural(Math.max(1, Math.round(ms / 60_000)), 'minute');
+}
+
+/** The retention the agents did not report: what is known is their setting and its default. */
+function unreported(period: string): string {
+  return `for their ${code('NETPOL_FLOW_RETENTION')}, ${period} by default`;
+}
+
 export function renderSuggestion(input: SuggestionInput): SlackMessage {
   const where = `${code(input.namespace)} on cluster ${clusterName(input.cluster)}`;
+  const { reported } = input.retention;
+  const kept = period(input.retention.ms);
   if (input.flows.length === 0) {
+    const keptFor = reported ? kept : unreported(kept);
     const blocks: Block[] = [
       section(
-        `:mag: No flow to or from ${where} can be suggested: agents sample new allowed connections and report drops, and keep them ${input.retention}.`,
+        `:mag: No flow to or from ${where} can be suggested: agents sample new allowed connections and report drops, and keep them ${keptFor}.`,
       ),
     ];
     if (input.unattributed.length > 0) blocks.push(unattributedSection(input.unattributed));
     return message(`No flows to suggest from for ${input.namespace}`, blocks);
   }
+  const seenWithin = reported ? `seen in the last ${kept}` : `the agents keep (${unreported(kept)})`;
   const blocks: Block[] = [
     section(
-      `:bulb: *Suggested policies* for ${where}, for ${mention(input.requester)}: allow exactly the ${plural(input.flows.length, 'flow')} seen in the last ${input.retention}, deny the rest. ` +
+      `:bulb: *Suggested policies* for ${where}, for ${mention(input.requester)}: allow exactly the ${plural(input.flows.length, 'flow')} ${seenWithin}, deny the rest. ` +
         'Untick what should not be allowed; *Request approval* sends the ticked flows for approval as one change.',
     ),
   ];
