@@ -6,7 +6,9 @@
  * the core's (core/graph), the layout and the PNG the graph adapter's: Graphviz and resvg are loaded
  * on the first graph, never by a bot that draws none. Workloads of the namespace with no flows come
  * from the workers' snapshot when there is one. `/netpol suggest` shares the same picture
- * (shareFlowGraph) beside its suggestion.
+ * (shareFlowGraph) beside its suggestion. The flows drawn reach back as far as the agents keep them
+ * (their NETPOL_FLOW_RETENTION, which the flow store saves with the flows and cuts its reads at),
+ * not a fixed window of the bot's.
  */
 import type { ObservedFlow } from '../contracts/observed-flows';
 import { NetpolError } from '../core/errors';
