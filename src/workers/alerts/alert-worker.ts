@@ -263,10 +263,13 @@ export async function startAlertWorker(
     await store.dueRechecks(cluster, Number.isNaN(written) ? 0 : written, clock().getTime());
   };
 
-  const flushGroups = async (mutesNow: readonly Mute[]): Promise<void> => {
+  const flushGroups = async (): Promise<void> => {
     const leaseUntil = Date.now() + timing.claimLeaseMs;
     const ids = await store.takeDirty(cluster, 100, Date.now(), leaseUntil);
     if (ids.length === 0) return;
+    // Read after taking the groups: a drop counted after a mute was written is then always judged
+    // with that mute (mutes read before takeDirty let one edit of a just-muted group through).
+    const mutesNow = await mutes.active(cluster, clock().getTime());
     const snapshot = await clusters.read(cluster);
     const state = snapshot?.state;
     if (state === undefined && Date.now() - startedAt < timing.snapshotWaitMs) {
@@ -385,7 +388,7 @@ export async function startAlertWorker(
       const mutesNow = await mutes.active(cluster, clock().getTime());
       await releaseHeld(mutesNow);
       await dueRechecks();
-      await flushGroups(mutesNow);
+      await flushGroups();
       await digests(mutesNow);
     } catch (err) {
       if (!stopping) log.warn({ err }, 'sending drop alerts failed: will retry');
