@@ -17,6 +17,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 
+import { RT_PRIORITY } from './dataplane-tools';
+
 const run = promisify(execFile);
 
 const CONNECT_SOURCE = String.raw`
@@ -85,8 +87,13 @@ export async function measureConnects(options: {
   readonly seconds: number;
   /** Pin the client to this CPU (taskset). */
   readonly cpu?: number;
+  /** Run the client at real-time priority (chrt -f; dataplane-tools.ts, RT_PRIORITY). */
+  readonly rt?: boolean;
 }): Promise<ConnectResult> {
-  const pin = options.cpu === undefined ? [] : ['taskset', '-c', String(options.cpu)];
+  const pin = [
+    ...(options.cpu === undefined ? [] : ['taskset', '-c', String(options.cpu)]),
+    ...(options.rt ? ['chrt', '-f', String(RT_PRIORITY)] : []),
+  ];
   const { stdout } = await run(
     'ip',
     ['netns', 'exec', options.netns, ...pin, process.execPath, '-e', CONNECT_SOURCE],

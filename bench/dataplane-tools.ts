@@ -28,6 +28,27 @@ export function onCpu(cpu: number | undefined): string[] {
   return cpu === undefined ? [] : ['taskset', '-c', String(cpu)];
 }
 
+/**
+ * The real-time priority of the latency measurements' clients and servers (the bench's default;
+ * --no-rt turns it off). On a machine loaded by other work, a ping-pong or a connect loop at normal
+ * priority measures mostly how long its processes wait for a CPU: the same setup read 6 us or 50 us
+ * a round trip depending on the moment. At SCHED_FIFO they run as soon as they are woken, so what
+ * varies between setups is the packet path. iperf3's client and server get it too, but share one
+ * CPU (the bench's THROUGHPUT_CPU): a throughput run takes that CPU for its seconds and leaves the
+ * other to the rest of the machine, and the path's CPU cost per byte shows directly as Gbit/s. The
+ * kernel still keeps 5% of every second for other work (sched_rt_runtime_us).
+ */
+export const RT_PRIORITY = 10;
+
+export function atRtPriority(rt: boolean): string[] {
+  return rt ? ['chrt', '-f', String(RT_PRIORITY)] : [];
+}
+
+/** Gives a running process (all its threads) the latency measurements' real-time priority. */
+export async function raiseToRt(pid: number): Promise<void> {
+  await run('chrt', ['-a', '-f', '-p', String(RT_PRIORITY), String(pid)]);
+}
+
 /** Everything the bench needs before its first packet; throws with the reason. */
 export function ensureBenchPrerequisites(repoRoot: string): {
   objectPath: string;
@@ -103,9 +124,15 @@ export class NetnsServer {
 export const IPERF_PORT = 5201;
 export const SOCKPERF_PORT = 11111;
 
-export function startIperfServer(netns: string, address: string, cpu?: number): Promise<NetnsServer> {
+export function startIperfServer(
+  netns: string,
+  address: string,
+  cpu?: number,
+  rt = false,
+): Promise<NetnsServer> {
   return NetnsServer.start(netns, IPERF_PORT, [
     ...onCpu(cpu),
+    ...atRtPriority(rt),
     'iperf3',
     '-s',
     '-B',
@@ -115,9 +142,15 @@ export function startIperfServer(netns: string, address: string, cpu?: number): 
   ]);
 }
 
-export function startSockperfServer(netns: string, address: string, cpu?: number): Promise<NetnsServer> {
+export function startSockperfServer(
+  netns: string,
+  address: string,
+  cpu?: number,
+  rt = false,
+): Promise<NetnsServer> {
   return NetnsServer.start(netns, SOCKPERF_PORT, [
     ...onCpu(cpu),
+    ...atRtPriority(rt),
     'sockperf',
     'server',
     '--tcp',
@@ -134,6 +167,7 @@ export async function iperfGbps(
   server: string,
   seconds: number,
   cpu?: number,
+  rt = false,
 ): Promise<number> {
   const { stdout } = await run(
     'ip',
@@ -142,6 +176,7 @@ export async function iperfGbps(
       'exec',
       netns,
       ...onCpu(cpu),
+      ...atRtPriority(rt),
       'iperf3',
       '-c',
       server,
@@ -170,6 +205,7 @@ export async function sockperfRoundTrips(
   server: string,
   seconds: number,
   cpu?: number,
+  rt = false,
 ): Promise<RoundTrips> {
   const { stdout, stderr } = await run(
     'ip',
@@ -178,6 +214,7 @@ export async function sockperfRoundTrips(
       'exec',
       netns,
       ...onCpu(cpu),
+      ...atRtPriority(rt),
       'sockperf',
       'ping-pong',
       '--tcp',

@@ -11,7 +11,10 @@
  * iptables chain in the node namespace, and as an ipset (hash:net,port) behind one iptables rule.
  * Each round measures every setup once (the order rotates each round, so none always runs first
  * or right after another), and every ratio is taken against (a) OF THE SAME ROUND, then the median
- * over rounds: load from other work on the machine moves a round's (a) and (b) together.
+ * over rounds: load from other work on the machine moves a round's (a) and (b) together. Then the
+ * target comparison: (a), (a') and (b) at 10,000 rules alone, for more rounds, with the 95%
+ * interval of each median ratio and the spread over rounds (dataplane-verdict.ts); the targets are
+ * judged on it.
  *   - TCP throughput (iperf3, the first second omitted);
  *   - round trips on an established connection (sockperf ping-pong, 64 bytes, p50/p99);
  *   - new connections one after the other (connect to established, p50/p99, and the rate): where
@@ -21,7 +24,9 @@
  * a real agent in the lab (dataplane-agent.ts), policy-to-wire from the Kubernetes API, agent memory
  * per pod and agent CPU under pod churn elsewhere.
  *
- * --pin-cpus runs clients on CPU 0 and servers on CPU 1 (taskset).
+ * Clients and servers run at real-time priority, iperf3's both on the last CPU (dataplane-tools.ts,
+ * atRtPriority: on a loaded machine that is what makes rounds comparable); --no-rt leaves them at
+ * normal priority. --pin-cpus runs clients on CPU 0 and servers on CPU 1 (taskset).
  *
  * Everything it makes (namespaces, the pin directory, processes; the firewall exists only inside
  * the lab's node namespace) is removed at the end, on failure and on Ctrl-C.
@@ -62,6 +67,7 @@ import {
   SOCKPERF_PORT,
   ensureBenchPrerequisites,
   findRepoRoot,
+  raiseToRt,
   iperfGbps,
   sockperfRoundTrips,
   startIperfServer,
@@ -71,6 +77,7 @@ import {
 } from './dataplane-tools';
 import { summariseMs } from './latency';
 import { median, textTable } from './stats';
+import { formatRatio, ratioSummary } from './dataplane-verdict';
 
 const QUICK = process.argv.includes('--quick');
 const PIN_CPUS = process.argv.includes('--pin-cpus');
@@ -78,12 +85,25 @@ const AGENT = !process.argv.includes('--no-agent');
 const PACKETS = !process.argv.includes('--agent-only');
 /** Only the ns per program run (quick before/after comparisons of a change to the programs). */
 const COST_ONLY = process.argv.includes('--cost-only');
+/** Latency clients and servers at real-time priority (dataplane-tools.ts, atRtPriority). */
+const RT = !process.argv.includes('--no-rt');
 const CLIENT_CPU = PIN_CPUS ? 0 : undefined;
+/** At real-time priority iperf3's client and server share the last CPU (dataplane-tools.ts). */
+const THROUGHPUT_CPU = PIN_CPUS ? undefined : RT ? cpus().length - 1 : undefined;
 const SERVER_CPU = PIN_CPUS ? 1 : undefined;
-const ROUNDS = QUICK ? 3 : 7;
-const IPERF_SECONDS = QUICK ? 2 : 3;
-const SOCKPERF_SECONDS = QUICK ? 1 : 2;
-const CONNECT_SECONDS = QUICK ? 1 : 2;
+/** Rounds of the full comparison (every setup). */
+const ROUNDS = QUICK ? 2 : 5;
+/**
+ * Rounds of the target comparison: (a), (a') and (b) at 10,000 rules only, so a round is short and
+ * (a) and (b) are measured seconds apart; enough of them that the median ratio's 95% interval is
+ * a few percent wide on a loaded 2-CPU machine (dataplane-verdict.ts).
+ */
+const TARGET_ROUNDS = QUICK ? 5 : 15;
+// Short measurements, many rounds: on a shared machine the noise is the load moving between
+// measurements, which more rounds average out and longer measurements do not.
+const IPERF_SECONDS = 2;
+const SOCKPERF_SECONDS = 1;
+const CONNECT_SECONDS = 1;
 const RULE_COUNTS = [10, 1_000, 10_000] as const;
 const TOGGLES = QUICK ? 10 : 40;
 const PROBE_INTERVAL_MS = 1;
@@ -117,6 +137,11 @@ const SETUPS: readonly Setup[] = [
   ...RULE_COUNTS.map((rules): Setup => ({ kind: 'iptables', label: `(c) iptables, ${rules} rules`, rules })),
   ...RULE_COUNTS.map((rules): Setup => ({ kind: 'ipset', label: `(c) ipset, ${rules} entries`, rules })),
 ];
+
+const TARGET_SETUPS: readonly Setup[] = SETUPS.filter(
+  (setup) =>
+    setup.kind === 'none' || setup.kind === 'noop' || (setup.kind === 'bpf' && setup.rules === 10_000),
+);
 
 interface RoundResult {
   gbps: number;
@@ -232,14 +257,14 @@ class BenchLab {
   }
 
   async measure(): Promise<RoundResult> {
-    const gbps = await iperfGbps(this.client, SERVER.ipv4, IPERF_SECONDS, CLIENT_CPU);
+    const gbps = await iperfGbps(this.client, SERVER.ipv4, IPERF_SECONDS, THROUGHPUT_CPU ?? CLIENT_CPU, RT);
     const roundTrips = await this.roundTrips(SOCKPERF_SECONDS);
     const connects = await this.connects(CONNECT_SECONDS);
     return { gbps, roundTrips, connects };
   }
 
   roundTrips(seconds: number): Promise<RoundTrips> {
-    return sockperfRoundTrips(this.client, SERVER.ipv4, seconds, CLIENT_CPU);
+    return sockperfRoundTrips(this.client, SERVER.ipv4, seconds, CLIENT_CPU, RT);
   }
 
   connects(seconds: number): Promise<ConnectResult> {
@@ -249,6 +274,7 @@ class BenchLab {
       port: CONNECT_PORT,
       seconds,
       cpu: CLIENT_CPU,
+      rt: RT,
     });
   }
 }
@@ -289,10 +315,12 @@ async function buildLab(
     { cidr: '10.77.255.1', identity: IDENTITY.HOST },
   ]);
   const servers: NetnsServer[] = [
-    await startIperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU),
-    await startSockperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU),
+    await startIperfServer(lab.pod('b').netns, SERVER.ipv4, THROUGHPUT_CPU ?? SERVER_CPU, RT),
+    await startSockperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU, RT),
   ];
   cleanup.add('servers', () => Promise.all(servers.map((server) => server.stop())).then(() => undefined));
+  // The connect loop's server is the pod's own process (it serves CONNECT_PORT).
+  if (RT) for (const pid of lab.pids()) await raiseToRt(pid);
   return new BenchLab(lab, dataplane, paths.noopPath);
 }
 
@@ -356,12 +384,13 @@ function statsOf(results: Map<Setup, RoundResult[]>, setup: Setup, pick: Pick) {
   const rounds = results.get(setup)!;
   const base = results.get(SETUPS[0]!)!;
   const values = rounds.map(pick);
-  const ratios = rounds.map((round, i) => pick(round) / pick(base[i]!));
+  const ratios = ratioSummary(rounds.map((round, i) => pick(round) / pick(base[i]!)));
   return {
     median: median(values),
     min: Math.min(...values),
     max: Math.max(...values),
-    ratio: median(ratios),
+    ratio: ratios.median,
+    ratios,
   };
 }
 
@@ -421,6 +450,39 @@ function packetTables(results: Map<Setup, RoundResult[]>): void {
           '',
         ];
       }),
+    ),
+  );
+}
+
+/**
+ * The target comparison: every metric of (a') and (b) 10,000 rules against (a), as the median of
+ * per-round ratios with its 95% interval and the whole spread over rounds.
+ */
+function targetTable(results: Map<Setup, RoundResult[]>): void {
+  console.log(
+    `\nTarget comparison: (a), (a') and (b) at 10,000 rules only, ${TARGET_ROUNDS} rounds (order rotated), ` +
+      `(a) and (b) seconds apart. Each cell: median over rounds of the ratio to (a) of the same round, its 95% ` +
+      `confidence interval (order statistics) and the lowest-highest round. Throughput and rate: below 1 is a cost; ` +
+      `latency: above 1 is a cost.`,
+  );
+  const metrics: [string, Pick][] = [
+    ['throughput', gbps],
+    ['RR p50', rrP50],
+    ['RR p99', rrP99],
+    ['new conn. p50', cP50],
+    ['new conn. p99', cP99],
+    ['new conn. rate', cRate],
+  ];
+  const body: string[][] = [];
+  for (const [name, pick] of metrics) {
+    const base = statsOf(results, TARGET_SETUPS[0]!, pick);
+    const cells = TARGET_SETUPS.slice(1).map((setup) => formatRatio(statsOf(results, setup, pick).ratios));
+    body.push([name, fixed(base.median, name === 'throughput' ? 2 : 1), ...cells, '']);
+  }
+  console.log(
+    textTable(
+      ['metric', '(a) median', ...TARGET_SETUPS.slice(1).map((setup) => `${setup.label} vs (a)`), ''],
+      body,
     ),
   );
 }
@@ -497,17 +559,29 @@ function wireTable(wire: Awaited<ReturnType<typeof measureRuleToWire>>): void {
   );
 }
 
+/** The targets from the target comparison; each cost with its 95% interval (in the value's text). */
 function packetTargets(results: Map<Setup, RoundResult[]>): TargetLine[] {
   const lines: TargetLine[] = [];
-  const cost = (name: string, value: number) =>
-    lines.push({ name, value: `${(value * 100).toFixed(1)}%`, met: value <= TARGET_COST });
-  for (const setup of SETUPS.filter((s) => s.kind === 'bpf' && s.rules === 10_000)) {
-    cost(`throughput cost, ${setup.label}`, 1 - statsOf(results, setup, gbps).ratio);
-    cost(`round-trip p50 cost, ${setup.label}`, statsOf(results, setup, rrP50).ratio - 1);
-    cost(`round-trip p99 cost, ${setup.label}`, statsOf(results, setup, rrP99).ratio - 1);
-    cost(`new-connection p50 cost, ${setup.label}`, statsOf(results, setup, cP50).ratio - 1);
-    cost(`new-connection rate cost, ${setup.label}`, 1 - statsOf(results, setup, cRate).ratio);
-  }
+  const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+  const cost = (name: string, pick: Pick, higherIsCost: boolean) => {
+    for (const setup of TARGET_SETUPS.filter((s) => s.kind === 'bpf')) {
+      const r = statsOf(results, setup, pick).ratios;
+      const [value, a, b] = higherIsCost
+        ? [r.median - 1, r.low - 1, r.high - 1]
+        : [1 - r.median, 1 - r.high, 1 - r.low];
+      lines.push({
+        name: `${name}, ${setup.label}`,
+        value: `${pct(value)} (CI ${pct(a)}..${pct(b)})`,
+        met: value <= TARGET_COST,
+      });
+    }
+  };
+  cost('throughput cost', gbps, false);
+  cost('round-trip p50 cost', rrP50, true);
+  cost('round-trip p99 cost', rrP99, true);
+  cost('new-connection p50 cost', cP50, true);
+  cost('new-connection p99 cost', cP99, true);
+  cost('new-connection rate cost', cRate, false);
   return lines;
 }
 
@@ -550,39 +624,49 @@ async function measureCosts(bench: BenchLab): Promise<CostRow[]> {
   return rows;
 }
 
+/** Every setup once a round, the order rotated each round; results per setup in round order. */
+async function measureRounds(bench: BenchLab, setups: readonly Setup[], rounds: number, phase: string) {
+  const results = new Map<Setup, RoundResult[]>(setups.map((setup) => [setup, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = setups.map((_, index) => setups[(index + round) % setups.length]!);
+    for (const setup of order) {
+      await bench.apply(setup);
+      const result = await bench.measure();
+      results.get(setup)!.push(result);
+      process.stderr.write(
+        `${phase} round ${round + 1}/${rounds} ${setup.label}: ${result.gbps.toFixed(2)} Gbit/s, rr p50 ${result.roundTrips.p50Us} us, ` +
+          `${result.connects.perSecond.toFixed(0)} conn/s p50 ${result.connects.p50Us.toFixed(1)} us\n`,
+      );
+    }
+  }
+  return results;
+}
+
 async function packetBench(paths: ReturnType<typeof ensureBenchPrerequisites>, cleanup: Cleanup) {
   const bench = await buildLab(cleanup, paths);
   if (COST_ONLY) {
     costTable(await measureCosts(bench));
     return [];
   }
-  const results = new Map<Setup, RoundResult[]>(SETUPS.map((setup) => [setup, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = SETUPS.map((_, index) => SETUPS[(index + round) % SETUPS.length]!);
-    for (const setup of order) {
-      await bench.apply(setup);
-      const result = await bench.measure();
-      results.get(setup)!.push(result);
-      process.stderr.write(
-        `round ${round + 1}/${ROUNDS} ${setup.label}: ${result.gbps.toFixed(2)} Gbit/s, rr p50 ${result.roundTrips.p50Us} us, ` +
-          `${result.connects.perSecond.toFixed(0)} conn/s p50 ${result.connects.p50Us.toFixed(1)} us\n`,
-      );
-    }
-  }
+  const results = await measureRounds(bench, SETUPS, ROUNDS, 'all setups');
+  const targetResults = await measureRounds(bench, TARGET_SETUPS, TARGET_ROUNDS, 'target');
   const costs = await measureCosts(bench);
   const wire = await measureRuleToWire(bench, cleanup);
   packetTables(results);
+  targetTable(targetResults);
   costTable(costs);
   wireTable(wire);
   console.log(
     JSON.stringify({
       rounds: ROUNDS,
       setups: SETUPS.map((setup) => ({ setup: setup.label, rounds: results.get(setup) })),
+      targetRounds: TARGET_ROUNDS,
+      target: TARGET_SETUPS.map((setup) => ({ setup: setup.label, rounds: targetResults.get(setup) })),
       programCost: costs,
       ruleToWire: wire,
     }),
   );
-  return packetTargets(results);
+  return packetTargets(targetResults);
 }
 
 async function main(): Promise<void> {
@@ -602,7 +686,8 @@ async function main(): Promise<void> {
       `netpol dataplane bench: kernel ${release()}, ${cpus().length} CPUs, load ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}, ` +
-        `${ROUNDS} rounds${QUICK ? ' (--quick)' : ''}${PIN_CPUS ? ', clients on CPU 0 and servers on CPU 1' : ''}; lab ${PREFIX}*`,
+        `${ROUNDS} rounds + ${TARGET_ROUNDS} target rounds${QUICK ? ' (--quick)' : ''}${PIN_CPUS ? ', clients on CPU 0 and servers on CPU 1' : ''}` +
+        `${RT ? `, clients and servers at SCHED_FIFO (iperf3's both on CPU ${THROUGHPUT_CPU ?? '-'})` : ''}; lab ${PREFIX}*`,
     );
     if (PACKETS || COST_ONLY) targets.push(...(await packetBench(paths, cleanup)));
   } finally {
