@@ -91,7 +91,8 @@ describe('audit mode: the report and Enforce', () => {
     return submitAndApprove(draftId, requester);
   }
 
-  async function submitAndApprove(draftId: string, requester: string) {
+  /** Submits the draft as `requester`; resolves with its approval card. */
+  async function submit(draftId: string, requester: string) {
     await plane.click({
       actionId: 'netpol_submit',
       value: draftId,
@@ -99,13 +100,17 @@ describe('audit mode: the report and Enforce', () => {
       channel: REQUEST_CHANNEL,
       ephemeral: true,
     });
-    const card = await plane.slack.waitForMessage(
+    return plane.slack.waitForMessage(
       APPROVAL_CHANNEL,
       (m) =>
         JSON.stringify(m.blocks ?? []).includes('netpol_approve') &&
         JSON.stringify(m.blocks).includes(draftId),
       10_000,
     );
+  }
+
+  async function submitAndApprove(draftId: string, requester: string) {
+    const card = await submit(draftId, requester);
     const cardBlocks = JSON.stringify(card.blocks);
     await plane.click({
       actionId: 'netpol_approve',
@@ -215,20 +220,7 @@ describe('audit mode: the report and Enforce', () => {
       messageTs: report.ts,
     });
     const draftId = buttonValue((await plane.replyOn(click.responseUrlId)).blocks, 'netpol_submit');
-    await plane.click({
-      actionId: 'netpol_submit',
-      value: draftId,
-      user: BOB,
-      channel: REQUEST_CHANNEL,
-      ephemeral: true,
-    });
-    const card = await plane.slack.waitForMessage(
-      APPROVAL_CHANNEL,
-      (m) =>
-        JSON.stringify(m.blocks ?? []).includes('netpol_approve') &&
-        JSON.stringify(m.blocks).includes(draftId),
-      10_000,
-    );
+    const card = await submit(draftId, BOB);
     const decide = (user: string) =>
       plane.click({
         actionId: 'netpol_approve',
