@@ -33,6 +33,7 @@ import {
   type SlackOutboundJob,
 } from '../contracts/queues';
 import { FlowStore } from '../adapters/redis/flow-store';
+import { HeartbeatStore } from '../adapters/redis/heartbeat-store';
 import { createAuditReportProcessor } from './audit/audit-report';
 import { createAuditReportScheduler } from './audit/schedule-audit-report';
 import { RequestStore } from '../adapters/redis/request-store';
@@ -176,6 +177,7 @@ export async function startPolicyWorker(config: WorkerConfig, deps: PolicyWorker
     createAuditReportProcessor({
       store,
       flows,
+      heartbeats: new HeartbeatStore(redis, { prefix: config.prefix }),
       policies,
       send: (job, options) => outbox.send(job, options),
       cluster: config.cluster,

@@ -7,11 +7,14 @@
  * whose approval card shows no audit annotation -> approved by another -> the policy in the API has
  * none. Also: the report when nothing would have been blocked (Enforce clicked by an approver, who may
  * not approve it: another does), a worker restarted between the apply and the due time
- * reporting once, and a second audit of the same policy not counting the first one's flows.
+ * reporting once (with no node agent beating meanwhile: nothing watched, said so), and a second audit
+ * of the same policy not counting the first one's flows.
  */
 import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import { FlowStore } from '../../src/adapters/redis/flow-store';
+import { HeartbeatStore } from '../../src/adapters/redis/heartbeat-store';
+import { HEARTBEAT_VERSION } from '../../src/contracts/heartbeat';
 import { applyQueueName, auditReportJobId, auditReportQueueName } from '../../src/contracts/queues';
 import type { FlowPeer, ObservedFlow } from '../../src/contracts/observed-flows';
 import {
@@ -202,8 +205,28 @@ describe('audit mode: the report and Enforce', () => {
     expect(enforced.policy.metadata.labels?.['netpol.io/request-id']).toBe(enforced.requestId);
   });
 
+  /** A node agent's heartbeat, as src/agent/heartbeat.ts publishes it: an agent watched from now on. */
+  async function agentBeats(): Promise<void> {
+    const now = new Date().toISOString();
+    await new HeartbeatStore(client, { prefix: plane.config.prefix }).publish({
+      v: HEARTBEAT_VERSION,
+      kind: 'agent',
+      id: 'node-a',
+      version: '0.1.0',
+      cluster: 'prod',
+      node: 'node-a',
+      at: now,
+      intervalMs: 10_000,
+      inSync: true,
+      since: now,
+      queueDepth: 0,
+    });
+  }
+
   it('reports that nothing would have been blocked; Enforce by an approver needs another approver', async () => {
     const audited = await approveRequest(`deny all in frontend --audit ${WINDOW}`);
+    // A node agent ran during the window and saw nothing that the policy would block.
+    await agentBeats();
     const report = await plane.slack.waitForMessage(
       APPROVAL_CHANNEL,
       reportIn(audited.cardTs),
@@ -264,9 +287,11 @@ describe('audit mode: the report and Enforce', () => {
         reportIn(audited.cardTs),
         REPORT_WAIT_MS,
       );
+      // No node agent beat since the approval (none runs in this harness): nothing watched.
       expect(report.text).toBe(
-        `Audit of request ${audited.requestId} ended: nothing would have been blocked`,
+        `Audit of request ${audited.requestId} ended: no node agent reported on cluster prod, nothing was watched`,
       );
+      expect(JSON.stringify(report.blocks)).not.toContain('nothing would have been blocked');
       await rerun.waitUntilFinished(events, 10_000);
       const reports = await auditQueue.getJobs(['completed', 'delayed', 'waiting', 'active', 'failed']);
       expect(reports.filter((j) => j.data.requestId === audited.requestId).map((j) => j.id)).toEqual([

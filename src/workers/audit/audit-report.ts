@@ -3,7 +3,8 @@
  * scheduled by the apply processor runs when a request's audit window ends. It reads where each of
  * the request's audit policies stands now (still in audit mode, enforced, deleted), the agents'
  * 'would-block' flows naming them (the flow store, per namespace of the policies) seen since the
- * approval, less what the store had counted for them before it (the job's baseline), and posts ONE message in the request's thread (its approval message's) through the
+ * approval, less what the store had counted for them before it (the job's baseline); with none,
+ * whether a node agent watched at all (its heartbeat since the approval), and posts ONE message in the request's thread (its approval message's) through the
  * outbound queue, with the Enforce button.
  *
  * Once: the job id is derived from the request, and the message's outbound job id too, so a report
@@ -16,6 +17,7 @@ import { auditModeOf } from '../../core/k8s/audit-mode';
 import type { AuditReportJob, SlackOutboundJob } from '../../contracts/queues';
 import type { RequestRecord } from '../../contracts/request-record';
 import type { FlowStore } from '../../adapters/redis/flow-store';
+import type { HeartbeatStore } from '../../adapters/redis/heartbeat-store';
 import type { RequestStoreApi } from '../../adapters/redis/request-store-api';
 import type { PolicyApi } from '../../adapters/kube/kube-client';
 import { renderAuditReport, type AuditReportInput } from '../../adapters/slack/render/audit-report';
@@ -26,6 +28,8 @@ import { wouldBlock } from './would-block';
 export interface AuditReportDeps {
   store: Pick<RequestStoreApi, 'get'>;
   flows: Pick<FlowStore, 'list'>;
+  /** The cluster's heartbeats: whether a node agent watched the window (none: no flow proves nothing). */
+  heartbeats: Pick<HeartbeatStore, 'list'>;
   policies: Pick<PolicyApi, 'get'>;
   /** Enqueues a Slack message on the outbound queue, with its job id (never posts itself). */
   send: (job: SlackOutboundJob, options: { jobId: string }) => Promise<void>;
@@ -57,6 +61,17 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
     return out;
   }
 
+  /**
+   * Whether a node agent of the cluster beat since the audit began: an agent keeps one heartbeat, its
+   * last, so one at or after the start was running during the window. None means no agent was
+   * deployed, or all stopped long enough ago to be forgotten: nothing watched.
+   */
+  async function agentReportedSince(cluster: string, since: string): Promise<boolean> {
+    const start = Date.parse(since);
+    const beats = await deps.heartbeats.list(cluster);
+    return beats.some((beat) => beat.kind === 'agent' && Date.parse(beat.at) >= start);
+  }
+
   return async function processAuditReport(job: Job<AuditReportJob>): Promise<void> {
     const { requestId } = job.data;
     const log = deps.log.child({ jobId: job.id, requestId });
@@ -86,6 +101,8 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
             since,
             ...(job.data.baseline === undefined ? {} : { baseline: job.data.baseline }),
           });
+    const unwatched =
+      keys.size > 0 && flows.length === 0 && !(await agentReportedSince(record.cluster, since));
     const report = renderAuditReport({
       cluster: record.cluster,
       requestId: record.id,
@@ -95,6 +112,7 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
       windowEnd: new Date(Date.parse(record.appliedAt) + due.windowMs).toISOString(),
       policies,
       flows,
+      ...(unwatched ? { unwatched } : {}),
     });
     await deps.send(
       {
@@ -107,7 +125,7 @@ export function createAuditReportProcessor(deps: AuditReportDeps): AuditReportPr
       { jobId: auditReportMessageId(record.id) },
     );
     log.info(
-      { flows: flows.length, inAudit: keys.size, policies: policies.length, window: due.window },
+      { flows: flows.length, inAudit: keys.size, policies: policies.length, window: due.window, unwatched },
       'audit report posted',
     );
   };

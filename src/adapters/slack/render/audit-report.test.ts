@@ -71,6 +71,17 @@ describe('renderAuditReport', () => {
     expect(buttonsOf(rendered)).toHaveLength(1);
   });
 
+  it('with no node agent reporting during the window, says nothing watched instead of nothing blocked', () => {
+    const rendered = checked({ ...BASE, flows: [], unwatched: true });
+    expectGolden('audit-report-unwatched', rendered);
+    expect(rendered.text).toBe(
+      'Audit of request r-7k2m9q4x1b8c3d5f ended: no node agent reported on cluster prod, nothing was watched',
+    );
+    const shown = JSON.stringify(rendered.blocks);
+    expect(shown).not.toContain('nothing would have been blocked');
+    expect(shown).toContain('agent.enabled=true');
+  });
+
   it('shows the first flows and counts the rest', () => {
     const flows = Array.from({ length: AUDIT_REPORT_FLOWS_SHOWN + 12 }, (_, i) =>
       flow({ port: `tcp/${8000 + i}`, count: 100 - i }),

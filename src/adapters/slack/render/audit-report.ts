@@ -2,7 +2,8 @@
  * The audit report (issue 10): posted in a request's thread when the audit window of its policies
  * (`netpol.io/audit`) ends. What they would have blocked, one line per flow grouped as drop alerts
  * group drops (source workload -> destination workload, protocol/port, count), the largest first;
- * or that nothing would have been; that the policies stay in audit mode, dropping nothing, until
+ * or that nothing would have been (or, when no node agent of the cluster reported during the window,
+ * that nothing watched: no flow then proves nothing); that the policies stay in audit mode, dropping nothing, until
  * enforced; and an **Enforce** button, which starts a new request for the same policies without the
  * annotation (a new approval). When none of the policies is in audit mode any more (deleted, or
  * already enforced), it says so instead, without the button. Pure: the worker passes everything in.
@@ -38,6 +39,11 @@ export interface AuditReportInput {
   policies: { key: string; state: 'audit' | 'enforced' | 'deleted' }[];
   /** Every flow they would have blocked, most first (the renderer shows the first ones). */
   flows: AuditReportFlow[];
+  /**
+   * No node agent of the cluster reported during the window: no flow could be seen, so no flow
+   * says nothing about what would have been blocked.
+   */
+  unwatched?: boolean;
 }
 
 /** Flows listed in the message; the rest are counted ("and 12 more flows"). */
@@ -87,7 +93,17 @@ export function renderAuditReport(input: AuditReportInput): SlackMessage {
   const total = input.flows.reduce((sum, f) => sum + f.count, 0);
   const blocks: Block[] = [];
   let fallback: string;
-  if (input.flows.length === 0) {
+  if (input.flows.length === 0 && input.unwatched === true) {
+    blocks.push(
+      section(
+        `:warning: ${ended}, but no netpol node agent of the cluster reported during it: ` +
+          'nothing watched the traffic, so this report cannot say what would have been blocked. Audit mode ' +
+          'needs the agents (Helm: `agent.enabled=true`); without them a CNI that enforces NetworkPolicies ' +
+          'ignores the audit annotation and enforces these policies already.',
+      ),
+    );
+    fallback = `Audit of request ${input.requestId} ended: no node agent reported on cluster ${input.cluster}, nothing was watched`;
+  } else if (input.flows.length === 0) {
     blocks.push(section(`:white_check_mark: ${ended}: nothing would have been blocked.`));
     fallback = `Audit of request ${input.requestId} ended: nothing would have been blocked`;
   } else {
