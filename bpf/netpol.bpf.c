@@ -187,45 +187,45 @@ struct linear {
 };
 
 /*
- * Copies len bytes at off: straight from the packet when they are in its linear part (the usual
- * case: no helper call), else through bpf_skb_load_bytes. Returns 0, or < 0 past the packet's end.
- * off is bounded for the verifier; headers never start further in than that.
+ * Copies len bytes of the transport header: straight from the packet when `direct` says `at`
+ * points at it (derived from a header by a constant offset: no options, no extension headers, the
+ * usual case) and they are in its linear part, else through bpf_skb_load_bytes at off. A variable
+ * offset into the packet (or a NULL test of a packet pointer) would be simpler, but the verifier
+ * refuses both to a loader without CAP_PERFMON (Spectre v1 sanitation), which is the DaemonSet's
+ * case (BPF and NET_ADMIN only). Returns 0, or < 0 past the packet's end.
  */
-static __always_inline int load(struct __sk_buff *skb, const struct linear *lin, __u32 off,
-				void *to, __u32 len)
+static __always_inline int load_l4(struct __sk_buff *skb, const struct linear *lin, __u8 *at,
+				   int direct, __u32 off, void *to, __u32 len)
 {
-	if (off <= 1024) {
-		__u8 *from = lin->data + off;
-		if ((void *)(from + len) <= lin->data_end) {
-			__builtin_memcpy(to, from, len);
-			return 0;
-		}
+	if (direct && (void *)(at + len) <= lin->data_end) {
+		__builtin_memcpy(to, at, len);
+		return 0;
 	}
 	return bpf_skb_load_bytes(skb, off, to, len);
 }
 
-/* Reads ports (and TCP flags) at l4_off; returns PARSE_OK or PARSE_BAD. */
-static __always_inline int parse_l4(struct __sk_buff *skb, const struct linear *lin, __u32 l4_off,
-				    struct packet *pkt)
+/* Reads ports (and TCP flags) at l4_off (at `at` when direct); returns PARSE_OK or PARSE_BAD. */
+static __always_inline int parse_l4(struct __sk_buff *skb, const struct linear *lin, __u8 *at,
+				    int direct, __u32 l4_off, struct packet *pkt)
 {
 	if (pkt->fragment)
 		return PARSE_OK;
 	if (pkt->protocol == IPPROTO_TCP) {
 		__u8 hdr[14];
-		if (load(skb, lin, l4_off, hdr, sizeof(hdr)) < 0)
+		if (load_l4(skb, lin, at, direct, l4_off, hdr, sizeof(hdr)) < 0)
 			return PARSE_BAD;
 		pkt->sport = ((__u16)hdr[0] << 8) | hdr[1];
 		pkt->dport = ((__u16)hdr[2] << 8) | hdr[3];
 		pkt->tcp_flags = hdr[13];
 	} else if (pkt->protocol == IPPROTO_UDP || pkt->protocol == IPPROTO_SCTP) {
 		__u8 hdr[4];
-		if (load(skb, lin, l4_off, hdr, sizeof(hdr)) < 0)
+		if (load_l4(skb, lin, at, direct, l4_off, hdr, sizeof(hdr)) < 0)
 			return PARSE_BAD;
 		pkt->sport = ((__u16)hdr[0] << 8) | hdr[1];
 		pkt->dport = ((__u16)hdr[2] << 8) | hdr[3];
 	} else if (pkt->protocol == IPPROTO_ICMPV6) {
 		__u8 type;
-		if (load(skb, lin, l4_off, &type, 1) < 0)
+		if (load_l4(skb, lin, at, direct, l4_off, &type, 1) < 0)
 			return PARSE_BAD;
 		/* Link control the kernel sends on every IPv6 link, never a pod's traffic: MLD (query,
 		 * report, done; 143 = MLDv2 report) and ND (RS, RA, NS, NA, redirect). Judging them would
@@ -255,7 +255,9 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, const struct linear
 	__builtin_memcpy(&pkt->daddr[12], &ip->daddr, 4);
 	if (bpf_ntohs(ip->frag_off) & 0x1fff)
 		pkt->fragment = 1;
-	return parse_l4(skb, lin, sizeof(struct ethhdr) + ip->ihl * 4, pkt);
+	/* No options: the transport header is right after the fixed header. */
+	return parse_l4(skb, lin, (__u8 *)(ip + 1), ip->ihl == 5, sizeof(struct ethhdr) + ip->ihl * 4,
+			pkt);
 }
 
 static __always_inline int parse_ipv6(struct __sk_buff *skb, const struct linear *lin,
@@ -279,19 +281,19 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, const struct linear
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
-			if (load(skb, lin, off, ext, 2) < 0)
+			if (bpf_skb_load_bytes(skb, off, ext, 2) < 0)
 				return PARSE_BAD;
 			next = ext[0];
 			off += ((__u32)ext[1] + 1) * 8;
 			continue;
 		case IPPROTO_AH:
-			if (load(skb, lin, off, ext, 2) < 0)
+			if (bpf_skb_load_bytes(skb, off, ext, 2) < 0)
 				return PARSE_BAD;
 			next = ext[0];
 			off += ((__u32)ext[1] + 2) * 4;
 			continue;
 		case IPPROTO_FRAGMENT:
-			if (load(skb, lin, off, ext, 4) < 0)
+			if (bpf_skb_load_bytes(skb, off, ext, 4) < 0)
 				return PARSE_BAD;
 			next = ext[0];
 			if ((((__u16)ext[2] << 8) | ext[3]) & 0xfff8)
@@ -300,7 +302,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, const struct linear
 			continue;
 		default:
 			pkt->protocol = next;
-			return parse_l4(skb, lin, off, pkt);
+			/* No extension header: the transport header follows the fixed one. */
+			return parse_l4(skb, lin, (__u8 *)(ip6 + 1), i == 0, off, pkt);
 		}
 	}
 	return PARSE_BAD;
@@ -760,11 +763,15 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 		__u32 audit_flag = dir == NETPOL_DIR_INGRESS ? NETPOL_EP_INGRESS_AUDIT
 							      : NETPOL_EP_EGRESS_AUDIT;
 		__u32 identity = identity_of(peer);
-		count_endpoint(endpoint_id, skb->len, !!(flags & audit_flag));
-		report(&pkt, &flow, endpoint_id, identity, dir,
-		       flags & audit_flag ? NETPOL_EVENT_WOULD_DROP : NETPOL_EVENT_DROP,
+		if (!(flags & audit_flag))
+			return drop(&pkt, &flow, endpoint_id, identity, dir, NETPOL_REASON_UNPARSABLE,
+				    skb->len);
+		/* Constant arguments: a variable `allowed` becomes a variable offset into the
+		 * counters, which the verifier refuses to a loader without CAP_PERFMON. */
+		count_endpoint(endpoint_id, skb->len, 1);
+		report(&pkt, &flow, endpoint_id, identity, dir, NETPOL_EVENT_WOULD_DROP,
 		       NETPOL_REASON_UNPARSABLE, 0);
-		return flags & audit_flag ? TC_ACT_OK : TC_ACT_SHOT;
+		return TC_ACT_OK;
 	}
 
 	struct netpol_ct_value *ct = NULL, *stale = NULL;
@@ -778,9 +785,14 @@ static __always_inline int enforce(struct __sk_buff *skb, __u32 dir)
 		if (ct && slot >= 0) {
 			ct_refresh(ct, &pkt, src_is_lo, now);
 			count_endpoint(endpoint_id, skb->len, 1);
-			/* A same-node flow judged in one pass: the other endpoint's veth passes it. */
-			if (dir == NETPOL_DIR_EGRESS && ct->ifindexes[slot] == skb->ifindex)
-				mark_for(skb, ct->ifindexes[slot ^ 1]);
+			/* A same-node flow judged in one pass: the other endpoint's veth passes it.
+			 * Both read with constant offsets and made opaque before choosing: an index
+			 * into the map value is a variable offset, which the verifier refuses to a
+			 * loader without CAP_PERFMON (the DaemonSet's). */
+			__u32 if0 = ct->ifindexes[0], if1 = ct->ifindexes[1];
+			asm volatile("" : "+r"(if0), "+r"(if1));
+			if (dir == NETPOL_DIR_EGRESS && (slot ? if1 : if0) == skb->ifindex)
+				mark_for(skb, slot ? if0 : if1);
 			return TC_ACT_OK;
 		}
 	}
