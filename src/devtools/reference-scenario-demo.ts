@@ -12,7 +12,7 @@
  * skipped with one line saying why. Everything is removed on exit, failure or Ctrl-C.
  */
 import { join } from 'node:path';
-import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import { NetworkingV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { buildPolicyIndex, computeMatrix } from '../core/evaluator';
 import { renderMatrixTable } from '../core/query/render-matrix';
@@ -28,7 +28,14 @@ import {
   startControlPlane,
   type ControlPlane,
 } from './control-plane';
-import { describeCurl, describeDrop, ScenarioLab, whyNoLab, type CurlResult } from './lab/scenario-lab';
+import {
+  describeCurl,
+  describeDrop,
+  emptyStandIn,
+  ScenarioLab,
+  whyNoLab,
+  type CurlResult,
+} from './lab/scenario-lab';
 
 /** The reference cluster's pods (examples/reference-cluster.yaml), as the lab names them. */
 const FRONTEND = 'frontend/nginx-7c5ddbdf54-2xkqp';
@@ -92,16 +99,8 @@ function matrix(plane: ControlPlane, title: string): void {
  * default-deny-ingress created through the API, then a timeout and the drops it caused.
  */
 async function realPacketsBefore(plane: ControlPlane, scenario: ScenarioLab): Promise<void> {
-  const core = plane.kube.kubeConfig().makeApiClient(CoreV1Api);
+  await emptyStandIn(plane.kube);
   const networking = plane.kube.kubeConfig().makeApiClient(NetworkingV1Api);
-  for (const pod of plane.kube.store.list('pods')) {
-    const meta = pod.metadata as { name: string; namespace: string };
-    await core.deleteNamespacedPod({ name: meta.name, namespace: meta.namespace });
-  }
-  for (const policy of plane.kube.store.list('networkpolicies')) {
-    const meta = policy.metadata as { name: string; namespace: string };
-    await networking.deleteNamespacedNetworkPolicy({ name: meta.name, namespace: meta.namespace });
-  }
   heading(
     'Real packets: a lab of examples/reference-cluster.yaml, its agent watching the same Kubernetes API',
   );

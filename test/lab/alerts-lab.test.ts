@@ -27,7 +27,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import { NetworkingV1Api } from '@kubernetes/client-node';
 import Redis from 'ioredis';
 import { FlowStore } from '../../src/adapters/redis/flow-store';
 import { runCli } from '../../src/cli/main';
@@ -45,7 +45,7 @@ import {
 } from '../../src/devtools/control-plane';
 import type { LabInventory } from '../../src/devtools/lab/lab';
 import { listNetns } from '../../src/devtools/lab/netns';
-import { ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
+import { emptyStandIn, ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
 import { REPO_ROOT, ensureDataplanePrerequisites } from '../dataplane/support/dataplane-prerequisites';
 
 const PREFIX = `nplab-${process.pid}-al-`;
@@ -147,16 +147,7 @@ beforeAll(async () => {
   // The lab's agent publishes under netpol's default prefix: the alert worker reads it there.
   plane = await startControlPlane({ prefix: 'netpol', alertWindowMs: ALERT_WINDOW_MS });
   // The harness starts with its own reference objects; the lab's pods (real addresses) replace them.
-  const core = plane.kube.kubeConfig().makeApiClient(CoreV1Api);
-  const networking = plane.kube.kubeConfig().makeApiClient(NetworkingV1Api);
-  for (const pod of plane.kube.store.list('pods')) {
-    const meta = pod.metadata as { name: string; namespace: string };
-    await core.deleteNamespacedPod({ name: meta.name, namespace: meta.namespace });
-  }
-  for (const policy of plane.kube.store.list('networkpolicies')) {
-    const meta = policy.metadata as { name: string; namespace: string };
-    await networking.deleteNamespacedNetworkPolicy({ name: meta.name, namespace: meta.namespace });
-  }
+  await emptyStandIn(plane.kube);
   scenario = ScenarioLab.prepare({
     repoRoot: REPO_ROOT,
     stateFile: join(REPO_ROOT, 'examples', 'reference-cluster.yaml'),

@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import Redis from 'ioredis';
 import { dropStreamKey, parseDropEventEntry, type DropEvent } from '../../contracts/drop-events';
 import { OWN_FORM } from '../../platform/entry-point';
@@ -38,6 +39,24 @@ export function whyNoLab(repoRoot: string): string | null {
 }
 
 export type CurlResult = { code: string } | { timeout: true };
+
+/**
+ * Deletes the stand-in's pods and NetworkPolicies through its API, as kubectl would, so its watchers
+ * (the worker's sync, the agent) see them go: the control-plane harness starts with reference objects
+ * of its own, which a lab's pods, with real addresses, replace.
+ */
+export async function emptyStandIn(standIn: KubeApiStandIn): Promise<void> {
+  const core = standIn.kubeConfig().makeApiClient(CoreV1Api);
+  const networking = standIn.kubeConfig().makeApiClient(NetworkingV1Api);
+  for (const pod of standIn.store.list('pods')) {
+    const meta = pod.metadata as { name: string; namespace: string };
+    await core.deleteNamespacedPod({ name: meta.name, namespace: meta.namespace });
+  }
+  for (const policy of standIn.store.list('networkpolicies')) {
+    const meta = policy.metadata as { name: string; namespace: string };
+    await networking.deleteNamespacedNetworkPolicy({ name: meta.name, namespace: meta.namespace });
+  }
+}
 
 export class ScenarioLab {
   private constructor(
