@@ -6,6 +6,7 @@
  * cannot be submitted. Also answers questions typed as requests (`can A reach B`), to readers.
  */
 import { NetpolError } from '../core/errors';
+import { isAuditPolicy } from '../core/k8s/audit-mode';
 import type { NetworkPolicy } from '../core/k8s/types';
 import { describeEffect } from '../core/policy/describe-effect';
 import { isManagedByNetpol } from '../core/policy/provenance';
@@ -26,6 +27,7 @@ import {
   type SlackMessage,
 } from '../adapters/slack/render';
 import { mayRequest, requireReader } from './authorize';
+import { auditAgentNote } from './audit-agent-note';
 import type { BotContext, CommandInput } from './bot-context';
 
 export class DraftPreviews {
@@ -73,6 +75,7 @@ export class DraftPreviews {
       warnings,
       notes,
       ...(await this.livenessNote(cluster, snapshot?.updatedAt)),
+      ...(await this.auditAgentNote(cluster, policies)),
     };
     if (state === undefined) {
       // Never checked against the cluster: shown, but no draft is kept, so nothing can be submitted.
@@ -101,6 +104,18 @@ export class DraftPreviews {
   ): Promise<{ liveness?: PreviewInput['liveness'] }> {
     const of = await this.ctx.liveness(cluster, snapshotUpdatedAt);
     return of === undefined ? {} : { liveness: { of, now: this.ctx.now().toISOString() } };
+  }
+
+  /** For a request in audit mode: whether the cluster has node agents to audit it (audit-agent-note.ts). */
+  private async auditAgentNote(
+    cluster: string,
+    policies: readonly NetworkPolicy[],
+  ): Promise<{ auditAgentNote?: string }> {
+    const heartbeats = this.ctx.deps.heartbeats;
+    if (heartbeats === undefined || !policies.some(isAuditPolicy)) return {};
+    const beats = await heartbeats.list(cluster).catch(() => undefined);
+    const note = auditAgentNote({ cluster, policies, beats, now: this.ctx.now() });
+    return note === undefined ? {} : { auditAgentNote: note };
   }
 
   /** The request language as this installation configured it (the CLI reads the same file). */

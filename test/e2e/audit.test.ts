@@ -135,6 +135,19 @@ describe('audit mode: the report and Enforce', () => {
   const reportIn = (cardTs: string) => (m: { thread_ts?: string; text: string }) =>
     m.thread_ts === cardTs && m.text.startsWith('Audit of request');
 
+  it('the preview of an --audit request warns when no node agent of the cluster reports, and not once one does', async () => {
+    const preview = async () =>
+      JSON.stringify(
+        (await plane.slash(`deny all in backend --audit ${WINDOW}`, { user: ALICE })).reply.blocks,
+      );
+    const without = await preview();
+    expect(without).toContain('Audit mode for 10s: nothing will be dropped');
+    expect(without).toContain('no netpol node agent reports on cluster prod: audit mode needs them');
+    expect(without).toContain('a CNI that enforces NetworkPolicies itself ignores netpol.io/audit');
+    await agentBeats();
+    expect(await preview()).not.toContain('no netpol node agent');
+  });
+
   it('reports what would have been blocked in the thread; Enforce -> approval -> the policy is enforced', async () => {
     const audited = await approveRequest(`deny all in backend --audit ${WINDOW}`);
     expect(audited.policy.metadata.annotations?.[AUDIT]).toBe(WINDOW);

@@ -36,6 +36,8 @@ interface PreviewFields {
   notes?: readonly string[];
   /** The cluster's worker and snapshot (issue 11): a silent worker's stale snapshot is named. */
   liveness?: { of: ClusterLiveness; now: string };
+  /** A request in audit mode on a cluster where no node agent reports (issue 10): why that matters. */
+  auditAgentNote?: string;
 }
 
 export type PreviewInput = PreviewFields &
@@ -67,6 +69,8 @@ export function renderPreview(input: PreviewInput): SlackMessage {
     blocks.push(section(`*How names were read*\n${lines.join('\n')}`));
   }
   blocks.push(effectSection(input.effect));
+  if (input.auditAgentNote !== undefined)
+    blocks.push(context(`:warning: ${escapeMrkdwn(fitText(input.auditAgentNote, BUDGET.notes))}`));
   const stale =
     input.liveness === undefined ? undefined : staleSnapshotNote(input.liveness.of, input.liveness.now);
   if (stale !== undefined) blocks.push(context(stale));
