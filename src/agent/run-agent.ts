@@ -37,6 +37,10 @@ import { closeUnclaimedVeths, guardNewLinks, logLinkNotice, type LinkWatching } 
 import { AgentMetrics, type DataplaneReadings } from './metrics';
 import { deleteOf, upsertOf, type WatchedKind } from './object-events';
 import { agentHeartbeat } from './heartbeat';
+import { logBudget } from './log-budget';
+
+/** "packet dropped" lines a second at most; the rest are counted in one line (log-budget.ts). */
+const DROP_LOG_LINES_PER_SECOND = 20;
 
 export interface AgentDeps {
   log: Logger;
@@ -105,6 +109,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   // The Enforcer is made after the dataplane, whose events arrive through this closure.
   const built: { enforcer?: Enforcer } = {};
+  const dropLogs = logBudget(DROP_LOG_LINES_PER_SECOND);
   const onEvent = (event: DataplaneEvent): void => {
     const enforcer = built.enforcer;
     if (enforcer !== undefined) flows.add(event, enforcer);
@@ -116,17 +121,21 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       podOfEndpoint: (id) => enforcer.podOfEndpoint(id),
       podOf: (address) => enforcer.podOf(address),
     });
-    log.info(
-      {
-        pod: drop.pod && `${drop.pod.namespace}/${drop.pod.name}`,
-        peer: drop.peer ? `${drop.peer.namespace}/${drop.peer.name}` : drop.peerAddress,
-        direction: drop.direction,
-        protocol: drop.protocol,
-        port: drop.destinationPort,
-        reason: drop.reason,
-      },
-      'packet dropped',
-    );
+    const notLogged = dropLogs.takeSkipped();
+    if (notLogged > 0)
+      log.info({ count: notLogged }, 'packets dropped, not logged one by one (over the log budget)');
+    if (dropLogs.take())
+      log.info(
+        {
+          pod: drop.pod && `${drop.pod.namespace}/${drop.pod.name}`,
+          peer: drop.peer ? `${drop.peer.namespace}/${drop.peer.name}` : drop.peerAddress,
+          direction: drop.direction,
+          protocol: drop.protocol,
+          port: drop.destinationPort,
+          reason: drop.reason,
+        },
+        'packet dropped',
+      );
     publisher.publish(drop);
   };
 
