@@ -707,3 +707,47 @@ test('switching a side between audit and enforced: rules swapped while audited, 
   expect(mapsAllow(dataplane, 12, 0, '10.1.0.7', 80, 'TCP')).toBe(true);
   expect(e.auditPoliciesOf(12, 'ingress')).toEqual(['shop/deny-in']);
 });
+
+test('after a restart, a side turned audit while the agent was down is audited before its rules are swapped, an enforced one after', async () => {
+  const dataplane = new MemoryDataplane();
+  const first = enforcer(dataplane);
+  await first.adopt();
+  addPod(first, 'db', '10.0.0.2', { app: 'db' });
+  addPod(first, 'web', '10.1.0.7', { app: 'web' }, 'node-2');
+  first.apply({ kind: 'policy-upsert', policy: ALLOW_WEB_TO_DB });
+  await first.flush();
+  expect(dataplane.endpoints.get(12)).toMatchObject({ ingressIsolated: true, ingressAudit: false });
+
+  // Down: the allow deleted and a deny-all applied in audit mode. The restarted agent's rules
+  // (none) would drop web if the kernel still enforced them: the AUDIT flag goes first.
+  dataplane.log.length = 0;
+  const second = enforcer(dataplane);
+  await second.adopt();
+  addPod(second, 'db', '10.0.0.2', { app: 'db' });
+  addPod(second, 'web', '10.1.0.7', { app: 'web' }, 'node-2');
+  second.apply({ kind: 'policy-upsert', policy: audited(DENY_INGRESS) });
+  await second.flush();
+  expect(dataplane.log.filter((l) => !l.startsWith('ipcache') && !l.startsWith('attach'))).toEqual([
+    'endpoint 12 ready=true in=true audit=in',
+    'swap 12/0 ',
+    'clear 12/1',
+  ]);
+  expect(mapsAllow(dataplane, 12, 0, '10.1.0.7', 80, 'TCP')).toBe(true);
+
+  // Down again: the allow enforced beside it. The rules admitting web go in while still audited,
+  // then the flag is cleared.
+  dataplane.log.length = 0;
+  const third = enforcer(dataplane);
+  await third.adopt();
+  addPod(third, 'db', '10.0.0.2', { app: 'db' });
+  addPod(third, 'web', '10.1.0.7', { app: 'web' }, 'node-2');
+  third.apply({ kind: 'policy-upsert', policy: audited(DENY_INGRESS) });
+  third.apply({ kind: 'policy-upsert', policy: ALLOW_WEB_TO_DB });
+  await third.flush();
+  expect(dataplane.log.filter((l) => !l.startsWith('ipcache') && !l.startsWith('attach'))).toEqual([
+    expect.stringMatching(/^swap 12\/0 \d/),
+    'endpoint 12 ready=true in=true',
+    'clear 12/1',
+  ]);
+  expect(mapsAllow(dataplane, 12, 0, '10.1.0.7', 80, 'TCP')).toBe(true);
+});

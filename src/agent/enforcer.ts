@@ -36,7 +36,9 @@
  * Restart: adopt() reads the pinned ipcache and endpoints before the first pass; each class takes
  * the identity its first pod's address held (the others held are reserved until the first pass has
  * rewritten every local rule set), adopted endpoints are not closed again, and the first pass writes
- * only differences and removes what no longer exists.
+ * only differences and removes what no longer exists. An adopted endpoint's flags are unknown, so
+ * its first write takes the order safe from any of them: an enforced side's rules before the
+ * flags, an audited side's flags (ISOLATED|AUDIT) before its rules.
  *
  * Audit mode (issue 10): a local side no enforced policy isolates but audit-mode policies select
  * (LiveIndex.auditStructure) is written as their rules with the direction's ISOLATED and AUDIT
@@ -109,6 +111,8 @@ interface LocalEndpoint {
   /** Per direction, the audit policies ("namespace/name") of an audited side (none otherwise). */
   auditPolicies: Record<Direction, readonly string[]>;
   ready: boolean;
+  /** Left by a previous agent and not written yet: what its flags and rules hold is unknown. */
+  adopted: boolean;
 }
 
 interface SideFlags {
@@ -665,12 +669,24 @@ export class Enforcer {
       if (flags[d].audit && early[d].isolated) early[d] = { isolated: true, audit: true };
     if (endpoint.ready && DIRECTIONS.some((d) => early[d].audit !== endpoint.flags[d].audit))
       await dataplane.setEndpoint(endpoint.ifindex, endpointState(endpoint.ifindex, early));
-    // Rules in place before a direction is (or stays) isolated, or stops being audited...
+    // Rules in place before a direction is (or stays) isolated, or stops being audited. An
+    // adopted endpoint's flags are unknown (a policy may have turned audit while the agent was
+    // down): an audited side's rules wait until its AUDIT flag is surely set, as they may drop
+    // what the kernel enforces now.
+    const audited: Direction[] = [];
     for (const [direction, side] of changed) {
-      if (side.isolated)
+      if (!side.isolated) continue;
+      if (endpoint.adopted && flags[direction].audit) audited.push(direction);
+      else
         await dataplane.swapRules(endpoint.ifindex, DIRECTION_CODE[direction], sideRules(side, this.lookups));
     }
     await dataplane.setEndpoint(endpoint.ifindex, endpointState(endpoint.ifindex, flags));
+    for (const direction of audited)
+      await dataplane.swapRules(
+        endpoint.ifindex,
+        DIRECTION_CODE[direction],
+        sideRules(changed.get(direction)!, this.lookups),
+      );
     // ...and removed only once it is open.
     for (const [direction, side] of changed) {
       if (!side.isolated) await dataplane.clearRules(endpoint.ifindex, DIRECTION_CODE[direction]);
@@ -683,6 +699,7 @@ export class Enforcer {
     }
     endpoint.flags = flags;
     endpoint.ready = true;
+    endpoint.adopted = false;
   }
 
   /**
@@ -713,6 +730,7 @@ export class Enforcer {
       flags: { Ingress: OPEN, Egress: OPEN },
       auditPolicies: { Ingress: NO_POLICIES, Egress: NO_POLICIES },
       ready: false,
+      adopted,
     });
     this.podByEndpoint.set(veth.ifindex, pod);
     this.log.info({ pod, ifname: veth.ifname, ifindex: veth.ifindex, adopted }, 'endpoint attached');
