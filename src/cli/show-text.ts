@@ -37,7 +37,7 @@ export function renderShowText(summary: NamespaceSummary): string {
         : `window ${audit.audit.window}`;
     const name = `${namespace}/${audit.policy.metadata.name}`;
     lines.push(
-      `- in audit mode (not enforced): ${name} (${window}), ${plural(audit.selectedPods, 'pod')}: ${audit.description}`,
+      `- ${name} (${window}), ${plural(audit.selectedPods, 'pod')}: ${audit.description}`,
       provenanceLine(audit.provenance),
     );
   }

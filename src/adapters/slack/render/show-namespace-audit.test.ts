@@ -1,6 +1,6 @@
 /**
- * `/netpol show` with policies in audit mode (issue 10): listed apart, "in audit mode (not enforced)",
- * with their window, and left out of the isolation lines. Pinned by test/golden/slack/show-audit.json
+ * `/netpol show` with policies in audit mode (issue 10): listed apart under one "In audit mode (not
+ * enforced)" heading, with their window, and left out of the isolation lines. Pinned by test/golden/slack/show-audit.json
  * (`UPDATE_GOLDEN=1 npx jest src/adapters/slack/render/show-namespace-audit` rewrites it).
  */
 import fs from 'node:fs';
@@ -66,7 +66,7 @@ describe('show with policies in audit mode', () => {
     expect(summary.ingress.open).toEqual([]);
   });
 
-  it('renders "in audit mode (not enforced)" with the window (golden file)', () => {
+  it('renders them under one "In audit mode (not enforced)" heading, with the window (golden file)', () => {
     const messages = renderShowNamespace({
       cluster: 'prod-eu',
       namespace: 'backend',
@@ -77,8 +77,11 @@ describe('show with policies in audit mode', () => {
     for (const m of messages) expect(messageProblems(m)).toEqual([]);
     const text = JSON.stringify(messages);
     expect(text).toContain(
-      'in audit mode (not enforced): `backend/netpol-deny-all-in-backend-0f1e2d3c` (window 1h)',
+      '*In audit mode (not enforced)*: nothing is dropped because of these; what they would block is reported in the thread of their request when the window ends\\n• `backend/hand-written` (window',
     );
+    expect(text).toContain('• `backend/netpol-deny-all-in-backend-0f1e2d3c` (window 1h)');
+    // Said once, by the heading, not again on each line.
+    expect(text.match(/in audit mode \(not enforced\)/gi)).toHaveLength(1);
     expect(text).toContain('4 pods, 1 NetworkPolicy and 2 in audit mode');
     const actual = `${JSON.stringify(messages, null, 2)}\n`;
     if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(GOLDEN, actual);

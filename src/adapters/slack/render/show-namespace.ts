@@ -114,7 +114,7 @@ function policyLine({ policy, selectedPods, description, provenance }: PolicySum
   return `${line}\n      ${provenanceText(provenance)}`;
 }
 
-/** `• in audit mode (not enforced): backend/deny-all (window 1h), 3 pods: what it does`. */
+/** `• backend/deny-all (window 1h), 3 pods: what it does`, under the "In audit mode" heading. */
 function auditLine(summary: AuditPolicySummary): string {
   const { policy, selectedPods, description, provenance, audit } = summary;
   const name = `${policy.metadata.namespace}/${policy.metadata.name}`;
@@ -122,7 +122,7 @@ function auditLine(summary: AuditPolicySummary): string {
     audit.windowMs === undefined
       ? `window ${code(audit.window)}: not a duration, no report due`
       : `window ${escapeMrkdwn(audit.window)}`;
-  const line = `• in audit mode (not enforced): ${code(name)} (${window}), ${plural(selectedPods, 'pod')}: ${fitText(description, LINE_BUDGET)}`;
+  const line = `• ${code(name)} (${window}), ${plural(selectedPods, 'pod')}: ${fitText(description, LINE_BUDGET)}`;
   return `${line}\n      ${provenanceText(provenance)}`;
 }
 
