@@ -23,11 +23,21 @@ export function notAppliedReason(
   return `${lower(direction)} is not restricted: ${what}`;
 }
 
-/** `otherPolicies`: policies selecting the pod only for the other direction. */
-export function notIsolatedReason(direction: Direction, endpoint: string, otherPolicies: string[]): string {
+/**
+ * `otherPolicies`: policies selecting the pod only for the other direction. `auditSelects`: policies
+ * in audit mode (issue 10), which take no part in the verdict, do select it, so "no NetworkPolicy"
+ * would read as wrong next to them: none enforced does.
+ */
+export function notIsolatedReason(
+  direction: Direction,
+  endpoint: string,
+  otherPolicies: string[],
+  options: { auditSelects?: boolean } = {},
+): string {
   const d = lower(direction);
   if (otherPolicies.length === 0) {
-    return `not isolated for ${d}: no NetworkPolicy selects ${endpoint}, so all ${d} is allowed`;
+    const which = options.auditSelects === true ? 'enforced ' : '';
+    return `not isolated for ${d}: no ${which}NetworkPolicy selects ${endpoint}, so all ${d} is allowed`;
   }
   const them = otherPolicies.length === 1 ? 'the one NetworkPolicy' : 'the NetworkPolicies';
   return (

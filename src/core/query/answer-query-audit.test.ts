@@ -49,4 +49,31 @@ describe('can / explain with policies in audit mode', () => {
     const none = ask(clusterState({ pods, policies: [denyAll] })).verdicts;
     expect(none[0]).not.toHaveProperty('auditNote');
   });
+
+  it('says no enforced NetworkPolicy selects a pod only policies in audit mode select, and nothing else changes', () => {
+    const [only] = ask(clusterState({ pods, policies: [inAudit(denyAll)] })).verdicts;
+    expect(only!.verdict.ingress.reason).toBe(
+      'not isolated for ingress: no enforced NetworkPolicy selects backend/api, so all ingress is allowed',
+    );
+    // frontend/web: no policy at all selects it, the evaluator's words.
+    expect(only!.verdict.egress.reason).toBe(
+      'not isolated for egress: no NetworkPolicy selects frontend/web, so all egress is allowed',
+    );
+    expect(only!.verdict.summary).toContain(
+      'ingress: not isolated for ingress: no enforced NetworkPolicy selects',
+    );
+    const { text } = ask(clusterState({ pods, policies: [inAudit(denyAll)] }));
+    expect(text).toContain('no enforced NetworkPolicy selects backend/api');
+
+    // Without policies in audit mode, or with an enforced one selecting the pod: unchanged.
+    const [none] = ask(clusterState({ pods, policies: [] })).verdicts;
+    expect(none!.verdict.ingress.reason).toBe(
+      'not isolated for ingress: no NetworkPolicy selects backend/api, so all ingress is allowed',
+    );
+    const elsewhere = policy('frontend/deny-all', { podSelector: {}, policyTypes: ['Ingress'] });
+    const [other] = ask(clusterState({ pods, policies: [inAudit(elsewhere)] })).verdicts;
+    expect(other!.verdict.ingress.reason).toBe(
+      'not isolated for ingress: no NetworkPolicy selects backend/api, so all ingress is allowed',
+    );
+  });
 });

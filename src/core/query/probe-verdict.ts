@@ -2,15 +2,19 @@
  * One connection's verdict as `can`, `/netpol explain` and `netpol explain` give it (issue 10):
  * the evaluator's verdict, which policies in audit mode take no part in, and, when enforcing those
  * policies would turn it, a note saying so ("backend/deny-all is in audit mode and would block it
- * once enforced"). The one place that wording is made, for Slack and the terminal alike. Pure.
+ * once enforced"), and a side only they select reads "no enforced NetworkPolicy selects". The one
+ * place that wording is made, for Slack and the terminal alike. Pure.
  */
 import {
   buildPolicyIndex,
   evaluateConnection,
   type ConnectionVerdict,
   type PolicyIndex,
+  type SideVerdict,
   type TrafficEndpoint,
 } from '../evaluator';
+import { formatPort } from '../evaluator/ports';
+import { connectionSummary, notIsolatedReason } from '../evaluator/reasons';
 import type { Protocol } from '../k8s/types';
 import { asEnforced } from '../policy/audit-policies';
 import type { ClusterState } from '../state/cluster-state';
@@ -47,12 +51,41 @@ export function probeVerdict(
   connection: { src: TrafficEndpoint; dst: TrafficEndpoint; port: number; protocol: Protocol },
 ): ProbedVerdict {
   const { src, dst, port, protocol } = connection;
-  const verdict = evaluateConnection(index, src, dst, port, protocol);
-  const note =
-    audit === undefined
-      ? undefined
-      : auditNote(verdict, evaluateConnection(audit.index, src, dst, port, protocol), audit.keys);
+  const evaluated = evaluateConnection(index, src, dst, port, protocol);
+  if (audit === undefined) return { verdict: evaluated, port, protocol };
+  const verdict = withAuditSelecting(index, audit, evaluated, port, protocol);
+  const note = auditNote(verdict, evaluateConnection(audit.index, src, dst, port, protocol), audit.keys);
   return { verdict, port, protocol, ...(note === undefined ? {} : { auditNote: note }) };
+}
+
+/**
+ * A side "no NetworkPolicy selects" while a policy in audit mode does select the pod reads "no
+ * enforced NetworkPolicy selects" (and the summary with it); every other reason is the evaluator's.
+ */
+function withAuditSelecting(
+  index: PolicyIndex,
+  audit: AuditedIndex,
+  verdict: ConnectionVerdict,
+  port: number,
+  protocol: Protocol,
+): ConnectionVerdict {
+  const reword = (side: SideVerdict): SideVerdict => {
+    if (!side.applies || side.isolated) return side;
+    const n = index.podNumber.get(side.endpoint);
+    if (n === undefined || index.selectingPolicies[n]!.length > 0) return side;
+    const m = audit.index.podNumber.get(side.endpoint);
+    const selected =
+      m !== undefined &&
+      audit.index.selectingPolicies[m]!.some((p) => audit.keys.has(audit.index.policies[p]!.key));
+    if (!selected) return side;
+    return { ...side, reason: notIsolatedReason(side.direction, side.endpoint, [], { auditSelects: true }) };
+  };
+  const egress = reword(verdict.egress);
+  const ingress = reword(verdict.ingress);
+  if (egress === verdict.egress && ingress === verdict.ingress) return verdict;
+  const sides = { allowed: verdict.allowed, self: verdict.self, egress, ingress };
+  const summary = connectionSummary(egress.endpoint, ingress.endpoint, formatPort(protocol, port), sides);
+  return { ...sides, summary };
 }
 
 /** A probed verdict as terminal text: renderVerdict's lines, then the audit note's. */

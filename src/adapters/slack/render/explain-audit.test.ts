@@ -27,5 +27,6 @@ describe('/netpol explain with a policy in audit mode (issue 10)', () => {
     const text = JSON.stringify(message.blocks);
     expect(text).toContain(':white_check_mark: *allowed*');
     expect(text).toContain(':mag_right: backend/deny-all is in audit mode and would block it once enforced');
+    expect(text).toContain('no enforced NetworkPolicy selects backend/api');
   });
 });
