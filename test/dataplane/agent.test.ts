@@ -4,35 +4,22 @@
  * lab's, spec.nodeName the node), a real redis-server for drop events, and the real agent as a
  * child process (src/agent/main.ts, configured through its environment). Policies and labels
  * change through the stand-in; verdicts are read off real TCP connections. Needs root (fails,
- * never skips, without it). Everything it makes has the prefix np-dp-<pid>- and is removed in
- * afterAll, also when a step fails.
+ * never skips, without it). The node, Redis, the stand-in and the agent are AgentLab's
+ * (support/agent-lab.ts, shared with test/lab/audit-agent.test.ts). Everything it makes has the
+ * prefix np-dp-<pid>- and is removed in afterAll, also when a step fails.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Redis from 'ioredis';
-import { startKubeApiStandIn, type KubeApiStandIn } from '../../src/devtools/kube-api';
-import { startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
-import { dropStreamKey, parseDropEventEntry, type DropEvent } from '../../src/contracts/drop-events';
-import { AgentProcess } from './support/agent-process';
-import {
-  LOADER_PATH,
-  OBJECT_PATH,
-  ensureDataplanePrerequisites,
-  sweepLeftovers,
-} from './support/dataplane-prerequisites';
-import { NodeNetwork, type NodePod } from '../../src/devtools/lab/netns';
-import { childPids, leftovers, untilGone } from './support/leftovers';
+import type Redis from 'ioredis';
+import type { DropEvent } from '../../src/contracts/drop-events';
+import type { KubeApiStandIn } from '../../src/devtools/kube-api';
+import type { NodeNetwork, NodePod } from '../../src/devtools/lab/netns';
+import { AgentLab, CLUSTER, NODE_NAME, podObject as labPodObject } from './support/agent-lab';
+import { childPids, untilGone } from './support/leftovers';
 import { sendFrom } from './support/packet-sender';
 
 const PREFIX = `np-dp-${process.pid}-`;
-const PIN_DIR = `/sys/fs/bpf/${PREFIX}agent`;
-const KUBECONFIG = join(tmpdir(), `${PREFIX}kubeconfig`);
-const NODE_NAME = 'node-1';
-const CLUSTER = 'lab';
 const NODE = { ipv4: '10.79.255.1', ipv6: 'fd79::ff:1' };
-const STREAM = dropStreamKey('netpol', CLUSTER);
 
 /** Lab pod name -> its Kubernetes namespace, name and labels. */
 const PODS = {
@@ -91,27 +78,13 @@ const WHILE_DOWN = {
 const ALL = { ...PODS, ...LATE, ...HAMMERED, ...WHILE_DOWN };
 type LabName = keyof typeof ALL;
 
+let agentLab: AgentLab;
 let lab: NodeNetwork;
-let redis: TestRedis;
 let client: Redis;
 let standIn: KubeApiStandIn;
-let agent: AgentProcess | undefined;
-let env: Record<string, string>;
-/** The running agent's health port (it picks a free one at each start). */
-let healthPort = 0;
 
 function podObject(name: LabName, labels: Record<string, string> = ALL[name].labels) {
-  const pod = ALL[name];
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: pod.name, namespace: pod.namespace, labels },
-    spec: {
-      nodeName: NODE_NAME,
-      containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }] }],
-    },
-    status: { phase: 'Running', podIP: pod.ipv4, podIPs: [{ ip: pod.ipv4 }, { ip: pod.ipv6 }] },
-  };
+  return labPodObject(ALL[name], labels);
 }
 
 const DENY_INGRESS = {
@@ -160,50 +133,6 @@ async function untilVerdict(from: LabName, to: LabName, expected: boolean, deadl
   }
 }
 
-async function readyz(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The port the agent said it listens on (its "agent started" line), undefined before it says so.
- * The agent listens on port 0 (any free port): a fixed port would be free between a kill and the
- * restart, and another test's freePort() could hand it to its own server, whose /readyz would then
- * answer for an agent that failed to start (EADDRINUSE) or has not synced yet.
- */
-function announcedPort(child: AgentProcess): number | undefined {
-  for (const line of child.lines) {
-    if (!line.includes('"agent started"')) continue;
-    const port = (JSON.parse(line) as { healthPort?: unknown }).healthPort;
-    if (typeof port === 'number') return port;
-  }
-  return undefined;
-}
-
-/** Starts the agent and waits until it is ready: its own /readyz says so, and it logged its sync. */
-async function startAgent(): Promise<void> {
-  const started = AgentProcess.start(env);
-  agent = started;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const port = announcedPort(started);
-    if (port !== undefined) healthPort = port;
-    if (
-      port !== undefined &&
-      (await readyz(port)) &&
-      started.lines.some((line) => line.includes('"maps in sync"'))
-    )
-      return;
-    if (!started.running || Date.now() > deadline) {
-      throw new Error(`the agent did not become ready:\n${started.lines.slice(-40).join('\n')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** A foreign server on `port` answering 200 to everything (as another test's server would). */
 async function squat(port: number): Promise<Server> {
   const server = createServer((_request, response) => response.end('ok'));
@@ -214,96 +143,24 @@ async function squat(port: number): Promise<Server> {
   return server;
 }
 
-/** One series of the agent's /metrics (0 when absent). */
-async function metric(name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`${name}${labels} `) || l.startsWith(`${name}${labels}{`));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
-async function drops(): Promise<DropEvent[]> {
-  const entries = await client.xrange(STREAM, '-', '+');
-  // Single-event and batched entries alike (the agent batches and coalesces drops).
-  return entries.flatMap(([, fields]) => parseDropEventEntry(fields) ?? []);
-}
-
-let tornDown: Promise<void> | undefined;
-/** Removes everything, once (the last test calls it to check, afterAll again on a failure). */
-function teardown(): Promise<void> {
-  tornDown ??= removeAll();
-  return tornDown;
-}
-
-async function removeAll(): Promise<void> {
-  // The loader helper outlives a SIGKILLed agent until it reads the end of its stdin.
-  const helpers = agent?.running ? childPids(agent.pid) : [];
-  await agent?.kill();
-  await untilGone(helpers);
-  client?.disconnect();
-  await standIn?.close();
-  await redis?.stop();
-  await lab?.destroy();
-  rmSync(PIN_DIR, { recursive: true, force: true });
-  rmSync(KUBECONFIG, { force: true });
-}
-
 beforeAll(async () => {
-  ensureDataplanePrerequisites();
-  sweepLeftovers();
-  try {
-    lab = new NodeNetwork(PREFIX, NODE);
-    await lab.createNode();
-    for (const name of Object.keys(PODS) as (keyof typeof PODS)[]) {
-      await lab.addPod({ name, ipv4: PODS[name].ipv4, ipv6: PODS[name].ipv6, ports: [80, 81] });
-    }
-    redis = await startRedis();
-    client = new Redis(redis.url, { maxRetriesPerRequest: null });
-    standIn = await startKubeApiStandIn({
-      initial: {
-        namespaces: ['frontend', 'backend'].map((name) => ({
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
-        })),
-        pods: (Object.keys(PODS) as (keyof typeof PODS)[]).map((name) => podObject(name)),
-      },
-    });
-    await standIn.writeKubeconfig(KUBECONFIG);
-    env = {
-      NODE_NAME,
-      NETPOL_CLUSTER: CLUSTER,
-      NETPOL_NODE_ADDRESSES: `${NODE.ipv4},${NODE.ipv6}`,
-      KUBECONFIG,
-      NETPOL_BPF_PIN_DIR: PIN_DIR,
-      NETPOL_NODE_NETNS: lab.nodeNetns,
-      NETPOL_HOST_VETH_PREFIXES: 'hv-',
-      NETPOL_BPF_OBJECT: OBJECT_PATH,
-      NETPOL_BPF_LOADER: LOADER_PATH,
-      REDIS_URL: redis.url,
-      NETPOL_AGENT_HEALTH_HOST: '127.0.0.1',
-      NETPOL_AGENT_HEALTH_PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    await startAgent();
-  } catch (err) {
-    await teardown();
-    throw err;
-  }
+  agentLab = await AgentLab.start({ prefix: PREFIX, node: NODE, pods: PODS, ports: [80, 81] });
+  lab = agentLab.lab;
+  client = agentLab.client!;
+  standIn = agentLab.standIn!;
 }, 90_000);
 
-afterAll(teardown, 30_000);
+afterAll(() => agentLab?.teardown(), 30_000);
 
 afterEach(() => {
   const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts && agent !== undefined) {
-    process.stderr.write(`agent output:\n${agent.lines.slice(-60).join('\n')}\n`);
+  if (state.assertionCalls !== state.numPassingAsserts && agentLab?.agent !== undefined) {
+    process.stderr.write(`agent output:\n${agentLab.agent.lines.slice(-60).join('\n')}\n`);
   }
 });
 
@@ -326,7 +183,7 @@ describe('the node agent over real packets', () => {
     const deadline = Date.now() + 10_000;
     let drop: DropEvent | undefined;
     while (drop === undefined) {
-      drop = (await drops()).find(
+      drop = (await agentLab.drops()).find(
         (event) => event.peer?.name === PODS.fe.name && event.destinationPort === 80,
       );
       if (drop === undefined && Date.now() > deadline) throw new Error('no drop event in the stream');
@@ -404,7 +261,7 @@ describe('the node agent over real packets', () => {
     expect(through).toEqual([]);
     // Closed by the link watch (not by the agent's attach after the pod object arrived).
     expect(
-      agent!.lines.some((line) => line.includes('new host veth closed') && line.includes('hv-be3')),
+      agentLab.agent!.lines.some((line) => line.includes('new host veth closed') && line.includes('hv-be3')),
     ).toBe(true);
     await expect(pod('fe2').agent.connect(HAMMERED.be3.ipv6, 80)).resolves.toEqual({ ok: true });
   });
@@ -413,21 +270,21 @@ describe('the node agent over real packets', () => {
     // UDP to backend's nginx is denied (only frontend nginx on TCP 80 is admitted).
     const dropped = '{namespace="backend",pod="nginx-be"}';
     const streamed = async () =>
-      (await drops()).filter(
+      (await agentLab.drops()).filter(
         (e) => e.pod?.name === PODS.be.name && e.protocol === 17 && e.destinationPort === 81,
       ).length;
     // Entries ever added (XINFO's entries-added: trimming by MAXLEN does not lower it).
     const entriesAdded = async () => {
-      const info = (await client.xinfo('STREAM', STREAM)) as unknown[];
+      const info = (await client.xinfo('STREAM', agentLab.stream)) as unknown[];
       return Number(info[info.indexOf('entries-added') + 1]);
     };
     const before = {
-      dropped: await metric('netpol_agent_packets_dropped_total', dropped),
+      dropped: await agentLab.metric('netpol_agent_packets_dropped_total', dropped),
       events: await streamed(),
-      published: await metric('netpol_agent_drop_events_published_total'),
+      published: await agentLab.metric('netpol_agent_drop_events_published_total'),
       entries: await entriesAdded(),
     };
-    const rssBefore = rssBytes(agent!.pid);
+    const rssBefore = rssBytes(agentLab.agent!.pid);
 
     // One flow, 20,000 packets; then 3,000 flows of 4 packets each.
     const oneFlow = await sendFrom(pod('fe').netns, 'flood', PODS.be.ipv4, 81, 20_000, 1);
@@ -438,7 +295,7 @@ describe('the node agent over real packets', () => {
     let droppedNow = 0;
     const deadline = Date.now() + 10_000;
     while (
-      (droppedNow = (await metric('netpol_agent_packets_dropped_total', dropped)) - before.dropped) <
+      (droppedNow = (await agentLab.metric('netpol_agent_packets_dropped_total', dropped)) - before.dropped) <
       sent / 2
     ) {
       if (Date.now() > deadline) throw new Error(`only ${droppedNow} of ${sent} packets counted as dropped`);
@@ -448,7 +305,7 @@ describe('the node agent over real packets', () => {
     // New markers until one is not discarded (the publisher's buffer may still be full).
     const markerDeadline = Date.now() + 20_000;
     const hasMarker = async () =>
-      (await drops()).some(
+      (await agentLab.drops()).some(
         (e) => e.peer?.name === PODS.fe2.name && e.protocol === 17 && e.destinationPort === 82,
       );
     while (!(await hasMarker())) {
@@ -456,11 +313,11 @@ describe('the node agent over real packets', () => {
       await sendFrom(pod('fe2').netns, 'udp', PODS.be.ipv4, 82, 1, 100, 'none');
     }
     const events = (await streamed()) - before.events;
-    const published = (await metric('netpol_agent_drop_events_published_total')) - before.published;
+    const published = (await agentLab.metric('netpol_agent_drop_events_published_total')) - before.published;
     const entries = (await entriesAdded()) - before.entries;
-    const discarded = await metric('netpol_agent_drop_events_discarded_total');
-    const suppressed = await metric('netpol_agent_events_suppressed_total');
-    const rssGrowth = rssBytes(agent!.pid) - rssBefore;
+    const discarded = await agentLab.metric('netpol_agent_drop_events_discarded_total');
+    const suppressed = await agentLab.metric('netpol_agent_events_suppressed_total');
+    const rssGrowth = rssBytes(agentLab.agent!.pid) - rssBefore;
     process.stderr.write(
       `drop storm: ${sent} packets sent, ${droppedNow} dropped, ${published} events published in ${entries} stream entries (${events} after coalescing), ${discarded} discarded, ${suppressed} suppressed, agent RSS +${Math.round(rssGrowth / 1024 / 1024)} MiB\n`,
     );
@@ -482,14 +339,14 @@ describe('the node agent over real packets', () => {
       if (denied) wrong.push('fe -> be connected');
       if (!allowed) wrong.push('fe2 -> be refused');
     };
-    await agent!.kill();
-    expect(agent!.running).toBe(false);
+    await agentLab.agent!.kill();
+    expect(agentLab.agent!.running).toBe(false);
     // The machine is shared: while the agent is down, another process may take its old port and
     // answer /readyz there. The restart must still wait for the new agent itself.
-    const squatter = await squat(healthPort);
+    const squatter = await squat(agentLab.healthPort);
     try {
       for (let i = 0; i < 3; i++) await probeOnce();
-      const restarting = startAgent();
+      const restarting = agentLab.startAgent();
       let done = false;
       void restarting.finally(() => (done = true)).catch(() => undefined);
       while (!done) await probeOnce();
@@ -505,16 +362,18 @@ describe('the node agent over real packets', () => {
   });
 
   test('a pod created while the agent is down is open until the restarted agent has attached the pods it knows, then closed until its own rules are in', async () => {
-    const helpers = childPids(agent!.pid);
-    await agent!.kill();
+    const helpers = childPids(agentLab.agent!.pid);
+    await agentLab.agent!.kill();
     await untilGone(helpers);
     await lab.addPod({ name: 'be4', ipv4: WHILE_DOWN.be4.ipv4, ipv6: WHILE_DOWN.be4.ipv6, ports: [80, 81] });
     // The window README documents: nothing watches while the agent is down.
     await expect(connects('fe2', 'be4')).resolves.toBe(true);
-    await startAgent();
+    await agentLab.startAgent();
     // Ready means the first pass is done, and with it the veths nobody claimed are closed.
     expect(
-      agent!.lines.some((line) => line.includes('while the agent was down') && line.includes('hv-be4')),
+      agentLab.agent!.lines.some(
+        (line) => line.includes('while the agent was down') && line.includes('hv-be4'),
+      ),
     ).toBe(true);
     await expect(connects('fe2', 'be4')).resolves.toBe(false);
     await expect(pod('fe2').agent.connect(WHILE_DOWN.be4.ipv6, 80, 500)).resolves.toMatchObject({
@@ -526,15 +385,9 @@ describe('the node agent over real packets', () => {
   });
 
   test('clean-up leaves no namespace, link, pinned map or process behind', async () => {
-    const pids = [
-      agent!.pid,
-      ...childPids(agent!.pid),
-      ...lab.pids(),
-      ...childPids(process.pid, 'redis-server'),
-    ];
-    expect(childPids(agent!.pid, 'netpol-loader')).toHaveLength(1);
-    await teardown();
-    await expect(leftovers({ netnsPrefix: PREFIX, pinDirs: [PIN_DIR], pids })).resolves.toEqual([]);
-    expect(existsSync(KUBECONFIG)).toBe(false);
+    const pids = agentLab.pids();
+    expect(childPids(agentLab.agent!.pid, 'netpol-loader')).toHaveLength(1);
+    await agentLab.teardown();
+    await expect(agentLab.remains(pids)).resolves.toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Audit mode (issue 10) on real packets: the real node agent (a child process, as in
- * test/dataplane/agent.test.ts) over a node namespace with a client pod (frontend) and a server pod
- * (backend) behind routed host veths (NodeNetwork), the Kubernetes API stand-in and a real
- * redis-server.
+ * Audit mode (issue 10) on real packets: the real node agent (a child process) over a node
+ * namespace with a client pod (frontend) and a server pod (backend) behind routed host veths
+ * (NodeNetwork), the Kubernetes API stand-in and a real redis-server, all set up by AgentLab
+ * (test/dataplane/support/agent-lab.ts), as for test/dataplane/agent.test.ts.
  *
  * 1. A default-deny-ingress annotated `netpol.io/audit` in backend: real TCP connections and UDP
  *    exchanges to the server still succeed; nothing is dropped (the server's dropped-packet counter
@@ -25,41 +25,23 @@
  * leftovers are swept by that pattern) and is removed in afterAll, also when a step fails; the
  * last test removes it and checks that nothing is left.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NetworkingV1Api } from '@kubernetes/client-node';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { FlowStore } from '../../src/adapters/redis/flow-store';
-import { dropStreamKey, parseDropEventEntry, type DropEvent } from '../../src/contracts/drop-events';
 import type { ObservedFlow } from '../../src/contracts/observed-flows';
 import { AUDIT_ANNOTATION } from '../../src/core/k8s/audit-mode';
-import { startKubeApiStandIn, type KubeApiStandIn } from '../../src/devtools/kube-api';
-import { NodeNetwork } from '../../src/devtools/lab/netns';
-import { startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
-import { AgentProcess } from '../dataplane/support/agent-process';
-import {
-  LOADER_PATH,
-  OBJECT_PATH,
-  ensureDataplanePrerequisites,
-  sweepLeftovers,
-} from '../dataplane/support/dataplane-prerequisites';
-import { childPids, leftovers, untilGone } from '../dataplane/support/leftovers';
+import type { KubeApiStandIn } from '../../src/devtools/kube-api';
+import type { NodeNetwork } from '../../src/devtools/lab/netns';
+import { AgentLab, CLUSTER } from '../dataplane/support/agent-lab';
 
 const PREFIX = `np-dp-${process.pid}-au-`;
-const PIN_DIR = `/sys/fs/bpf/${PREFIX}agent`;
-const KUBECONFIG = join(tmpdir(), `${PREFIX}kubeconfig`);
-const NODE_NAME = 'node-1';
-const CLUSTER = 'lab';
 const NODE = { ipv4: '10.78.255.1', ipv6: 'fd78::ff:1' };
-const STREAM = dropStreamKey('netpol', CLUSTER);
 const PORT = 80;
 
 const PODS = {
   client: { namespace: 'frontend', name: 'web', labels: { app: 'web' }, ipv4: '10.78.0.2', ipv6: 'fd78::2' },
   server: { namespace: 'backend', name: 'api', labels: { app: 'api' }, ipv4: '10.78.0.3', ipv6: 'fd78::3' },
 } as const;
-type LabName = keyof typeof PODS;
 
 const DENY_INGRESS = {
   apiVersion: 'networking.k8s.io/v1',
@@ -93,26 +75,10 @@ const AUDITED_DENY_INGRESS = {
   metadata: { ...DENY_INGRESS.metadata, annotations: { [AUDIT_ANNOTATION]: '1h' } },
 };
 
+let agentLab: AgentLab;
 let lab: NodeNetwork;
-let redis: TestRedis;
 let client: Redis;
 let standIn: KubeApiStandIn;
-let agent: AgentProcess | undefined;
-let healthPort = 0;
-
-function podObject(name: LabName) {
-  const pod = PODS[name];
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels },
-    spec: {
-      nodeName: NODE_NAME,
-      containers: [{ name: 'main', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: PORT }] }],
-    },
-    status: { phase: 'Running', podIP: pod.ipv4, podIPs: [{ ip: pod.ipv4 }, { ip: pod.ipv6 }] },
-  };
-}
 
 /** client -> server, one new TCP connection or one UDP exchange: ok, or why not. */
 async function probe(protocol: 'TCP' | 'UDP', timeoutMs = 500) {
@@ -137,112 +103,30 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
   }
 }
 
-/** The agent's JSON log lines with this message (`fields` matched too). */
-function logged(msg: string, fields: Record<string, unknown> = {}): Record<string, unknown>[] {
-  return (agent?.lines ?? []).flatMap((line) => {
-    if (!line.includes(`"${msg}"`)) return [];
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    return Object.entries(fields).every(([k, v]) => JSON.stringify(entry[k]) === JSON.stringify(v))
-      ? [entry]
-      : [];
-  });
-}
-
-/** One series of the agent's /metrics (0 when absent). */
-async function metric(name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-async function drops(): Promise<DropEvent[]> {
-  const entries = await client.xrange(STREAM, '-', '+');
-  return entries.flatMap(([, fields]) => parseDropEventEntry(fields) ?? []);
-}
-
 async function flows(): Promise<ObservedFlow[]> {
   return new FlowStore(client, 'netpol').list(CLUSTER, 'backend', new Date());
 }
 
-let tornDown: Promise<void> | undefined;
-/** Removes everything, once (the last test calls it to check, afterAll again on a failure). */
-function teardown(): Promise<void> {
-  tornDown ??= removeAll();
-  return tornDown;
-}
-
-async function removeAll(): Promise<void> {
-  // The loader helper outlives a SIGKILLed agent until it reads the end of its stdin.
-  const helpers = agent?.running ? childPids(agent.pid) : [];
-  await agent?.kill();
-  await untilGone(helpers);
-  client?.disconnect();
-  await standIn?.close();
-  await redis?.stop();
-  await lab?.destroy();
-  rmSync(PIN_DIR, { recursive: true, force: true });
-  rmSync(KUBECONFIG, { force: true });
-}
-
 beforeAll(async () => {
-  ensureDataplanePrerequisites();
-  sweepLeftovers();
-  try {
-    lab = new NodeNetwork(PREFIX, NODE);
-    await lab.createNode();
-    for (const name of Object.keys(PODS) as LabName[]) {
-      await lab.addPod({ name, ipv4: PODS[name].ipv4, ipv6: PODS[name].ipv6, ports: [PORT] });
-    }
-    redis = await startRedis();
-    client = new Redis(redis.url, { maxRetriesPerRequest: null });
-    standIn = await startKubeApiStandIn({
-      initial: {
-        namespaces: ['frontend', 'backend'].map((name) => ({
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
-        })),
-        pods: (Object.keys(PODS) as LabName[]).map(podObject),
-      },
-    });
-    await standIn.writeKubeconfig(KUBECONFIG);
-    agent = AgentProcess.start({
-      NODE_NAME,
-      NETPOL_CLUSTER: CLUSTER,
-      NETPOL_NODE_ADDRESSES: `${NODE.ipv4},${NODE.ipv6}`,
-      KUBECONFIG,
-      NETPOL_BPF_PIN_DIR: PIN_DIR,
-      NETPOL_NODE_NETNS: lab.nodeNetns,
-      NETPOL_HOST_VETH_PREFIXES: 'hv-',
-      NETPOL_BPF_OBJECT: OBJECT_PATH,
-      NETPOL_BPF_LOADER: LOADER_PATH,
-      REDIS_URL: redis.url,
-      NETPOL_AGENT_HEALTH_HOST: '127.0.0.1',
-      NETPOL_AGENT_HEALTH_PORT: '0',
-      NETPOL_FLOW_INTERVAL: '200ms',
-      // Would-drops are logged at debug.
-      LOG_LEVEL: 'debug',
-    });
-    await until(
-      'the agent in sync',
-      () => logged('maps in sync').length > 0 && logged('agent started').length > 0,
-      30_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; agent output:\n${agent!.lines.slice(-40).join('\n')}`);
-    });
-    healthPort = logged('agent started')[0]!.healthPort as number;
-  } catch (err) {
-    await teardown();
-    throw err;
-  }
+  agentLab = await AgentLab.start({
+    prefix: PREFIX,
+    node: NODE,
+    pods: PODS,
+    ports: [PORT],
+    // Would-drops are logged at debug.
+    agentEnv: { NETPOL_FLOW_INTERVAL: '200ms', LOG_LEVEL: 'debug' },
+  });
+  lab = agentLab.lab;
+  client = agentLab.client!;
+  standIn = agentLab.standIn!;
 }, 90_000);
 
-afterAll(teardown, 30_000);
+afterAll(() => agentLab?.teardown(), 30_000);
 
 afterEach(() => {
   const state = expect.getState();
-  if (state.assertionCalls !== state.numPassingAsserts && agent !== undefined) {
-    process.stderr.write(`agent output:\n${agent.lines.slice(-60).join('\n')}\n`);
+  if (state.assertionCalls !== state.numPassingAsserts && agentLab?.agent !== undefined) {
+    process.stderr.write(`agent output:\n${agentLab.agent.lines.slice(-60).join('\n')}\n`);
   }
 });
 
@@ -257,7 +141,9 @@ describe('audit mode over real packets', () => {
     // The agent switched the server's ingress to audit (its rules: none; its flags: ISOLATED|AUDIT).
     await until(
       'the server side audited',
-      () => logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: true }).length > 0,
+      () =>
+        agentLab.logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: true }).length >
+        0,
     );
     for (let i = 0; i < 3; i++) {
       await expect(probe('TCP', 1_000)).resolves.toEqual({ ok: true });
@@ -280,15 +166,17 @@ describe('audit mode over real packets', () => {
       });
     }
     expect(
-      logged('packet would be dropped (audit mode)', {
+      agentLab.logged('packet would be dropped (audit mode)', {
         pod: 'backend/api',
         auditPolicies: ['backend/default-deny-ingress'],
       }).length,
     ).toBeGreaterThanOrEqual(2);
-    expect(await metric('netpol_agent_would_drops_total')).toBeGreaterThanOrEqual(2);
+    expect(await agentLab.metric('netpol_agent_would_drops_total')).toBeGreaterThanOrEqual(2);
     // Nothing dropped, no drop event: no drop alert can fire for it.
-    expect(await metric('netpol_agent_packets_dropped_total', '{namespace="backend",pod="api"}')).toBe(0);
-    expect(await drops()).toEqual([]);
+    expect(
+      await agentLab.metric('netpol_agent_packets_dropped_total', '{namespace="backend",pod="api"}'),
+    ).toBe(0);
+    expect(await agentLab.drops()).toEqual([]);
   });
 
   test('enforced (the annotation removed): new connections time out, the drops are reported, an established connection keeps working', async () => {
@@ -297,12 +185,12 @@ describe('audit mode over real packets', () => {
     await expect(probe('TCP', 1_000)).resolves.toEqual({ ok: false, error: 'timeout' });
     await expect(probe('UDP', 1_000)).resolves.toEqual({ ok: false, error: 'timeout' });
     expect(
-      logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: false }).length,
+      agentLab.logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: false }).length,
     ).toBeGreaterThan(0);
     // Opened while audited: tracked then, so it survives the change like any established flow.
     await expect(lab.pod('client').agent.echo('kept')).resolves.toEqual({ ok: true });
     await until('the drops in the drop stream', async () =>
-      (await drops()).some(
+      (await agentLab.drops()).some(
         (d) => d.pod?.name === 'api' && d.peer?.name === 'web' && d.reason === 'NO_RULE_INGRESS',
       ),
     );
@@ -323,7 +211,9 @@ describe('audit mode over real packets', () => {
     ]);
     await until(
       'the server side audited again',
-      () => logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: true }).length > 1,
+      () =>
+        agentLab.logged('side audit mode', { pod: 'backend/api', direction: 'Ingress', audit: true }).length >
+        1,
     );
     await expect(probe('UDP', 1_000)).resolves.toEqual({ ok: true }); // would be dropped: passes
     const failures: string[] = [];
@@ -351,14 +241,8 @@ describe('audit mode over real packets', () => {
   });
 
   test('the lab is removed: no namespace, pinned map, process or kubeconfig left', async () => {
-    const pids = [
-      agent!.pid,
-      ...childPids(agent!.pid),
-      ...lab.pids(),
-      ...childPids(process.pid, 'redis-server'),
-    ];
-    await teardown();
-    await expect(leftovers({ netnsPrefix: PREFIX, pinDirs: [PIN_DIR], pids })).resolves.toEqual([]);
-    expect(existsSync(KUBECONFIG)).toBe(false);
+    const pids = agentLab.pids();
+    await agentLab.teardown();
+    await expect(agentLab.remains(pids)).resolves.toEqual([]);
   });
 });
