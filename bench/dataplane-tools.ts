@@ -33,10 +33,10 @@ export function onCpu(cpu: number | undefined): string[] {
  * --no-rt turns it off). On a machine loaded by other work, a ping-pong or a connect loop at normal
  * priority measures mostly how long its processes wait for a CPU: the same setup read 6 us or 50 us
  * a round trip depending on the moment. At SCHED_FIFO they run as soon as they are woken, so what
- * varies between setups is the packet path. iperf3's client and server get it too, but share one
- * CPU (the bench's THROUGHPUT_CPU): a throughput run takes that CPU for its seconds and leaves the
- * other to the rest of the machine, and the path's CPU cost per byte shows directly as Gbit/s. The
- * kernel still keeps 5% of every second for other work (sched_rt_runtime_us).
+ * varies between setups is the packet path. Not for iperf3: a sender at SCHED_FIFO never yields,
+ * and the softirq work it defers to ksoftirqd (normal priority) would starve (a run on one CPU
+ * hung); its throughput stays as noisy as the machine. These block on every round trip, and the
+ * kernel keeps 5% of every second for other work anyway (sched_rt_runtime_us).
  */
 export const RT_PRIORITY = 10;
 

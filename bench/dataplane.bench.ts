@@ -24,7 +24,7 @@
  * a real agent in the lab (dataplane-agent.ts), policy-to-wire from the Kubernetes API, agent memory
  * per pod and agent CPU under pod churn elsewhere.
  *
- * Clients and servers run at real-time priority, iperf3's both on the last CPU (dataplane-tools.ts,
+ * The latency measurements' clients and servers run at real-time priority (dataplane-tools.ts,
  * atRtPriority: on a loaded machine that is what makes rounds comparable); --no-rt leaves them at
  * normal priority. --pin-cpus runs clients on CPU 0 and servers on CPU 1 (taskset).
  *
@@ -88,8 +88,6 @@ const COST_ONLY = process.argv.includes('--cost-only');
 /** Latency clients and servers at real-time priority (dataplane-tools.ts, atRtPriority). */
 const RT = !process.argv.includes('--no-rt');
 const CLIENT_CPU = PIN_CPUS ? 0 : undefined;
-/** At real-time priority iperf3's client and server share the last CPU (dataplane-tools.ts). */
-const THROUGHPUT_CPU = PIN_CPUS ? undefined : RT ? cpus().length - 1 : undefined;
 const SERVER_CPU = PIN_CPUS ? 1 : undefined;
 /** Rounds of the full comparison (every setup). */
 const ROUNDS = QUICK ? 2 : 5;
@@ -257,7 +255,7 @@ class BenchLab {
   }
 
   async measure(): Promise<RoundResult> {
-    const gbps = await iperfGbps(this.client, SERVER.ipv4, IPERF_SECONDS, THROUGHPUT_CPU ?? CLIENT_CPU, RT);
+    const gbps = await iperfGbps(this.client, SERVER.ipv4, IPERF_SECONDS, CLIENT_CPU);
     const roundTrips = await this.roundTrips(SOCKPERF_SECONDS);
     const connects = await this.connects(CONNECT_SECONDS);
     return { gbps, roundTrips, connects };
@@ -315,7 +313,7 @@ async function buildLab(
     { cidr: '10.77.255.1', identity: IDENTITY.HOST },
   ]);
   const servers: NetnsServer[] = [
-    await startIperfServer(lab.pod('b').netns, SERVER.ipv4, THROUGHPUT_CPU ?? SERVER_CPU, RT),
+    await startIperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU),
     await startSockperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU, RT),
   ];
   cleanup.add('servers', () => Promise.all(servers.map((server) => server.stop())).then(() => undefined));
@@ -687,7 +685,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}, ` +
         `${ROUNDS} rounds + ${TARGET_ROUNDS} target rounds${QUICK ? ' (--quick)' : ''}${PIN_CPUS ? ', clients on CPU 0 and servers on CPU 1' : ''}` +
-        `${RT ? `, clients and servers at SCHED_FIFO (iperf3's both on CPU ${THROUGHPUT_CPU ?? '-'})` : ''}; lab ${PREFIX}*`,
+        `${RT ? ', latency clients and servers at SCHED_FIFO' : ''}; lab ${PREFIX}*`,
     );
     if (PACKETS || COST_ONLY) targets.push(...(await packetBench(paths, cleanup)));
   } finally {
