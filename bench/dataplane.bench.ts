@@ -4,7 +4,8 @@
  * (test/dataplane/support/netns-lab.ts: network namespaces behind routed host veths). Our programs
  * are driven directly through BpfDataplane (no agent); the rules sit on the server pod's ingress,
  * both pods' host veths carry the programs (4 program runs per round trip, as for two pods of one
- * node).
+ * node; two of them pass on the same-node single pass's mark, bpf/netpol.bpf.c). --cost-only
+ * prints only the ns per program run; --no-rt runs the latency clients at normal priority.
  *
  * Setups: (a) no program; (a') an empty tc program attached the same way (bpf/bench-noop.bpf.c:
  * the hook's own cost); (b) our programs with 10, 1,000 and 10,000 rules; (c) the same rules as an
