@@ -42,7 +42,7 @@ export function logLinkNotice(log: Logger, notice: LinkNotice): void {
     );
   else
     log.warn(
-      'link notifications overran the socket buffer: a new veth may stay open until its pod is attached by route',
+      'link notifications overran the socket buffer: the loader re-lists the links and closes the new veths it missed',
     );
 }
 
