@@ -5,6 +5,9 @@
  *   no TIME_WAIT piles up), reporting connections a second and the p50/p99 of connect() to
  *   established. New connections are where rule lookups happen: established flows pass on
  *   conntrack, in our programs and in iptables alike.
+ * - ConnectBatches: the same connect loop, long-lived and driven batch by batch (a line on stdin
+ *   asks for N connects, a line on stdout returns their connect() times), so the A/B comparison
+ *   (dataplane-ab.ts) interleaves several pod pairs' connects within the same seconds.
  * - WireProbe: a new connection every INTERVAL_MS, each reported with its send time
  *   (CLOCK_MONOTONIC, the same clock as this process's hrtime) and whether it connected within
  *   TIMEOUT_MS. Each attempt is a new flow, so it meets the rules of that moment.
@@ -14,7 +17,7 @@
  */
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 
 import { RT_PRIORITY } from './dataplane-tools';
@@ -109,6 +112,102 @@ export async function measureConnects(options: {
     },
   );
   return JSON.parse(stdout) as ConnectResult;
+}
+
+const BATCH_SOURCE = String.raw`
+const net = require('node:net');
+const readline = require('node:readline');
+const host = process.env.TARGET_HOST, port = Number(process.env.TARGET_PORT);
+const queue = [];
+let running = false;
+function batch(count) {
+  const samples = [];
+  const one = () => {
+    if (samples.length === count) {
+      process.stdout.write(samples.map((us) => us.toFixed(2)).join(',') + '\n');
+      running = false;
+      return next();
+    }
+    const now = process.hrtime.bigint();
+    const socket = net.connect({ host, port });
+    socket.setTimeout(2000, () => { console.error('connect to ' + host + ':' + port + ' timed out'); process.exit(1); });
+    socket.once('error', (err) => { console.error(host + ':' + port + ': ' + String(err)); process.exit(1); });
+    socket.once('connect', () => {
+      samples.push(Number(process.hrtime.bigint() - now) / 1000);
+      socket.resetAndDestroy();
+      one();
+    });
+  };
+  running = true;
+  one();
+}
+function next() {
+  if (!running && queue.length > 0) batch(queue.shift());
+}
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  queue.push(Number(line));
+  next();
+});
+`;
+
+/**
+ * A connect loop in a pod namespace that runs one batch of connects at a time, on request: batch(n)
+ * resolves with the n connect()-to-established times in microseconds. One batch at a time (the
+ * caller awaits each), so the caller decides which pair's connects run when.
+ */
+export class ConnectBatches {
+  private readonly pending: { resolve: (us: number[]) => void; reject: (err: Error) => void }[] = [];
+  private exited: Error | null = null;
+
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
+    private readonly target: string,
+  ) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      this.pending.shift()?.resolve(line.split(',').map(Number));
+    });
+    child.once('exit', (code, signal) => {
+      this.exited = new Error(`the connect loop to ${target} exited (${code ?? signal})`);
+      for (const waiter of this.pending.splice(0)) waiter.reject(this.exited);
+    });
+  }
+
+  static start(options: {
+    readonly netns: string;
+    readonly host: string;
+    readonly port: number;
+    readonly cpu?: number;
+    readonly rt?: boolean;
+  }): ConnectBatches {
+    const pin = [
+      ...(options.cpu === undefined ? [] : ['taskset', '-c', String(options.cpu)]),
+      ...(options.rt ? ['chrt', '-f', String(RT_PRIORITY)] : []),
+    ];
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', options.netns, ...pin, process.execPath, '-e', BATCH_SOURCE],
+      {
+        env: { ...process.env, TARGET_HOST: options.host, TARGET_PORT: String(options.port) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    return new ConnectBatches(child, `${options.host}:${options.port}`);
+  }
+
+  batch(count: number): Promise<number[]> {
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.child.stdin.write(`${count}\n`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 export interface ProbeAttempt {

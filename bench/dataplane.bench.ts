@@ -6,6 +6,9 @@
  * both pods' host veths carry the programs (4 program runs per round trip, as for two pods of one
  * node; two of them pass on the same-node single pass's mark, bpf/netpol.bpf.c). --cost-only
  * prints only the ns per program run; --no-rt runs the latency clients at normal priority.
+ * --ab-connect runs only the A/B new-connection comparison (dataplane-ab.ts): three client/server
+ * pairs at once, (a), (a') and (b) 10,000 rules, connects interleaved in small batches so a change
+ * of the machine's state lands on all three alike; --ab-shift=0|1|2 moves the setups over the pairs.
  *
  * Setups: (a) no program; (a') an empty tc program attached the same way (bpf/bench-noop.bpf.c:
  * the hook's own cost); (b) our programs with 10, 1,000 and 10,000 rules; (c) the same rules as an
@@ -39,6 +42,7 @@ import { DIRECTION, IDENTITY } from '../src/adapters/bpf/abi';
 import { BpfDataplane, type PolicyRule } from '../src/adapters/bpf/bpf-dataplane';
 import { sweepLeftovers } from '../test/dataplane/support/dataplane-prerequisites';
 import { NodeNetwork } from '../src/devtools/lab/netns';
+import { measureAbConnects, printAb, summariseAb, type AbOptions, type AbPair } from './dataplane-ab';
 import { runAgentBench, type TargetLine } from './dataplane-agent';
 import {
   type ConnectResult,
@@ -87,7 +91,20 @@ const PACKETS = !process.argv.includes('--agent-only');
 /** Only the ns per program run (quick before/after comparisons of a change to the programs). */
 const COST_ONLY = process.argv.includes('--cost-only');
 /** Latency clients and servers at real-time priority (dataplane-tools.ts, atRtPriority). */
-const RT = !process.argv.includes('--no-rt');
+/** Only the A/B new-connection comparison (dataplane-ab.ts). */
+const AB_CONNECT = process.argv.includes('--ab-connect');
+/**
+ * Not for the A/B: with three pairs' clients and servers at SCHED_FIFO its runs stalled (server pods
+ * spinning at 88% CPU each, the connect loops starved; three runs out of three on a loaded machine),
+ * and interleaving is what makes its setups comparable there.
+ */
+const RT = !process.argv.includes('--no-rt') && !AB_CONNECT;
+const AB_BATCH = 20;
+const AB_CYCLES_PER_PHASE = QUICK ? 100 : 400;
+/** --ab-shift=N: pair i carries setup (i + N) % 3 ((a), (a'), (b)). */
+const AB_SHIFT = Number(
+  /^--ab-shift=(\d)$/.exec(process.argv.find((a) => a.startsWith('--ab-shift=')) ?? '')?.[1] ?? 2,
+);
 const CLIENT_CPU = PIN_CPUS ? 0 : undefined;
 const SERVER_CPU = PIN_CPUS ? 1 : undefined;
 /** Rounds of the full comparison (every setup). */
@@ -123,6 +140,14 @@ const PROBE_PORT = 7001;
 const CLOSED_PORT = 7002;
 const TEST_PORTS = [IPERF_PORT, SOCKPERF_PORT, CONNECT_PORT];
 const CLIENT_PEER: RulePeer = { identity: CLIENT.identity, address: CLIENT.ipv4 };
+/**
+ * The A/B's other two pairs (the first is a -> b). Their clients share the client's identity and
+ * their servers the server's, so the same rules hold whichever pair carries our programs.
+ */
+const AB_EXTRA_PAIRS = [
+  { client: 'c', clientIpv4: '10.77.0.4', server: 'd', serverIpv4: '10.77.0.5' },
+  { client: 'e', clientIpv4: '10.77.0.6', server: 'f', serverIpv4: '10.77.0.7' },
+] as const;
 
 type Setup =
   | { readonly kind: 'none'; readonly label: string }
@@ -285,22 +310,32 @@ async function buildLab(
   const lab = new NodeNetwork(PREFIX, { ipv4: '10.77.255.1', ipv6: 'fd77::ff:1' });
   cleanup.add('namespaces', () => lab.destroy());
   await lab.createNode();
-  await lab.addPod({ name: 'a', ipv4: CLIENT.ipv4, ipv6: CLIENT.ipv6, ports: [] });
-  await lab.addPod({
-    name: 'b',
-    ipv4: SERVER.ipv4,
-    ipv6: SERVER.ipv6,
-    ports: [CONNECT_PORT, PROBE_PORT, CLOSED_PORT],
-  });
-  // The client opens tens of thousands of connections: every ephemeral port, in its namespace only.
-  execFileSync('ip', [
-    'netns',
-    'exec',
-    lab.pod('a').netns,
-    'sysctl',
-    '-qw',
-    'net.ipv4.ip_local_port_range=1024 65535',
-  ]);
+  const serverPorts = [CONNECT_PORT, PROBE_PORT, CLOSED_PORT];
+  const clients = [{ name: 'a', ipv4: CLIENT.ipv4, ipv6: CLIENT.ipv6, ports: [] }];
+  const servers = [{ name: 'b', ipv4: SERVER.ipv4, ipv6: SERVER.ipv6, ports: serverPorts }];
+  if (AB_CONNECT) {
+    for (const pair of AB_EXTRA_PAIRS) {
+      clients.push({ name: pair.client, ipv4: pair.clientIpv4, ipv6: `fd77::${pair.client}`, ports: [] });
+      servers.push({
+        name: pair.server,
+        ipv4: pair.serverIpv4,
+        ipv6: `fd77::${pair.server}`,
+        ports: serverPorts,
+      });
+    }
+  }
+  for (const pod of [...clients, ...servers]) await lab.addPod(pod);
+  // A client opens tens of thousands of connections: every ephemeral port, in its namespace only.
+  for (const client of clients) {
+    execFileSync('ip', [
+      'netns',
+      'exec',
+      lab.pod(client.name).netns,
+      'sysctl',
+      '-qw',
+      'net.ipv4.ip_local_port_range=1024 65535',
+    ]);
+  }
   cleanup.add('pin directory', () => rmSync(PIN_DIR, { recursive: true, force: true }));
   const dataplane = await BpfDataplane.open({
     pinDir: PIN_DIR,
@@ -309,15 +344,15 @@ async function buildLab(
   });
   cleanup.add('loader', () => dataplane.close());
   await dataplane.setIdentities([
-    { cidr: CLIENT.ipv4, identity: CLIENT.identity },
-    { cidr: SERVER.ipv4, identity: SERVER.identity },
+    ...clients.map((pod) => ({ cidr: pod.ipv4, identity: CLIENT.identity })),
+    ...servers.map((pod) => ({ cidr: pod.ipv4, identity: SERVER.identity })),
     { cidr: '10.77.255.1', identity: IDENTITY.HOST },
   ]);
-  const servers: NetnsServer[] = [
+  const tools: NetnsServer[] = [
     await startIperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU),
     await startSockperfServer(lab.pod('b').netns, SERVER.ipv4, SERVER_CPU, RT),
   ];
-  cleanup.add('servers', () => Promise.all(servers.map((server) => server.stop())).then(() => undefined));
+  cleanup.add('servers', () => Promise.all(tools.map((server) => server.stop())).then(() => undefined));
   // The connect loop's server is the pod's own process (it serves CONNECT_PORT).
   if (RT) for (const pid of lab.pids()) await raiseToRt(pid);
   return new BenchLab(lab, dataplane, paths.noopPath);
@@ -641,8 +676,50 @@ async function measureRounds(bench: BenchLab, setups: readonly Setup[], rounds: 
   return results;
 }
 
+/** The A/B new-connection comparison on the lab's three pairs (dataplane-ab.ts). */
+async function abConnects(bench: BenchLab): Promise<void> {
+  const pair = (name: string, client: string, server: string, serverIp: string): AbPair => ({
+    name,
+    clientNetns: bench.lab.pod(client).netns,
+    clientIf: bench.lab.pod(client).hostIf,
+    serverIf: bench.lab.pod(server).hostIf,
+    serverIp,
+  });
+  const pairs = [
+    pair('a->b', 'a', 'b', SERVER.ipv4),
+    ...AB_EXTRA_PAIRS.map((p) => pair(`${p.client}->${p.server}`, p.client, p.server, p.serverIpv4)),
+  ];
+  const clientOf = new Map(pairs.map((p) => [p, p.name.split('->')[0]!]));
+  const options: AbOptions = {
+    node: bench.node,
+    pairs,
+    dataplane: bench.dataplane,
+    noopPath: bench.noopPath,
+    labels: { none: SETUPS[0]!.label, noop: SETUPS[1]!.label, bpf: '(b) eBPF, 10000 rules' },
+    serverEndpointId: SERVER.endpointId,
+    rules: asPolicyRules(benchRules(10_000, CLIENT_PEER, TEST_PORTS)),
+    port: CONNECT_PORT,
+    closedPort: CLOSED_PORT,
+    reaches: async (p, port, timeoutMs) =>
+      (await bench.lab.pod(clientOf.get(p)!).agent.connect(p.serverIp, port, timeoutMs)).ok,
+    cyclesPerPhase: AB_CYCLES_PER_PHASE,
+    shift: AB_SHIFT,
+    batch: AB_BATCH,
+    cpu: CLIENT_CPU,
+    rt: RT,
+  };
+  const result = await measureAbConnects(options, (line) => process.stderr.write(`${line}\n`));
+  const summary = summariseAb(result);
+  printAb(options, result, summary);
+  console.log(JSON.stringify({ abConnect: { owner: result.owner, summary } }));
+}
+
 async function packetBench(paths: ReturnType<typeof ensureBenchPrerequisites>, cleanup: Cleanup) {
   const bench = await buildLab(cleanup, paths);
+  if (AB_CONNECT) {
+    await abConnects(bench);
+    return [];
+  }
   if (COST_ONLY) {
     costTable(await measureCosts(bench));
     return [];
@@ -692,7 +769,7 @@ async function main(): Promise<void> {
   } finally {
     await cleanup.finish();
   }
-  if (AGENT && !COST_ONLY) {
+  if (AGENT && !COST_ONLY && !AB_CONNECT) {
     targets.push(
       ...(await runAgentBench({
         repoRoot,

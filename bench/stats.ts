@@ -62,3 +62,51 @@ export function textTable(header: readonly string[], body: readonly string[][]):
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
+
+/** A seeded 32-bit generator (mulberry32): bootstrap intervals that a rerun on the same data repeats. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The percentile bootstrap's 95% intervals of statistics over `units` independent units (batches,
+ * rounds): each resample draws `units` indices with replacement and `statistics` reads the units it
+ * is given (an index may repeat), returning one value per statistic. Resampling whole units keeps
+ * whatever they share (samples measured in the same seconds) together.
+ */
+export function bootstrapIntervals(
+  units: number,
+  statistics: (indices: readonly number[]) => readonly number[],
+  options: { resamples?: number; seed?: number } = {},
+): { low: number; high: number }[] {
+  if (units === 0) throw new Error('no units to resample');
+  const resamples = options.resamples ?? 1_000;
+  const random = seededRandom(options.seed ?? 1);
+  const values: Float64Array[] = [];
+  const indices: number[] = new Array<number>(units);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < units; i++) indices[i] = Math.floor(random() * units);
+    statistics(indices).forEach((value, k) => {
+      values[k] ??= new Float64Array(resamples);
+      values[k][r] = value;
+    });
+  }
+  return values.map((column) => {
+    column.sort();
+    const at = (q: number) => column[Math.round(q * (resamples - 1))]!;
+    return { low: at(0.025), high: at(0.975) };
+  });
+}
+
+/** The q-quantile (nearest rank, as summarise) of an ascending array. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) throw new Error('no samples');
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
