@@ -12,6 +12,14 @@
  * (what the target is about), with a 95% bootstrap interval that resamples whole cycles (the three
  * batches measured together stay together); beside them, the median of per-cycle ratios of batch
  * medians with its order-statistics interval (dataplane-verdict.ts).
+ *
+ * Three runs, one per shift (each setup on each pair once), load 6-11 on 2 CPUs, 8,000 connects a
+ * setup: p50 (b)/(a) 1.132 (CI 1.115-1.149), 1.132 (1.114-1.152), 1.121 (1.097-1.153); (a')/(a)
+ * 1.032, 1.019, 1.037. Same ratio whichever pair carries the programs, so pair bias is below the
+ * intervals. p50s 22.2-23.3 us for (a): about 2.9 us added by (b), 0.7 us of it the empty program
+ * (the hook itself), more than the ~1.2 us the kernel accounts to our programs' runs (its clock
+ * covers only the runs, not the hook nor the caches they evict). p99 (~200 us, normal priority)
+ * is scheduling noise: its intervals span 0.8-1.6.
  */
 import { DIRECTION } from '../src/adapters/bpf/abi';
 import type { BpfDataplane, PolicyRule } from '../src/adapters/bpf/bpf-dataplane';
