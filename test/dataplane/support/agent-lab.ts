@@ -127,7 +127,9 @@ export class AgentLab {
   async startAgent(): Promise<void> {
     const started = AgentProcess.start(this.env);
     this.agent = started;
-    const deadline = Date.now() + 30_000;
+    // A deadline, not a pause: the agent transpiles its TypeScript on load, which took over 30 s
+    // once on a CI machine starved by real-time processes of another job.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const port = announcedPort(started);
       if (port !== undefined) this.healthPort = port;
@@ -138,7 +140,8 @@ export class AgentLab {
       )
         return;
       if (!started.running || Date.now() > deadline) {
-        throw new Error(`the agent did not become ready:\n${started.lines.slice(-40).join('\n')}`);
+        const why = started.running ? 'still not ready after 60 s' : 'it exited';
+        throw new Error(`the agent did not become ready (${why}):\n${started.lines.slice(-40).join('\n')}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
