@@ -146,8 +146,9 @@ afterEach(async () => {
 describe('apply', () => {
   test('an approved request is applied exactly as approved, with provenance, and told in the thread', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
 
     const policy = stored();
     expect(policy?.spec).toEqual(DEFAULT_SPEC);
@@ -194,8 +195,9 @@ describe('apply', () => {
         approvalMessage: false,
       },
     );
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
     expect(stored('shop')?.spec).toEqual(DEFAULT_SPEC);
     expect(stored('pay')?.spec).toEqual(DEFAULT_SPEC);
     const messages = await posted();
@@ -211,16 +213,18 @@ describe('apply', () => {
       store,
       requestRecord(CLUSTER, { policies, policyHash: policyHash(policies) }),
     );
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
     expect(patches().map((p) => p.name)).toEqual([NAME, 'deny-all']);
     expect((await store.get(record.id))?.state).toBe('applied');
   });
 
   test('running the same job again changes nothing', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
     const version = stored()?.metadata.resourceVersion;
     const requestsBefore = standIn.requests.length;
 
@@ -239,8 +243,9 @@ describe('apply', () => {
       'netpol',
     );
     const version = stored()?.metadata.resourceVersion;
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
     expect(patches()).toHaveLength(2);
     expect(stored()?.metadata.resourceVersion).toBe(version);
     expect((await store.get(record.id))?.state).toBe('applied');
@@ -250,9 +255,9 @@ describe('apply', () => {
 describe('failures', () => {
   test('403: failed at once with the RBAC message after exactly one attempt', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
-    await startWorker();
     standIn.failNext({ verb: 'patch', resource: 'networkpolicies', status: 403 });
     const job = await enqueue(record);
+    await startWorker();
     await expect(finished(job)).rejects.toThrow(/forbidden/);
 
     expect(patches()).toHaveLength(1);
@@ -278,8 +283,9 @@ describe('failures', () => {
       store,
       requestRecord(CLUSTER, { policies, policyHash: policyHash(policies) }),
     );
+    const enqueued = await enqueue(record);
     await startWorker();
-    await expect(finished(await enqueue(record))).rejects.toThrow(/Invalid/);
+    await expect(finished(enqueued)).rejects.toThrow(/Invalid/);
     const after = await store.get(record.id);
     expect(after?.state).toBe('failed');
     expect(after?.reason).toMatch(
@@ -291,9 +297,10 @@ describe('failures', () => {
 
   test('409 once: retried, then applied', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
-    await startWorker();
     standIn.failNext({ verb: 'patch', resource: 'networkpolicies', status: 409 });
-    await finished(await enqueue(record));
+    const enqueued = await enqueue(record);
+    await startWorker();
+    await finished(enqueued);
     expect(patches()).toHaveLength(2);
     expect(stored()?.spec).toEqual(DEFAULT_SPEC);
     const after = await store.get(record.id);
@@ -311,13 +318,13 @@ describe('failures', () => {
 
   test('a transient error on the last attempt marks the request failed', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
-    await startWorker();
     standIn.failNext({ verb: 'patch', resource: 'networkpolicies', status: 503, times: 10 });
     const job = await applyQueue.add(
       'apply',
       { requestId: record.id, cluster: CLUSTER, policyHash: record.policyHash },
       { jobId: applyJobId(record.id), attempts: 2, backoff: { type: 'fixed', delay: 20 } },
     );
+    await startWorker();
     await expect(finished(job)).rejects.toThrow();
     expect(patches()).toHaveLength(2);
     const after = await store.get(record.id);
@@ -336,10 +343,9 @@ describe('failures', () => {
 
   test('a job whose hash is not the approved one is refused and nothing is applied', async () => {
     const record = await approvedRequest(store, requestRecord(CLUSTER));
+    const enqueued = await enqueue(record, { policyHash: 'f'.repeat(64) });
     await startWorker();
-    await expect(finished(await enqueue(record, { policyHash: 'f'.repeat(64) }))).rejects.toThrow(
-      /hash mismatch/,
-    );
+    await expect(finished(enqueued)).rejects.toThrow(/hash mismatch/);
     expect(patches()).toHaveLength(0);
     expect(stored()).toBeUndefined();
     const after = await store.get(record.id);
@@ -356,8 +362,9 @@ describe('failures', () => {
       store,
       requestRecord(CLUSTER, { policies: [widened], policyHash: policyHash([approved]) }),
     );
+    const enqueued = await enqueue(record);
     await startWorker();
-    await expect(finished(await enqueue(record))).rejects.toThrow(/hash mismatch/);
+    await expect(finished(enqueued)).rejects.toThrow(/hash mismatch/);
     expect(patches()).toHaveLength(0);
     expect(stored()).toBeUndefined();
     expect((await store.get(record.id))?.state).toBe('failed');
@@ -413,8 +420,9 @@ describe('failures', () => {
     standIn.seed([foreign]);
     const before = stored();
     const record = await approvedRequest(store, requestRecord(CLUSTER));
+    const enqueued = await enqueue(record);
     await startWorker();
-    await expect(finished(await enqueue(record))).rejects.toThrow(/not managed by netpol/);
+    await expect(finished(enqueued)).rejects.toThrow(/not managed by netpol/);
     expect(patches()).toHaveLength(0);
     expect(stored()).toEqual(before);
     const after = await store.get(record.id);
@@ -428,8 +436,9 @@ describe('failures', () => {
   test('a request that is not approved is left alone', async () => {
     const record = requestRecord(CLUSTER);
     await store.create(record);
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
     expect((await store.get(record.id))?.state).toBe('pending-approval');
     expect(patches()).toHaveLength(0);
     expect(await posted()).toHaveLength(0);
@@ -444,8 +453,9 @@ describe('revoke', () => {
       store,
       requestRecord(CLUSTER, { action: 'revoke', policies, policyHash: policyHash(policies) }),
     );
+    const enqueued = await enqueue(record);
     await startWorker();
-    await finished(await enqueue(record));
+    await finished(enqueued);
     expect(stored('shop')).toBeUndefined();
     expect((await store.get(record.id))?.state).toBe('applied');
     expect(shown((await posted())[0])).toContain(`Deleted from cluster *${CLUSTER}*`);
@@ -455,8 +465,9 @@ describe('revoke', () => {
     const foreign = { ...managedPolicy('shop', NAME), metadata: { name: NAME, namespace: 'shop' } };
     standIn.seed([foreign]);
     const record = await approvedRequest(store, requestRecord(CLUSTER, { action: 'revoke' }));
+    const enqueued = await enqueue(record);
     await startWorker();
-    await expect(finished(await enqueue(record))).rejects.toThrow(/not managed by netpol/);
+    await expect(finished(enqueued)).rejects.toThrow(/not managed by netpol/);
     expect(stored()).toBeDefined();
     expect(standIn.requests.filter((r) => r.verb === 'delete')).toHaveLength(0);
     expect((await store.get(record.id))?.state).toBe('failed');
