@@ -40,13 +40,12 @@ import {
   BOB,
   buttonValue,
   REQUEST_CHANNEL,
-  startControlPlane,
   type ControlPlane,
 } from '../../src/devtools/control-plane';
 import type { LabInventory } from '../../src/devtools/lab/lab';
 import { listNetns } from '../../src/devtools/lab/netns';
-import { emptyStandIn, ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
-import { REPO_ROOT, ensureDataplanePrerequisites } from '../dataplane/support/dataplane-prerequisites';
+import { ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
+import { startControlPlaneLab } from './support/control-plane-lab';
 
 const PREFIX = `nplab-${process.pid}-al-`;
 /** examples/reference-cluster.yaml's pods, as the lab names them. */
@@ -143,26 +142,11 @@ let inventory: LabInventory | undefined;
 let cliCounts: GraphCounts | undefined;
 
 beforeAll(async () => {
-  ensureDataplanePrerequisites();
-  // The lab's agent publishes under netpol's default prefix: the alert worker reads it there.
-  plane = await startControlPlane({ prefix: 'netpol', alertWindowMs: ALERT_WINDOW_MS });
-  // The harness starts with its own reference objects; the lab's pods (real addresses) replace them.
-  await emptyStandIn(plane.kube);
-  scenario = ScenarioLab.prepare({
-    repoRoot: REPO_ROOT,
-    stateFile: join(REPO_ROOT, 'examples', 'reference-cluster.yaml'),
-    standIn: plane.kube,
-    redisUrl: plane.redis.url,
-    cluster: plane.config.clusters[0]!,
-    progress: () => undefined,
-    prefix: PREFIX,
-    // Every new allowed connection reported, every half second: what /netpol suggest reads.
-    agentEnv: { NETPOL_FLOW_SAMPLE_ONE_IN: '1', NETPOL_FLOW_INTERVAL: '500ms' },
-  });
-  await scenario.lab.build();
-  inventory = scenario.lab.inventory();
-  await plane.startWorker();
-  await plane.waitForSnapshot((state) => state.pods.some((p) => `${p.namespace}/${p.name}` === BACKEND));
+  ({ plane, scenario, inventory } = await startControlPlaneLab({
+    labPrefix: PREFIX,
+    waitForPod: BACKEND,
+    alertWindowMs: ALERT_WINDOW_MS,
+  }));
 }, 180_000);
 
 afterAll(async () => {

@@ -16,7 +16,6 @@
  * test removes the lab and checks that no namespace, pinned map, process or file is left.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import { FlowStore } from '../../src/adapters/redis/flow-store';
 import type { ObservedFlow } from '../../src/contracts/observed-flows';
@@ -27,13 +26,12 @@ import {
   BOB,
   buttonValue,
   REQUEST_CHANNEL,
-  startControlPlane,
   type ControlPlane,
 } from '../../src/devtools/control-plane';
 import type { LabInventory } from '../../src/devtools/lab/lab';
 import { listNetns } from '../../src/devtools/lab/netns';
-import { emptyStandIn, ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
-import { REPO_ROOT, ensureDataplanePrerequisites } from '../dataplane/support/dataplane-prerequisites';
+import { ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
+import { startControlPlaneLab } from './support/control-plane-lab';
 
 const PREFIX = `nplab-${process.pid}-au-`;
 /** examples/reference-cluster.yaml's pods, as the lab names them. */
@@ -66,26 +64,10 @@ let scenario: ScenarioLab | undefined;
 let inventory: LabInventory | undefined;
 
 beforeAll(async () => {
-  ensureDataplanePrerequisites();
-  // The lab's agent writes under netpol's default prefix: the workers read it there.
-  plane = await startControlPlane({ prefix: 'netpol' });
-  // The harness starts with its own reference objects; the lab's pods (real addresses) replace them.
-  await emptyStandIn(plane.kube);
-  scenario = ScenarioLab.prepare({
-    repoRoot: REPO_ROOT,
-    stateFile: join(REPO_ROOT, 'examples', 'reference-cluster.yaml'),
-    standIn: plane.kube,
-    redisUrl: plane.redis.url,
-    cluster: plane.config.clusters[0]!,
-    progress: () => undefined,
-    prefix: PREFIX,
-    // Flows written every half second: the would-block ones reach the store well within the window.
-    agentEnv: { NETPOL_FLOW_SAMPLE_ONE_IN: '1', NETPOL_FLOW_INTERVAL: '500ms' },
-  });
-  await scenario.lab.build();
-  inventory = scenario.lab.inventory();
-  await plane.startWorker();
-  await plane.waitForSnapshot((state) => state.pods.some((p) => `${p.namespace}/${p.name}` === BACKEND));
+  ({ plane, scenario, inventory } = await startControlPlaneLab({
+    labPrefix: PREFIX,
+    waitForPod: BACKEND,
+  }));
 }, 180_000);
 
 afterAll(async () => {
