@@ -18,7 +18,9 @@ afterAll(async () => {
 });
 
 const prefix = () => `flows-${randomBytes(4).toString('hex')}`;
-const T0 = Date.parse('2026-12-02T10:00:00.000Z');
+// Flow hashes expire at an absolute time (last seen + retention) on the real Redis clock, so the
+// test's times are taken from now: a fixed date would expire them on the day it passed.
+const T0 = Math.floor(Date.now() / 1000) * 1000;
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 function flow(
