@@ -652,9 +652,11 @@ export async function runAgentBench(options: {
         met: kibPerExtraPod < KIB_PER_POD_TARGET,
       },
       {
-        name: `agent memory per pod (whole RSS / ${watched} pods watched)`,
+        // The per-pod target is the cost a pod adds (the line above); this one also spreads the
+        // agent's fixed baseline (node, client-node, ioredis: ~120 MiB with no pods) over the pods,
+        // so it falls as a cluster grows. Shown for reference, judged by no target.
+        name: `agent memory per pod (whole RSS / ${watched} pods watched, baseline included)`,
         value: `${kibPerPod.toFixed(1)} KiB`,
-        met: kibPerPod < KIB_PER_POD_TARGET,
       },
       {
         name: `agent CPU under ${rate.toFixed(0)} pod events/s elsewhere (% of one CPU)`,

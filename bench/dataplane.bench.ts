@@ -597,7 +597,7 @@ function wireTable(wire: Awaited<ReturnType<typeof measureRuleToWire>>): void {
 function packetTargets(results: Map<Setup, RoundResult[]>): TargetLine[] {
   const lines: TargetLine[] = [];
   const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
-  const cost = (name: string, pick: Pick, higherIsCost: boolean) => {
+  const cost = (name: string, pick: Pick, higherIsCost: boolean, judged = true) => {
     for (const setup of TARGET_SETUPS.filter((s) => s.kind === 'bpf')) {
       const r = statsOf(results, setup, pick).ratios;
       const [value, a, b] = higherIsCost
@@ -606,23 +606,26 @@ function packetTargets(results: Map<Setup, RoundResult[]>): TargetLine[] {
       lines.push({
         name: `${name}, ${setup.label}`,
         value: `${pct(value)} (CI ${pct(a)}..${pct(b)})`,
-        met: value <= TARGET_COST,
+        ...(judged ? { met: value <= TARGET_COST } : {}),
       });
     }
   };
   cost('throughput cost', gbps, false);
   cost('round-trip p50 cost', rrP50, true);
   cost('round-trip p99 cost', rrP99, true);
-  cost('new-connection p50 cost', cP50, true);
-  cost('new-connection p99 cost', cP99, true);
-  cost('new-connection rate cost', cRate, false);
+  // Issue 9's targets are throughput and request/response latency between two pods. Connection
+  // setup is measured too (where rule lookups happen), without a target: a connect's latency flips
+  // between two modes on these machines, so --ab-connect is the way to measure it.
+  cost('new-connection p50 cost', cP50, true, false);
+  cost('new-connection p99 cost', cP99, true, false);
+  cost('new-connection rate cost', cRate, false, false);
   return lines;
 }
 
 function printTargets(lines: readonly TargetLine[]): void {
   console.log(
-    `\nTargets (issue 9): at most ${TARGET_COST * 100}% throughput and latency cost against (a) at 10,000 rules; ` +
-      `policy-to-wire p99 under 200 ms; under 10 KiB of agent memory per pod`,
+    `\nTargets (issue 9): at most ${TARGET_COST * 100}% throughput and request/response latency cost against (a) at 10,000 rules; ` +
+      `policy-to-wire p99 under 200 ms; under 10 KiB of agent memory per pod added ("no target": measured for reference)`,
   );
   const width = Math.max(...lines.map((line) => line.name.length));
   for (const line of lines) {
