@@ -88,3 +88,34 @@ describe('show with policies in audit mode', () => {
     expect(actual).toBe(fs.readFileSync(GOLDEN, 'utf8'));
   });
 });
+
+describe('show with more policies in audit mode than one page holds', () => {
+  it('opens every page that continues the audit list by saying the policies there are in audit mode', () => {
+    const many = Array.from({ length: 120 }, (_, i) =>
+      inAudit(
+        policy(`backend/audit-${String(i).padStart(3, '0')}-${'x'.repeat(40)}`, {
+          podSelector: { matchLabels: { app: `app-${i}` } },
+          policyTypes: ['Ingress'],
+        }),
+        '1h',
+      ),
+    );
+    const messages = renderShowNamespace({
+      cluster: 'prod-eu',
+      namespace: 'backend',
+      state: cluster([allowPolicy({ approver: APPROVER }), ...many]),
+      now: NOW,
+      user: REQUESTER,
+    });
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(messageProblems(m)).toEqual([]);
+    const texts = messages.map((m) => JSON.stringify(m.blocks));
+    // The heading is on the first page only; each later page says what its lines are.
+    expect(texts[0]).toContain('*In audit mode (not enforced)*: nothing is dropped');
+    for (const later of texts.slice(1)) {
+      expect(later).toContain('continued');
+      expect(later).toContain('policies *in audit mode (not enforced)*');
+      expect(later).toContain('backend/audit-');
+    }
+  });
+});

@@ -63,7 +63,11 @@ export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
           '*In audit mode (not enforced)*: nothing is dropped because of these; what they would block is reported in the thread of their request when the window ends',
           ...auditPolicies.map(auditLine),
         ];
-  const sections = packSections([...bodyHeader, ...lines, ...auditLines]);
+  // Packed apart, so the audit part starts a section of its own and a page that opens inside it
+  // can say what its lines are (the heading stays on the page before).
+  const auditSections = packSections(auditLines);
+  const auditContinues = new Set<Block>(auditSections.slice(1).map((s) => s.block));
+  const sections = [...packSections([...bodyHeader, ...lines]), ...auditSections];
   const pages = paginateSections(sections, {
     // the first page also holds the title, the isolation summary and the context line
     reserveBlocks: head.length + 2,
@@ -81,7 +85,12 @@ export function renderShowNamespace(input: ShowNamespaceInput): SlackMessage[] {
     const blocks: Block[] = first
       ? [...head, ...body]
       : [
-          context(`Namespace ${code(ns)} on cluster ${clusterName(input.cluster)}, continued${part}`),
+          context(
+            `Namespace ${code(ns)} on cluster ${clusterName(input.cluster)}, continued${part}` +
+              (body[0] !== undefined && auditContinues.has(body[0])
+                ? ': policies *in audit mode (not enforced)*'
+                : ''),
+          ),
           ...body,
         ];
     blocks.push(context(who === '' ? `cluster ${clusterName(input.cluster)}` : who));
