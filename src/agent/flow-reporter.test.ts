@@ -40,6 +40,7 @@ test('an interval of events becomes one flow per verdict in the store, adding up
   const now = new Date(); // the store's expiry runs on the real Redis clock
   const reporter = new FlowReporter({
     cluster: 'prod',
+    node: 'node-a',
     store,
     intervalMs: 60_000,
     maxKeys: 10,
@@ -62,11 +63,40 @@ test('an interval of events becomes one flow per verdict in the store, adding up
   expect(reporter.stats()).toEqual({ written: 3, overflow: 0, failed: 0, wouldDrops: 0 });
 });
 
+test("every flow names the agent's node; the store keeps the nodes of two agents' reports", async () => {
+  const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
+  const now = new Date(); // the store's expiry runs on the real Redis clock
+  const reporterOn = (node: string) =>
+    new FlowReporter({
+      cluster: 'prod',
+      node,
+      store,
+      intervalMs: 60_000,
+      maxKeys: 10,
+      clock: () => now,
+      log: pino({ level: 'silent' }),
+    });
+  const [onB, onA] = [reporterOn('node-b'), reporterOn('node-a')];
+  onB.add(event('drop'), pods);
+  onB.add(event('allow-new-flow'), pods);
+  onA.add(event('drop'), pods);
+  await Promise.all([onB.close(), onA.close()]);
+  const flows = await store.list('prod', 'backend', now);
+  expect(flows.map((f) => [f.verdict, f.count, f.nodes])).toEqual(
+    expect.arrayContaining([
+      ['blocked', 2, ['node-a', 'node-b']],
+      ['allowed', 1, ['node-b']],
+    ]),
+  );
+  expect(flows).toHaveLength(2);
+});
+
 test("a would-drop (audit mode) is a 'would-block' flow in the store naming the audit policies, and counted", async () => {
   const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
   const now = new Date(); // the store's expiry runs on the real Redis clock
   const reporter = new FlowReporter({
     cluster: 'prod',
+    node: 'node-a',
     store,
     intervalMs: 60_000,
     maxKeys: 10,

@@ -6,6 +6,9 @@
  * Would-drop events (audit mode, issue 10) come only here, never to the drop stream (no drop alert
  * fires for what was not dropped): each is logged at debug and counted (`wouldDrops`,
  * netpol_agent_would_drops_total), and aggregated as a 'would-block' flow.
+ *
+ * Every flow written names this agent's node (`nodes`): the store keeps the union over agents, which
+ * the audit report shows as the nodes its would-be drops were seen on, as drop alerts do.
  */
 import type { Logger } from 'pino';
 import type { DataplaneEvent } from '../adapters/bpf/abi';
@@ -14,6 +17,8 @@ import { FlowAggregator, type FlowPods } from './flow-aggregator';
 
 export interface FlowReporterOptions {
   cluster: string;
+  /** This agent's node name (NODE_NAME), set on every flow it writes. */
+  node: string;
   store: { record(cluster: string, flows: readonly ObservedFlow[], now: Date): Promise<unknown> };
   intervalMs: number;
   maxKeys: number;
@@ -82,10 +87,11 @@ export class FlowReporter {
   /** Writes what the interval holds (after the write in flight, if any). */
   async flush(): Promise<void> {
     await this.writing;
-    const { flows, overflow } = this.aggregator.drain();
+    const { flows: drained, overflow } = this.aggregator.drain();
     this.counts.overflow += overflow;
     if (overflow > 0) this.options.log.warn({ overflow }, 'observed flows over the bound: not kept');
-    if (flows.length === 0) return;
+    if (drained.length === 0) return;
+    const flows = drained.map((flow) => ({ ...flow, nodes: [this.options.node] }));
     this.writing = this.options.store
       .record(this.options.cluster, flows, this.options.clock())
       .then(() => {

@@ -100,6 +100,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   // Observed flows for /netpol suggest (issue 10): sampled allowed flows and drops, aggregated.
   const flows = new FlowReporter({
     cluster: config.cluster,
+    node: config.nodeName,
     store: new FlowStore(redis, config.prefix, { retentionMs: config.flows.retentionMs }),
     intervalMs: config.flows.intervalMs,
     maxKeys: config.flows.maxKeys,

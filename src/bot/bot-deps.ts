@@ -46,7 +46,7 @@ export interface BotDeps {
    * retention the agents saved with them), suggest keeps what it showed.
    */
   suggest?: {
-    flows: Pick<FlowStore, 'list' | 'retention'>;
+    flows: Pick<FlowStore, 'list' | 'listWithRetention'>;
     suggestions: Pick<SuggestionStore, 'put' | 'get' | 'use'>;
     /**
      * The agents' default NETPOL_FLOW_RETENTION: named (as a default) when no agent of the cluster

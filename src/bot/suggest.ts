@@ -93,10 +93,12 @@ export class Suggestions {
         hint: 'ask in a channel netpol accepts requests from, or ask an admin',
       });
     const suggest = suggestOf(this.ctx);
-    const [flows, reportedMs] = await Promise.all([
-      suggest.flows.list(cluster, namespace, this.ctx.now()),
-      suggest.flows.retention(cluster),
-    ]);
+    // The retention the list was cut at is the one the message names: read once, for both.
+    const { flows, retentionMs: reportedMs } = await suggest.flows.listWithRetention(
+      cluster,
+      namespace,
+      this.ctx.now(),
+    );
     const all = suggestFor(namespace, flows, { keywords: config.keywords });
     const suggestion = { ...all, items: all.items.slice(0, SUGGESTION_MAX_FLOWS) };
     const id = this.ctx.deps.newRequestId();

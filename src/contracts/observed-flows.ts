@@ -40,6 +40,14 @@ export interface ObservedFlow {
   verdict: 'allowed' | 'blocked' | 'would-block';
   /** For 'would-block': the audit-mode policies ("namespace/name") isolating the pod that judged it. */
   auditPolicies?: string[];
+  /**
+   * The nodes whose agent saw it (node names, sorted). An agent reports its own; the flow store keeps
+   * the union, at most the first 16 names (`nodeCount` then says how many there were). Absent from
+   * flows written by agents older than this field: their node is unknown.
+   */
+  nodes?: string[];
+  /** How many distinct nodes saw it, when more than `nodes` lists (the store's estimate past its bound). */
+  nodeCount?: number;
   /** How many flows (allowed: sampled new connections; blocked: drops) were counted. */
   count: number;
   /** ISO 8601. */

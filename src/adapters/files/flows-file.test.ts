@@ -21,6 +21,18 @@ describe('flows file', () => {
     expect(file.flows[0]!.destination).toEqual({ kind: 'address', address: '203.0.113.7' });
   });
 
+  it("keeps a flow's nodes (issue 10), and names a node that is not a string", () => {
+    const seen = { ...flow, nodes: ['node-a', 'node-b'], nodeCount: 20 };
+    const file = parseFlowsFile(JSON.stringify({ v: 1, flows: [seen, flow] }), 'f.json');
+    expect(file.flows.map((f) => [f.nodes, f.nodeCount])).toEqual([
+      [['node-a', 'node-b'], 20],
+      [undefined, undefined],
+    ]);
+    expect(() =>
+      parseFlowsFile(JSON.stringify({ v: 1, flows: [{ ...flow, nodes: [7] }] }), 'f.json'),
+    ).toThrow(/entry 0 \(flows\[0\]\.nodes\[0\]\)/);
+  });
+
   it('names the bad entry and its field', () => {
     const bad = { ...flow, source: { ...flow.source, kind: 'pod' } };
     expect(() => parseFlowsFile(JSON.stringify({ v: 1, flows: [flow, flow, flow, bad] }), 'f.json')).toThrow(

@@ -34,6 +34,8 @@ function flowsSchema(): z.ZodType<ObservedFlowsFile> {
     port: z.number().int().min(1).max(65535),
     verdict: z.enum(['allowed', 'blocked', 'would-block']),
     auditPolicies: z.array(z.string()).optional(),
+    nodes: z.array(z.string()).optional(),
+    nodeCount: z.number().int().min(0).optional(),
     count: z.number().int().min(0),
     firstSeen: z.string(),
     lastSeen: z.string(),

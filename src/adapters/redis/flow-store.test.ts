@@ -61,6 +61,49 @@ describe('FlowStore', () => {
     ]);
   });
 
+  it('keeps the nodes that saw a flow as the union of what the reports named; a report without them keeps it', async () => {
+    const store = new FlowStore(client, prefix());
+    const from = (nodes: string[] | undefined, count: number): ObservedFlow => ({
+      ...flow('nginx', 80, 1_000, count, 'would-block'),
+      ...(nodes === undefined ? {} : { nodes }),
+    });
+    await store.record('prod', [from(['node-b'], 2)], new Date(T0 + 1_000));
+    await store.record('prod', [from(['node-a'], 1), flow('nginx', 443, 500)], new Date(T0 + 2_000));
+    // The same node again, and an agent older than the field: neither changes the set.
+    await store.record('prod', [from(['node-b'], 1), from(undefined, 1)], new Date(T0 + 3_000));
+    const flows = await store.list('prod', 'backend', new Date(T0 + 4_000));
+    expect(flows.map((f) => [f.port, f.count, f.nodes, f.nodeCount])).toEqual([
+      [80, 5, ['node-a', 'node-b'], undefined],
+      [443, 1, undefined, undefined],
+    ]);
+  });
+
+  it('keeps at most 16 node names, the first sorted, and counts every distinct node past them', async () => {
+    const p = prefix();
+    const store = new FlowStore(client, p, { retentionMs: 60_000 });
+    const name = (i: number) => `node-${String(i).padStart(2, '0')}`;
+    const from = (node: string, seenMs: number): ObservedFlow => ({
+      ...flow('nginx', 80, seenMs),
+      nodes: [node],
+    });
+    // One agent each, highest name first, so the bound has to let later (smaller) names in.
+    for (let i = 19; i >= 0; i--) await store.record('prod', [from(name(i), 1_000)], new Date(T0 + 1_000));
+    await store.record('prod', [from(name(3), 1_000), from(name(18), 1_000)], new Date(T0 + 1_000));
+    const read = async () => (await store.list('prod', 'backend', new Date(T0 + 2_000)))[0]!;
+    const kept = Array.from({ length: 16 }, (_, i) => name(i));
+    expect(await read()).toMatchObject({ count: 22, nodes: kept, nodeCount: 20 });
+    // A name sorting first displaces the last kept one, which is still counted.
+    await store.record('prod', [from('a-node', 5_000)], new Date(T0 + 5_000));
+    expect(await read()).toMatchObject({ nodes: ['a-node', ...kept.slice(0, 15)], nodeCount: 21 });
+    // The count beside the hash expires with it (last seen + retention).
+    const [id] = await client.zrange(`${p}:flows:prod:ns:backend`, 0, -1);
+    const hash = `${p}:flows:prod:flow:${id}`;
+    expect(Number(await client.call('PEXPIRETIME', `${hash}:nodes`))).toBe(
+      Number(await client.call('PEXPIRETIME', hash)),
+    );
+    expect(Number(await client.call('PEXPIRETIME', hash))).toBe(T0 + 5_000 + 60_000);
+  });
+
   it('adds counts of the same flow from several reports, keeping first and last seen, under both namespaces', async () => {
     const store = new FlowStore(client, prefix());
     await store.record('prod', [flow('nginx', 8080, 5_000, 2)], new Date(T0 + 5_000));
@@ -121,9 +164,13 @@ describe('FlowStore', () => {
     expect(ttl).toBeGreaterThan(14 * DAY - 60_000);
     expect(ttl).toBeLessThanOrEqual(14 * DAY);
     expect((await reader.list('prod', 'backend', new Date(now))).map((f) => f.port)).toEqual([443, 80]);
+    // The list says which retention it was cut at (what /netpol suggest names), read once.
+    const listed = await reader.listWithRetention('prod', 'backend', new Date(now));
+    expect([listed.flows.map((f) => f.port), listed.retentionMs]).toEqual([[443, 80], 14 * DAY]);
     // Without the agents' word, the reader's own 7 days would have hidden the older flow.
     await client.del(`${p}:flows:prod:retention`);
     expect((await reader.list('prod', 'backend', new Date(now))).map((f) => f.port)).toEqual([443]);
+    expect((await reader.listWithRetention('prod', 'backend', new Date(now))).retentionMs).toBeUndefined();
     // A shorter retention is honoured too: the next write (1 hour) replaces the saved value.
     await new FlowStore(client, p, { retentionMs: 3_600_000 }).record('prod', [seen(8080, 0)], new Date(now));
     expect(await reader.retention('prod')).toBe(3_600_000);

@@ -18,6 +18,16 @@
  * it, which the audit report finds a request's would-be drops by) are not part of its id: they are
  * kept in the flow's hash as the union of what every report named (two agents, or two pods of one
  * workload, may name different sets), in the same script.
+ *
+ * Likewise the nodes whose agents saw a flow (`nodes`, each agent reports its own) are kept as a
+ * union in the hash, bounded: at most MAX_FLOW_NODES names, the first ones in sorted order, so the
+ * hash stays small in a cluster of thousands of nodes and the names kept do not depend on the order
+ * of the reports. Once a flow has been seen by more nodes than that, every name (the kept ones included)
+ * also goes into a HyperLogLog beside the hash (`<flow key>:nodes`, at most 12 KB, expiring with
+ * the hash), whose count is saved in the hash (`nodecount`, read back as `nodeCount`). Up to the
+ * bound the names are exact and no count is kept; past it the count is Redis's HLL estimate (about
+ * 1% standard error, near exact for a few hundred nodes). A report without nodes (an agent older
+ * than this field) leaves what the flow had.
  */
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
@@ -25,6 +35,8 @@ import type { FlowPeer, ObservedFlow } from '../../contracts/observed-flows';
 
 export const DEFAULT_FLOW_RETENTION_MS = 7 * 24 * 3600 * 1000;
 export const DEFAULT_MAX_FLOWS_PER_NAMESPACE = 2000;
+/** Node names kept in a flow's hash; past them only their count (see the module comment). */
+export const MAX_FLOW_NODES = 16;
 
 export interface FlowStoreOptions {
   retentionMs?: number;
@@ -44,8 +56,10 @@ if had_last and tonumber(had_last) > last then last = tonumber(had_last) end
 redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'first', string.format('%d', first), 'last', string.format('%d', last))
 redis.call('HINCRBY', KEYS[1], 'count', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], last + retention)
+-- The nodes' HyperLogLog, when the flow has one, lives exactly as long as its hash.
+redis.call('PEXPIREAT', KEYS[3], last + retention)
 local evicted = 0
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   redis.call('ZADD', KEYS[i], last, ARGV[8])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. string.format('%d', now - retention))
   local over = redis.call('ZCARD', KEYS[i]) - max
@@ -70,10 +84,36 @@ if ARGV[9] ~= '' then
   table.sort(union)
   redis.call('HSET', KEYS[1], 'audit', cjson.encode(union))
 end
+if ARGV[10] ~= '' then
+  local limit = tonumber(ARGV[11])
+  local names, seen = {}, {}
+  local had = redis.call('HGET', KEYS[1], 'nodes')
+  for _, list in ipairs({ had and cjson.decode(had) or {}, cjson.decode(ARGV[10]) }) do
+    for _, name in ipairs(list) do
+      if not seen[name] then
+        seen[name] = true
+        table.insert(names, name)
+      end
+    end
+  end
+  table.sort(names)
+  if #names > limit or redis.call('EXISTS', KEYS[3]) == 1 then
+    -- Past the bound: the HLL holds every name seen since (the kept ones were added when it began).
+    for _, name in ipairs(names) do redis.call('PFADD', KEYS[3], name) end
+    redis.call('PEXPIREAT', KEYS[3], last + retention)
+    local count = math.max(redis.call('PFCOUNT', KEYS[3]), #names)
+    redis.call('HSET', KEYS[1], 'nodecount', string.format('%d', count))
+    while #names > limit do table.remove(names) end
+  end
+  redis.call('HSET', KEYS[1], 'nodes', cjson.encode(names))
+end
 return evicted
 `;
 
-/** What names a flow (its hash's `meta`); auditPolicies are kept beside it (`audit`), merged. */
+/**
+ * What names a flow (its hash's `meta`); auditPolicies (`audit`) and nodes (`nodes`, `nodecount`) are
+ * kept beside it, merged.
+ */
 type Meta = Pick<ObservedFlow, 'source' | 'destination' | 'protocol' | 'port' | 'verdict'>;
 
 /** What names one end of a flow in its identity (a workload by namespace/name, else the address). */
@@ -97,6 +137,13 @@ export function flowNamespaces(flow: Pick<ObservedFlow, 'source' | 'destination'
   const out = new Set<string>();
   for (const peer of [flow.source, flow.destination]) if (peer.kind === 'workload') out.add(peer.namespace);
   return [...out];
+}
+
+/** A namespace's flows and the retention they were cut at. */
+export interface FlowList {
+  flows: ObservedFlow[];
+  /** The agents' saved retention (ms) the list was cut at; undefined: none saved, this store's used. */
+  retentionMs: number | undefined;
 }
 
 export class FlowStore {
@@ -132,11 +179,13 @@ export class FlowStore {
         verdict: flow.verdict,
       };
       const id = flowId(meta);
+      const nodes = [...new Set(flow.nodes ?? [])].filter((name) => name !== '');
       pipeline.eval(
         RECORD,
-        2 + namespaces.length,
+        3 + namespaces.length,
         `${base}:flow:${id}`,
         `${base}:evicted`,
+        `${base}:flow:${id}:nodes`,
         ...namespaces.map((ns) => `${base}:ns:${ns}`),
         JSON.stringify(meta),
         String(flow.count),
@@ -149,6 +198,8 @@ export class FlowStore {
         flow.auditPolicies === undefined || flow.auditPolicies.length === 0
           ? ''
           : JSON.stringify(flow.auditPolicies),
+        nodes.length === 0 ? '' : JSON.stringify(nodes),
+        String(MAX_FLOW_NODES),
       );
       writes++;
     }
@@ -179,14 +230,22 @@ export class FlowStore {
    * this store's), most recently seen first.
    */
   async list(cluster: string, namespace: string, now: Date): Promise<ObservedFlow[]> {
+    return (await this.listWithRetention(cluster, namespace, now)).flows;
+  }
+
+  /** list(), with the agents' retention it read (one read of it for a caller that names it too). */
+  async listWithRetention(cluster: string, namespace: string, now: Date): Promise<FlowList> {
     const base = this.base(cluster);
-    const retentionMs = (await this.retention(cluster)) ?? this.retentionMs;
+    const reported = await this.retention(cluster);
     const ids = await this.redis.zrevrangebyscore(
       `${base}:ns:${namespace}`,
       '+inf',
-      now.getTime() - retentionMs,
+      now.getTime() - (reported ?? this.retentionMs),
     );
-    if (ids.length === 0) return [];
+    return { flows: ids.length === 0 ? [] : await this.read(base, ids), retentionMs: reported };
+  }
+
+  private async read(base: string, ids: readonly string[]): Promise<ObservedFlow[]> {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(`${base}:flow:${id}`);
     const flows: ObservedFlow[] = [];
@@ -198,6 +257,8 @@ export class FlowStore {
       flows.push({
         ...meta,
         ...(fields.audit === undefined ? {} : { auditPolicies: JSON.parse(fields.audit) as string[] }),
+        ...(fields.nodes === undefined ? {} : { nodes: JSON.parse(fields.nodes) as string[] }),
+        ...(fields.nodecount === undefined ? {} : { nodeCount: Number(fields.nodecount) }),
         count: Number(fields.count),
         firstSeen: new Date(Number(fields.first)).toISOString(),
         lastSeen: new Date(Number(fields.last)).toISOString(),

@@ -140,10 +140,10 @@ describe('audit report', () => {
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
   });
 
-  test("counts only this audit's would-block flows: an earlier audit of the same policy's counts are left out", async () => {
+  test("counts only this audit's would-block flows (an earlier audit of the same policy's are left out), on how many nodes", async () => {
     const flows = new FlowStore(client, prefix);
     const at = (ms: number) => new Date(T0 + ms).toISOString();
-    const seen = (port: number, count: number, from: number, to: number): ObservedFlow => ({
+    const seen = (port: number, count: number, from: number, to: number, nodes?: string[]): ObservedFlow => ({
       source: { kind: 'workload', namespace: 'shop', name: 'web', selector: { app: 'web' } },
       destination: { kind: 'workload', namespace: 'shop', name: 'db', selector: { app: 'db' } },
       protocol: 'TCP',
@@ -153,6 +153,7 @@ describe('audit report', () => {
       count,
       firstSeen: at(from),
       lastSeen: at(to),
+      ...(nodes === undefined ? {} : { nodes }),
     });
     // An earlier audit of the same policy (same name), before this request's approval (T0 + 60s).
     await flows.record(CLUSTER, [seen(5432, 40, 0, 10_000)], fixedClock());
@@ -162,13 +163,19 @@ describe('audit report', () => {
     const report = await auditQueue.getJob(auditReportJobId(record.id));
     expect(report?.data.baseline).toEqual([expect.objectContaining({ count: 40, firstSeen: at(0) })]);
 
-    // During this audit: the same flow 3 more times, and a new one.
-    await flows.record(CLUSTER, [seen(5432, 3, 61_000, 62_000), seen(6379, 2, 61_000, 62_000)], fixedClock());
+    // During this audit: the same flow 3 more times (seen by the agents of two nodes), and a new one
+    // (from an agent older than node names: no node part).
+    await flows.record(
+      CLUSTER,
+      [seen(5432, 2, 61_000, 62_000, ['node-b']), seen(6379, 2, 61_000, 62_000)],
+      fixedClock(),
+    );
+    await flows.record(CLUSTER, [seen(5432, 1, 61_000, 62_000, ['node-a'])], fixedClock());
     await report!.promote();
     await report!.waitUntilFinished(auditEvents, 15_000);
     const posted = JSON.stringify((await outbound.getJob(auditReportMessageId(record.id)))?.data);
     expect(posted).toContain('would have blocked 5 connections in 2 flows');
-    expect(posted).toContain('shop/web → shop/db tcp/5432: 3 connections');
-    expect(posted).toContain('shop/web → shop/db tcp/6379: 2 connections');
+    expect(posted).toContain('shop/web → shop/db tcp/5432: 3 connections, 2 nodes (by shop/deny-all-shop)');
+    expect(posted).toContain('shop/web → shop/db tcp/6379: 2 connections (by shop/deny-all-shop)');
   });
 });

@@ -72,6 +72,29 @@ describe('wouldBlock', () => {
     ]);
   });
 
+  it('carries the nodes that saw each flow, their count past the names, and none when unknown', () => {
+    const flows = wouldBlock(
+      [
+        flow({ nodes: ['node-a', 'node-b'] }),
+        flow({ port: 9090, count: 40, nodes: ['node-c'], nodeCount: 30 }),
+        flow({ port: 443, count: 2 }),
+      ],
+      options,
+    );
+    expect(flows.map((f) => [f.port, f.nodes, f.nodeCount])).toEqual([
+      ['tcp/9090', ['node-c'], 30],
+      ['tcp/8080', ['node-a', 'node-b'], undefined],
+      ['tcp/443', undefined, undefined],
+    ]);
+    expect(flows[2]).not.toHaveProperty('nodes');
+  });
+
+  it("a flow read under both namespaces has the union of both reads' nodes", () => {
+    // The same hash read twice, an agent's write landing between the two reads.
+    const [line] = wouldBlock([flow({ nodes: ['node-b'] }), flow({ nodes: ['node-a', 'node-b'] })], options);
+    expect(line).toMatchObject({ count: 5, nodes: ['node-a', 'node-b'] });
+  });
+
   describe('an earlier audit of the same policy names', () => {
     // Seen in an earlier audit (first seen before this approval) and again in this one.
     const earlier = flow({

@@ -9,6 +9,11 @@
  * its retention, and the policy names of an audit do not change from one audit of the same request
  * to the next, so a flow also seen in an earlier audit carries that audit's counts too: the counts
  * the store held when the report was scheduled (auditBaseline) are subtracted from it.
+ *
+ * Each line carries the nodes whose agents saw its flow (the union the store keeps, as drop alerts
+ * name theirs), none when only agents older than that field reported it. The store keeps them per
+ * flow over its retention, not per audit: a flow also seen in an earlier audit names that audit's
+ * nodes too.
  */
 import type { ObservedFlow } from '../../contracts/observed-flows';
 import type { AuditBaselineEntry } from '../../contracts/queues';
@@ -24,6 +29,10 @@ export interface WouldBlockFlow {
   count: number;
   /** The request's policies (`namespace/name`) that would have blocked it. */
   blockedBy: string[];
+  /** The nodes that saw it (sorted, bounded by the flow store); absent when unknown. */
+  nodes?: string[];
+  /** How many nodes saw it, when more than `nodes` names. */
+  nodeCount?: number;
 }
 
 export interface WouldBlockOptions {
@@ -46,9 +55,21 @@ function requestFlows(
     const blockedBy = (flow.auditPolicies ?? []).filter((key) => options.policies.has(key));
     if (blockedBy.length === 0) continue;
     const id = flowId(flow);
-    if (!byId.has(id)) byId.set(id, { flow, blockedBy: [...new Set(blockedBy)].sort() });
+    const known = byId.get(id);
+    if (known === undefined) byId.set(id, { flow, blockedBy: [...new Set(blockedBy)].sort() });
+    // The same hash read under two namespaces: the same nodes, unless a write landed in between.
+    else known.flow = { ...known.flow, ...nodesOf([known.flow, flow]) };
   }
   return byId;
+}
+
+/** The union of the flows' nodes: names sorted, the count the largest known (absent: unknown). */
+function nodesOf(flows: readonly ObservedFlow[]): Pick<WouldBlockFlow, 'nodes' | 'nodeCount'> {
+  const names = new Set(flows.flatMap((flow) => flow.nodes ?? []));
+  if (names.size === 0) return {};
+  const nodes = [...names].sort();
+  const count = Math.max(nodes.length, ...flows.map((flow) => flow.nodeCount ?? 0));
+  return count > nodes.length ? { nodes, nodeCount: count } : { nodes };
 }
 
 /**
@@ -86,6 +107,7 @@ export function wouldBlock(flows: Iterable<ObservedFlow>, options: WouldBlockOpt
       port: `${flow.protocol.toLowerCase()}/${flow.port}`,
       count,
       blockedBy,
+      ...nodesOf([flow]),
     });
   }
   return out.sort(

@@ -41,8 +41,15 @@ const BASE: AuditReportInput = {
   windowEnd: '2026-12-02T10:00:00.000Z',
   policies: [{ key: 'backend/netpol-deny-all-backend-1a2b3c4d', state: 'audit' }],
   flows: [
-    flow(),
-    flow({ source: 'backend/api', destination: '203.0.113.7 (api.example.com)', port: 'tcp/443', count: 3 }),
+    flow({ nodes: ['node-a', 'node-b'] }),
+    flow({
+      source: 'backend/api',
+      destination: '203.0.113.7 (api.example.com)',
+      port: 'tcp/443',
+      count: 3,
+      nodes: ['node-c'],
+    }),
+    // Written by an agent older than node names: no node part.
     flow({ source: 'monitoring/prometheus', destination: 'backend/api', port: 'tcp/9090', count: 1 }),
   ],
 };
@@ -62,6 +69,20 @@ describe('renderAuditReport', () => {
       'Audit of request r-7k2m9q4x1b8c3d5f ended: it would have blocked 1,208 connections in 3 flows',
     );
     expect(buttonsOf(rendered)).toEqual([{ actionId: AUDIT_ENFORCE_ACTION_ID, value: 'r-7k2m9q4x1b8c3d5f' }]);
+  });
+
+  it('says on how many nodes each flow was seen, as drop alerts do: one by name, none when unknown', () => {
+    const shown = JSON.stringify(checked(BASE).blocks);
+    expect(shown).toContain(
+      'frontend/nginx → backend/api tcp/8080: 1,204 connections, 2 nodes (by backend/netpol-deny-all-backend-1a2b3c4d)',
+    );
+    expect(shown).toContain('tcp/443: 3 connections, node node-c (by ');
+    expect(shown).toContain('tcp/9090: 1 connection (by ');
+    // Past the names the flow store keeps, its count of every node.
+    const many = flow({ nodes: Array.from({ length: 16 }, (_, i) => `node-${i}`), nodeCount: 40 });
+    expect(JSON.stringify(checked({ ...BASE, flows: [many, flow({ nodes: [] })] }).blocks)).toMatch(
+      /1,204 connections, 40 nodes \(by .*tcp\/8080: 1,204 connections \(by /,
+    );
   });
 
   it('says nothing would have been blocked, and still offers Enforce', () => {

@@ -1,7 +1,8 @@
 /**
  * The audit report (issue 10): posted in a request's thread when the audit window of its policies
  * (`netpol.io/audit`) ends. What they would have blocked, one line per flow grouped as drop alerts
- * group drops (source workload -> destination workload, protocol/port, count), the largest first;
+ * group drops (source workload -> destination workload, protocol/port, count, and on how many nodes
+ * as alerts say it: "2 nodes", or the node's name when one), the largest first;
  * or that nothing would have been (or, when no node agent of the cluster reported during the window,
  * that nothing watched: no flow then proves nothing); that the policies stay in audit mode, dropping nothing, until
  * enforced; and an **Enforce** button, which starts a new request for the same policies without the
@@ -23,6 +24,10 @@ export interface AuditReportFlow {
   count: number;
   /** The request's policies (`namespace/name`) that would have blocked it. */
   blockedBy: string[];
+  /** The nodes whose agents saw it; absent (or empty) when unknown: older agents did not say. */
+  nodes?: string[];
+  /** How many nodes saw it, when more than `nodes` names. */
+  nodeCount?: number;
 }
 
 export interface AuditReportInput {
@@ -59,9 +64,17 @@ function policyList(keys: readonly string[]): string {
   return joinAnd(shown);
 }
 
+/** `, 3 nodes` (as drop alerts count them), `, node worker-1` for one, nothing when unknown. */
+function nodesPart(flow: AuditReportFlow): string {
+  const names = flow.nodes ?? [];
+  if (names.length === 0) return '';
+  const count = Math.max(flow.nodeCount ?? 0, names.length);
+  return count === 1 ? `, node ${escapeMrkdwn(names[0]!)}` : `, ${plural(count, 'node')}`;
+}
+
 function flowLine(flow: AuditReportFlow): string {
   return fitText(
-    `${flow.source} → ${flow.destination} ${flow.port}: ${countOf(flow.count, 'connection')} (by ${flow.blockedBy.join(', ')})`,
+    `${flow.source} → ${flow.destination} ${flow.port}: ${countOf(flow.count, 'connection')}${nodesPart(flow)} (by ${flow.blockedBy.join(', ')})`,
     FLOW_LINE_CHARS,
   );
 }
