@@ -70,33 +70,27 @@ for i = 4, #KEYS do
   redis.call('PEXPIRE', KEYS[i], retention)
 end
 if evicted > 0 then redis.call('INCRBY', KEYS[2], evicted) end
-if ARGV[9] ~= '' then
-  local union, seen = {}, {}
-  local had = redis.call('HGET', KEYS[1], 'audit')
-  for _, list in ipairs({ had and cjson.decode(had) or {}, cjson.decode(ARGV[9]) }) do
-    for _, key in ipairs(list) do
-      if not seen[key] then
-        seen[key] = true
-        table.insert(union, key)
+-- The sorted union of the JSON list in the hash's field and the JSON list given (non-empty).
+local function union_with(field, given)
+  local out, seen = {}, {}
+  local had = redis.call('HGET', KEYS[1], field)
+  for _, list in ipairs({ had and cjson.decode(had) or {}, cjson.decode(given) }) do
+    for _, item in ipairs(list) do
+      if not seen[item] then
+        seen[item] = true
+        table.insert(out, item)
       end
     end
   end
-  table.sort(union)
-  redis.call('HSET', KEYS[1], 'audit', cjson.encode(union))
+  table.sort(out)
+  return out
+end
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[1], 'audit', cjson.encode(union_with('audit', ARGV[9])))
 end
 if ARGV[10] ~= '' then
   local limit = tonumber(ARGV[11])
-  local names, seen = {}, {}
-  local had = redis.call('HGET', KEYS[1], 'nodes')
-  for _, list in ipairs({ had and cjson.decode(had) or {}, cjson.decode(ARGV[10]) }) do
-    for _, name in ipairs(list) do
-      if not seen[name] then
-        seen[name] = true
-        table.insert(names, name)
-      end
-    end
-  end
-  table.sort(names)
+  local names = union_with('nodes', ARGV[10])
   if #names > limit or redis.call('EXISTS', KEYS[3]) == 1 then
     -- Past the bound: the HLL holds every name seen since (the kept ones were added when it began).
     for _, name in ipairs(names) do redis.call('PFADD', KEYS[3], name) end
