@@ -32,6 +32,23 @@ describe('planLab', () => {
     expect(planLab([declared], { prefix: 't-' }).pods[0]).toMatchObject({ tcpPorts: [8080], udpPorts: [53] });
   });
 
+  it('for lab matrix, every pod also serves the probed port: policy decides, not whether a pod listens', () => {
+    const declared = pod('a', 'p', '10.0.0.1', {
+      containers: [{ name: 'c', ports: [{ containerPort: 53, protocol: 'UDP' }] }],
+    });
+    const undeclared = pod('a', 'q', '10.0.0.2');
+    const tcp = planLab([declared, undeclared], { prefix: 't-', probe: { port: 80, protocol: 'TCP' } });
+    expect(tcp.pods.map((p) => [p.tcpPorts, p.udpPorts])).toEqual([
+      [[80], [53]],
+      [
+        [80, 81],
+        [80, 81],
+      ],
+    ]);
+    const udp = planLab([declared], { prefix: 't-', probe: { port: 5353, protocol: 'UDP' } });
+    expect(udp.pods[0]).toMatchObject({ tcpPorts: [], udpPorts: [53, 5353] });
+  });
+
   it('refuses pods it cannot build, naming every one', () => {
     expect(() =>
       planLab([pod('a', 'host', '10.0.0.1', { hostNetwork: true }), pod('a', 'new', '')], { prefix: 't-' }),

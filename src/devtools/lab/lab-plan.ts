@@ -63,6 +63,12 @@ export interface PlanOptions {
   readonly prefix: string;
   /** Add one canary per node and a prober (for waiting until every agent has synced). */
   readonly syncCanaries?: boolean;
+  /**
+   * The port `lab matrix` probes: every pod serves it too. `netpol matrix` answers what policy
+   * allows, whether or not anything listens; a pod that does not declare the port would otherwise
+   * refuse the connection and read as blocked where the policies allow it.
+   */
+  readonly probe?: { readonly port: number; readonly protocol: 'TCP' | 'UDP' };
 }
 
 function isRecord(value: unknown): value is Obj {
@@ -78,7 +84,7 @@ function netnsName(prefix: string, ...parts: string[]): string {
   return prefix + parts.map((part) => part.replace(/[^A-Za-z0-9_.-]/g, '_')).join('-');
 }
 
-function podPorts(spec: Obj): { tcp: number[]; udp: number[] } {
+function podPorts(spec: Obj, probe: PlanOptions['probe']): { tcp: number[]; udp: number[] } {
   const tcp = new Set<number>();
   const udp = new Set<number>();
   const containers = Array.isArray(spec.containers) ? spec.containers : [];
@@ -101,6 +107,7 @@ function podPorts(spec: Obj): { tcp: number[]; udp: number[] } {
       udp.add(port);
     }
   }
+  if (probe !== undefined) (probe.protocol === 'TCP' ? tcp : udp).add(probe.port);
   const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
   return { tcp: sorted(tcp), udp: sorted(udp) };
 }
@@ -165,7 +172,7 @@ export function planLab(stateObjects: readonly object[], options: PlanOptions): 
     const node = typeof spec.nodeName === 'string' && spec.nodeName !== '' ? spec.nodeName : DEFAULT_NODE;
     spec.nodeName = node;
     pod.spec = spec;
-    const ports = podPorts(spec);
+    const ports = podPorts(spec, options.probe);
     pods.push({
       key,
       namespace,

@@ -18,7 +18,7 @@ import { isNetpolError, NetpolError } from '../../core/errors';
 import { entryCommand, findRepoRoot, OWN_FORM } from '../../platform/entry-point';
 import { parseStateText } from '../kube-stand-in';
 import { Lab, type LabInventory, type Matrix } from './lab';
-import { planLab } from './lab-plan';
+import { planLab, type PlanOptions } from './lab-plan';
 import { LOG_FILE, readRecord, RECORD_FILE, removeRecord, writeRecord } from './lab-record';
 import { deleteNetns } from './netns';
 
@@ -102,7 +102,13 @@ function checkEnvironment(): string {
   return repoRoot;
 }
 
-function labFor(args: Args, repoRoot: string, prefix: string, tls: boolean): Lab {
+function labFor(
+  args: Args,
+  repoRoot: string,
+  prefix: string,
+  tls: boolean,
+  probe?: PlanOptions['probe'],
+): Lab {
   const file = args.state!;
   let text: string;
   try {
@@ -110,7 +116,10 @@ function labFor(args: Args, repoRoot: string, prefix: string, tls: boolean): Lab
   } catch (err) {
     throw new NetpolError('E_STATE', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const plan = planLab(parseStateText(text, file).objects, { prefix });
+  const plan = planLab(parseStateText(text, file).objects, {
+    prefix,
+    ...(probe === undefined ? {} : { probe }),
+  });
   return Lab.prepare({
     plan,
     repoRoot,
@@ -152,7 +161,10 @@ export function matrixTable(matrix: Matrix): string {
 
 async function runMatrix(args: Args): Promise<void> {
   const repoRoot = checkEnvironment();
-  const lab = labFor(args, repoRoot, `nplab-${process.pid}-`, false);
+  const lab = labFor(args, repoRoot, `nplab-${process.pid}-`, false, {
+    port: args.port,
+    protocol: args.protocol,
+  });
   const release = destroyOnSignal(lab);
   try {
     await lab.build();
