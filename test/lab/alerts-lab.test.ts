@@ -24,7 +24,7 @@
  * FAILS with the reason when one is missing (ensureDataplanePrerequisites), never skips silently.
  * The last test removes the lab and checks that no namespace, pinned map, process or file is left.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkingV1Api } from '@kubernetes/client-node';
@@ -43,8 +43,8 @@ import {
   type ControlPlane,
 } from '../../src/devtools/control-plane';
 import type { LabInventory } from '../../src/devtools/lab/lab';
-import { listNetns } from '../../src/devtools/lab/netns';
 import { ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
+import { leftovers } from '../dataplane/support/leftovers';
 import { startControlPlaneLab } from './support/control-plane-lab';
 
 const PREFIX = `nplab-${process.pid}-al-`;
@@ -124,15 +124,6 @@ function checkboxesOf(blocks: unknown): { blockId: string; element: Checkboxes }
   return (blocks as { block_id?: string; accessory?: Checkboxes & { type: string } }[]).flatMap((b) =>
     b.accessory?.type === 'checkboxes' ? [{ blockId: b.block_id!, element: b.accessory }] : [],
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let plane: ControlPlane | undefined;
@@ -436,9 +427,8 @@ describe('netpol lab: drop alerts, suggestions and the flow graph on real packet
     const made = inventory!;
     expect(made.namespaces.length).toBeGreaterThan(3);
     await scenario!.lab.destroy();
-    await expect(listNetns(PREFIX)).resolves.toEqual([]);
-    for (const pinDir of made.pinDirs) expect(existsSync(pinDir)).toBe(false);
-    expect(made.pids.filter(isAlive)).toEqual([]);
-    expect(existsSync(made.workDir)).toBe(false);
+    await expect(
+      leftovers({ netnsPrefix: PREFIX, pinDirs: made.pinDirs, pids: made.pids, dirs: [made.workDir] }),
+    ).resolves.toEqual([]);
   }, 60_000);
 });

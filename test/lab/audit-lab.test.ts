@@ -15,7 +15,6 @@
  * with the reason when one is missing (ensureDataplanePrerequisites), never skips silently. The last
  * test removes the lab and checks that no namespace, pinned map, process or file is left.
  */
-import { existsSync } from 'node:fs';
 import Redis from 'ioredis';
 import { FlowStore } from '../../src/adapters/redis/flow-store';
 import type { ObservedFlow } from '../../src/contracts/observed-flows';
@@ -29,8 +28,8 @@ import {
   type ControlPlane,
 } from '../../src/devtools/control-plane';
 import type { LabInventory } from '../../src/devtools/lab/lab';
-import { listNetns } from '../../src/devtools/lab/netns';
 import { ScenarioLab, type CurlResult } from '../../src/devtools/lab/scenario-lab';
+import { leftovers } from '../dataplane/support/leftovers';
 import { startControlPlaneLab } from './support/control-plane-lab';
 
 const PREFIX = `nplab-${process.pid}-au-`;
@@ -48,15 +47,6 @@ const timedOut = (r: CurlResult) => 'timeout' in r;
 
 interface LivePolicy {
   metadata: { name: string; namespace: string; annotations?: Record<string, string> };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let plane: ControlPlane | undefined;
@@ -194,9 +184,8 @@ describe('netpol lab: audit mode on real packets (issue 10)', () => {
     const made = inventory!;
     expect(made.namespaces.length).toBeGreaterThan(3);
     await scenario!.lab.destroy();
-    await expect(listNetns(PREFIX)).resolves.toEqual([]);
-    for (const pinDir of made.pinDirs) expect(existsSync(pinDir)).toBe(false);
-    expect(made.pids.filter(isAlive)).toEqual([]);
-    expect(existsSync(made.workDir)).toBe(false);
+    await expect(
+      leftovers({ netnsPrefix: PREFIX, pinDirs: made.pinDirs, pids: made.pids, dirs: [made.workDir] }),
+    ).resolves.toEqual([]);
   }, 60_000);
 });

@@ -55,10 +55,13 @@ export async function leftovers(made: {
   netnsPrefix: string;
   pinDirs: readonly string[];
   pids: readonly number[];
+  /** Other directories it made (a lab's work directory). */
+  dirs?: readonly string[];
 }): Promise<string[]> {
   return [
     ...(await listNetns(made.netnsPrefix)).map((name) => `namespace ${name}`),
     ...made.pinDirs.filter((dir) => existsSync(dir)).map((dir) => `pin directory ${dir}`),
     ...made.pids.filter(isAlive).map((pid) => `process ${pid}`),
+    ...(made.dirs ?? []).filter((dir) => existsSync(dir)).map((dir) => `directory ${dir}`),
   ];
 }
