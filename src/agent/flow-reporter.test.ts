@@ -35,18 +35,26 @@ const event = (kind: DataplaneEvent['kind']) =>
     kind,
   }) as DataplaneEvent;
 
-test('an interval of events becomes one flow per verdict in the store, adding up across intervals', async () => {
+/** A fresh store (its own prefix) and reporters writing to it at one instant, per node. */
+function storeAndReporters() {
   const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
   const now = new Date(); // the store's expiry runs on the real Redis clock
-  const reporter = new FlowReporter({
-    cluster: 'prod',
-    node: 'node-a',
-    store,
-    intervalMs: 60_000,
-    maxKeys: 10,
-    clock: () => now,
-    log: pino({ level: 'silent' }),
-  });
+  const reporterOn = (node: string) =>
+    new FlowReporter({
+      cluster: 'prod',
+      node,
+      store,
+      intervalMs: 60_000,
+      maxKeys: 10,
+      clock: () => now,
+      log: pino({ level: 'silent' }),
+    });
+  return { store, now, reporterOn };
+}
+
+test('an interval of events becomes one flow per verdict in the store, adding up across intervals', async () => {
+  const { store, now, reporterOn } = storeAndReporters();
+  const reporter = reporterOn('node-a');
   for (let i = 0; i < 3; i++) reporter.add(event('allow-new-flow'), pods);
   reporter.add(event('drop'), pods);
   await reporter.flush();
@@ -64,18 +72,7 @@ test('an interval of events becomes one flow per verdict in the store, adding up
 });
 
 test("every flow names the agent's node; the store keeps the nodes of two agents' reports", async () => {
-  const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
-  const now = new Date(); // the store's expiry runs on the real Redis clock
-  const reporterOn = (node: string) =>
-    new FlowReporter({
-      cluster: 'prod',
-      node,
-      store,
-      intervalMs: 60_000,
-      maxKeys: 10,
-      clock: () => now,
-      log: pino({ level: 'silent' }),
-    });
+  const { store, now, reporterOn } = storeAndReporters();
   const [onB, onA] = [reporterOn('node-b'), reporterOn('node-a')];
   onB.add(event('drop'), pods);
   onB.add(event('allow-new-flow'), pods);
@@ -92,17 +89,8 @@ test("every flow names the agent's node; the store keeps the nodes of two agents
 });
 
 test("a would-drop (audit mode) is a 'would-block' flow in the store naming the audit policies, and counted", async () => {
-  const store = new FlowStore(client, `rep-${randomBytes(4).toString('hex')}`);
-  const now = new Date(); // the store's expiry runs on the real Redis clock
-  const reporter = new FlowReporter({
-    cluster: 'prod',
-    node: 'node-a',
-    store,
-    intervalMs: 60_000,
-    maxKeys: 10,
-    clock: () => now,
-    log: pino({ level: 'silent' }),
-  });
+  const { store, now, reporterOn } = storeAndReporters();
+  const reporter = reporterOn('node-a');
   const audited = { ...pods, auditPoliciesOf: () => ['backend/default-deny-ingress'] };
   reporter.add({ ...event('would-drop'), suppressed: 2 }, audited);
   reporter.add(event('allow-new-flow'), audited);
