@@ -5,18 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/run-cli';
 
 const EXAMPLE = join(__dirname, '../../examples/reference-cluster.yaml');
 const FRONTEND = 'frontend/nginx-7c5ddbdf54-2xkqp';
 const BACKEND = 'backend/nginx-6d4cf56db6-8p9wz';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]) => runCliCaptured(argv);
 
 let dir: string;
 beforeAll(() => {

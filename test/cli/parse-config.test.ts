@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/run-cli';
 
 /** frontend/web-0 carries only `component: web`: none of the default label keys names it. */
 const STATE = `apiVersion: v1
@@ -45,16 +45,7 @@ function configFile(name: string, yaml: string): string {
   return path;
 }
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, { env });
 
 function peersOf(stdout: string): unknown {
   const [policy] = parseAllDocuments(stdout).map((d) => d.toJS());

@@ -10,19 +10,10 @@ import { ClusterCache } from '../../src/adapters/redis/cluster-cache';
 import { HEARTBEAT_VERSION, type Heartbeat } from '../../src/contracts/heartbeat';
 import type { StatusReport } from '../../src/adapters/redis/heartbeat-status';
 import { parseState } from '../../src/core/state/load-state';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/run-cli';
 import { startRedis, type TestRedis } from '../../src/devtools/redis/redis-server';
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, { env });
 
 const beat = (fields: Partial<Heartbeat>): Heartbeat => ({
   v: HEARTBEAT_VERSION,

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/run-cli';
 import { REPO_ROOT, ensureDataplanePrerequisites } from '../dataplane/support/dataplane-prerequisites';
 
 const POLICIES = `
@@ -33,12 +33,7 @@ let dir: string;
 let stateFile: string;
 
 async function cli(argv: string[]): Promise<Record<string, Record<string, boolean>>> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  });
+  const { code, stdout, stderr } = await runCliCaptured(argv);
   if (code !== 0) throw new Error(`netpol ${argv.join(' ')} exited ${code}: ${stderr}`);
   return JSON.parse(stdout) as Record<string, Record<string, boolean>>;
 }
